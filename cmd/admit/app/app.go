@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"github.com/admit-idp/admit/keys"
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/password"
+	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/storage"
+)
+
+// App is a configured Admit: stores, keys, the OpenID Provider and the login
+// pages, ready to serve.
+type App struct {
+	Config   Config
+	Stores   *Stores
+	Keys     *keys.Manager
+	Provider *zop.Provider
+	Engine   *login.Engine
+	Hasher   *password.Hasher
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
+	logout   *login.Logout
+	handler  http.Handler
+}
+
+// Options tune New for tests and benchmarks.
+type Options struct {
+	Now          func() time.Time
+	PasswordHash *password.Hasher // nil: OWASP argon2id
+}
+
+// New builds an App on opened stores.
+func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Options) (*App, error) {
+	a := &App{Config: cfg, Stores: st, Logger: log, Now: o.Now, Hasher: o.PasswordHash, Metrics: NewMetrics(st.Pool)}
+	if a.Now == nil {
+		a.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if err := a.initKeys(ctx); err != nil {
+		return nil, err
+	}
+	if a.Hasher == nil {
+		h, err := password.New(password.OWASP)
+		if err != nil {
+			return nil, err
+		}
+		a.Hasher = h
+	}
+	if err := a.buildProvider(); err != nil {
+		return nil, err
+	}
+	a.handler = a.routes()
+	return a, nil
+}
+
+func (a *App) initKeys(ctx context.Context) error {
+	a.Keys = &keys.Manager{
+		Store: a.Stores.Durable, Sealer: a.Stores.Sealer, Algorithm: jose.SignatureAlgorithm(a.Config.SigningAlg),
+		Grace: a.Config.KeyGrace, Now: a.Now, Logger: a.Logger,
+	}
+	if err := a.Keys.Init(ctx); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	return nil
+}
+
+// Handler serves everything: protocol endpoints, login pages, operations.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) buildProvider() error {
+	logout := &login.Logout{Key: a.derivedKey("admit logout redirect v1")}
+	st := a.opStorage(logout)
+	provider, err := zop.NewProvider(a.opConfig(), st, zop.StaticIssuer(a.Config.Issuer), a.opOptions(st)...)
+	if err != nil {
+		return fmt.Errorf("openid provider: %w", err)
+	}
+	a.Provider = provider
+	a.Engine = a.loginEngine(provider)
+	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
+	a.logout = logout
+	return nil
+}
+
+func (a *App) opStorage(logout *login.Logout) *op.Storage {
+	d, e := a.Stores.Durable, a.Stores.Ephemeral
+	return &op.Storage{
+		Users: d, Clients: d, RefreshTokens: d, Sessions: d, AuthRequests: e, Revocations: e, Keys: a.Keys,
+		Issuer:      a.Config.Issuer,
+		LoginURL:    func(id string) string { return "/login?id=" + id },
+		LogoutURL:   logout.URL,
+		TokenIssued: a.Metrics.TokenIssued,
+		Now:         a.Now, Logger: a.Logger,
+	}
+}
+
+func (a *App) opConfig() *zop.Config {
+	return &zop.Config{
+		DefaultLogoutRedirectURI: login.SignedOutPath,
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		AuthMethodPrivateKeyJWT:  true,
+		GrantTypeRefreshToken:    true,
+		SupportedUILocales:       []language.Tag{language.English},
+		SupportedScopes:          SupportedScopes,
+		SupportedClaims:          supportedClaims,
+	}
+}
+
+func (a *App) opOptions(st *op.Storage) []zop.Option {
+	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger)}
+	if !a.Config.Secure() {
+		opts = append(opts, zop.WithAllowInsecure())
+	}
+	return opts
+}
+
+// SupportedScopes are the scopes Admit knows.
+var SupportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
+
+var supportedClaims = []string{
+	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash", "c_hash",
+	"name", "given_name", "family_name", "locale", "updated_at", "email", "email_verified",
+}
+
+func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
+	d, e := a.Stores.Durable, a.Stores.Ephemeral
+	cookies := login.Cookies{Secure: a.Config.Secure()}
+	eng := &login.Engine{
+		Flows: e, AuthRequests: e, Clients: d, Users: d, Consents: d, Cookies: cookies,
+		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
+		CallbackURL:    zop.AuthCallbackURL(provider),
+		Errors:         errorRedirector{provider: provider},
+		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
+		Now:            a.Now, Logger: a.Logger,
+	}
+	eng.Methods = []login.Method{&password.Method{Engine: eng, Users: d, Hasher: a.Hasher, Now: a.Now, Logger: a.Logger}}
+	return eng
+}
+
+// derivedKey derives a purpose-bound key from the master key's sealer so no
+// extra secret needs configuring.
+func (a *App) derivedKey(purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, a.Stores.MasterKey, nil, purpose, 32)
+	if err != nil {
+		panic(err) // only fails for lengths beyond 255*32 bytes
+	}
+	return k
+}
+
+// errorRedirector sends protocol errors to the client through op, which
+// honours response_mode and the state.
+type errorRedirector struct{ provider *zop.Provider }
+
+func (e errorRedirector) RedirectError(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, err *oidc.Error) {
+	zop.AuthRequestError(w, r, errAuthRequest{req}, err, e.provider)
+}
+
+type errAuthRequest struct{ storage.AuthRequest }
+
+func (e errAuthRequest) GetRedirectURI() string                { return e.RedirectURI }
+func (e errAuthRequest) GetResponseType() oidc.ResponseType    { return oidc.ResponseType(e.ResponseType) }
+func (e errAuthRequest) GetState() string                      { return e.State }
+func (e errAuthRequest) GetResponseMode() oidc.ResponseMode    { return oidc.ResponseMode(e.ResponseMode) }

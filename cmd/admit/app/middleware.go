@@ -1,0 +1,157 @@
+package app
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/admit-idp/admit/login"
+)
+
+// requestID tags each request (X-Request-ID, logs, error pages). An incoming
+// ID is kept only if it looks like one of ours, so logs cannot be forged.
+func (a *App) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(login.WithRequestID(r.Context(), id)))
+	})
+}
+
+// recoverer turns a panic into a logged 500 without a stack trace in the
+// response.
+func (a *App) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.Logger.ErrorContext(r.Context(), "panic", "panic", v, "request_id", login.RequestID(r.Context()))
+				http.Error(w, "internal error; reference "+login.RequestID(r.Context()), http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// accessLog logs method, path (never the query: it can carry codes), status
+// and duration.
+func (a *App) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		a.Logger.LogAttrs(r.Context(), slog.LevelInfo, "http",
+			slog.String("request_id", login.RequestID(r.Context())), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+	})
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders protects the HTML pages: a strict CSP with no inline code,
+// no framing, no sniffing, no referrer leaks of codes, HSTS on https.
+func securityHeaders(https bool) func(http.Handler) http.Handler {
+	const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			if https {
+				h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// apiHeaders: protocol responses carry tokens or codes and must never be
+// cached (RFC 6749 5.1); discovery and JWKS override this.
+func apiHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Pragma", "no-cache")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unavailableAs503 rewrites op's 5xx answers (a backend or key failure) to
+// 503 temporarily_unavailable with Retry-After: the client should retry, and
+// no internal detail leaks. The original is logged.
+func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cw := &catch5xx{ResponseWriter: w}
+			next.ServeHTTP(cw, r)
+			if cw.status >= 500 {
+				log.ErrorContext(r.Context(), "protocol endpoint failed", "path", r.URL.Path, "status", cw.status,
+					"body", strings.TrimSpace(cw.body.String()), "request_id", login.RequestID(r.Context()))
+				writeUnavailable(w)
+			}
+		})
+	}
+}
+
+func writeUnavailable(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", "5")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(map[string]string{
+		"error": "temporarily_unavailable", "error_description": "the service is temporarily unavailable; retry later",
+	})
+}
+
+// catch5xx passes everything through except a 5xx status and its body.
+type catch5xx struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (c *catch5xx) WriteHeader(code int) {
+	if c.status != 0 {
+		return
+	}
+	c.status = code
+	if code < 500 {
+		c.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (c *catch5xx) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.WriteHeader(http.StatusOK)
+	}
+	if c.status >= 500 {
+		return c.body.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}

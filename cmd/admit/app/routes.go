@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/static"
+)
+
+// maxBodyBytes bounds every request body: OAuth and login forms are small,
+// so anything larger is refused before it is read.
+const maxBodyBytes = 64 << 10
+
+func (a *App) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(a.requestID, a.recoverer, a.Metrics.Middleware, a.accessLog, limitBody)
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", a.readyz)
+	r.Handle("/metrics", a.Metrics.Handler())
+	r.Handle("/static/*", http.StripPrefix("/static/", static.Handler()))
+	r.Group(a.pageRoutes)
+	r.Group(a.protocolRoutes)
+	return r
+}
+
+// pageRoutes are the browser pages: security headers and CSRF defences.
+func (a *App) pageRoutes(r chi.Router) {
+	r.Use(securityHeaders(a.Config.Secure()), http.NewCrossOriginProtection().Handler)
+	r.Mount("/login", a.Engine.Routes())
+	r.Handle("/logout", a.logout)
+	r.Get(login.SignedOutPath, login.SignedOut)
+}
+
+// protocolRoutes are op's endpoints; discovery and JWKS are served from
+// precomputed documents.
+func (a *App) protocolRoutes(r chi.Router) {
+	r.Use(apiHeaders, unavailableAs503(a.Logger))
+	disc := &discovery{app: a}
+	r.Get("/.well-known/openid-configuration", disc.configuration)
+	r.Get("/keys", disc.jwks)
+	r.Mount("/", a.Provider)
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz checks both backends within two seconds.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	for name, ping := range map[string]func(context.Context) error{"database": a.Stores.Durable.Ping, "cache": a.Stores.Ephemeral.Ping} {
+		if err := ping(ctx); err != nil {
+			a.Logger.WarnContext(ctx, "readiness check failed", "backend", name, "error", err)
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(name + " unavailable\n"))
+			return
+		}
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// issuerContext lets code outside op's router (discovery) build absolute URLs.
+func (a *App) issuerContext(ctx context.Context) context.Context {
+	return zop.ContextWithIssuer(ctx, a.Config.Issuer)
+}

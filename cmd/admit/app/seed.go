@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/admit-idp/admit/login/password"
+	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/storage"
+)
+
+// Development fixtures seeded by `admit` when it runs without a database.
+const (
+	DemoClientID     = "demo-app"
+	DemoClientSecret = "demo-secret"
+	DemoSPAID        = "demo-spa"
+	DemoUserEmail    = "demo@example.com"
+	DemoUserPassword = "demo-password-1"
+)
+
+// DemoRedirectURIs are the demo clients' callbacks.
+var DemoRedirectURIs = []string{"http://127.0.0.1:5555/callback", "http://localhost:5555/callback"}
+
+// SeedDemo creates the development client, SPA client and user.
+func (a *App) SeedDemo(ctx context.Context) error {
+	now := a.Now()
+	grants := []string{"authorization_code", "refresh_token", "client_credentials"}
+	scopes := []string{"openid", "profile", "email", "offline_access"}
+	clients := []storage.Client{
+		{ID: DemoClientID, Name: "Demo App", SecretHash: op.HashSecret(DemoClientSecret), AuthMethod: storage.AuthMethodBasic,
+			RedirectURIs: DemoRedirectURIs, PostLogoutRedirectURIs: DemoRedirectURIs, GrantTypes: grants, Scopes: scopes, CreatedAt: now},
+		{ID: DemoSPAID, Name: "Demo SPA", Public: true, AuthMethod: storage.AuthMethodNone,
+			RedirectURIs: DemoRedirectURIs, PostLogoutRedirectURIs: DemoRedirectURIs, GrantTypes: grants[:2], Scopes: scopes, CreatedAt: now},
+	}
+	for _, c := range clients {
+		if err := ignoreExists(a.Stores.Durable.CreateClient(ctx, c)); err != nil {
+			return fmt.Errorf("seed client %s: %w", c.ID, err)
+		}
+	}
+	_, err := a.CreateUser(ctx, NewUser{Email: DemoUserEmail, Password: DemoUserPassword, GivenName: "Demo", FamilyName: "User", EmailVerified: true})
+	return ignoreExists(err)
+}
+
+func ignoreExists(err error) error {
+	if errors.Is(err, storage.ErrAlreadyExists) {
+		return nil
+	}
+	return err
+}
+
+// NewUser is what `admit users add` and the seed provide.
+type NewUser struct {
+	Email, Password, GivenName, FamilyName string
+	EmailVerified                          bool
+}
+
+// CreateUser hashes the password and stores the user.
+func (a *App) CreateUser(ctx context.Context, nu NewUser) (storage.User, error) {
+	hash, err := a.Hasher.Hash(nu.Password)
+	if err != nil {
+		return storage.User{}, err
+	}
+	now := a.Now().Truncate(time.Microsecond)
+	u := storage.User{
+		ID: uuid.NewString(), Email: password.NormaliseEmail(nu.Email), EmailVerified: nu.EmailVerified, PasswordHash: hash,
+		GivenName: nu.GivenName, FamilyName: nu.FamilyName, CreatedAt: now, UpdatedAt: now,
+	}
+	return u, a.Stores.Durable.CreateUser(ctx, u)
+}

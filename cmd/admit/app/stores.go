@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/admit-idp/admit/keys"
+	"github.com/admit-idp/admit/migrations"
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/memory"
+	"github.com/admit-idp/admit/storage/postgres"
+	redisstore "github.com/admit-idp/admit/storage/redis"
+)
+
+// Stores are the opened backends.
+type Stores struct {
+	Durable   storage.Durable
+	Ephemeral storage.Ephemeral
+	Sealer    *keys.Sealer
+	// MasterKey derives purpose-bound keys (HKDF) besides sealing.
+	MasterKey []byte
+	// Pool is the Postgres pool (nil in development), for pool metrics.
+	Pool   *pgxpool.Pool
+	closer []func()
+}
+
+// Close releases connections.
+func (s *Stores) Close() {
+	for _, c := range s.closer {
+		c()
+	}
+}
+
+// OpenStores connects to Postgres and Redis (applying migrations when
+// migrate is true) or, in development mode, creates the in-memory store with
+// a throwaway master key.
+func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate bool, log *slog.Logger) (*Stores, error) {
+	if cfg.DevMode() {
+		return openMemory(now)
+	}
+	mk, err := keys.ParseMasterKey(cfg.MasterKey)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	sealer, err := keys.NewSealer(mk)
+	if err != nil {
+		return nil, err
+	}
+	st := &Stores{Sealer: sealer, MasterKey: mk}
+	if err := st.openPostgres(ctx, cfg.DatabaseURL, now, migrate, log); err != nil {
+		return nil, err
+	}
+	if err := st.openRedis(ctx, cfg, now); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func openMemory(now func() time.Time) (*Stores, error) {
+	mk, err := keys.GenerateMasterKey()
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := keys.NewSealer(mk)
+	if err != nil {
+		return nil, err
+	}
+	mem := memory.New(now)
+	return &Stores{Durable: mem, Ephemeral: mem, Sealer: sealer, MasterKey: mk}, nil
+}
+
+func (s *Stores) openPostgres(ctx context.Context, url string, now func() time.Time, migrate bool, log *slog.Logger) error {
+	if migrate {
+		if err := migrations.Up(ctx, url); err != nil {
+			return fmt.Errorf("postgres migrations: %w", err)
+		}
+		log.Info("database migrations applied")
+	}
+	pool, err := postgres.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("postgres (ADMIT_DATABASE_URL): %w", err)
+	}
+	s.Pool = pool
+	s.Durable = postgres.New(pool, now)
+	s.closer = append(s.closer, pool.Close)
+	return nil
+}
+
+func (s *Stores) openRedis(ctx context.Context, cfg Config, now func() time.Time) error {
+	client, err := redisstore.Connect(ctx, cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("redis (ADMIT_REDIS_URL): %w", err)
+	}
+	s.Ephemeral = redisstore.New(client, cfg.RedisPrefix, now)
+	s.closer = append(s.closer, func() { _ = client.Close() })
+	return nil
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"encoding/base64"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/keys"
+	"github.com/admit-idp/admit/migrations"
+)
+
+// listFlag collects a repeatable or comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// config parses the shared configuration flags plus a command's own and
+// refuses development mode: operator commands act on the real database.
+func (e *cliEnv) config(fs *flag.FlagSet, args []string) (app.Config, error) {
+	cfg, err := app.LoadConfig(fs, args, e.getenv)
+	if err != nil {
+		return app.Config{}, fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.DevMode() {
+		return app.Config{}, errors.New("this command needs a database: set ADMIT_DATABASE_URL (and ADMIT_REDIS_URL, ADMIT_MASTER_KEY)")
+	}
+	return cfg, nil
+}
+
+func (e *cliEnv) withApp(ctx context.Context, fs *flag.FlagSet, args []string, f func(*app.App) error) error {
+	cfg, err := e.config(fs, args)
+	if err != nil {
+		return err
+	}
+	a, cleanup, err := e.open(ctx, cfg, app.NewLogger(e.stderr, cfg), false)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return f(a)
+}
+
+func (e *cliEnv) migrate(ctx context.Context, args []string) error {
+	sub := "up"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	cfg, err := e.config(fs, args)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "up":
+		return e.done(migrations.Up(ctx, cfg.DatabaseURL), "migrations applied")
+	case "down":
+		steps, err := strconv.Atoi(fs.Arg(0))
+		if err != nil || steps < 1 {
+			return errors.New("usage: admit migrate down N (N >= 1 steps to roll back)")
+		}
+		return e.done(migrations.Down(ctx, cfg.DatabaseURL, steps), "rolled back")
+	case "version":
+		v, dirty, err := migrations.Version(ctx, cfg.DatabaseURL)
+		if err == nil {
+			fmt.Fprintf(e.stdout, "version %d dirty=%v\n", v, dirty)
+		}
+		return err
+	}
+	return fmt.Errorf("unknown migrate command %q (up, down N, version)", sub)
+}
+
+func (e *cliEnv) done(err error, msg string) error {
+	if err == nil {
+		fmt.Fprintln(e.stdout, msg)
+	}
+	return err
+}
+
+func (e *cliEnv) clients(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: admit clients add|list|remove")
+	}
+	switch args[0] {
+	case "add":
+		return e.clientsAdd(ctx, args[1:])
+	case "list":
+		return e.withApp(ctx, flag.NewFlagSet("clients list", flag.ContinueOnError), args[1:], e.clientsList)
+	case "remove":
+		fs := flag.NewFlagSet("clients remove", flag.ContinueOnError)
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
+			if fs.NArg() != 1 {
+				return errors.New("usage: admit clients remove CLIENT_ID")
+			}
+			return e.done(a.Stores.Durable.DeleteClient(ctx, fs.Arg(0)), "removed "+fs.Arg(0))
+		})
+	}
+	return fmt.Errorf("unknown clients command %q (add, list, remove)", args[0])
+}
+
+func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("clients add", flag.ContinueOnError)
+	var s app.ClientSpec
+	var redirects, logouts, grants, scopes listFlag
+	fs.StringVar(&s.ID, "id", "", "client id (required)")
+	fs.StringVar(&s.Name, "name", "", "display name shown on the login and consent pages")
+	fs.Var(&redirects, "redirect-uri", "redirect URI (repeatable)")
+	fs.Var(&logouts, "post-logout-uri", "post-logout redirect URI (repeatable)")
+	fs.Var(&grants, "grant", "authorization_code, refresh_token, client_credentials (repeatable; default authorization_code,refresh_token)")
+	fs.Var(&scopes, "scope", "allowed scope (repeatable; default openid,profile,email,offline_access)")
+	fs.BoolVar(&s.Public, "public", false, "public client (SPA, native): no secret, PKCE required")
+	fs.BoolVar(&s.FirstParty, "first-party", false, "skip the consent page")
+	fs.StringVar(&s.AuthMethod, "auth-method", "", "client_secret_basic (default), client_secret_post, private_key_jwt")
+	jwksFile := fs.String("jwks-file", "", "client's public JWKS (for private_key_jwt)")
+	fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "access token lifetime (default 15m)")
+	fs.DurationVar(&s.IDTTL, "id-token-ttl", 0, "id token lifetime (default 1h)")
+	fs.DurationVar(&s.RefreshTTL, "refresh-token-ttl", 0, "refresh token lifetime (default 168h)")
+	return e.withApp(ctx, fs, args, func(a *app.App) error {
+		s.RedirectURIs, s.PostLogoutURIs, s.Grants, s.Scopes = redirects, logouts, orList(grants, "authorization_code", "refresh_token"), orList(scopes, app.SupportedScopes...)
+		if *jwksFile != "" {
+			raw, err := os.ReadFile(*jwksFile)
+			if err != nil {
+				return err
+			}
+			s.JWKS = raw
+		}
+		secret, err := a.AddClient(ctx, s)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "client %s created\n", s.ID)
+		if secret != "" {
+			fmt.Fprintf(e.stdout, "client secret (shown once, store it now): %s\n", secret)
+		}
+		return nil
+	})
+}
+
+func orList(l listFlag, def ...string) []string {
+	if len(l) == 0 {
+		return def
+	}
+	return l
+}
+
+func (e *cliEnv) clientsList(a *app.App) error {
+	cs, err := a.Stores.Durable.ListClients(context.Background())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tTYPE\tGRANTS\tREDIRECT URIS")
+	for _, c := range cs {
+		kind := "confidential"
+		if c.Public {
+			kind = "public"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, kind, strings.Join(c.GrantTypes, ","), strings.Join(c.RedirectURIs, " "))
+	}
+	return tw.Flush()
+}
+
+func (e *cliEnv) users(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: admit users add --email E [--given-name G] [--family-name F] (password read from stdin)")
+	}
+	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
+	var nu app.NewUser
+	fs.StringVar(&nu.Email, "email", "", "e-mail address (required)")
+	fs.StringVar(&nu.GivenName, "given-name", "", "given name")
+	fs.StringVar(&nu.FamilyName, "family-name", "", "family name")
+	fs.BoolVar(&nu.EmailVerified, "verified", false, "mark the e-mail as verified")
+	return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
+		pw, err := e.readSecret("password")
+		if err != nil {
+			return err
+		}
+		nu.Password = pw
+		u, err := a.CreateUser(ctx, nu)
+		if err == nil {
+			fmt.Fprintf(e.stdout, "user %s created (%s)\n", u.ID, u.Email)
+		}
+		return err
+	})
+}
+
+// readSecret reads one line from stdin, so secrets stay out of argv and
+// shell history.
+func (e *cliEnv) readSecret(what string) (string, error) {
+	fmt.Fprintf(e.stderr, "%s: ", what)
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("no %s given on standard input: %w", what, err)
+	}
+	return line, nil
+}
+
+func (e *cliEnv) keys(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: admit keys rotate|list|prune|master-key")
+	}
+	fs := flag.NewFlagSet("keys "+args[0], flag.ContinueOnError)
+	switch args[0] {
+	case "master-key":
+		mk, err := keys.GenerateMasterKey()
+		if err == nil {
+			fmt.Fprintln(e.stdout, base64.StdEncoding.EncodeToString(mk))
+		}
+		return err
+	case "rotate":
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error { return e.done(a.Keys.Rotate(ctx), "rotated: the next key is now active") })
+	case "prune":
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error { return e.done(a.Keys.Prune(ctx), "pruned") })
+	case "list":
+		return e.withApp(ctx, fs, args[1:], e.keysList)
+	}
+	return fmt.Errorf("unknown keys command %q", args[0])
+}
+
+func (e *cliEnv) keysList(a *app.App) error {
+	ks, err := a.Stores.Durable.ListSigningKeys(context.Background())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KID\tALG\tSTATE\tCREATED\tRETIRED")
+	for _, k := range ks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, k.CreatedAt.Format(time.RFC3339), fmtTime(k.RetiredAt))
+	}
+	return tw.Flush()
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}

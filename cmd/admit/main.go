@@ -1,0 +1,76 @@
+// Command admit runs the Admit OpenID Provider and its operator commands.
+//
+//	admit [serve]                         run the provider (the default)
+//	admit migrate [up|down N|version]     manage the database schema
+//	admit clients add|list|remove         manage OAuth clients
+//	admit users add                       create a user
+//	admit keys rotate|list|prune          manage signing keys
+//	admit keys master-key                 print a new random master key
+//
+// Without ADMIT_DATABASE_URL, `admit` runs in development mode on in-memory
+// storage with demo data.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "admit:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command; everything it needs is passed in so tests can
+// call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd, rest := "serve", args
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, rest = args[0], args[1:]
+	}
+	env := &cliEnv{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch cmd {
+	case "serve":
+		return env.serve(ctx, rest)
+	case "migrate":
+		return env.migrate(ctx, rest)
+	case "clients":
+		return env.clients(ctx, rest)
+	case "users":
+		return env.users(ctx, rest)
+	case "keys":
+		return env.keys(ctx, rest)
+	case "help", "-h", "--help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage: admit [command] [flags]
+
+commands:
+  serve                      run the OpenID Provider (default)
+  migrate [up|down N|version] apply, roll back or show database migrations
+  clients add|list|remove    manage OAuth clients
+  users add                  create a user
+  keys rotate|list|prune     manage signing keys
+  keys master-key            print a new random master key (ADMIT_MASTER_KEY)
+
+Configuration: flags, ADMIT_* environment variables, or --config file.yaml.
+Without ADMIT_DATABASE_URL admit runs in development mode (in memory).
+`
+
+type cliEnv struct {
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
+)
+
+func (e *cliEnv) serve(ctx context.Context, args []string) error {
+	cfg, err := app.LoadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), args, e.getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := app.NewLogger(e.stderr, cfg)
+	a, cleanup, err := e.open(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if cfg.DevMode() {
+		if err := a.SeedDemo(ctx); err != nil {
+			return err
+		}
+		e.banner(cfg)
+	}
+	go a.RunMaintenance(ctx)
+	return listenAndServe(ctx, cfg.Addr, a.Handler(), log)
+}
+
+func (e *cliEnv) open(ctx context.Context, cfg app.Config, log *slog.Logger, migrate bool) (*app.App, func(), error) {
+	st, err := app.OpenStores(ctx, cfg, nil, migrate, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := app.New(ctx, cfg, st, log, app.Options{})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return a, st.Close, nil
+}
+
+// listenAndServe serves until ctx ends (SIGTERM, SIGINT), then drains
+// in-flight requests for up to 20 seconds.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("admit listening", "addr", addr)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func (e *cliEnv) banner(cfg app.Config) {
+	fmt.Fprintf(e.stdout, `
+  ┌─ Admit — DEVELOPMENT MODE ───────────────────────────────────────────
+  │ In-memory storage: every user, client, session and signing key is
+  │ throwaway and lost on exit. A random master key was generated.
+  │ Set ADMIT_DATABASE_URL, ADMIT_REDIS_URL and ADMIT_MASTER_KEY for production.
+  │
+  │ Issuer:         %s
+  │ Discovery:      %s/.well-known/openid-configuration
+  │ Client:         %s / secret %s (confidential)
+  │ Public client:  %s (PKCE required)
+  │ Redirect URIs:  %s, %s
+  │ User:           %s / %s
+  └──────────────────────────────────────────────────────────────────────
+`, cfg.Issuer, cfg.Issuer, app.DemoClientID, app.DemoClientSecret, app.DemoSPAID,
+		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword)
+}

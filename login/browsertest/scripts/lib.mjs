@@ -1,0 +1,143 @@
+// Shared helpers for Admit's browser scripts. Run them through the Go
+// package (browsertest.Run), which installs node_modules and checks that
+// Chromium is there.
+//
+// Environment understood by every script:
+//   SCREENSHOT_DIR   where screenshot() writes (created if missing)
+//   VIEWPORT         optional "WIDTHxHEIGHT", e.g. "320x640" for a small phone
+//   COLOR_SCHEME     optional "dark" to emulate prefers-color-scheme: dark
+//   STRICT_CONSOLE   "1" makes run() fail if a page logged an error (this is
+//                    how CSP violations such as inline styles surface) or a
+//                    stylesheet, script or image failed to load
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+// Debian's Chromium; playwright-core never downloads a browser of its own.
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+// Keep the browser from talking to anything but the server under test.
+export const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+// launch starts Chromium with a fresh profile (playwright makes a temporary
+// --user-data-dir) and returns {browser, page}. Page problems are echoed to
+// stderr and collected in page.consoleErrors: console errors (this is where
+// CSP violations show up), uncaught exceptions, and subresources (styles,
+// scripts, images) that failed or answered with an HTTP error.
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: LAUNCH_ARGS,
+    timeout: DEFAULT_TIMEOUT_MS,
+  });
+  const context = await browser.newContext({
+    viewport: viewportFromEnv(),
+    colorScheme: process.env.COLOR_SCHEME || 'light',
+  });
+  context.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(DEFAULT_TIMEOUT_MS);
+  const page = await context.newPage();
+  page.consoleErrors = [];
+  const report = (kind, text) => {
+    page.consoleErrors.push(text);
+    console.error(`[${kind}] ${text}`);
+  };
+  page.on('console', (msg) => {
+    // Chromium also logs every HTTP error status this way, including a
+    // deliberate 401 or 404 page; subresources are checked below instead.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      report('browser console', msg.text());
+    }
+  });
+  page.on('pageerror', (err) => report('page error', String(err)));
+  page.on('response', (res) => {
+    if (res.status() >= 400 && isCheckedSubresource(res.request())) {
+      report('subresource', `${res.request().method()} ${res.url()} answered ${res.status()}`);
+    }
+  });
+  page.on('requestfailed', (req) => {
+    if (isCheckedSubresource(req)) {
+      report('subresource', `${req.method()} ${req.url()} failed: ${req.failure()?.errorText}`);
+    }
+  });
+  return { browser, page };
+}
+
+// isCheckedSubresource is true for what a page loads for itself: pages may
+// answer with error statuses on purpose, and a browser's favicon probe is
+// not the page's doing.
+function isCheckedSubresource(req) {
+  return req.resourceType() !== 'document' && new URL(req.url()).pathname !== '/favicon.ico';
+}
+
+// viewportFromEnv reads VIEWPORT ("320x640"); unset keeps playwright's 1280x720.
+function viewportFromEnv() {
+  const spec = process.env.VIEWPORT;
+  if (!spec) return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(spec);
+  if (!m) throw new Error(`VIEWPORT must look like 320x640, got ${JSON.stringify(spec)}`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+// screenshot saves a full-page PNG as SCREENSHOT_DIR/name and returns its
+// path, or null when SCREENSHOT_DIR is unset.
+export async function screenshot(page, name) {
+  const dir = process.env.SCREENSHOT_DIR;
+  if (!dir) {
+    console.error(`screenshot ${name} skipped: SCREENSHOT_DIR is not set`);
+    return null;
+  }
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// result reports obj to the Go side, which collects every RESULT line.
+export function result(obj) {
+  process.stdout.write(`RESULT ${JSON.stringify(obj)}\n`);
+}
+
+// requireEnv returns the variable or throws naming it.
+export function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is required`);
+  return value;
+}
+
+// run launches the browser, runs body(page) and always closes the browser.
+// On failure it saves failure.png, prints the error and exits 1, so the Go
+// side reports the script's output.
+export async function run(body) {
+  const { browser, page } = await launch();
+  try {
+    await body(page);
+    if (process.env.STRICT_CONSOLE === '1' && page.consoleErrors.length > 0) {
+      throw new Error(`page logged ${page.consoleErrors.length} error(s):\n${page.consoleErrors.join('\n')}`);
+    }
+  } catch (err) {
+    console.error(`FAILED at ${page.url()}: ${err && err.stack ? err.stack : err}`);
+    try {
+      const file = await screenshot(page, 'failure.png');
+      if (file) console.error(`screenshot: ${file}`);
+    } catch (shotErr) {
+      console.error(`could not save failure.png: ${shotErr}`);
+    }
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,334 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/templates"
+)
+
+// Authentication context class references Admit issues (see doc.go).
+const (
+	ACRSingleFactor = "urn:admit:acr:sfa"
+	ACRMultiFactor  = "urn:admit:acr:mfa"
+)
+
+// MaxFailures ends a login flow after this many failed attempts.
+const MaxFailures = 5
+
+// Authentication is the outcome of a completed login.
+type Authentication struct {
+	UserID   string
+	AuthTime time.Time
+	AMR      []string
+	ACR      string
+}
+
+// Flow is a login in progress with its authorization request and client.
+type Flow struct {
+	storage.LoginFlow
+	Request storage.AuthRequest
+	Client  storage.Client
+}
+
+// Method is a login method (password, passkey, wallet, ...). Each mounts its
+// own handlers and may add an entry to the login page; it reports success
+// through Engine.Succeed.
+type Method interface {
+	// Mount adds the method's routes to r (the /login router).
+	Mount(r chi.Router)
+	// Option renders the method's entry on the login page; nil for none.
+	Option(f *Flow, csrfToken string) templ.Component
+}
+
+// ErrorRedirector sends a protocol error back to the client's redirect URI
+// (login_required, consent_required, access_denied).
+type ErrorRedirector interface {
+	RedirectError(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, err *oidc.Error)
+}
+
+// Engine runs login flows: it starts them from op's redirect, hands them to
+// methods, applies the policy and finishes the authorization request.
+type Engine struct {
+	Flows        storage.LoginFlows
+	AuthRequests storage.AuthRequests
+	Clients      storage.Clients
+	Users        storage.Users
+	Consents     storage.Consents
+	Sessions     *Sessions
+	Cookies      Cookies
+	// CallbackURL is op's authorization callback for a finished request.
+	CallbackURL func(ctx context.Context, authRequestID string) string
+	Errors      ErrorRedirector
+	Methods     []Method
+	// LoginSucceeded/LoginFailed, when set, observe outcomes (metrics, audit).
+	LoginSucceeded func(r *http.Request, method string)
+	LoginFailed    func(r *http.Request, method, reason string)
+	Now            func() time.Time
+	Logger         *slog.Logger
+}
+
+// Routes returns the /login router: the start page, consent, and every
+// method's routes.
+func (e *Engine) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/", e.start)
+	r.Get("/consent", e.consentPage)
+	r.Post("/consent", e.consentSubmit)
+	for _, m := range e.Methods {
+		m.Mount(r)
+	}
+	return r
+}
+
+// start is where op sends the browser (/login?id=<auth request>).
+func (e *Engine) start(w http.ResponseWriter, r *http.Request) {
+	req, client, ok := e.loadRequest(w, r, r.URL.Query().Get("id"))
+	if !ok {
+		return
+	}
+	sess, found, err := e.Sessions.Current(r)
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	if found && e.sessionSatisfies(req, sess) {
+		e.continueWithSession(w, r, req, client, sess)
+		return
+	}
+	if slices.Contains(req.Prompt, oidc.PromptNone) {
+		e.Errors.RedirectError(w, r, req, oidc.ErrLoginRequired())
+		return
+	}
+	e.beginFlow(w, r, req, client)
+}
+
+func (e *Engine) loadRequest(w http.ResponseWriter, r *http.Request, id string) (storage.AuthRequest, storage.Client, bool) {
+	req, err := e.AuthRequests.GetAuthRequest(r.Context(), id)
+	if err != nil {
+		e.requestGone(w, r, err)
+		return storage.AuthRequest{}, storage.Client{}, false
+	}
+	client, err := e.Clients.GetClient(r.Context(), req.ClientID)
+	if err != nil {
+		e.requestGone(w, r, err)
+		return storage.AuthRequest{}, storage.Client{}, false
+	}
+	return req, client, true
+}
+
+func (e *Engine) requestGone(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, storage.ErrNotFound) {
+		e.Unavailable(w, r, err)
+		return
+	}
+	e.ErrorPage(w, r, http.StatusBadRequest, "This sign-in link has expired",
+		"Go back to the application and start signing in again.")
+}
+
+// sessionSatisfies: an SSO session may answer the request unless the client
+// forces re-authentication (prompt=login sets max_age 0) or its max_age has
+// passed, or an id_token_hint names another user.
+func (e *Engine) sessionSatisfies(req storage.AuthRequest, s storage.Session) bool {
+	if req.MaxAge >= 0 && e.Now().Sub(s.AuthTime) > time.Duration(req.MaxAge)*time.Second {
+		return false
+	}
+	return req.HintSubject == "" || req.HintSubject == s.UserID
+}
+
+func (e *Engine) continueWithSession(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, client storage.Client, s storage.Session) {
+	f, err := e.newFlow(r.Context(), req)
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	f.Client = client
+	auth := Authentication{UserID: s.UserID, AuthTime: s.AuthTime, AMR: s.AMR, ACR: s.ACR}
+	e.authenticated(w, r, f, auth, s.ID)
+}
+
+func (e *Engine) beginFlow(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, client storage.Client) {
+	f, err := e.newFlow(r.Context(), req)
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	f.Client = client
+	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	e.RenderLogin(w, r, f, http.StatusOK, req.LoginHint, "")
+}
+
+func (e *Engine) newFlow(_ context.Context, req storage.AuthRequest) (*Flow, error) {
+	id, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	now := e.Now()
+	lf := storage.LoginFlow{ID: id, AuthRequestID: req.ID, Data: map[string]string{}, CreatedAt: now, ExpiresAt: req.ExpiresAt}
+	return &Flow{LoginFlow: lf, Request: req}, nil
+}
+
+// RenderLogin shows the login page for the flow, keeping what the user typed
+// (never the password) and an optional error.
+func (e *Engine) RenderLogin(w http.ResponseWriter, r *http.Request, f *Flow, status int, email, errMsg string) {
+	csrf, err := e.Cookies.CSRFToken(w, r)
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	v := templates.LoginView{
+		FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), Email: email, Error: errMsg,
+	}
+	for _, m := range e.Methods {
+		if c := m.Option(f, csrf); c != nil {
+			v.Methods = append(v.Methods, c)
+		}
+	}
+	render(w, r, status, templates.LoginPage(v))
+}
+
+func clientName(c storage.Client) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
+}
+
+// LoadFlow reads the flow named by the posted "flow" field after checking
+// the CSRF token. On failure it has already answered and returns false.
+func (e *Engine) LoadFlow(w http.ResponseWriter, r *http.Request) (*Flow, bool) {
+	if !e.Cookies.CheckCSRF(r) {
+		e.ErrorPage(w, r, http.StatusForbidden, "Your session has expired",
+			"For your security this form can only be sent from the page it came from. Go back, reload the page and try again.")
+		return nil, false
+	}
+	return e.loadFlow(w, r, r.PostFormValue("flow"))
+}
+
+func (e *Engine) loadFlow(w http.ResponseWriter, r *http.Request, id string) (*Flow, bool) {
+	lf, err := e.Flows.GetLoginFlow(r.Context(), id)
+	if err != nil {
+		e.requestGone(w, r, err)
+		return nil, false
+	}
+	req, client, ok := e.loadRequest(w, r, lf.AuthRequestID)
+	if !ok {
+		return nil, false
+	}
+	return &Flow{LoginFlow: lf, Request: req, Client: client}, true
+}
+
+// Fail records a failed attempt; it returns false (and has answered) when
+// the flow is over because of too many failures.
+func (e *Engine) Fail(w http.ResponseWriter, r *http.Request, f *Flow, method, reason string) bool {
+	if e.LoginFailed != nil {
+		e.LoginFailed(r, method, reason)
+	}
+	f.Failures++
+	if f.Failures >= MaxFailures {
+		_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
+		e.ErrorPage(w, r, http.StatusTooManyRequests, "Too many attempts",
+			"This sign-in was stopped after several failed attempts. Go back to the application to start again.")
+		return false
+	}
+	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
+		e.Unavailable(w, r, err)
+		return false
+	}
+	return true
+}
+
+// Succeed records that a method verified the user with the given factors
+// (RFC 8176 amr values) and moves the flow on.
+func (e *Engine) Succeed(w http.ResponseWriter, r *http.Request, f *Flow, method, userID string, amr ...string) {
+	if f.UserID != "" && f.UserID != userID {
+		e.ErrorPage(w, r, http.StatusBadRequest, "Signed in as someone else",
+			"The second step was completed for a different account. Go back to the application and start again.")
+		return
+	}
+	f.UserID = userID
+	for _, v := range amr {
+		if !slices.Contains(f.AMR, v) {
+			f.AMR = append(f.AMR, v)
+		}
+	}
+	if e.LoginSucceeded != nil {
+		e.LoginSucceeded(r, method)
+	}
+	auth := Authentication{UserID: userID, AuthTime: e.Now(), AMR: f.AMR, ACR: acrFor(f.AMR)}
+	s, err := e.Sessions.Start(w, r, auth)
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	e.authenticated(w, r, f, auth, s.ID)
+}
+
+func acrFor(amr []string) string {
+	if slices.Contains(amr, "mfa") {
+		return ACRMultiFactor
+	}
+	return ACRSingleFactor
+}
+
+// authenticated finishes, or asks for consent first.
+func (e *Engine) authenticated(w http.ResponseWriter, r *http.Request, f *Flow, a Authentication, sessionID string) {
+	need, err := e.needsConsent(r.Context(), f, a.UserID)
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	if !need {
+		e.complete(w, r, f, a, sessionID)
+		return
+	}
+	if slices.Contains(f.Request.Prompt, oidc.PromptNone) {
+		e.Errors.RedirectError(w, r, f.Request, oidc.ErrInteractionRequired().WithDescription("consent_required"))
+		return
+	}
+	e.askConsent(w, r, f, a, sessionID)
+}
+
+func (e *Engine) complete(w http.ResponseWriter, r *http.Request, f *Flow, a Authentication, sessionID string) {
+	c := storage.AuthCompletion{UserID: a.UserID, AuthTime: a.AuthTime, AMR: a.AMR, ACR: a.ACR, SessionID: sessionID}
+	if err := e.AuthRequests.CompleteAuthRequest(r.Context(), f.Request.ID, c); err != nil {
+		e.requestGone(w, r, err)
+		return
+	}
+	_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
+	http.Redirect(w, r, e.CallbackURL(r.Context(), f.Request.ID), http.StatusSeeOther)
+}
+
+// ErrorPage renders a friendly error page.
+func (e *Engine) ErrorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	v := templates.ErrorView{Status: status, Title: title, Message: msg, RequestID: RequestID(r.Context())}
+	render(w, r, status, templates.ErrorPage(v))
+}
+
+// Unavailable answers a backend failure: logged, 503, retryable.
+func (e *Engine) Unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	e.Logger.ErrorContext(r.Context(), "login: backend failure", "error", err)
+	w.Header().Set("Retry-After", strconv.Itoa(5))
+	e.ErrorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
+		"We could not complete this step because a service is unavailable. Nothing was lost: wait a moment and try again.")
+}
+
+func render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = c.Render(r.Context(), w)
+}

@@ -1,0 +1,104 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/storage"
+)
+
+// Method is the e-mail + password login method. Its form is the login page's
+// main form (templates.LoginPage), which posts to /login/password.
+type Method struct {
+	Engine *login.Engine
+	Users  storage.Users
+	Hasher *Hasher
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+var _ login.Method = (*Method)(nil)
+
+// Mount adds POST /password to the /login router.
+func (m *Method) Mount(r chi.Router) { r.Post("/password", m.submit) }
+
+// Option is nil: the password form is built into the login page.
+func (m *Method) Option(*login.Flow, string) templ.Component { return nil }
+
+const (
+	msgMissing = "Enter your e-mail address and your password."
+	msgWrong   = "The e-mail address or password is incorrect."
+)
+
+func (m *Method) submit(w http.ResponseWriter, r *http.Request) {
+	f, ok := m.Engine.LoadFlow(w, r)
+	if !ok {
+		return
+	}
+	email, pw := NormaliseEmail(r.PostFormValue("email")), r.PostFormValue("password")
+	if email == "" || pw == "" {
+		m.Engine.RenderLogin(w, r, f, http.StatusBadRequest, email, msgMissing)
+		return
+	}
+	u, err := m.authenticate(r.Context(), email, pw)
+	switch {
+	case errors.Is(err, ErrMismatch):
+		if m.Engine.Fail(w, r, f, "password", "bad_credentials") {
+			m.Engine.RenderLogin(w, r, f, http.StatusUnauthorized, email, msgWrong)
+		}
+	case err != nil:
+		m.Engine.Unavailable(w, r, err)
+	default:
+		m.Engine.Succeed(w, r, f, "password", u.ID, "pwd")
+	}
+}
+
+// authenticate verifies the credentials. Unknown, password-less and disabled
+// accounts fail exactly like a wrong password, after the same amount of work.
+func (m *Method) authenticate(ctx context.Context, email, pw string) (storage.User, error) {
+	u, err := m.Users.GetUserByEmail(ctx, email)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.PasswordHash == "") {
+		return storage.User{}, m.Hasher.VerifyUnknown(pw)
+	}
+	if err != nil {
+		return storage.User{}, err
+	}
+	res, err := m.Hasher.Verify(pw, u.PasswordHash)
+	if err != nil && !errors.Is(err, ErrMismatch) {
+		m.Logger.ErrorContext(ctx, "password: stored hash unreadable", "user_id", u.ID, "error", err)
+		return storage.User{}, ErrMismatch
+	}
+	if err != nil {
+		return storage.User{}, err
+	}
+	if u.Disabled {
+		return storage.User{}, ErrMismatch
+	}
+	if res.NeedsRehash {
+		m.upgrade(ctx, u, pw)
+	}
+	return u, nil
+}
+
+// upgrade re-hashes a bcrypt or outdated argon2id hash after a successful
+// login; a failure only means it is tried again next time.
+func (m *Method) upgrade(ctx context.Context, u storage.User, pw string) {
+	hash, err := m.Hasher.Hash(pw)
+	if err == nil {
+		err = m.Users.SetPasswordHash(ctx, u.ID, hash, m.Now())
+	}
+	if err != nil {
+		m.Logger.WarnContext(ctx, "password: rehash failed", "user_id", u.ID, "error", err)
+	}
+}
+
+// NormaliseEmail trims and lower-cases an e-mail address, as stored.
+func NormaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

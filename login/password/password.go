@@ -1,0 +1,90 @@
+package password
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alexedwards/argon2id"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// OWASP holds the OWASP-recommended argon2id parameters (m=19 MiB, t=2, p=1).
+var OWASP = argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// ErrMismatch is returned when the password does not match the hash.
+var ErrMismatch = errors.New("password: mismatch")
+
+// Result of a successful verification.
+type Result struct {
+	// NeedsRehash is true when the hash is bcrypt or argon2id with parameters
+	// other than the hasher's; the caller should store Hash(password).
+	NeedsRehash bool
+}
+
+// Hasher hashes with fixed argon2id parameters. The zero value is not usable;
+// use New.
+type Hasher struct {
+	params    argon2id.Params
+	dummyHash string
+}
+
+// New returns a Hasher with the given parameters (use OWASP).
+func New(params argon2id.Params) (*Hasher, error) {
+	h := &Hasher{params: params}
+	dummy, err := h.Hash("admit-timing-equaliser")
+	if err != nil {
+		return nil, err
+	}
+	h.dummyHash = dummy
+	return h, nil
+}
+
+// Hash returns a PHC-formatted argon2id hash of pw.
+func (h *Hasher) Hash(pw string) (string, error) {
+	p := h.params
+	hash, err := argon2id.CreateHash(pw, &p)
+	if err != nil {
+		return "", fmt.Errorf("password: hash: %w", err)
+	}
+	return hash, nil
+}
+
+// Verify checks pw against a stored hash. It returns ErrMismatch for a wrong
+// password and another error for an unreadable hash.
+func (h *Hasher) Verify(pw, hash string) (Result, error) {
+	if isBcrypt(hash) {
+		return h.verifyBcrypt(pw, hash)
+	}
+	match, params, err := argon2id.CheckHash(pw, hash)
+	if err != nil {
+		return Result{}, fmt.Errorf("password: unreadable hash: %w", err)
+	}
+	if !match {
+		return Result{}, ErrMismatch
+	}
+	return Result{NeedsRehash: *params != h.params}, nil
+}
+
+// VerifyUnknown burns the time of one verification and always fails. Call it
+// when the account does not exist (or has no password) so that the response
+// time does not reveal that.
+func (h *Hasher) VerifyUnknown(pw string) error {
+	_, _ = argon2id.ComparePasswordAndHash(pw, h.dummyHash)
+	return ErrMismatch
+}
+
+func (h *Hasher) verifyBcrypt(pw, hash string) (Result, error) {
+	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw))
+	if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+		return Result{}, ErrMismatch
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("password: unreadable bcrypt hash: %w", err)
+	}
+	return Result{NeedsRehash: true}, nil
+}
+
+func isBcrypt(hash string) bool {
+	return strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$")
+}

@@ -1,0 +1,289 @@
+package op
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/admit-idp/admit/keys"
+	"github.com/admit-idp/admit/storage"
+)
+
+// Lifetimes of the authorization leg.
+const (
+	// AuthRequestLifetime bounds how long a user may take to log in.
+	AuthRequestLifetime = 30 * time.Minute
+	// CodeLifetime is how long an authorization code can be exchanged.
+	CodeLifetime = 60 * time.Second
+	// CodeReplayWindow is how long a used code is remembered so that a replay
+	// revokes the grant instead of reading as "unknown code".
+	CodeReplayWindow = 10 * time.Minute
+)
+
+// KeySource is what the provider needs from package keys.
+type KeySource interface {
+	SigningKey(ctx context.Context) (*keys.SigningKey, error)
+	PublicKeys(ctx context.Context) ([]*keys.PublicKey, error)
+}
+
+// Storage implements zitadel's op.Storage (and the optional interfaces
+// listed below) on Admit's storage aggregates. Build it with a struct literal;
+// Now and Logger default when nil.
+type Storage struct {
+	Users         storage.Users
+	Clients       storage.Clients
+	RefreshTokens storage.RefreshTokens
+	Sessions      storage.Sessions
+	AuthRequests  storage.AuthRequests
+	Revocations   storage.Revocations
+	Keys          KeySource
+	// Issuer is the configured issuer URL; access tokens are verified against it.
+	Issuer string
+	// LoginURL returns the hosted login page for an authorization request.
+	LoginURL func(authRequestID string) string
+	// LogoutURL returns the page that clears the browser session and then
+	// redirects to the (validated) post-logout URI.
+	LogoutURL func(redirectURI string) string
+	// TokenIssued, when set, is told of every token response by grant type
+	// (metrics).
+	TokenIssued func(grant string)
+	// GrantRevoked, when set, is told of every grant revoked for replay (audit).
+	GrantRevoked func(ctx context.Context, grantID, reason string)
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+var (
+	_ zop.Storage                        = (*Storage)(nil)
+	_ zop.ClientCredentialsStorage       = (*Storage)(nil)
+	_ zop.CanSetUserinfoFromRequest      = (*Storage)(nil)
+	_ zop.CanTerminateSessionFromRequest = (*Storage)(nil)
+	_ zop.Crypto                         = (*Storage)(nil)
+)
+
+func (s *Storage) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+func (s *Storage) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+// Health reports whether the key source works (op's /healthz); Admit's own
+// /readyz checks the databases.
+func (s *Storage) Health(ctx context.Context) error {
+	_, err := s.Keys.SigningKey(ctx)
+	return err
+}
+
+// CreateAuthRequest validates what op leaves to us (PKCE policy, scopes the
+// client may ask for) and stores the request.
+func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (zop.AuthRequest, error) {
+	c, err := s.Clients.GetClient(ctx, req.ClientID)
+	if err != nil {
+		return nil, toOIDCError(err, "unknown client")
+	}
+	if err := validatePKCE(c, req); err != nil {
+		return nil, err
+	}
+	req.Scopes = allowedScopes(c, req.Scopes)
+	id, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	stored := newAuthRequest(id, req, hintSubject, s.now(), AuthRequestLifetime)
+	if err := s.AuthRequests.CreateAuthRequest(ctx, stored); err != nil {
+		return nil, toOIDCError(err, "cannot store the authorization request")
+	}
+	return authRequest{stored}, nil
+}
+
+// validatePKCE enforces RFC 7636 as the Security BCP asks: S256 only, and
+// mandatory for public clients.
+func validatePKCE(c storage.Client, req *oidc.AuthRequest) error {
+	if req.CodeChallenge == "" {
+		if c.Public {
+			return oidc.ErrInvalidRequest().WithDescription("code_challenge (PKCE, S256) is required for this client")
+		}
+		return nil
+	}
+	if req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
+		return oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
+	return nil
+}
+
+// allowedScopes keeps the requested scopes the client is registered for
+// (RFC 6749 3.3 lets the server grant fewer), and offline_access only for
+// clients that may use refresh tokens.
+func allowedScopes(c storage.Client, requested []string) []string {
+	out := make([]string, 0, len(requested))
+	for _, sc := range requested {
+		if sc != oidc.ScopeOpenID && !slices.Contains(c.Scopes, sc) {
+			continue
+		}
+		if sc == oidc.ScopeOfflineAccess && !c.AllowsGrant(string(oidc.GrantTypeRefreshToken)) {
+			continue
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+func (s *Storage) AuthRequestByID(ctx context.Context, id string) (zop.AuthRequest, error) {
+	r, err := s.AuthRequests.GetAuthRequest(ctx, id)
+	if err != nil {
+		return nil, toOIDCError(err, "the authorization request is unknown or expired")
+	}
+	return authRequest{r}, nil
+}
+
+// AuthRequestByCode consumes the code: codes are single use, and a replay
+// revokes every token issued under the first use (RFC 6749 4.1.2).
+func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthRequest, error) {
+	r, err := s.AuthRequests.ConsumeAuthCode(ctx, hashToken(code))
+	if errors.Is(err, storage.ErrAlreadyUsed) {
+		s.revokeGrant(ctx, r.ID, "authorization code replayed")
+		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was already used")
+	}
+	if err != nil {
+		return nil, toOIDCError(err, "the authorization code is invalid or expired")
+	}
+	return authRequest{r}, nil
+}
+
+func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	r, err := s.AuthRequests.GetAuthRequest(ctx, id)
+	if err != nil {
+		return toOIDCError(err, "the authorization request is unknown or expired")
+	}
+	now := s.now()
+	return s.AuthRequests.SaveAuthCode(ctx, storage.AuthCode{
+		Hash:      hashToken(code),
+		Request:   r,
+		ExpiresAt: now.Add(CodeLifetime),
+		KeepUntil: now.Add(CodeReplayWindow),
+	})
+}
+
+func (s *Storage) DeleteAuthRequest(ctx context.Context, id string) error {
+	return s.AuthRequests.DeleteAuthRequest(ctx, id)
+}
+
+func (s *Storage) SigningKey(ctx context.Context) (zop.SigningKey, error) {
+	return s.Keys.SigningKey(ctx)
+}
+
+func (s *Storage) SignatureAlgorithms(ctx context.Context) ([]jose.SignatureAlgorithm, error) {
+	k, err := s.Keys.SigningKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []jose.SignatureAlgorithm{k.SignatureAlgorithm()}, nil
+}
+
+func (s *Storage) KeySet(ctx context.Context) ([]zop.Key, error) {
+	pub, err := s.Keys.PublicKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]zop.Key, 0, len(pub))
+	for _, k := range pub {
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// GetClientByClientID answers a plain error for unknown clients (op maps it
+// to invalid_client) and ErrServerError only for backend faults.
+func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
+	c, err := s.Clients.GetClient(ctx, id)
+	if err != nil {
+		return nil, clientLookupError(err)
+	}
+	return client{Client: c, loginURL: s.LoginURL}, nil
+}
+
+func clientLookupError(err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("client not found: %w", err)
+	}
+	return errTemporarilyUnavailable(err)
+}
+
+// errTemporarilyUnavailable is a server_error (the only error type op passes
+// through unchanged from storage); Admit's HTTP layer turns every 5xx of the
+// protocol endpoints into 503 temporarily_unavailable with Retry-After.
+func errTemporarilyUnavailable(err error) *oidc.Error {
+	return oidc.ErrServerError().WithParent(err).WithDescription("the service is temporarily unavailable; retry later")
+}
+
+// GetKeyByIDAndClientID returns a client's public key for private_key_jwt.
+func (s *Storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
+	c, err := s.Clients.GetClient(ctx, clientID)
+	if err != nil {
+		return nil, clientLookupError(err)
+	}
+	return clientKey(c, keyID)
+}
+
+// ValidateJWTProfileScopes: the JWT bearer grant is not offered.
+func (s *Storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, oidc.ErrUnsupportedGrantType()
+}
+
+// SetUserinfoFromScopes is deprecated in op; SetUserinfoFromRequest does the work.
+func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return nil
+}
+
+// SetUserinfoFromRequest fills the id token's user claims (when no access
+// token is issued alongside, see client.IDTokenUserinfoClaimsAssertion).
+func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req zop.IDTokenRequest, scopes []string) error {
+	u, err := s.activeUser(ctx, req.GetSubject())
+	if err != nil {
+		return err
+	}
+	setUserinfo(info, u, scopes)
+	return nil
+}
+
+func (s *Storage) activeUser(ctx context.Context, id string) (storage.User, error) {
+	u, err := s.Users.GetUser(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		return storage.User{}, oidc.ErrInvalidGrant().WithDescription("the user no longer exists or is disabled")
+	}
+	if err != nil {
+		return storage.User{}, toOIDCError(err, "cannot load the user")
+	}
+	return u, nil
+}
+
+// toOIDCError maps storage errors to OAuth errors: unknown or expired
+// records are invalid_grant, an unreachable backend is a retryable
+// temporarily_unavailable.
+func toOIDCError(err error, description string) error {
+	var oe *oidc.Error
+	switch {
+	case errors.As(err, &oe):
+		return err
+	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrAlreadyUsed):
+		return oidc.ErrInvalidGrant().WithParent(err).WithDescription("%s", description)
+	case errors.Is(err, storage.ErrUnavailable):
+		return errTemporarilyUnavailable(err)
+	}
+	return oidc.ErrServerError().WithParent(err).WithDescription("%s", description)
+}

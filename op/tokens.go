@@ -1,0 +1,264 @@
+package op
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// AccessTokenType is the JWS "typ" of access tokens (RFC 9068 2.1).
+const AccessTokenType = "at+jwt"
+
+// accessClaims are the claims of an RFC 9068 access token.
+type accessClaims struct {
+	Issuer   string   `json:"iss"`
+	Subject  string   `json:"sub"`
+	Audience []string `json:"aud"`
+	Expiry   int64    `json:"exp"`
+	IssuedAt int64    `json:"iat"`
+	ID       string   `json:"jti"`
+	ClientID string   `json:"client_id"`
+	Scope    string   `json:"scope,omitempty"`
+	AuthTime int64    `json:"auth_time,omitempty"`
+	ACR      string   `json:"acr,omitempty"`
+	AMR      []string `json:"amr,omitempty"`
+	// GrantID ties the token to its grant (authorization, refresh family or
+	// client_credentials issue) so that revoking the grant revokes it.
+	GrantID string `json:"gid"`
+	SID     string `json:"sid,omitempty"`
+}
+
+// tokenSubject is what an access token is about, whatever the grant.
+type tokenSubject struct {
+	grant    string
+	grantID  string
+	subject  string
+	clientID string
+	audience []string
+	scopes   []string
+	authTime time.Time
+	acr      string
+	amr      []string
+	sid      string
+	lifetime time.Duration
+}
+
+// CreateAccessToken mints the access token for requests without a refresh
+// token. The returned "ID" is the signed JWT itself: op hands it to Encrypt,
+// which returns it unchanged (see Encrypt).
+func (s *Storage) CreateAccessToken(ctx context.Context, req zop.TokenRequest) (string, time.Time, error) {
+	sub, err := s.tokenSubject(ctx, req)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return s.mintAccessToken(ctx, sub)
+}
+
+func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (tokenSubject, error) {
+	switch r := req.(type) {
+	case authRequest:
+		return s.authRequestSubject(ctx, r)
+	case *clientCredentialsRequest:
+		return r.tokenSubject(), nil
+	case *refreshRequest:
+		return r.tokenSubject(), nil
+	}
+	return tokenSubject{}, oidc.ErrUnsupportedGrantType()
+}
+
+func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenSubject, error) {
+	c, err := s.Clients.GetClient(ctx, r.ClientID)
+	if err != nil {
+		return tokenSubject{}, toOIDCError(err, "unknown client")
+	}
+	return tokenSubject{
+		grant: "authorization_code", grantID: r.grantID(), subject: r.UserID, clientID: r.ClientID,
+		audience: r.GetAudience(), scopes: r.Scopes, authTime: r.AuthTime, acr: r.ACR, amr: r.AMR,
+		sid: r.SessionID, lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime),
+	}, nil
+}
+
+func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, time.Time, error) {
+	now := s.now()
+	exp := now.Add(t.lifetime)
+	jti, err := randomID()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	claims := accessClaims{
+		Issuer: zop.IssuerFromContext(ctx), Subject: t.subject, Audience: t.audience,
+		Expiry: exp.Unix(), IssuedAt: now.Unix(), ID: jti, ClientID: t.clientID,
+		Scope: strings.Join(t.scopes, " "), ACR: t.acr, AMR: t.amr, GrantID: t.grantID, SID: t.sid,
+	}
+	if !t.authTime.IsZero() {
+		claims.AuthTime = t.authTime.Unix()
+	}
+	jwt, err := s.signAccessToken(ctx, claims)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if s.TokenIssued != nil {
+		s.TokenIssued(t.grant)
+	}
+	return jwt, exp, nil
+}
+
+func (s *Storage) signAccessToken(ctx context.Context, claims accessClaims) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("op: encode access token: %w", err)
+	}
+	key, err := s.Keys.SigningKey(ctx)
+	if err != nil {
+		return "", oidc.ErrServerError().WithParent(err).WithDescription("no signing key")
+	}
+	return key.Sign(payload, AccessTokenType)
+}
+
+// Encrypt is op's hook for opaque tokens, used in two places: authorization
+// codes (input: the request ID) and access tokens (input: "<id>:<subject>",
+// where our id is the finished JWT).
+func (s *Storage) Encrypt(in string) (string, error) {
+	if jwt, _, ok := strings.Cut(in, ":"); ok {
+		return jwt, nil
+	}
+	return randomToken()
+}
+
+// Decrypt verifies an access token for userinfo, introspection and
+// revocation. It returns "<payload>:<subject>": the verified JWT payload
+// segment serves as op's token ID, so the storage methods that receive it
+// (SetUserinfoFromToken, SetIntrospectionFromToken, RevokeToken) see every
+// claim without parsing the token again.
+func (s *Storage) Decrypt(token string) (string, error) {
+	claims, payload, err := s.verifyAccessToken(context.Background(), token)
+	if err != nil {
+		return "", err
+	}
+	return payload + ":" + claims.Subject, nil
+}
+
+var errInvalidAccessToken = errors.New("op: invalid access token")
+
+func (s *Storage) verifyAccessToken(ctx context.Context, token string) (accessClaims, string, error) {
+	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	if err != nil || len(jws.Signatures) != 1 {
+		return accessClaims{}, "", errInvalidAccessToken
+	}
+	hdr := jws.Signatures[0].Protected
+	if typ, _ := hdr.ExtraHeaders[jose.HeaderType].(string); !strings.EqualFold(typ, AccessTokenType) {
+		return accessClaims{}, "", errInvalidAccessToken
+	}
+	payload, err := s.verifySignature(ctx, jws, hdr.KeyID)
+	if err != nil {
+		return accessClaims{}, "", err
+	}
+	claims, err := decodeAccessClaims(payload)
+	if err != nil {
+		return accessClaims{}, "", err
+	}
+	if claims.Issuer != s.Issuer || s.now().Unix() >= claims.Expiry {
+		return accessClaims{}, "", errInvalidAccessToken
+	}
+	return claims, payload, nil
+}
+
+func (s *Storage) verifySignature(ctx context.Context, jws *jose.JSONWebSignature, kid string) (string, error) {
+	pub, err := s.Keys.PublicKeys(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range pub {
+		if k.ID() != kid {
+			continue
+		}
+		raw, err := jws.Verify(k.Key())
+		if err != nil {
+			return "", errInvalidAccessToken
+		}
+		return base64.RawURLEncoding.EncodeToString(raw), nil
+	}
+	return "", errInvalidAccessToken
+}
+
+// decodeAccessClaims reads a payload segment produced by verifySignature.
+func decodeAccessClaims(segment string) (accessClaims, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(segment)
+	if err != nil {
+		return accessClaims{}, errInvalidAccessToken
+	}
+	var c accessClaims
+	if err := json.Unmarshal(raw, &c); err != nil || c.ID == "" {
+		return accessClaims{}, errInvalidAccessToken
+	}
+	return c, nil
+}
+
+// liveAccessClaims decodes op's token ID (see Decrypt) and checks the token
+// is not revoked.
+func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessClaims, error) {
+	c, err := decodeAccessClaims(tokenID)
+	if err != nil {
+		return accessClaims{}, err
+	}
+	revoked, err := s.Revocations.IsRevoked(ctx, "at:"+c.ID, "grant:"+c.GrantID)
+	if err != nil {
+		return accessClaims{}, toOIDCError(err, "cannot check revocation")
+	}
+	if revoked {
+		return accessClaims{}, oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
+	}
+	return c, nil
+}
+
+// SetUserinfoFromToken answers the userinfo endpoint.
+func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
+	c, err := s.liveAccessClaims(ctx, tokenID)
+	if err != nil {
+		return err
+	}
+	if c.Subject == c.ClientID && c.AuthTime == 0 {
+		return oidc.ErrInvalidRequest().WithDescription("a client_credentials token has no user")
+	}
+	u, err := s.activeUser(ctx, subject)
+	if err != nil {
+		return err
+	}
+	setUserinfo(info, u, strings.Fields(c.Scope))
+	return nil
+}
+
+// SetIntrospectionFromToken answers RFC 7662 introspection of access tokens.
+func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, _, _ string) error {
+	c, err := s.liveAccessClaims(ctx, tokenID)
+	if err != nil {
+		return err
+	}
+	resp.Scope = strings.Fields(c.Scope)
+	resp.ClientID = c.ClientID
+	resp.TokenType = oidc.BearerToken
+	resp.Expiration = oidc.FromTime(time.Unix(c.Expiry, 0))
+	resp.IssuedAt = oidc.FromTime(time.Unix(c.IssuedAt, 0))
+	resp.Subject = c.Subject
+	resp.Audience = c.Audience
+	resp.Issuer = c.Issuer
+	resp.JWTID = c.ID
+	if c.AuthTime != 0 {
+		resp.Claims = map[string]any{"auth_time": c.AuthTime, "acr": c.ACR, "amr": c.AMR}
+	}
+	return nil
+}
+
+// GetPrivateClaimsFromScopes is only used by op for JWT access tokens, which
+// Admit mints itself.
+func (s *Storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}

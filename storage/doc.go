@@ -1,0 +1,24 @@
+// Package storage defines Admit's persistence contract: one small interface per
+// aggregate (users, clients, consents, refresh tokens, sessions, signing keys,
+// authorization requests and codes, login flows, access-token revocations),
+// the records they hold, and sentinel errors (ErrNotFound, ErrAlreadyExists,
+// ErrAlreadyUsed, ErrUnavailable).
+//
+// The aggregates are grouped by lifetime:
+//
+//   - Durable (users, clients, consents, refresh tokens, sessions, keys) must
+//     survive restarts: package postgres in production, package memory in
+//     development.
+//   - Ephemeral (authorization requests, codes, login flows, revocations) is
+//     short-lived state where every record expires: package redis in
+//     production, package memory in development.
+//
+// Expiry is decided by the backend's injected clock (Now func() time.Time)
+// against the record's ExpiresAt, so tests can move time; backends with native
+// TTLs (Redis) also set one, slightly longer, only to reclaim space.
+//
+// Secrets are never stored in plaintext: codes, refresh tokens, session
+// tokens and client secrets are stored as SHA-256 hashes, signing keys sealed
+// by package keys. Package storagetest is the conformance suite every backend
+// runs.
+package storage

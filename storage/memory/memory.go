@@ -1,0 +1,98 @@
+package memory
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// sweepInterval bounds how often a write scans every expiring map. Reads
+// already hide and drop expired records, so the sweep only reclaims memory
+// held by records nobody asks for again.
+const sweepInterval = time.Minute
+
+// Store is an in-process storage.Durable and storage.Ephemeral. One mutex
+// guards every map, which makes rotation and code redemption trivially
+// atomic; contention is irrelevant at development scale.
+type Store struct {
+	now func() time.Time
+
+	mu        sync.Mutex
+	lastSweep time.Time
+
+	users        map[string]storage.User // by ID
+	userByEmail  map[string]string       // e-mail → user ID
+	clients      map[string]storage.Client
+	consents     map[consentKey]storage.Consent
+	refresh      map[string]storage.RefreshToken // by hash
+	sessions     map[string]storage.Session      // by ID
+	sessionByTok map[string]string               // token hash → session ID
+	keys         map[string]storage.SigningKey   // by ID
+	authRequests map[string]storage.AuthRequest
+	codes        map[string]codeRecord // by hash
+	flows        map[string]storage.LoginFlow
+	revoked      map[string]time.Time // key → until
+}
+
+var (
+	_ storage.Durable   = (*Store)(nil)
+	_ storage.Ephemeral = (*Store)(nil)
+)
+
+// New returns an empty store that decides expiry with now (time.Now if nil).
+func New(now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{
+		now:          now,
+		users:        make(map[string]storage.User),
+		userByEmail:  make(map[string]string),
+		clients:      make(map[string]storage.Client),
+		consents:     make(map[consentKey]storage.Consent),
+		refresh:      make(map[string]storage.RefreshToken),
+		sessions:     make(map[string]storage.Session),
+		sessionByTok: make(map[string]string),
+		keys:         make(map[string]storage.SigningKey),
+		authRequests: make(map[string]storage.AuthRequest),
+		codes:        make(map[string]codeRecord),
+		flows:        make(map[string]storage.LoginFlow),
+		revoked:      make(map[string]time.Time),
+	}
+}
+
+// Ping always succeeds: the store is in-process.
+func (s *Store) Ping(context.Context) error { return nil }
+
+// expired reports whether a record ending at end is gone at now. It matches
+// storage.RefreshToken.Usable: a record is valid strictly before its end.
+func expired(now, end time.Time) bool { return !now.Before(end) }
+
+// maybeSweepLocked drops expired records from every expiring map, at most
+// once per sweepInterval. Callers hold s.mu.
+func (s *Store) maybeSweepLocked(now time.Time) {
+	if now.Sub(s.lastSweep) < sweepInterval {
+		return
+	}
+	s.lastSweep = now
+	for id, sess := range s.sessions {
+		if expired(now, sess.ExpiresAt) {
+			s.deleteSessionLocked(id)
+		}
+	}
+	deleteExpired(s.authRequests, now, func(r storage.AuthRequest) time.Time { return r.ExpiresAt })
+	deleteExpired(s.codes, now, codeRecord.retainUntil)
+	deleteExpired(s.flows, now, func(f storage.LoginFlow) time.Time { return f.ExpiresAt })
+	deleteExpired(s.revoked, now, func(until time.Time) time.Time { return until })
+}
+
+// deleteExpired removes the entries of m whose end has passed.
+func deleteExpired[K comparable, V any](m map[K]V, now time.Time, end func(V) time.Time) {
+	for k, v := range m {
+		if expired(now, end(v)) {
+			delete(m, k)
+		}
+	}
+}

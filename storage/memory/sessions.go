@@ -1,0 +1,120 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// CreateSession stores sess; its ID and token hash are unique among live
+// sessions (an expired session no longer holds either).
+func (s *Store) CreateSession(_ context.Context, sess storage.Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.maybeSweepLocked(now)
+	if _, ok := s.liveSessionLocked(sess.ID, now); ok {
+		return fmt.Errorf("memory: create session %s: %w", sess.ID, storage.ErrAlreadyExists)
+	}
+	if id, ok := s.sessionByTok[sess.TokenHash]; ok {
+		if _, live := s.liveSessionLocked(id, now); live {
+			return fmt.Errorf("memory: create session %s: token hash taken: %w", sess.ID, storage.ErrAlreadyExists)
+		}
+	}
+	s.sessions[sess.ID] = cloneSession(sess)
+	s.sessionByTok[sess.TokenHash] = sess.ID
+	return nil
+}
+
+// GetSessionByTokenHash returns the live session with the token hash.
+func (s *Store) GetSessionByTokenHash(_ context.Context, tokenHash string) (storage.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.liveSessionLocked(s.sessionByTok[tokenHash], s.now())
+	if !ok {
+		return storage.Session{}, fmt.Errorf("memory: get session by token: %w", storage.ErrNotFound)
+	}
+	return cloneSession(sess), nil
+}
+
+// TouchSession records activity on a live session.
+func (s *Store) TouchSession(_ context.Context, id string, at time.Time, ip, userAgent string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.liveSessionLocked(id, s.now())
+	if !ok {
+		return fmt.Errorf("memory: touch session %s: %w", id, storage.ErrNotFound)
+	}
+	sess.LastSeenAt, sess.IP, sess.UserAgent = at, ip, userAgent
+	s.sessions[id] = sess
+	return nil
+}
+
+// DeleteSession removes the session if it exists.
+func (s *Store) DeleteSession(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deleteSessionLocked(id)
+	return nil
+}
+
+// DeleteUserSessions removes every session of the user.
+func (s *Store) DeleteUserSessions(_ context.Context, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, sess := range s.sessions {
+		if sess.UserID == userID {
+			s.deleteSessionLocked(id)
+		}
+	}
+	return nil
+}
+
+// ListUserSessions returns the user's live sessions, newest first.
+func (s *Store) ListUserSessions(_ context.Context, userID string) ([]storage.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	var out []storage.Session
+	for _, sess := range s.sessions {
+		if sess.UserID == userID && !expired(now, sess.ExpiresAt) {
+			out = append(out, cloneSession(sess))
+		}
+	}
+	slices.SortFunc(out, func(a, b storage.Session) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// liveSessionLocked returns the session unless it is missing or expired; an
+// expired one is dropped on the way.
+func (s *Store) liveSessionLocked(id string, now time.Time) (storage.Session, bool) {
+	sess, ok := s.sessions[id]
+	if ok && expired(now, sess.ExpiresAt) {
+		s.deleteSessionLocked(id)
+		return storage.Session{}, false
+	}
+	return sess, ok
+}
+
+// deleteSessionLocked removes the session and its token index entry.
+func (s *Store) deleteSessionLocked(id string) {
+	sess, ok := s.sessions[id]
+	if !ok {
+		return
+	}
+	delete(s.sessions, id)
+	if s.sessionByTok[sess.TokenHash] == id {
+		delete(s.sessionByTok, sess.TokenHash)
+	}
+}
+
+func cloneSession(sess storage.Session) storage.Session {
+	sess.AMR = slices.Clone(sess.AMR)
+	return sess
+}

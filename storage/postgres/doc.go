@@ -1,0 +1,32 @@
+// Package postgres implements storage.Durable on PostgreSQL with pgx v5.
+//
+// Flow: at start-up the server calls Connect (a pgxpool with sane defaults,
+// pinged once; an unreachable database is storage.ErrUnavailable), applies
+// the schema with migrations.Up, and wraps the pool with New(pool, now). The
+// schema lives in package migrations; this package only reads and writes it.
+//
+// Conventions:
+//
+//   - Every query names its columns (no SELECT *) and most methods are one
+//     statement, hence one round trip; these run on the token endpoint.
+//   - Expiry is decided by the injected clock: now() of the Store is passed
+//     as a query parameter, never SQL now(), so tests can move time and all
+//     nodes judge by the same rule as the memory backend.
+//   - Errors wrap a storage sentinel and the pgx cause together: unique
+//     violations are ErrAlreadyExists, missing rows ErrNotFound, and refused
+//     or dropped connections, deadlines and server shutdowns ErrUnavailable.
+//   - Times come back in UTC; optional moments (RotatedAt, RevokedAt,
+//     ActivatedAt, RetiredAt) are NULL while zero.
+//
+// Concurrency: RotateRefreshToken marks the old token and inserts its
+// successor in a single statement guarded by "rotated_at IS NULL AND
+// revoked_at IS NULL", so concurrent rotations serialise on the row lock and
+// exactly one wins; the losers get ErrAlreadyUsed. RotateSigningKeys runs in
+// one transaction whose statements keep the partial unique index (one active
+// and one next key per algorithm) valid at every step; the same index makes
+// CreateSigningKey of a second active or next key ErrAlreadyExists.
+//
+// Tests need a real server: package pgtest creates a private database per
+// test run (ADMIT_TEST_DATABASE_URL, default
+// postgres://postgres@127.0.0.1:5432/test).
+package postgres

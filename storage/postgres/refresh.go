@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+const refreshColumns = `id, hash, family_id, client_id, user_id, scopes, amr, acr,
+	auth_time, session_id, created_at, expires_at, rotated_at, revoked_at`
+
+// CreateRefreshToken implements storage.RefreshTokens.
+func (s *Store) CreateRefreshToken(ctx context.Context, t storage.RefreshToken) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		refreshArgs(t)...)
+	return wrap("create refresh token", err)
+}
+
+// GetRefreshToken implements storage.RefreshTokens. It returns rotated,
+// revoked and expired tokens too: the caller needs them to detect replay.
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (storage.RefreshToken, error) {
+	var t storage.RefreshToken
+	err := s.pool.QueryRow(ctx,
+		`SELECT `+refreshColumns+` FROM refresh_tokens WHERE hash = $1`, hash).Scan(
+		&t.ID, &t.Hash, &t.FamilyID, &t.ClientID, &t.UserID, &t.Scopes, &t.AMR, &t.ACR,
+		utc(&t.AuthTime), &t.SessionID, utc(&t.CreatedAt), utc(&t.ExpiresAt),
+		utc(&t.RotatedAt), utc(&t.RevokedAt))
+	if err != nil {
+		return storage.RefreshToken{}, wrap("get refresh token", err)
+	}
+	return t, nil
+}
+
+// rotateRefresh marks the old token rotated and inserts its successor in one
+// statement, hence one implicit transaction and one round trip. Data-modifying
+// CTEs always run to completion, and the successor is inserted only if the
+// UPDATE claimed the old token. Concurrent rotations serialise on the old
+// row's lock; the losers re-check "rotated_at IS NULL" after the winner
+// commits, match nothing and insert nothing.
+const rotateRefresh = `WITH claimed AS (
+		UPDATE refresh_tokens SET rotated_at = $11
+		WHERE hash = $15 AND rotated_at IS NULL AND revoked_at IS NULL
+		RETURNING 1
+	)
+	INSERT INTO refresh_tokens (` + refreshColumns + `)
+	SELECT $1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9::timestamptz, $10,
+		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz
+	WHERE EXISTS (SELECT FROM claimed)`
+
+// RotateRefreshToken implements storage.RefreshTokens.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next storage.RefreshToken) error {
+	tag, err := s.pool.Exec(ctx, rotateRefresh, append(refreshArgs(next), oldHash)...)
+	if err != nil {
+		return wrap("rotate refresh token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return wrap("rotate refresh token", s.whyNotRotated(ctx, oldHash))
+	}
+	return nil
+}
+
+// whyNotRotated tells an unknown token from a spent one after a rotation
+// claimed nothing. It runs only on that failure path.
+func (s *Store) whyNotRotated(ctx context.Context, hash string) error {
+	var exists bool
+	err := s.pool.QueryRow(ctx,
+		`SELECT EXISTS (SELECT FROM refresh_tokens WHERE hash = $1)`, hash).Scan(&exists)
+	switch {
+	case err != nil:
+		return err
+	case !exists:
+		return errNoSuch("refresh token")
+	}
+	return fmt.Errorf("refresh token rotated or revoked already: %w", storage.ErrAlreadyUsed)
+}
+
+// RevokeRefreshFamily implements storage.RefreshTokens. Tokens revoked
+// already keep their first revocation time.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2
+		WHERE family_id = $1 AND revoked_at IS NULL`, familyID, at)
+	return wrap("revoke refresh family", err)
+}
+
+// RevokeRefreshTokens implements storage.RefreshTokens. Tokens revoked
+// already keep their first revocation time, but their families are reported
+// too (in ID order), like the memory backend does, so a retry after a failure
+// downstream still learns every grant to cut off. The SELECT reads the
+// snapshot from before the UPDATE, which holds every matching token.
+func (s *Store) RevokeRefreshTokens(ctx context.Context, userID, clientID string, at time.Time) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `WITH revoke AS (
+			UPDATE refresh_tokens SET revoked_at = $3
+			WHERE user_id = $1 AND ($2 = '' OR client_id = $2) AND revoked_at IS NULL
+		)
+		SELECT DISTINCT family_id FROM refresh_tokens
+		WHERE user_id = $1 AND ($2 = '' OR client_id = $2)
+		ORDER BY family_id`, userID, clientID, at)
+	if err != nil {
+		return nil, wrap("revoke refresh tokens", err)
+	}
+	families, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return families, wrap("revoke refresh tokens", err)
+}
+
+// refreshArgs lists t's fields in refreshColumns order.
+func refreshArgs(t storage.RefreshToken) []any {
+	return []any{t.ID, t.Hash, t.FamilyID, t.ClientID, t.UserID, list(t.Scopes), list(t.AMR),
+		t.ACR, t.AuthTime, t.SessionID, t.CreatedAt, t.ExpiresAt,
+		optional(t.RotatedAt), optional(t.RevokedAt)}
+}

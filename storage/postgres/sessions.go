@@ -1,0 +1,75 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+const sessionColumns = `id, token_hash, user_id, auth_time, amr, acr, ip, user_agent,
+	created_at, last_seen_at, expires_at`
+
+// CreateSession implements storage.Sessions.
+func (s *Store) CreateSession(ctx context.Context, ss storage.Session) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		ss.ID, ss.TokenHash, ss.UserID, ss.AuthTime, list(ss.AMR), ss.ACR, ss.IP, ss.UserAgent,
+		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt)
+	return wrap("create session", err)
+}
+
+// GetSessionByTokenHash implements storage.Sessions. A session is alive
+// while now < ExpiresAt, as judged by the store's clock.
+func (s *Store) GetSessionByTokenHash(ctx context.Context, tokenHash string) (storage.Session, error) {
+	ss, err := scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE token_hash = $1 AND expires_at > $2`, tokenHash, s.now()))
+	return ss, wrap("get session", err)
+}
+
+// TouchSession implements storage.Sessions. An expired session counts as
+// missing, like everywhere else in the contract.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, ip, userAgent string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, ip = $3, user_agent = $4
+		WHERE id = $1 AND expires_at > $5`, id, at, ip, userAgent, s.now())
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errNoSuch("session")
+	}
+	return wrap("touch session", err)
+}
+
+// DeleteSession implements storage.Sessions (idempotent).
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
+	return wrap("delete session", err)
+}
+
+// DeleteUserSessions implements storage.Sessions (idempotent).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	return wrap("delete user sessions", err)
+}
+
+// ListUserSessions implements storage.Sessions: unexpired sessions, newest
+// first (ties broken by ID so the order is stable).
+func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]storage.Session, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE user_id = $1 AND expires_at > $2
+		ORDER BY created_at DESC, id DESC`, userID, s.now())
+	if err != nil {
+		return nil, wrap("list user sessions", err)
+	}
+	sessions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.Session, error) {
+		return scanSession(r)
+	})
+	return sessions, wrap("list user sessions", err)
+}
+
+func scanSession(r row) (storage.Session, error) {
+	var ss storage.Session
+	err := r.Scan(&ss.ID, &ss.TokenHash, &ss.UserID, utc(&ss.AuthTime), &ss.AMR, &ss.ACR,
+		&ss.IP, &ss.UserAgent, utc(&ss.CreatedAt), utc(&ss.LastSeenAt), utc(&ss.ExpiresAt))
+	return ss, err
+}

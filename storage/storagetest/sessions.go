@@ -1,0 +1,168 @@
+package storagetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+func sessionTests() []testCase[storage.Sessions] {
+	return []testCase[storage.Sessions]{
+		{"RoundTrip", testSessionRoundTrip},
+		{"DuplicateID", testSessionDuplicateID},
+		{"DuplicateTokenHash", testSessionDuplicateHash},
+		{"NotFound", testSessionNotFound},
+		{"Expiry", testSessionExpiry},
+		{"Touch", testSessionTouch},
+		{"TouchUnknown", testSessionTouchUnknown},
+		{"Delete", testSessionDelete},
+		{"DeleteUserSessions", testSessionDeleteUser},
+		{"ListNewestFirst", testSessionList},
+		{"ListNone", testSessionListNone},
+	}
+}
+
+// sessionLifetime is the samples' absolute lifetime.
+const sessionLifetime = 8 * time.Hour
+
+func sampleSession(c *Clock) storage.Session {
+	return storage.Session{
+		ID:         randomID(),
+		TokenHash:  randomHash(),
+		UserID:     randomID(),
+		AuthTime:   c.Now().Add(-time.Second),
+		AMR:        []string{"pwd", "hwk"},
+		ACR:        "urn:admit:acr:mfa",
+		IP:         "2001:db8::1",
+		UserAgent:  "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+		CreatedAt:  c.Now(),
+		LastSeenAt: c.Now(),
+		ExpiresAt:  c.Now().Add(sessionLifetime),
+	}
+}
+
+// getSession fetches a session that must be live.
+func getSession(t *testing.T, s storage.Sessions, tokenHash string) storage.Session {
+	t.Helper()
+	got, err := s.GetSessionByTokenHash(t.Context(), tokenHash)
+	mustOK(t, err, "GetSessionByTokenHash")
+	return got
+}
+
+func testSessionRoundTrip(t *testing.T, s storage.Sessions, c *Clock) {
+	sess := sampleSession(c)
+	assertFilled(t, sess)
+	mustOK(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	assertEqual(t, "GetSessionByTokenHash", getSession(t, s, sess.TokenHash), sess)
+}
+
+func testSessionDuplicateID(t *testing.T, s storage.Sessions, c *Clock) {
+	sess := sampleSession(c)
+	mustOK(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	dup := sampleSession(c)
+	dup.ID = sess.ID
+	mustErr(t, s.CreateSession(t.Context(), dup), storage.ErrAlreadyExists, "CreateSession with a taken ID")
+	_, err := s.GetSessionByTokenHash(t.Context(), dup.TokenHash)
+	mustErr(t, err, storage.ErrNotFound, "GetSessionByTokenHash of the rejected duplicate")
+	assertEqual(t, "session after rejected duplicate", getSession(t, s, sess.TokenHash), sess)
+}
+
+func testSessionDuplicateHash(t *testing.T, s storage.Sessions, c *Clock) {
+	sess := sampleSession(c)
+	mustOK(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	dup := sampleSession(c)
+	dup.TokenHash = sess.TokenHash
+	mustErr(t, s.CreateSession(t.Context(), dup), storage.ErrAlreadyExists, "CreateSession with a taken token hash")
+	assertEqual(t, "session after rejected duplicate", getSession(t, s, sess.TokenHash), sess)
+}
+
+func testSessionNotFound(t *testing.T, s storage.Sessions, c *Clock) {
+	mustOK(t, s.CreateSession(t.Context(), sampleSession(c)), "CreateSession")
+	_, err := s.GetSessionByTokenHash(t.Context(), randomHash())
+	mustErr(t, err, storage.ErrNotFound, "GetSessionByTokenHash unknown")
+}
+
+func testSessionExpiry(t *testing.T, s storage.Sessions, c *Clock) {
+	sess := sampleSession(c)
+	mustOK(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	c.Advance(sessionLifetime - time.Second)
+	getSession(t, s, sess.TokenHash)
+	c.Advance(2 * time.Second)
+	_, err := s.GetSessionByTokenHash(t.Context(), sess.TokenHash)
+	mustErr(t, err, storage.ErrNotFound, "GetSessionByTokenHash after ExpiresAt")
+}
+
+func testSessionTouch(t *testing.T, s storage.Sessions, c *Clock) {
+	sess := sampleSession(c)
+	mustOK(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	c.Advance(10 * time.Minute)
+	sess.LastSeenAt, sess.IP, sess.UserAgent = c.Now(), "198.51.100.7", "curl/8.15.0"
+	mustOK(t, s.TouchSession(t.Context(), sess.ID, sess.LastSeenAt, sess.IP, sess.UserAgent), "TouchSession")
+	assertEqual(t, "session after TouchSession", getSession(t, s, sess.TokenHash), sess)
+}
+
+func testSessionTouchUnknown(t *testing.T, s storage.Sessions, c *Clock) {
+	err := s.TouchSession(t.Context(), randomID(), c.Now(), "192.0.2.1", "ua")
+	mustErr(t, err, storage.ErrNotFound, "TouchSession unknown")
+}
+
+func testSessionDelete(t *testing.T, s storage.Sessions, c *Clock) {
+	gone, kept := sampleSession(c), sampleSession(c)
+	kept.UserID = gone.UserID
+	mustOK(t, s.CreateSession(t.Context(), gone), "CreateSession")
+	mustOK(t, s.CreateSession(t.Context(), kept), "CreateSession")
+	mustOK(t, s.DeleteSession(t.Context(), gone.ID), "DeleteSession")
+
+	_, err := s.GetSessionByTokenHash(t.Context(), gone.TokenHash)
+	mustErr(t, err, storage.ErrNotFound, "GetSessionByTokenHash after delete")
+	assertEqual(t, "other session", getSession(t, s, kept.TokenHash), kept)
+	mustOK(t, s.DeleteSession(t.Context(), gone.ID), "second DeleteSession")
+	mustOK(t, s.DeleteSession(t.Context(), randomID()), "DeleteSession unknown")
+}
+
+func testSessionDeleteUser(t *testing.T, s storage.Sessions, c *Clock) {
+	a1, a2, other := sampleSession(c), sampleSession(c), sampleSession(c)
+	a2.UserID = a1.UserID
+	for _, sess := range []storage.Session{a1, a2, other} {
+		mustOK(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	}
+	mustOK(t, s.DeleteUserSessions(t.Context(), a1.UserID), "DeleteUserSessions")
+	for _, sess := range []storage.Session{a1, a2} {
+		_, err := s.GetSessionByTokenHash(t.Context(), sess.TokenHash)
+		mustErr(t, err, storage.ErrNotFound, "GetSessionByTokenHash after DeleteUserSessions")
+	}
+	assertEqual(t, "other user's session", getSession(t, s, other.TokenHash), other)
+	mustOK(t, s.DeleteUserSessions(t.Context(), a1.UserID), "second DeleteUserSessions")
+}
+
+// The list holds only the user's live sessions, newest (by CreatedAt) first,
+// whatever the insertion order.
+func testSessionList(t *testing.T, s storage.Sessions, c *Clock) {
+	userID := randomID()
+	byAge := make([]storage.Session, 4) // oldest first
+	for i := range byAge {
+		byAge[i] = sampleSession(c)
+		byAge[i].UserID = userID
+		byAge[i].CreatedAt = c.Now().Add(time.Duration(i-4) * time.Minute)
+	}
+	byAge[2].ExpiresAt = c.Now().Add(time.Minute) // expires before the list call
+	other := sampleSession(c)
+	for _, sess := range []storage.Session{byAge[1], byAge[3], other, byAge[0], byAge[2]} {
+		mustOK(t, s.CreateSession(t.Context(), sess), "CreateSession")
+	}
+	c.Advance(2 * time.Minute)
+
+	got, err := s.ListUserSessions(t.Context(), userID)
+	mustOK(t, err, "ListUserSessions")
+	assertEqual(t, "ListUserSessions", got, []storage.Session{byAge[3], byAge[1], byAge[0]})
+}
+
+func testSessionListNone(t *testing.T, s storage.Sessions, c *Clock) {
+	mustOK(t, s.CreateSession(t.Context(), sampleSession(c)), "CreateSession")
+	got, err := s.ListUserSessions(t.Context(), randomID())
+	mustOK(t, err, "ListUserSessions")
+	if len(got) != 0 {
+		t.Errorf("ListUserSessions of a user without sessions returned %d", len(got))
+	}
+}
