@@ -258,7 +258,22 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 		return err
 	}
 	setUserinfo(info, u, scopes)
+	if sid := sessionID(req); sid != "" {
+		info.AppendClaims("sid", sid)
+	}
 	return nil
+}
+
+// sessionID is the browser session an id token belongs to (OIDC Front- and
+// Back-Channel Logout "sid").
+func sessionID(req zop.IDTokenRequest) string {
+	switch r := req.(type) {
+	case authRequest:
+		return r.SessionID
+	case *refreshRequest:
+		return r.token.SessionID
+	}
+	return ""
 }
 
 func (s *Storage) activeUser(ctx context.Context, id string) (storage.User, error) {
