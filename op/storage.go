@@ -56,8 +56,8 @@ type Storage struct {
 	TokenIssued func(grant string)
 	// GrantRevoked, when set, is told of every grant revoked for replay (audit).
 	GrantRevoked func(ctx context.Context, grantID, reason string)
-	Now         func() time.Time
-	Logger      *slog.Logger
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 var (

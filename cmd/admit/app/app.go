@@ -144,7 +144,7 @@ func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
 		CallbackURL:    zop.AuthCallbackURL(provider),
 		Errors:         errorRedirector{provider: provider},
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
-		Now:            a.Now, Logger: a.Logger,
+		Now: a.Now, Logger: a.Logger,
 	}
 	eng.Methods = []login.Method{&password.Method{Engine: eng, Users: d, Hasher: a.Hasher, Now: a.Now, Logger: a.Logger}}
 	return eng
@@ -170,7 +170,7 @@ func (e errorRedirector) RedirectError(w http.ResponseWriter, r *http.Request, r
 
 type errAuthRequest struct{ storage.AuthRequest }
 
-func (e errAuthRequest) GetRedirectURI() string                { return e.RedirectURI }
-func (e errAuthRequest) GetResponseType() oidc.ResponseType    { return oidc.ResponseType(e.ResponseType) }
-func (e errAuthRequest) GetState() string                      { return e.State }
-func (e errAuthRequest) GetResponseMode() oidc.ResponseMode    { return oidc.ResponseMode(e.ResponseMode) }
+func (e errAuthRequest) GetRedirectURI() string             { return e.RedirectURI }
+func (e errAuthRequest) GetResponseType() oidc.ResponseType { return oidc.ResponseType(e.ResponseType) }
+func (e errAuthRequest) GetState() string                   { return e.State }
+func (e errAuthRequest) GetResponseMode() oidc.ResponseMode { return oidc.ResponseMode(e.ResponseMode) }
