@@ -83,6 +83,7 @@ func (e *Engine) consentPage(w http.ResponseWriter, r *http.Request) {
 		e.Unavailable(w, r, err)
 		return
 	}
+	allowFormTarget(w, f.Request.RedirectURI)
 	v := templates.ConsentView{FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), UserEmail: u.Email, Scopes: scopeItems(f.Request.Scopes)}
 	render(w, r, http.StatusOK, templates.ConsentPage(v))
 }

@@ -140,6 +140,9 @@ func (e *Engine) requestGone(w http.ResponseWriter, r *http.Request, err error) 
 // forces re-authentication (prompt=login sets max_age 0) or its max_age has
 // passed, or an id_token_hint names another user.
 func (e *Engine) sessionSatisfies(req storage.AuthRequest, s storage.Session) bool {
+	if slices.Contains(req.Prompt, oidc.PromptLogin) {
+		return false
+	}
 	if req.MaxAge >= 0 && e.Now().Sub(s.AuthTime) > time.Duration(req.MaxAge)*time.Second {
 		return false
 	}
@@ -192,6 +195,7 @@ func (e *Engine) RenderLogin(w http.ResponseWriter, r *http.Request, f *Flow, st
 	v := templates.LoginView{
 		FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), Email: email, Error: errMsg,
 	}
+	allowFormTarget(w, f.Request.RedirectURI)
 	for _, m := range e.Methods {
 		if c := m.Option(f, csrf); c != nil {
 			v.Methods = append(v.Methods, c)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 type requestIDKey struct{}
@@ -38,4 +40,20 @@ func randomID() (string, error) {
 		return "", fmt.Errorf("login: random: %w", err)
 	}
 	return hex.EncodeToString(b[:]), nil
+}
+
+// allowFormTarget adds the relying party's origin to the page's CSP
+// form-action: browsers apply form-action to the redirects that follow a
+// form POST, and a login ends with a redirect to the client. Only the
+// flow's own registered redirect URI is added.
+func allowFormTarget(w http.ResponseWriter, redirectURI string) {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return
+	}
+	csp := w.Header().Get("Content-Security-Policy")
+	origin := u.Scheme + "://" + u.Host
+	if csp != "" && !strings.ContainsAny(origin, " ;'") {
+		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1))
+	}
 }

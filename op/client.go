@@ -30,13 +30,22 @@ func (c client) RedirectURIs() []string           { return c.Client.RedirectURIs
 func (c client) PostLogoutRedirectURIs() []string { return c.Client.PostLogoutRedirectURIs }
 func (c client) LoginURL(id string) string        { return c.loginURL(id) }
 
-// ApplicationType: public clients are user agents (SPAs); loopback redirect
-// URIs of native apps are still matched exactly.
+// ApplicationType: a public client with a loopback redirect URI is a native
+// app (RFC 8252: its loopback port may vary, 7.3); other public clients are
+// browser apps, which need https. Confidential clients are web servers.
 func (c client) ApplicationType() zop.ApplicationType {
-	if c.Public {
-		return zop.ApplicationTypeUserAgent
+	switch {
+	case !c.Public:
+		return zop.ApplicationTypeWeb
+	case slices.ContainsFunc(c.Client.RedirectURIs, isLoopbackURI):
+		return zop.ApplicationTypeNative
 	}
-	return zop.ApplicationTypeWeb
+	return zop.ApplicationTypeUserAgent
+}
+
+func isLoopbackURI(raw string) bool {
+	_, ok := zop.HTTPLoopbackOrLocalhost(raw)
+	return ok
 }
 
 func (c client) AuthMethod() oidc.AuthMethod {

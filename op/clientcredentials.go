@@ -52,7 +52,7 @@ func (s *Storage) ClientCredentials(ctx context.Context, clientID, secret string
 func (s *Storage) ClientCredentialsTokenRequest(ctx context.Context, clientID string, scopes []string) (zop.TokenRequest, error) {
 	c, err := s.Clients.GetClient(ctx, clientID)
 	if err != nil {
-		return nil, clientLookupError(err)
+		return nil, clientLookupError(ctx, err)
 	}
 	granted, err := machineScopes(c, scopes)
 	if err != nil {
@@ -92,7 +92,7 @@ var errBadClientSecret = errors.New("op: client authentication failed")
 func (s *Storage) authenticateClient(ctx context.Context, clientID, secret string) (storage.Client, error) {
 	c, err := s.Clients.GetClient(ctx, clientID)
 	if err != nil {
-		return storage.Client{}, clientLookupError(err)
+		return storage.Client{}, clientLookupError(ctx, err)
 	}
 	if c.Public || c.SecretHash == "" || !SecretMatches(secret, c.SecretHash) {
 		return storage.Client{}, fmt.Errorf("client %q: %w", clientID, errBadClientSecret)

@@ -45,7 +45,7 @@ func (r *refreshRequest) tokenSubject() tokenSubject {
 func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (zop.RefreshTokenRequest, error) {
 	t, err := s.RefreshTokens.GetRefreshToken(ctx, hashToken(token))
 	if err != nil {
-		return nil, toOIDCError(err, "the refresh token is invalid")
+		return nil, toOIDCError(ctx, err, "the refresh token is invalid")
 	}
 	if !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() {
 		s.revokeGrant(ctx, t.FamilyID, "refresh token reused")
@@ -58,7 +58,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	}
 	c, err := s.Clients.GetClient(ctx, t.ClientID)
 	if err != nil {
-		return nil, toOIDCError(err, "unknown client")
+		return nil, toOIDCError(ctx, err, "unknown client")
 	}
 	return &refreshRequest{token: t, scopes: t.Scopes, lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime)}, nil
 }
@@ -96,7 +96,7 @@ func (s *Storage) issueRefreshToken(ctx context.Context, req zop.TokenRequest, s
 		err = s.RefreshTokens.CreateRefreshToken(ctx, next)
 	}
 	if err != nil {
-		return "", toOIDCError(err, "cannot store the refresh token")
+		return "", toOIDCError(ctx, err, "cannot store the refresh token")
 	}
 	return value, nil
 }
@@ -130,7 +130,7 @@ func (s *Storage) nextRefreshToken(ctx context.Context, req zop.TokenRequest, su
 	}
 	c, err := s.Clients.GetClient(ctx, sub.clientID)
 	if err != nil {
-		return storage.RefreshToken{}, toOIDCError(err, "unknown client")
+		return storage.RefreshToken{}, toOIDCError(ctx, err, "unknown client")
 	}
 	t.ExpiresAt = now.Add(orDefault(c.RefreshTokenLifetime, DefaultRefreshTokenLifetime))
 	return t, nil
@@ -167,6 +167,7 @@ func (s *Storage) GetRefreshTokenInfo(ctx context.Context, clientID, token strin
 		return "", "", zop.ErrInvalidRefreshToken
 	}
 	if err != nil {
+		noteOutage(ctx, err)
 		return "", "", err
 	}
 	return t.UserID, refreshTokenIDPrefix + t.FamilyID, nil
@@ -186,6 +187,7 @@ func (s *Storage) RevokeToken(ctx context.Context, tokenID, _, clientID string) 
 	}
 	until := time.Unix(c.Expiry, 0)
 	if err := s.Revocations.Revoke(ctx, "at:"+c.ID, until); err != nil {
+		noteOutage(ctx, err)
 		return oidc.ErrServerError().WithParent(err).WithDescription("cannot revoke now; retry")
 	}
 	return nil

@@ -94,7 +94,7 @@ func (s *Storage) Health(ctx context.Context) error {
 func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (zop.AuthRequest, error) {
 	c, err := s.Clients.GetClient(ctx, req.ClientID)
 	if err != nil {
-		return nil, toOIDCError(err, "unknown client")
+		return nil, toOIDCError(ctx, err, "unknown client")
 	}
 	if err := validatePKCE(c, req); err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	stored := newAuthRequest(id, req, hintSubject, s.now(), AuthRequestLifetime)
 	if err := s.AuthRequests.CreateAuthRequest(ctx, stored); err != nil {
-		return nil, toOIDCError(err, "cannot store the authorization request")
+		return nil, toOIDCError(ctx, err, "cannot store the authorization request")
 	}
 	return authRequest{stored}, nil
 }
@@ -146,7 +146,7 @@ func allowedScopes(c storage.Client, requested []string) []string {
 func (s *Storage) AuthRequestByID(ctx context.Context, id string) (zop.AuthRequest, error) {
 	r, err := s.AuthRequests.GetAuthRequest(ctx, id)
 	if err != nil {
-		return nil, toOIDCError(err, "the authorization request is unknown or expired")
+		return nil, toOIDCError(ctx, err, "the authorization request is unknown or expired")
 	}
 	return authRequest{r}, nil
 }
@@ -160,7 +160,7 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthR
 		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was already used")
 	}
 	if err != nil {
-		return nil, toOIDCError(err, "the authorization code is invalid or expired")
+		return nil, toOIDCError(ctx, err, "the authorization code is invalid or expired")
 	}
 	return authRequest{r}, nil
 }
@@ -168,19 +168,26 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthR
 func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	r, err := s.AuthRequests.GetAuthRequest(ctx, id)
 	if err != nil {
-		return toOIDCError(err, "the authorization request is unknown or expired")
+		return toOIDCError(ctx, err, "the authorization request is unknown or expired")
 	}
 	now := s.now()
-	return s.AuthRequests.SaveAuthCode(ctx, storage.AuthCode{
+	err = s.AuthRequests.SaveAuthCode(ctx, storage.AuthCode{
 		Hash:      hashToken(code),
 		Request:   r,
 		ExpiresAt: now.Add(CodeLifetime),
 		KeepUntil: now.Add(CodeReplayWindow),
 	})
+	if err != nil {
+		return toOIDCError(ctx, err, "cannot store the authorization code")
+	}
+	return nil
 }
 
 func (s *Storage) DeleteAuthRequest(ctx context.Context, id string) error {
-	return s.AuthRequests.DeleteAuthRequest(ctx, id)
+	if err := s.AuthRequests.DeleteAuthRequest(ctx, id); err != nil {
+		return toOIDCError(ctx, err, "cannot finish the authorization request")
+	}
+	return nil
 }
 
 func (s *Storage) SigningKey(ctx context.Context) (zop.SigningKey, error) {
@@ -212,12 +219,13 @@ func (s *Storage) KeySet(ctx context.Context) ([]zop.Key, error) {
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
 	c, err := s.Clients.GetClient(ctx, id)
 	if err != nil {
-		return nil, clientLookupError(err)
+		return nil, clientLookupError(ctx, err)
 	}
 	return client{Client: c, loginURL: s.LoginURL}, nil
 }
 
-func clientLookupError(err error) error {
+func clientLookupError(ctx context.Context, err error) error {
+	noteOutage(ctx, err)
 	if errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("client not found: %w", err)
 	}
@@ -235,7 +243,7 @@ func errTemporarilyUnavailable(err error) *oidc.Error {
 func (s *Storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
 	c, err := s.Clients.GetClient(ctx, clientID)
 	if err != nil {
-		return nil, clientLookupError(err)
+		return nil, clientLookupError(ctx, err)
 	}
 	return clientKey(c, keyID)
 }
@@ -282,7 +290,7 @@ func (s *Storage) activeUser(ctx context.Context, id string) (storage.User, erro
 		return storage.User{}, oidc.ErrInvalidGrant().WithDescription("the user no longer exists or is disabled")
 	}
 	if err != nil {
-		return storage.User{}, toOIDCError(err, "cannot load the user")
+		return storage.User{}, toOIDCError(ctx, err, "cannot load the user")
 	}
 	return u, nil
 }
@@ -290,7 +298,8 @@ func (s *Storage) activeUser(ctx context.Context, id string) (storage.User, erro
 // toOIDCError maps storage errors to OAuth errors: unknown or expired
 // records are invalid_grant, an unreachable backend is a retryable
 // temporarily_unavailable.
-func toOIDCError(err error, description string) error {
+func toOIDCError(ctx context.Context, err error, description string) error {
+	noteOutage(ctx, err)
 	var oe *oidc.Error
 	switch {
 	case errors.As(err, &oe):

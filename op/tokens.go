@@ -77,7 +77,7 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenSubject, error) {
 	c, err := s.Clients.GetClient(ctx, r.ClientID)
 	if err != nil {
-		return tokenSubject{}, toOIDCError(err, "unknown client")
+		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
 	}
 	return tokenSubject{
 		grant: "authorization_code", grantID: r.grantID(), subject: r.UserID, clientID: r.ClientID,
@@ -211,7 +211,7 @@ func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessC
 	}
 	revoked, err := s.Revocations.IsRevoked(ctx, "at:"+c.ID, "grant:"+c.GrantID)
 	if err != nil {
-		return accessClaims{}, toOIDCError(err, "cannot check revocation")
+		return accessClaims{}, toOIDCError(ctx, err, "cannot check revocation")
 	}
 	if revoked {
 		return accessClaims{}, oidc.ErrInvalidRequest().WithDescription("the access token was revoked")

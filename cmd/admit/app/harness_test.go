@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -121,7 +123,11 @@ func (e *env) rp(clientID, secret string, scopes ...string) *rp {
 	if len(scopes) == 0 {
 		scopes = []string{oidc.ScopeOpenID, "profile", "email"}
 	}
-	cfg := oauth2.Config{ClientID: clientID, ClientSecret: secret, Endpoint: p.Endpoint(), RedirectURL: rpCallback, Scopes: scopes}
+	// An explicit auth style: x/oauth2's auto-detection retries a failed
+	// exchange, and Admit's codes are spent by the first attempt.
+	ep := p.Endpoint()
+	ep.AuthStyle = oauth2.AuthStyleInHeader
+	cfg := oauth2.Config{ClientID: clientID, ClientSecret: secret, Endpoint: ep, RedirectURL: rpCallback, Scopes: scopes}
 	v := p.Verifier(&oidc.Config{ClientID: clientID, Now: e.clock.Now})
 	return &rp{e: e, provider: p, oauth: cfg, verifier: v}
 }
@@ -247,6 +253,15 @@ func (b *browser) callback(p page, ar authRequest) *url.URL {
 func randomString() string {
 	sum := sha256.Sum256([]byte(time.Now().String() + oauth2.GenerateVerifier()))
 	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+func TestMain(m *testing.M) {
+	// zitadel's op logs through the default logger; keep test output readable.
+	flag.Parse()
+	if !testing.Verbose() {
+		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	os.Exit(m.Run())
 }
 
 func freePortURL(t *testing.T) string {

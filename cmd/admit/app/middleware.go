@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/op"
 )
 
 // requestID tags each request (X-Request-ID, logs, error pages). An incoming
@@ -103,15 +104,17 @@ func apiHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// unavailableAs503 rewrites op's 5xx answers (a backend or key failure) to
-// 503 temporarily_unavailable with Retry-After: the client should retry, and
-// no internal detail leaks. The original is logged.
+// unavailableAs503 rewrites op's answers to 503 temporarily_unavailable with
+// Retry-After when a backend was unavailable during the request (op.Outage)
+// or op answered 5xx: the client should retry, and no internal detail leaks.
+// The original is logged.
 func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			cw := &catch5xx{ResponseWriter: w}
-			next.ServeHTTP(cw, r)
-			if cw.status >= 500 {
+			ctx := op.WithOutageFlag(r.Context())
+			cw := &catch5xx{ResponseWriter: w, outage: func() bool { return op.Outage(ctx) }}
+			next.ServeHTTP(cw, r.WithContext(ctx))
+			if cw.caught {
 				log.ErrorContext(r.Context(), "protocol endpoint failed", "path", r.URL.Path, "status", cw.status,
 					"body", strings.TrimSpace(cw.body.String()), "request_id", login.RequestID(r.Context()))
 				writeUnavailable(w)
@@ -129,10 +132,13 @@ func writeUnavailable(w http.ResponseWriter) {
 	})
 }
 
-// catch5xx passes everything through except a 5xx status and its body.
+// catch5xx passes everything through except a 5xx answer or any answer
+// given during an outage, which it keeps for the log.
 type catch5xx struct {
 	http.ResponseWriter
+	outage func() bool
 	status int
+	caught bool
 	body   bytes.Buffer
 }
 
@@ -141,7 +147,8 @@ func (c *catch5xx) WriteHeader(code int) {
 		return
 	}
 	c.status = code
-	if code < 500 {
+	c.caught = code >= 500 || (code >= 400 && c.outage())
+	if !c.caught {
 		c.ResponseWriter.WriteHeader(code)
 	}
 }
@@ -150,7 +157,7 @@ func (c *catch5xx) Write(b []byte) (int, error) {
 	if c.status == 0 {
 		c.WriteHeader(http.StatusOK)
 	}
-	if c.status >= 500 {
+	if c.caught {
 		return c.body.Write(b)
 	}
 	return c.ResponseWriter.Write(b)
