@@ -50,7 +50,7 @@ func (s *Storage) ClientCredentials(ctx context.Context, clientID, secret string
 // ClientCredentialsTokenRequest grants the requested scopes the client is
 // registered for, or all of them (minus user scopes) when none are asked.
 func (s *Storage) ClientCredentialsTokenRequest(ctx context.Context, clientID string, scopes []string) (zop.TokenRequest, error) {
-	c, err := s.Clients.GetClient(ctx, clientID)
+	c, err := s.getClient(ctx, clientID)
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}
@@ -90,7 +90,7 @@ func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, clientID, secret 
 var errBadClientSecret = errors.New("op: client authentication failed")
 
 func (s *Storage) authenticateClient(ctx context.Context, clientID, secret string) (storage.Client, error) {
-	c, err := s.Clients.GetClient(ctx, clientID)
+	c, err := s.getClient(ctx, clientID)
 	if err != nil {
 		return storage.Client{}, clientLookupError(ctx, err)
 	}

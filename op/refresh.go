@@ -56,7 +56,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if _, err := s.activeUser(ctx, t.UserID); err != nil {
 		return nil, err
 	}
-	c, err := s.Clients.GetClient(ctx, t.ClientID)
+	c, err := s.getClient(ctx, t.ClientID)
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "unknown client")
 	}
@@ -128,7 +128,7 @@ func (s *Storage) nextRefreshToken(ctx context.Context, req zop.TokenRequest, su
 		t.ExpiresAt = rr.token.ExpiresAt
 		return t, nil
 	}
-	c, err := s.Clients.GetClient(ctx, sub.clientID)
+	c, err := s.getClient(ctx, sub.clientID)
 	if err != nil {
 		return storage.RefreshToken{}, toOIDCError(ctx, err, "unknown client")
 	}

@@ -92,7 +92,7 @@ func (s *Storage) Health(ctx context.Context) error {
 // CreateAuthRequest validates what op leaves to us (PKCE policy, scopes the
 // client may ask for) and stores the request.
 func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (zop.AuthRequest, error) {
-	c, err := s.Clients.GetClient(ctx, req.ClientID)
+	c, err := s.getClient(ctx, req.ClientID)
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "unknown client")
 	}
@@ -217,7 +217,7 @@ func (s *Storage) KeySet(ctx context.Context) ([]zop.Key, error) {
 // GetClientByClientID answers a plain error for unknown clients (op maps it
 // to invalid_client) and ErrServerError only for backend faults.
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
-	c, err := s.Clients.GetClient(ctx, id)
+	c, err := s.getClient(ctx, id)
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}
@@ -241,7 +241,7 @@ func errTemporarilyUnavailable(err error) *oidc.Error {
 
 // GetKeyByIDAndClientID returns a client's public key for private_key_jwt.
 func (s *Storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
-	c, err := s.Clients.GetClient(ctx, clientID)
+	c, err := s.getClient(ctx, clientID)
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}
@@ -285,7 +285,7 @@ func sessionID(req zop.IDTokenRequest) string {
 }
 
 func (s *Storage) activeUser(ctx context.Context, id string) (storage.User, error) {
-	u, err := s.Users.GetUser(ctx, id)
+	u, err := s.getUser(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		return storage.User{}, oidc.ErrInvalidGrant().WithDescription("the user no longer exists or is disabled")
 	}

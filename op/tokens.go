@@ -75,7 +75,7 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 }
 
 func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenSubject, error) {
-	c, err := s.Clients.GetClient(ctx, r.ClientID)
+	c, err := s.getClient(ctx, r.ClientID)
 	if err != nil {
 		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -44,7 +43,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is one running Admit behind httptest, with the demo data seeded.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	app    *app.App
 	srv    *httptest.Server
 	issuer string
@@ -63,19 +62,36 @@ var backends = []backend{memoryBackend, postgresBackend}
 // newEnv starts Admit on the backend. Passwords use cheap argon2id
 // parameters: the OWASP cost is measured by the benchmarks, not paid by
 // every test.
-func newEnv(t *testing.T, b backend) *env {
+func newEnv(t testing.TB, b backend) *env {
+	return newEnvWith(t, b, envOptions{})
+}
+
+// envOptions vary an env for benchmarks.
+type envOptions struct {
+	hasher     *password.Hasher // nil: fast test parameters
+	signingAlg string           // "": RS256
+}
+
+// newEnvWith is newEnv with options.
+func newEnvWith(t testing.TB, b backend, o envOptions) *env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
 	e := &env{t: t, srv: srv, issuer: issuer, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
 	cfg := e.config(b)
+	if o.signingAlg != "" {
+		cfg.SigningAlg = o.signingAlg
+	}
+	hasher := o.hasher
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := app.OpenStores(context.Background(), cfg, e.clock.Now, b == postgresBackend, log)
 	if err != nil {
 		t.Fatalf("open stores: %v", err)
 	}
 	t.Cleanup(st.Close)
-	hasher, _ := password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	if hasher == nil {
+		hasher, _ = password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	}
 	a, err := app.New(context.Background(), cfg, st, log, app.Options{Now: e.clock.Now, PasswordHash: hasher})
 	if err != nil {
 		t.Fatalf("app: %v", err)
@@ -150,7 +166,7 @@ func (r *rp) exchange(code string, ar authRequest) (*oauth2.Token, error) {
 
 // browser is a user agent with cookies that stops at the RP's callback.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	e      *env
 	client *http.Client
 }
@@ -262,14 +278,4 @@ func TestMain(m *testing.M) {
 		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}
 	os.Exit(m.Run())
-}
-
-func freePortURL(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -111,7 +111,7 @@ func apiHeaders(next http.Handler) http.Handler {
 func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := op.WithOutageFlag(r.Context())
+			ctx := op.WithRequestState(r.Context())
 			cw := &catch5xx{ResponseWriter: w, outage: func() bool { return op.Outage(ctx) }}
 			next.ServeHTTP(cw, r.WithContext(ctx))
 			if cw.caught {

@@ -19,7 +19,7 @@ import (
 )
 
 // codeFor logs the demo user in and returns the code.
-func codeFor(t *testing.T, e *env, r *rp, opts ...oauth2.AuthCodeOption) (string, authRequest, *browser) {
+func codeFor(t testing.TB, e *env, r *rp, opts ...oauth2.AuthCodeOption) (string, authRequest, *browser) {
 	t.Helper()
 	ar := r.start(opts...)
 	br := e.browser()
@@ -58,7 +58,9 @@ func TestCodeExchangeRefusals(t *testing.T) {
 		{"wrong PKCE verifier", func(_ *string, ar *authRequest, _ *oauth2.Config) { ar.verifier = oauth2.GenerateVerifier() }, "invalid_grant"},
 		{"unknown code", func(c *string, _ *authRequest, _ *oauth2.Config) { *c = "not-a-code" }, "invalid_grant"},
 		{"wrong client secret", func(_ *string, _ *authRequest, cfg *oauth2.Config) { cfg.ClientSecret = "nope" }, "invalid_client"},
-		{"other redirect URI", func(_ *string, _ *authRequest, cfg *oauth2.Config) { cfg.RedirectURL = "http://localhost:5555/callback" }, "invalid_grant"},
+		{"other redirect URI", func(_ *string, _ *authRequest, cfg *oauth2.Config) {
+			cfg.RedirectURL = "http://localhost:5555/callback"
+		}, "invalid_grant"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -388,7 +390,7 @@ func (r *rp) checkAccessTokenClaims(token string) atClaims {
 	return c
 }
 
-func mustDo(t *testing.T, req *http.Request) *http.Response {
+func mustDo(t testing.TB, req *http.Request) *http.Response {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -398,7 +400,7 @@ func mustDo(t *testing.T, req *http.Request) *http.Response {
 	return resp
 }
 
-func oauthError(t *testing.T, resp *http.Response) string {
+func oauthError(t testing.TB, resp *http.Response) string {
 	t.Helper()
 	raw, _ := io.ReadAll(resp.Body)
 	var body struct {

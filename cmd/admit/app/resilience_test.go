@@ -199,7 +199,7 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 	}
 }
 
-func kid(t *testing.T, token string) string {
+func kid(t testing.TB, token string) string {
 	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestPrivateKeyJWTClientAuthentication(t *testing.T) {
 	}
 }
 
-func clientAssertion(t *testing.T, e *env, key *ecdsa.PrivateKey) string {
+func clientAssertion(t testing.TB, e *env, key *ecdsa.PrivateKey) string {
 	signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
 	now := e.clock.Now()
 	assertion, err := jwt.Signed(signer).Claims(jwt.Claims{

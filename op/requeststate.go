@@ -1,0 +1,85 @@
+package op
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// requestState is per-request scratch space, put in the context by the HTTP
+// layer (WithRequestState):
+//   - outage records a backend failure. op rewraps some storage errors (a
+//     failed code lookup becomes invalid_grant), so the HTTP layer asks
+//     Outage instead of reading the error type, and answers 503
+//     temporarily_unavailable: the client may retry.
+//   - clients and users memoise lookups: op asks for the same client up to
+//     four times in one token request. The memo lives for one request only,
+//     so a removed client or disabled user is never served stale.
+type requestState struct {
+	outage  atomic.Bool
+	mu      sync.Mutex
+	clients map[string]storage.Client
+	users   map[string]storage.User
+}
+
+type requestStateKey struct{}
+
+// WithRequestState returns a context carrying per-request state.
+func WithRequestState(ctx context.Context) context.Context {
+	return context.WithValue(ctx, requestStateKey{}, &requestState{})
+}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestStateKey{}).(*requestState)
+	return st
+}
+
+// Outage reports whether a backend was unavailable during this request.
+func Outage(ctx context.Context) bool {
+	st := stateOf(ctx)
+	return st != nil && st.outage.Load()
+}
+
+// noteOutage records err in ctx's state when it is a backend outage.
+func noteOutage(ctx context.Context, err error) {
+	if st := stateOf(ctx); st != nil && errors.Is(err, storage.ErrUnavailable) {
+		st.outage.Store(true)
+	}
+}
+
+// memo returns the value cached under id in the request's map m, or loads
+// and caches it.
+func memo[T any](ctx context.Context, pick func(*requestState) *map[string]T, id string, load func(context.Context, string) (T, error)) (T, error) {
+	st := stateOf(ctx)
+	if st == nil {
+		return load(ctx, id)
+	}
+	st.mu.Lock()
+	v, ok := (*pick(st))[id]
+	st.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := load(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	st.mu.Lock()
+	if *pick(st) == nil {
+		*pick(st) = map[string]T{}
+	}
+	(*pick(st))[id] = v
+	st.mu.Unlock()
+	return v, nil
+}
+
+func (s *Storage) getClient(ctx context.Context, id string) (storage.Client, error) {
+	return memo(ctx, func(st *requestState) *map[string]storage.Client { return &st.clients }, id, s.Clients.GetClient)
+}
+
+func (s *Storage) getUser(ctx context.Context, id string) (storage.User, error) {
+	return memo(ctx, func(st *requestState) *map[string]storage.User { return &st.users }, id, s.Users.GetUser)
+}
