@@ -1,0 +1,14 @@
+// Package app assembles Admit: configuration (flags, ADMIT_* environment,
+// YAML file, validated at start), the stores (Postgres + Redis, or in-memory
+// in development mode), the signing-key manager, zitadel's OpenID Provider
+// with Admit's storage adapter, the login engine and its methods, and the
+// HTTP router with its middleware chain:
+//
+//	request ID → panic recovery → metrics → access log → body limit →
+//	  pages:    security headers → cross-origin POST protection → /login, /logout
+//	  protocol: no-store headers → 503-on-outage → discovery, JWKS, op
+//
+// plus /healthz, /readyz and /metrics. The command in cmd/admit and the
+// end-to-end tests both build an App with New; the tests drive it with real
+// relying-party libraries (coreos/go-oidc, x/oauth2) and Chromium.
+package app

@@ -1,0 +1,59 @@
+// Package login runs Admit's hosted, server-rendered login.
+//
+// # The flow
+//
+// A login is a flow bound to one authorization request:
+//
+//  1. op validates /authorize, stores the request and redirects the browser
+//     to /login?id=<request>. Engine.start loads the request and its client.
+//  2. If the browser has an SSO session (cookie admit_session, or
+//     __Host-admit_session on https) that satisfies the request — no
+//     prompt=login, max_age not exceeded, id_token_hint naming the same user —
+//     the flow continues with that session's user, auth_time and amr. With
+//     prompt=none and no such session, the client gets login_required.
+//  3. Otherwise a LoginFlow record (ephemeral store, same lifetime as the
+//     request) is created and the login page rendered. The record holds which
+//     factors are satisfied so far (AMR), the identified user and a failure
+//     count; methods may keep private state in its Data map.
+//  4. A Method (package password, later TOTP, passkeys, wallets, social)
+//     verifies a factor in its own handlers, calls Engine.Fail on failure
+//     (five failures end the flow) or Engine.Succeed with the user and the
+//     RFC 8176 amr values it proved ("pwd", "otp", "hwk", "swk", ...).
+//  5. Succeed starts a new SSO session (the old one is deleted: no fixation)
+//     and, for clients not marked first-party, shows the consent page unless
+//     the user already granted every requested scope (or prompt=consent).
+//  6. The engine completes the authorization request (user, auth_time, amr,
+//     acr, session id) and redirects to op's callback, which issues the code.
+//
+// # Adding a login method
+//
+// Implement Method: Mount adds the method's routes to the /login router,
+// Option renders its entry on the login page (a templ component, or nil).
+// A method never touches the authorization request or the session itself;
+// it only reports factors through the Engine, which applies the policy.
+//
+// # Authentication context
+//
+// acr is urn:admit:acr:sfa (one factor) or urn:admit:acr:mfa (the amr
+// contains "mfa"). Both are listed in discovery's acr_values_supported.
+//
+// # Browser security
+//
+// Every form carries a CSRF token (double submit: cookie admit_csrf and a
+// hidden field, compared in constant time) and POSTs are additionally
+// refused cross-origin by net/http's CrossOriginProtection (Sec-Fetch-Site /
+// Origin). Cookies are HttpOnly, SameSite=Lax and, on https, Secure with the
+// __Host- prefix. Pages send a strict Content-Security-Policy; form-action
+// additionally allows the flow's own registered redirect origin because
+// browsers apply it to the redirect that ends a login.
+//
+// Unknown e-mail, password-less, disabled account and wrong password give
+// the same message after the same argon2id work (Hasher.VerifyUnknown).
+// A backend failure shows a 503 page with Retry-After: nothing is consumed,
+// so the user can retry.
+//
+// RP-initiated logout: op validates end_session and its
+// post_logout_redirect_uri, then sends the browser to /logout with that URI
+// signed (HMAC, key derived from the master key); Logout deletes the session
+// and its cookie, then redirects.
+package login

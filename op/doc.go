@@ -1,0 +1,43 @@
+// Package op adapts Admit's storage to zitadel/oidc's OpenID Provider
+// (github.com/zitadel/oidc/v3/pkg/op), which parses and validates every
+// protocol request. Storage implements op.Storage plus the optional
+// client-credentials, userinfo-from-request and terminate-session-from-request
+// interfaces.
+//
+// # Access tokens (RFC 9068)
+//
+// Access tokens are JWTs with header typ "at+jwt" and the claims iss, sub,
+// aud (the client), exp, iat, jti, client_id, scope, auth_time, acr, amr, sid
+// and gid (the grant), so resource servers verify them with the JWKS alone.
+// op signs its own JWT access tokens with typ "JWT", so Admit mints them
+// itself: clients report AccessTokenTypeBearer, CreateAccessToken returns the
+// signed JWT as the "token ID", and Storage, installed as op's Crypto
+// (op.WithCrypto), hands it back unchanged from Encrypt. Decrypt verifies an
+// access token (signature, typ, issuer, expiry) and returns its payload as
+// the token ID, so SetUserinfoFromToken and SetIntrospectionFromToken see all
+// claims. Encrypt also makes authorization codes: 256 random bits.
+//
+// # Grants, codes and refresh tokens
+//
+// Every token belongs to a grant: the authorization request ID for the code
+// flow (and the refresh-token family it starts), a fresh ID per
+// client_credentials issue. Codes live 60 s and are consumed by the first
+// exchange attempt (op looks the code up before it authenticates the client,
+// so a failed attempt spends it too); a used code is remembered for ten
+// minutes, and presenting it again revokes its grant. Refresh tokens are
+// opaque, stored as SHA-256 hashes, rotated on every use within the family's
+// original lifetime; presenting a rotated token (or losing a concurrent
+// rotation of the same token) revokes the family. Revoking a grant marks its
+// refresh tokens revoked and puts "grant:<id>" on the ephemeral deny-list
+// until its access tokens have expired; userinfo and introspection consult
+// the list (resource servers validating offline accept a revoked access
+// token until it expires: keep lifetimes short, 15 minutes by default).
+//
+// # Errors
+//
+// Storage errors become OAuth errors: unknown or expired records are
+// invalid_grant, an unavailable backend is a server_error and is recorded
+// in the request state (WithRequestState), from which Admit's HTTP layer
+// answers 503 temporarily_unavailable with Retry-After. The request state
+// also memoises client and user lookups for the duration of one request.
+package op
