@@ -25,7 +25,7 @@ const (
 // needsConsent: first-party clients never ask; others ask when the user has
 // not granted every requested scope, or when the client forces it.
 func (e *Engine) needsConsent(ctx context.Context, f *Flow, userID string) (bool, error) {
-	if f.Client.FirstParty {
+	if f.Local() || f.Client.FirstParty {
 		return false, nil
 	}
 	if slices.Contains(f.Request.Prompt, oidc.PromptConsent) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -35,11 +36,19 @@ type Authentication struct {
 }
 
 // Flow is a login in progress with its authorization request and client.
+// A local flow (Admit's own pages, such as the account area) has neither: it
+// ends with a redirect to the page that started it.
 type Flow struct {
 	storage.LoginFlow
 	Request storage.AuthRequest
 	Client  storage.Client
 }
+
+// Local reports whether the flow signs in to Admit's own pages.
+func (f *Flow) Local() bool { return f.AuthRequestID == "" }
+
+// dataReturnTo is where a local flow ends.
+const dataReturnTo = "engine.return_to"
 
 // Method is a login method (password, passkey, wallet, ...). Each mounts its
 // own handlers and may add an entry to the login page; it reports success
@@ -174,6 +183,29 @@ func (e *Engine) beginFlow(w http.ResponseWriter, r *http.Request, req storage.A
 	e.RenderLogin(w, r, f, http.StatusOK, req.LoginHint, "")
 }
 
+// StartLocal begins a sign-in to one of Admit's own pages and shows the
+// login page; the flow ends at returnTo, which must be a local path.
+func (e *Engine) StartLocal(w http.ResponseWriter, r *http.Request, returnTo string) {
+	if !strings.HasPrefix(returnTo, "/") || strings.HasPrefix(returnTo, "//") {
+		returnTo = "/account"
+	}
+	now := e.Now()
+	f, err := e.newFlow(r.Context(), storage.AuthRequest{ExpiresAt: now.Add(localFlowLifetime)})
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	f.Data[dataReturnTo] = returnTo
+	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	e.RenderLogin(w, r, f, http.StatusOK, "", "")
+}
+
+// localFlowLifetime bounds a sign-in to Admit's own pages.
+const localFlowLifetime = 30 * time.Minute
+
 func (e *Engine) newFlow(_ context.Context, req storage.AuthRequest) (*Flow, error) {
 	id, err := randomID()
 	if err != nil {
@@ -205,6 +237,9 @@ func (e *Engine) RenderLogin(w http.ResponseWriter, r *http.Request, f *Flow, st
 }
 
 func clientName(c storage.Client) string {
+	if c.ID == "" {
+		return "your Admit account"
+	}
 	if c.Name != "" {
 		return c.Name
 	}
@@ -227,6 +262,9 @@ func (e *Engine) loadFlow(w http.ResponseWriter, r *http.Request, id string) (*F
 	if err != nil {
 		e.requestGone(w, r, err)
 		return nil, false
+	}
+	if lf.AuthRequestID == "" {
+		return &Flow{LoginFlow: lf}, true
 	}
 	req, client, ok := e.loadRequest(w, r, lf.AuthRequestID)
 	if !ok {
@@ -307,6 +345,11 @@ func (e *Engine) authenticated(w http.ResponseWriter, r *http.Request, f *Flow, 
 }
 
 func (e *Engine) complete(w http.ResponseWriter, r *http.Request, f *Flow, a Authentication, sessionID string) {
+	if f.Local() {
+		_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
+		http.Redirect(w, r, f.Data[dataReturnTo], http.StatusSeeOther)
+		return
+	}
 	c := storage.AuthCompletion{UserID: a.UserID, AuthTime: a.AuthTime, AMR: a.AMR, ACR: a.ACR, SessionID: sessionID}
 	if err := e.AuthRequests.CompleteAuthRequest(r.Context(), f.Request.ID, c); err != nil {
 		e.requestGone(w, r, err)

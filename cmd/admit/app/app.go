@@ -16,6 +16,7 @@ import (
 
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
@@ -29,6 +30,7 @@ type App struct {
 	Keys     *keys.Manager
 	Provider *zop.Provider
 	Engine   *login.Engine
+	Account  *account.Area
 	Hasher   *password.Hasher
 	Metrics  *Metrics
 	Logger   *slog.Logger
@@ -91,6 +93,9 @@ func (a *App) buildProvider() error {
 	a.Engine = a.loginEngine(provider)
 	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
 	a.logout = logout
+	a.Account = &account.Area{
+		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies, Now: a.Now,
+	}
 	return nil
 }
 

@@ -32,6 +32,7 @@ func (a *App) routes() http.Handler {
 func (a *App) pageRoutes(r chi.Router) {
 	r.Use(securityHeaders(a.Config.Secure()), http.NewCrossOriginProtection().Handler)
 	r.Mount("/login", a.Engine.Routes())
+	r.Mount("/account", a.Account.Routes())
 	r.Handle("/logout", a.logout)
 	r.Get(login.SignedOutPath, login.SignedOut)
 }
