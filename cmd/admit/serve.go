@@ -19,6 +19,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := app.NewLogger(e.stderr, cfg)
+	// zitadel's op logs through the default logger: give it the same
+	// handler (format, level) as Admit's own logs.
+	slog.SetDefault(log)
 	a, cleanup, err := e.open(ctx, cfg, log, true)
 	if err != nil {
 		return err
