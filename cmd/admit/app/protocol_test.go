@@ -411,3 +411,24 @@ func oauthError(t testing.TB, resp *http.Response) string {
 	}
 	return body.Error
 }
+
+func TestProtocolErrorShapes(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	t.Run("userinfo with a bad token", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, e.issuer+"/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer not-a-token")
+		resp := mustDo(t, req)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) || oauthError(t, resp) != "invalid_token" {
+			t.Fatalf("status %d WWW-Authenticate %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+	})
+	t.Run("introspection with a bad client secret", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth/introspect", strings.NewReader("token=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(app.DemoClientID, "wrong")
+		resp := mustDo(t, req)
+		if resp.StatusCode != http.StatusUnauthorized || oauthError(t, resp) != "invalid_client" {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+}

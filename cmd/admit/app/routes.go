@@ -44,6 +44,8 @@ func (a *App) protocolRoutes(r chi.Router) {
 	disc := &discovery{app: a}
 	r.Get("/.well-known/openid-configuration", disc.configuration)
 	r.Get("/keys", disc.jwks)
+	r.With(bearerErrors).Handle("/userinfo", a.Provider)
+	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
 	r.Mount("/", a.Provider)
 }
 
