@@ -37,6 +37,20 @@
 // acr is urn:admit:acr:sfa (one factor) or urn:admit:acr:mfa (the amr
 // contains "mfa"). Both are listed in discovery's acr_values_supported.
 //
+// # MFA policy (mfa.go)
+//
+// After a first factor, Succeed decides whether the login is complete. A
+// second factor is required when the client has RequireMFA, when the
+// request's acr_values contains urn:admit:acr:mfa, or when the user has a
+// second factor set up (one always uses it). Second-factor methods plug in
+// through SecondFactor (Available for a user, ChallengeURL of its step) and,
+// to be set up during a login, Enroller; the engine marks the flow as
+// awaiting a second factor, and only such flows reach those pages. The
+// second factor's Succeed adds "mfa" to the amr. An SSO session that lacks
+// the required MFA gets a step-up (second factor only, keeping auth_time);
+// an explicit acr_values step-up is satisfied by a second factor proved on
+// the session within MFAWindow (5 minutes, Session.MFAAt).
+//
 // # Browser security
 //
 // Every form carries a CSRF token (double submit: cookie admit_csrf and a

@@ -33,6 +33,8 @@ type Authentication struct {
 	AuthTime time.Time
 	AMR      []string
 	ACR      string
+	// MFAAt is when a second factor was proved in this login (zero: none).
+	MFAAt time.Time
 }
 
 // Flow is a login in progress with its authorization request and client.
@@ -80,6 +82,9 @@ type Engine struct {
 	CallbackURL func(ctx context.Context, authRequestID string) string
 	Errors      ErrorRedirector
 	Methods     []Method
+	// SecondFactors are asked for after the first factor when the MFA
+	// policy requires it (see mfa.go).
+	SecondFactors []SecondFactor
 	// LoginSucceeded/LoginFailed, when set, observe outcomes (metrics, audit).
 	LoginSucceeded func(r *http.Request, method string)
 	LoginFailed    func(r *http.Request, method, reason string)
@@ -165,7 +170,15 @@ func (e *Engine) continueWithSession(w http.ResponseWriter, r *http.Request, req
 		return
 	}
 	f.Client = client
-	auth := Authentication{UserID: s.UserID, AuthTime: s.AuthTime, AMR: s.AMR, ACR: s.ACR}
+	need, err := e.sessionNeedsSecondFactor(r.Context(), f, s)
+	if err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	if need && e.stepUp(w, r, f, s) {
+		return
+	}
+	auth := Authentication{UserID: s.UserID, AuthTime: s.AuthTime, AMR: s.AMR, ACR: s.ACR, MFAAt: s.MFAAt}
 	e.authenticated(w, r, f, auth, s.ID)
 }
 
@@ -294,14 +307,20 @@ func (e *Engine) Fail(w http.ResponseWriter, r *http.Request, f *Flow, method, r
 }
 
 // Succeed records that a method verified the user with the given factors
-// (RFC 8176 amr values) and moves the flow on.
+// (RFC 8176 amr values) and moves the flow on: a first factor is followed
+// by a second when the MFA policy requires one (askSecondFactor); a second
+// factor adds "mfa" and finishes the login.
 func (e *Engine) Succeed(w http.ResponseWriter, r *http.Request, f *Flow, method, userID string, amr ...string) {
 	if f.UserID != "" && f.UserID != userID {
 		e.ErrorPage(w, r, http.StatusBadRequest, "Signed in as someone else",
 			"The second step was completed for a different account. Go back to the application and start again.")
 		return
 	}
+	second := f.AwaitingSecondFactor() && e.isSecondFactor(method)
 	f.UserID = userID
+	if second {
+		amr = append(amr, "mfa")
+	}
 	for _, v := range amr {
 		if !slices.Contains(f.AMR, v) {
 			f.AMR = append(f.AMR, v)
@@ -310,13 +329,10 @@ func (e *Engine) Succeed(w http.ResponseWriter, r *http.Request, f *Flow, method
 	if e.LoginSucceeded != nil {
 		e.LoginSucceeded(r, method)
 	}
-	auth := Authentication{UserID: userID, AuthTime: e.Now(), AMR: f.AMR, ACR: acrFor(f.AMR)}
-	s, err := e.Sessions.Start(w, r, auth)
-	if err != nil {
-		e.Unavailable(w, r, err)
+	if !second && e.askSecondFactor(w, r, f) {
 		return
 	}
-	e.authenticated(w, r, f, auth, s.ID)
+	e.finish(w, r, f)
 }
 
 func acrFor(amr []string) string {

@@ -86,6 +86,7 @@ func (m *Sessions) newSession(r *http.Request, a Authentication, tok string) (st
 	return storage.Session{
 		ID: id, TokenHash: hashToken(tok), UserID: a.UserID, AuthTime: a.AuthTime, AMR: a.AMR, ACR: a.ACR,
 		IP: clientIP(r), UserAgent: r.UserAgent(), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(m.lifetime()),
+		MFAAt: a.MFAAt,
 	}, nil
 }
 

@@ -56,8 +56,10 @@ type Storage struct {
 	TokenIssued func(grant string)
 	// GrantRevoked, when set, is told of every grant revoked for replay (audit).
 	GrantRevoked func(ctx context.Context, grantID, reason string)
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// ExtraClaims, when set, adds claims to id tokens (see ClaimsRequest).
+	ExtraClaims ExtraClaimsFunc
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 var (
@@ -269,7 +271,7 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 	if sid := sessionID(req); sid != "" {
 		info.AppendClaims("sid", sid)
 	}
-	return nil
+	return s.appendExtraClaims(ctx, info, req, scopes)
 }
 
 // sessionID is the browser session an id token belongs to (OIDC Front- and

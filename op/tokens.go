@@ -233,7 +233,7 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 		return err
 	}
 	setUserinfo(info, u, strings.Fields(c.Scope))
-	return nil
+	return s.appendUserinfoExtraClaims(ctx, info, c)
 }
 
 // SetIntrospectionFromToken answers RFC 7662 introspection of access tokens.

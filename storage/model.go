@@ -58,6 +58,9 @@ type Client struct {
 	Scopes                 []string
 	// FirstParty clients skip the consent page.
 	FirstParty bool
+	// RequireMFA makes every login to this client use a second factor
+	// (users without one are led through TOTP enrolment).
+	RequireMFA bool
 	// JWKS holds the client's public keys (a JSON Web Key Set) for
 	// private_key_jwt authentication.
 	JWKS                 []byte
@@ -128,6 +131,9 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// MFAAt is when the session last proved a second factor (zero: never);
+	// a step-up request within login.MFAWindow of it is not asked again.
+	MFAAt time.Time
 }
 
 // Key states of a signing key's life.

@@ -165,6 +165,9 @@ type Durable interface {
 	RefreshTokens
 	Sessions
 	SigningKeys
+	Identities
+	TOTPCredentials
+	Wallets
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }
@@ -175,5 +178,7 @@ type Ephemeral interface {
 	AuthRequests
 	LoginFlows
 	Revocations
+	TOTPEphemeral
+	WalletNonces
 	Ping(ctx context.Context) error
 }

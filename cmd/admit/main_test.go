@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -64,10 +65,7 @@ func (c *cli) in(t *testing.T) *cli {
 
 // with returns a copy of c with env changed; "" removes a variable.
 func (c *cli) with(env map[string]string) *cli {
-	n := &cli{t: c.t, env: map[string]string{}}
-	for k, v := range c.env {
-		n.env[k] = v
-	}
+	n := &cli{t: c.t, env: maps.Clone(c.env)}
 	for k, v := range env {
 		if v == "" {
 			delete(n.env, k)
@@ -375,7 +373,7 @@ func TestUnknownCommandPrintsUsage(t *testing.T) {
 
 func TestMigrate(t *testing.T) {
 	c := newCLI(t)
-	latest := latestMigration(t)
+	count, latest := migrationFiles(t)
 	// pgtest migrated already: up again must be a no-op, not an error.
 	c.ok("", "migrate", "up")
 	if out := c.ok("", "migrate", "version"); out != "version "+strconv.Itoa(latest)+" dirty=false\n" {
@@ -399,7 +397,7 @@ func TestMigrate(t *testing.T) {
 	}
 	empty.ok("", "keys", "list") // the schema works
 
-	if out := empty.ok("", "migrate", "down", strconv.Itoa(latest)); out != "rolled back\n" {
+	if out := empty.ok("", "migrate", "down", strconv.Itoa(count)); out != "rolled back\n" {
 		t.Errorf("migrate down output = %q", out)
 	}
 	if out := empty.ok("", "migrate", "version"); out != "version 0 dirty=false\n" {
@@ -411,14 +409,14 @@ func TestMigrate(t *testing.T) {
 	empty.fails("", []string{"migrate", "sideways"}, `unknown migrate command "sideways"`)
 }
 
-// latestMigration is the highest NNNN of migrations/NNNN_*.up.sql.
-func latestMigration(t *testing.T) int {
+// migrationFiles reports the migrations in migrations/NNNN_*.up.sql: how
+// many there are and the highest NNNN (numbers may have gaps).
+func migrationFiles(t *testing.T) (count, latest int) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "..", "migrations", "*.up.sql"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no migrations found (%v)", err)
 	}
-	latest := 0
 	for _, f := range files {
 		n, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
 		if err != nil {
@@ -426,7 +424,7 @@ func latestMigration(t *testing.T) int {
 		}
 		latest = max(latest, n)
 	}
-	return latest
+	return len(files), latest
 }
 
 // emptyDatabase creates a database without migrating it (pgtest always

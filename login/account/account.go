@@ -70,7 +70,11 @@ func displayName(u storage.User) string {
 	if u.Email != "" {
 		return u.Email
 	}
-	return u.Name()
+	if n := u.Name(); n != "" {
+		return n
+	}
+	// Wallet-only accounts have neither; their wallets are listed below.
+	return "an account without an e-mail address"
 }
 
 // Current returns the signed-in user and session; without one it starts a

@@ -33,7 +33,14 @@ type Store struct {
 	authRequests map[string]storage.AuthRequest
 	codes        map[string]codeRecord // by hash
 	flows        map[string]storage.LoginFlow
-	revoked      map[string]time.Time // key → until
+	revoked      map[string]time.Time              // key → until
+	totp         map[string]storage.TOTPCredential // by user ID
+	totpPending  map[string]storage.PendingTOTP    // by user ID
+	totpUsed     map[string]time.Time              // user:step → until
+	identities   map[identityKey]storage.Identity
+	wallets      map[walletKey]storage.Wallet   // created on first use (wallet.go)
+	walletNonces map[string]storage.WalletNonce // by hash
+	counters     map[string]counter             // rate-limit windows
 }
 
 var (
@@ -60,6 +67,10 @@ func New(now func() time.Time) *Store {
 		codes:        make(map[string]codeRecord),
 		flows:        make(map[string]storage.LoginFlow),
 		revoked:      make(map[string]time.Time),
+		totp:         make(map[string]storage.TOTPCredential),
+		totpPending:  make(map[string]storage.PendingTOTP),
+		totpUsed:     make(map[string]time.Time),
+		identities:   make(map[identityKey]storage.Identity),
 	}
 }
 

@@ -10,15 +10,15 @@ import (
 
 const clientColumns = `id, name, secret_hash, public, auth_method, redirect_uris,
 	post_logout_redirect_uris, grant_types, scopes, first_party, jwks,
-	access_token_lifetime, id_token_lifetime, refresh_token_lifetime, created_at`
+	access_token_lifetime, id_token_lifetime, refresh_token_lifetime, created_at, require_mfa`
 
 // CreateClient implements storage.Clients.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		c.ID, c.Name, c.SecretHash, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.JWKS,
-		c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.CreatedAt)
+		c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.CreatedAt, c.RequireMFA)
 	return wrap("create client", err)
 }
 
@@ -55,6 +55,6 @@ func scanClient(r row) (storage.Client, error) {
 	var c storage.Client
 	err := r.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &c.AuthMethod, &c.RedirectURIs,
 		&c.PostLogoutRedirectURIs, &c.GrantTypes, &c.Scopes, &c.FirstParty, &c.JWKS,
-		&c.AccessTokenLifetime, &c.IDTokenLifetime, &c.RefreshTokenLifetime, utc(&c.CreatedAt))
+		&c.AccessTokenLifetime, &c.IDTokenLifetime, &c.RefreshTokenLifetime, utc(&c.CreatedAt), &c.RequireMFA)
 	return c, err
 }

@@ -10,14 +10,14 @@ import (
 )
 
 const sessionColumns = `id, token_hash, user_id, auth_time, amr, acr, ip, user_agent,
-	created_at, last_seen_at, expires_at`
+	created_at, last_seen_at, expires_at, mfa_at`
 
 // CreateSession implements storage.Sessions.
 func (s *Store) CreateSession(ctx context.Context, ss storage.Session) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		ss.ID, ss.TokenHash, ss.UserID, ss.AuthTime, list(ss.AMR), ss.ACR, ss.IP, ss.UserAgent,
-		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt)
+		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt, optional(ss.MFAAt))
 	return wrap("create session", err)
 }
 
@@ -70,6 +70,6 @@ func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]storage.
 func scanSession(r row) (storage.Session, error) {
 	var ss storage.Session
 	err := r.Scan(&ss.ID, &ss.TokenHash, &ss.UserID, utc(&ss.AuthTime), &ss.AMR, &ss.ACR,
-		&ss.IP, &ss.UserAgent, utc(&ss.CreatedAt), utc(&ss.LastSeenAt), utc(&ss.ExpiresAt))
+		&ss.IP, &ss.UserAgent, utc(&ss.CreatedAt), utc(&ss.LastSeenAt), utc(&ss.ExpiresAt), utc(&ss.MFAAt))
 	return ss, err
 }

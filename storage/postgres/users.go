@@ -28,10 +28,11 @@ func (s *Store) GetUser(ctx context.Context, id string) (storage.User, error) {
 }
 
 // GetUserByEmail implements storage.Users. It compares lower() of both sides
-// so the lookup uses the users_email_key index.
+// and excludes empty e-mails (wallet-only accounts) so the lookup uses the partial
+// users_email_key index and never answers an empty e-mail with a random user.
 func (s *Store) GetUserByEmail(ctx context.Context, email string) (storage.User, error) {
 	u, err := scanUser(s.pool.QueryRow(ctx,
-		`SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1)`, email))
+		`SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1) AND email <> ''`, email))
 	return u, wrap("get user by e-mail", err)
 }
 

@@ -21,6 +21,8 @@
 //	                               nonce = the creating call
 //	<prefix>flow:<id>        string JSON storage.LoginFlow
 //	<prefix>revoked:<key>    string until
+//	<prefix>totp:pending:<user>     string JSON storage.PendingTOTP
+//	<prefix>totp:used:<user>:<step> string "until nonce" (replay mark)
 //
 // Requests and codes are hashes so that the scripts can check expiry and
 // flip state with plain field operations: they never parse or re-encode JSON

@@ -37,6 +37,7 @@ func sampleClient(c *Clock) storage.Client {
 		GrantTypes:             []string{"refresh_token", "authorization_code"},
 		Scopes:                 []string{"openid", "profile", "email", "offline_access"},
 		FirstParty:             true,
+		RequireMFA:             true,
 		JWKS:                   []byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1"}]}`),
 		AccessTokenLifetime:    5 * time.Minute,
 		IDTokenLifetime:        time.Hour,

@@ -39,6 +39,7 @@ func sampleSession(c *Clock) storage.Session {
 		CreatedAt:  c.Now(),
 		LastSeenAt: c.Now(),
 		ExpiresAt:  c.Now().Add(sessionLifetime),
+		MFAAt:      c.Now().Add(-time.Second),
 	}
 }
 

@@ -30,6 +30,9 @@ func RunDurable(t *testing.T, newStore DurableFactory) {
 	runGroup(t, "RefreshTokens", refreshTests(), durableAs[storage.RefreshTokens](newStore))
 	runGroup(t, "Sessions", sessionTests(), durableAs[storage.Sessions](newStore))
 	runGroup(t, "SigningKeys", signingKeyTests(), durableAs[storage.SigningKeys](newStore))
+	runGroup(t, "Identities", identityTests(), durableAs[identityStore](newStore))
+	runGroup(t, "TOTPCredentials", totpCredentialTests(), durableAs[storage.TOTPCredentials](newStore))
+	runGroup(t, "Wallets", walletTests(), durableAs[walletStore](newStore))
 	runGroup(t, "Ping", pingTests(), durableAs[pinger](newStore))
 }
 
@@ -41,6 +44,8 @@ func RunEphemeral(t *testing.T, newStore EphemeralFactory) {
 	runGroup(t, "AuthCodes", authCodeTests(), ephemeralAs[storage.AuthRequests](newStore))
 	runGroup(t, "LoginFlows", loginFlowTests(), ephemeralAs[storage.LoginFlows](newStore))
 	runGroup(t, "Revocations", revocationTests(), ephemeralAs[storage.Revocations](newStore))
+	runGroup(t, "TOTP", totpEphemeralTests(), ephemeralAs[storage.TOTPEphemeral](newStore))
+	runGroup(t, "WalletNonces", walletNonceTests(), ephemeralAs[storage.WalletNonces](newStore))
 	runGroup(t, "Ping", pingTests(), ephemeralAs[pinger](newStore))
 }
 

@@ -64,6 +64,10 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 	if err := a.buildProvider(); err != nil {
 		return nil, err
 	}
+	if err := a.addSocial(); err != nil {
+		return nil, err
+	}
+	a.addWallet()
 	a.handler = a.routes()
 	return a, nil
 }
@@ -96,6 +100,7 @@ func (a *App) buildProvider() error {
 	a.Account = &account.Area{
 		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies, Now: a.Now,
 	}
+	a.addTOTP()
 	return nil
 }
 
@@ -107,6 +112,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		LoginURL:    func(id string) string { return "/login?id=" + id },
 		LogoutURL:   logout.URL,
 		TokenIssued: a.Metrics.TokenIssued,
+		ExtraClaims: a.allClaims,
 		Now:         a.Now, Logger: a.Logger,
 	}
 }
@@ -133,11 +139,12 @@ func (a *App) opOptions(st *op.Storage) []zop.Option {
 }
 
 // SupportedScopes are the scopes Admit knows.
-var SupportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
+var SupportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, ScopeWallet}
 
 var supportedClaims = []string{
 	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash", "c_hash",
 	"name", "given_name", "family_name", "locale", "updated_at", "email", "email_verified",
+	ClaimWallets,
 }
 
 func (a *App) loginEngine(provider *zop.Provider) *login.Engine {

@@ -24,6 +24,8 @@ type ClientSpec struct {
 	RedirectURIs, PostLogoutURIs []string
 	Grants, Scopes               []string
 	Public, FirstParty           bool
+	// RequireMFA: every login to the client uses a second factor.
+	RequireMFA                   bool
 	AuthMethod                   string
 	JWKS                         []byte
 	AccessTTL, IDTTL, RefreshTTL time.Duration
@@ -117,7 +119,7 @@ func (s ClientSpec) client(now time.Time) storage.Client {
 	}
 	return storage.Client{
 		ID: s.ID, Name: s.Name, Public: s.Public, AuthMethod: method, RedirectURIs: s.RedirectURIs,
-		PostLogoutRedirectURIs: s.PostLogoutURIs, GrantTypes: s.Grants, Scopes: s.Scopes, FirstParty: s.FirstParty,
+		PostLogoutRedirectURIs: s.PostLogoutURIs, GrantTypes: s.Grants, Scopes: s.Scopes, FirstParty: s.FirstParty, RequireMFA: s.RequireMFA,
 		JWKS: s.JWKS, AccessTokenLifetime: s.AccessTTL, IDTokenLifetime: s.IDTTL, RefreshTokenLifetime: s.RefreshTTL,
 		CreatedAt: now.Truncate(time.Microsecond),
 	}

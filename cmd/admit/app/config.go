@@ -30,6 +30,8 @@ type Config struct {
 	SessionLifetime time.Duration `yaml:"session_lifetime"`
 	LogLevel        string        `yaml:"log_level"`
 	LogFormat       string        `yaml:"log_format"`
+	Social          SocialConfig  `yaml:"social"`
+	Wallet          WalletConfig  `yaml:",inline"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -60,6 +62,8 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 		}
 	}
 	applyEnv(&cfg, getenv)
+	applySocialEnv(&cfg, getenv)
+	applyWalletEnv(&cfg, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -128,7 +132,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat))
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate())
 	if c.KeyGrace < time.Hour {
 		errs = append(errs, fmt.Errorf("key_grace %s: must be at least 1h (longer than any token lifetime)", c.KeyGrace))
 	}

@@ -1,0 +1,120 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/login/browsertest"
+)
+
+// TestBrowserWallet drives wallet sign-in in headless Chromium with test
+// wallets injected into the page (scripts/wallet.mjs): a declined request
+// and a wrong signature show errors, an unknown Ethereum wallet signs up,
+// signs out and signs in again through a real RP (id token checked by the
+// RP, claims checked here), and two Solana wallets are linked in the
+// account area, one through window.solana, one through the Wallet Standard.
+func TestBrowserWallet(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	rp := newWalletBrowserRP(t, e)
+	shots := t.ArtifactDir()
+	t.Logf("screenshots: %s", shots)
+	results := browsertest.Run(t, "scripts/wallet.mjs", map[string]string{
+		"START_URL": rp.srv.URL + "/start", "ACCOUNT_URL": e.issuer + "/account",
+		"SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
+	})
+	if len(results) != 5 {
+		t.Fatalf("got %d results, want 5: %s", len(results), results)
+	}
+	var keys struct{ Address, SolAddress, StdAddress string }
+	_ = json.Unmarshal(results[0], &keys)
+	want := []string{"eip155:1:" + keys.Address}
+	var subs []string
+	for i, raw := range results[1:3] {
+		var res struct{ URL, Body string }
+		_ = json.Unmarshal(raw, &res)
+		c := parseClaims(t, res.Body)
+		sub, _ := c.IDToken["sub"].(string)
+		subs = append(subs, sub)
+		if got := strings.Join(stringList(c.IDToken["wallets"]), " "); got != want[0] {
+			t.Errorf("login %d: id token wallets = %v, want %v", i+1, c.IDToken["wallets"], want)
+		}
+		if got := stringList(c.UserInfo["wallets"]); !slices.Equal(got, want) {
+			t.Errorf("login %d: userinfo wallets = %v, want %v", i+1, got, want)
+		}
+		if got := stringList(c.IDToken["amr"]); !slices.Equal(got, []string{"swk", "siwe"}) {
+			t.Errorf("login %d: amr = %v, want [swk siwe]", i+1, got)
+		}
+	}
+	if subs[0] == "" || subs[0] != subs[1] {
+		t.Errorf("subjects %v: want the same account twice", subs)
+	}
+	for i, address := range []string{keys.SolAddress, keys.StdAddress} {
+		var link struct {
+			Notice string
+			Rows   []string
+		}
+		_ = json.Unmarshal(results[3+i], &link)
+		if !strings.Contains(link.Notice, "Solana wallet linked") || len(link.Rows) != 2+i || !strings.Contains(strings.Join(link.Rows, " "), address) {
+			t.Errorf("link %d (%s): %+v", i+1, address, link)
+		}
+	}
+	for _, name := range []string{"wallet-buttons.png", "wallet-error-declined.png", "wallet-error-signature.png", "account-wallets.png"} {
+		checkPNG(t, filepath.Join(shots, name))
+	}
+}
+
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, x := range list {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// newWalletBrowserRP is newBrowserRP for a client that may ask for the
+// wallet scope.
+func newWalletBrowserRP(t *testing.T, e *env) *browserRP {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	const clientID = "wallet-rp"
+	scopes := []string{oidc.ScopeOpenID, app.ScopeWallet}
+	secret, err := e.app.AddClient(context.Background(), app.ClientSpec{
+		ID: clientID, Name: "Wallet RP", RedirectURIs: []string{base + "/callback"},
+		Grants: []string{"authorization_code"}, Scopes: scopes,
+	})
+	if err != nil {
+		t.Fatalf("register RP: %v", err)
+	}
+	p, err := oidc.NewProvider(context.Background(), e.issuer)
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	rp := &browserRP{
+		srv: srv, host: srv.Listener.Addr().String(), clientID: clientID, provider: p,
+		oauth: oauth2.Config{
+			ClientID: clientID, ClientSecret: secret, Endpoint: p.Endpoint(), RedirectURL: base + "/callback", Scopes: scopes,
+		},
+		verifier: p.Verifier(&oidc.Config{ClientID: clientID, Now: e.clock.Now}),
+		pending:  map[string]pendingAuth{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /start", rp.start)
+	mux.HandleFunc("GET /callback", rp.callback)
+	srv.Config.Handler = mux
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return rp
+}

@@ -1,0 +1,137 @@
+package social
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/password"
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/templates"
+)
+
+// pendingLink is an upstream account waiting to be linked to the existing
+// account with the same verified e-mail, once the user proves it is theirs.
+type pendingLink struct {
+	Provider string  `json:"provider"`
+	Profile  Profile `json:"profile"`
+	UserID   string  `json:"user_id"`
+}
+
+// askToLink keeps the pending link in the flow and asks for the existing
+// account's password.
+func (m *Method) askToLink(w http.ResponseWriter, r *http.Request, f *login.Flow, p *provider, prof Profile, u storage.User, errMsg string, status int) {
+	raw, err := json.Marshal(pendingLink{Provider: p.cfg.ID, Profile: prof, UserID: u.ID})
+	if err == nil {
+		f.Data[dataPending] = string(raw)
+		err = m.Flows.PutLoginFlow(r.Context(), f.LoginFlow)
+	}
+	if err != nil {
+		m.Engine.Unavailable(w, r, err)
+		return
+	}
+	csrf, err := m.Engine.Cookies.CSRFToken(w, r)
+	if err != nil {
+		m.Engine.Unavailable(w, r, err)
+		return
+	}
+	v := templates.SocialLinkView{
+		FlowID: f.ID, CSRFToken: csrf, ProviderName: p.name(), Email: u.Email,
+		HasPassword: u.PasswordHash != "" && !u.Disabled, Error: errMsg,
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = templates.SocialLinkPage(v).Render(r.Context(), w)
+}
+
+func (m *Method) pending(f *login.Flow) (pendingLink, *provider, error) {
+	var pl pendingLink
+	if err := json.Unmarshal([]byte(f.Data[dataPending]), &pl); err != nil {
+		return pendingLink{}, nil, errNoPending
+	}
+	p := m.provider(pl.Provider)
+	if p == nil {
+		return pendingLink{}, nil, errNoPending
+	}
+	return pl, p, nil
+}
+
+// linkSubmit checks the existing account's password; on success the
+// upstream account is linked and the login finishes with both factors.
+func (m *Method) linkSubmit(w http.ResponseWriter, r *http.Request) {
+	f, ok := m.Engine.LoadFlow(w, r)
+	if !ok {
+		return
+	}
+	pl, p, err := m.pending(f)
+	if err != nil {
+		m.Engine.ErrorPage(w, r, http.StatusBadRequest, "Nothing to link",
+			"This sign-in has no account waiting to be linked. Go back to the application and start again.")
+		return
+	}
+	u, err := m.Users.GetUser(r.Context(), pl.UserID)
+	if err != nil {
+		m.Engine.Unavailable(w, r, err)
+		return
+	}
+	if !m.passwordMatches(r, u, r.PostFormValue("password")) {
+		if m.Engine.Fail(w, r, f, methodName, "bad_credentials") {
+			m.askToLink(w, r, f, p, pl.Profile, u, "The password is incorrect.", http.StatusUnauthorized)
+		}
+		return
+	}
+	if err := m.link(r.Context(), u.ID, p, pl.Profile); err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
+		m.Engine.Unavailable(w, r, err)
+		return
+	}
+	delete(f.Data, dataPending)
+	m.Logger.InfoContext(r.Context(), "social: identity linked after sign-in", "provider", p.cfg.ID, "user_id", u.ID)
+	m.succeed(w, r, f, p, u.ID, pl.Profile, "pwd")
+}
+
+// passwordMatches verifies the password of an enabled account with one.
+func (m *Method) passwordMatches(r *http.Request, u storage.User, pw string) bool {
+	if pw == "" || u.PasswordHash == "" || u.Disabled {
+		_ = m.Hasher.VerifyUnknown(pw)
+		return false
+	}
+	_, err := m.Hasher.Verify(pw, u.PasswordHash)
+	if err != nil && !errors.Is(err, password.ErrMismatch) {
+		m.Logger.ErrorContext(r.Context(), "social: stored hash unreadable", "user_id", u.ID, "error", err)
+	}
+	return err == nil
+}
+
+// finishLink completes a link started from the account page: still the
+// same signed-in user, and the upstream account not linked to anyone else.
+func (m *Method) finishLink(w http.ResponseWriter, r *http.Request, f *login.Flow, p *provider, prof Profile) {
+	s, found, err := m.Engine.Sessions.Current(r)
+	if err != nil {
+		m.Engine.Unavailable(w, r, err)
+		return
+	}
+	if !found || s.UserID != f.Data[dataLinkUser] {
+		m.back(w, r, f, http.StatusForbidden, "You were signed out before "+p.name()+" could be linked. Sign in and try again.")
+		return
+	}
+	msg := p.name() + " is now linked: you can use it to sign in."
+	switch existing, err := m.Identities.GetIdentity(r.Context(), p.cfg.ID, prof.Subject); {
+	case err == nil && existing.UserID == s.UserID:
+		msg = "This " + p.name() + " account was linked already."
+	case err == nil:
+		msg = "This " + p.name() + " account is linked to another account, so it cannot be linked to this one."
+	case !errors.Is(err, storage.ErrNotFound):
+		m.Engine.Unavailable(w, r, err)
+		return
+	default:
+		if err := m.link(r.Context(), s.UserID, p, prof); err != nil {
+			m.Engine.Unavailable(w, r, err)
+			return
+		}
+	}
+	_ = m.Flows.DeleteLoginFlow(r.Context(), f.ID)
+	http.Redirect(w, r, "/account?notice="+url.QueryEscape(msg), http.StatusSeeOther)
+}

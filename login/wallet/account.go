@@ -1,0 +1,159 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/account"
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/templates"
+)
+
+// Section is the account page's wallet block: list, link (proven by a
+// signature through the same script and checks as sign-in), unlink.
+type Section struct {
+	Area    *account.Area
+	Cookies login.Cookies
+	Wallets storage.Wallets
+	Checker Checker
+	Limiter Limiter
+	// OtherSignIn, when set, reports whether the user has a way to sign in
+	// besides wallets (social identities, passkeys, …); a password always
+	// counts.
+	OtherSignIn func(ctx context.Context, u storage.User) (bool, error)
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+var _ account.Section = (*Section)(nil)
+
+// Mount adds the /account/wallets handlers.
+func (s *Section) Mount(r chi.Router) {
+	r.Post("/wallets/nonce", s.nonce)
+	r.Post("/wallets/link", s.link)
+	r.Post("/wallets/unlink", s.unlink)
+}
+
+// Section renders the user's wallets.
+func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
+	ws, err := s.Wallets.ListUserWallets(ctx, u.ID)
+	if err != nil {
+		s.Logger.ErrorContext(ctx, "wallet: list wallets", "error", err)
+		return templ.Raw(`<h2 class="subheading">Wallets</h2><p class="muted">Your wallets cannot be shown right now.</p>`)
+	}
+	v := templates.WalletSectionView{CSRFToken: csrf}
+	for _, w := range ws {
+		v.Wallets = append(v.Wallets, templates.WalletRow{Namespace: w.Namespace, Address: w.Address, AccountID: w.AccountID(), Chain: chainLabel(w.Namespace)})
+	}
+	v.CanUnlink = len(ws) > 1 || s.hasOtherSignIn(ctx, u)
+	return templates.WalletSection(v)
+}
+
+func chainLabel(namespace string) string {
+	if namespace == NamespaceSolana {
+		return "Solana"
+	}
+	return "Ethereum"
+}
+
+func (s *Section) hasOtherSignIn(ctx context.Context, u storage.User) bool {
+	if u.PasswordHash != "" {
+		return true
+	}
+	if s.OtherSignIn == nil {
+		return false
+	}
+	ok, err := s.OtherSignIn(ctx, u)
+	return err == nil && ok
+}
+
+// current is the signed-in user behind a CSRF-checked POST.
+func (s *Section) current(w http.ResponseWriter, r *http.Request) (storage.User, storage.Session, bool) {
+	if !s.Cookies.CheckCSRF(r) {
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		return storage.User{}, storage.Session{}, false
+	}
+	return s.Area.Current(w, r)
+}
+
+func (s *Section) nonce(w http.ResponseWriter, r *http.Request) {
+	_, sess, ok := s.current(w, r)
+	if !ok {
+		return
+	}
+	issueNonce(w, r, nonceRequest{
+		checker: s.Checker, limiter: s.Limiter, logger: s.Logger,
+		binding: "session:" + sess.ID, statement: "Link this wallet to my account.",
+	})
+}
+
+func (s *Section) link(w http.ResponseWriter, r *http.Request) {
+	u, sess, ok := s.current(w, r)
+	if !ok || !s.Area.RequireRecentLogin(w, r, sess, "/account") {
+		return
+	}
+	wal, err := s.Checker.Check(r.Context(), "session:"+sess.ID, r.PostFormValue("message"), r.PostFormValue("signature"))
+	if err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	wal.UserID, wal.CreatedAt = u.ID, s.Now()
+	err = s.Wallets.LinkWallet(r.Context(), wal)
+	switch {
+	case errors.Is(err, storage.ErrAlreadyExists):
+		notice(w, r, "This wallet is already linked to an account.")
+	case err != nil:
+		s.Area.Engine.Unavailable(w, r, err)
+	default:
+		s.Logger.InfoContext(r.Context(), "wallet: linked", "user_id", u.ID, "wallet", wal.AccountID())
+		notice(w, r, chainLabel(wal.Namespace)+" wallet linked.")
+	}
+}
+
+func (s *Section) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	_, msg, ok := Refused(err)
+	if !ok {
+		s.Area.Engine.Unavailable(w, r, err)
+		return
+	}
+	s.Logger.InfoContext(r.Context(), "wallet: link refused", "error", err)
+	notice(w, r, msg)
+}
+
+func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
+	u, sess, ok := s.current(w, r)
+	if !ok || !s.Area.RequireRecentLogin(w, r, sess, "/account") {
+		return
+	}
+	ws, err := s.Wallets.ListUserWallets(r.Context(), u.ID)
+	if err != nil {
+		s.Area.Engine.Unavailable(w, r, err)
+		return
+	}
+	if len(ws) <= 1 && !s.hasOtherSignIn(r.Context(), u) {
+		notice(w, r, "This wallet is your only way to sign in, so it cannot be unlinked.")
+		return
+	}
+	err = s.Wallets.UnlinkWallet(r.Context(), u.ID, r.PostFormValue("namespace"), r.PostFormValue("address"))
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		notice(w, r, "That wallet is not linked to your account.")
+	case err != nil:
+		s.Area.Engine.Unavailable(w, r, err)
+	default:
+		notice(w, r, "Wallet unlinked.")
+	}
+}
+
+// notice returns to the account page with a message (Post/Redirect/Get).
+func notice(w http.ResponseWriter, r *http.Request, msg string) {
+	http.Redirect(w, r, "/account?notice="+url.QueryEscape(msg), http.StatusSeeOther)
+}
