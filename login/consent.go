@@ -115,6 +115,7 @@ var scopeDescriptions = map[string]string{
 	oidc.ScopeProfile:       "Your name and profile details",
 	oidc.ScopeEmail:         "Your e-mail address",
 	oidc.ScopeOfflineAccess: "Stay connected when you are not using the app",
+	"wallet":                "See the addresses of the wallets linked to your account",
 }
 
 func scopeItems(scopes []string) []templates.ScopeItem {

@@ -78,6 +78,9 @@
       var menu = document.createElement("div");
       menu.className = "wallet-choices stack";
       menu.setAttribute("data-testid", "wallet-choices");
+      var label = document.createElement("p");
+      label.textContent = "Several wallets are installed. Which one do you want to use?";
+      menu.appendChild(label);
       list.forEach(function (p) {
         var b = document.createElement("button");
         b.type = "button";

@@ -16,6 +16,7 @@ import (
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/migrations"
+	"github.com/admit-idp/admit/storage"
 )
 
 // listFlag collects a repeatable or comma-separated flag.
@@ -49,6 +50,9 @@ func (e *cliEnv) withApp(ctx context.Context, fs *flag.FlagSet, args []string, f
 	if err != nil {
 		return err
 	}
+	if v, _, err := migrations.Version(ctx, cfg.DatabaseURL); err == nil && v == 0 {
+		return errors.New("the database has no schema yet: run `admit migrate` first")
+	}
 	a, cleanup, err := e.open(ctx, cfg, app.NewLogger(e.stderr, cfg), false)
 	if err != nil {
 		return err
@@ -62,11 +66,17 @@ func (e *cliEnv) migrate(ctx context.Context, args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	cfg, err := e.config(fs, args)
-	if err != nil {
+	fs := e.flags("migrate")
+	db := fs.String("database-url", e.getenv("ADMIT_DATABASE_URL"), "PostgreSQL URL (ADMIT_DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// Migrations touch only Postgres: no Redis or master key needed, so a
+	// deployment can run them as a separate job.
+	if *db == "" {
+		return errors.New("admit migrate needs a database: set ADMIT_DATABASE_URL or --database-url")
+	}
+	cfg := app.Config{DatabaseURL: *db}
 	switch sub {
 	case "up":
 		return e.done(migrations.Up(ctx, cfg.DatabaseURL), "migrations applied")
@@ -101,9 +111,9 @@ func (e *cliEnv) clients(ctx context.Context, args []string) error {
 	case "add":
 		return e.clientsAdd(ctx, args[1:])
 	case "list":
-		return e.withApp(ctx, flag.NewFlagSet("clients list", flag.ContinueOnError), args[1:], e.clientsList)
+		return e.withApp(ctx, e.flags("clients list"), args[1:], e.clientsList)
 	case "remove":
-		fs := flag.NewFlagSet("clients remove", flag.ContinueOnError)
+		fs := e.flags("clients remove")
 		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
 			if fs.NArg() != 1 {
 				return errors.New("usage: admit clients remove CLIENT_ID")
@@ -115,7 +125,7 @@ func (e *cliEnv) clients(ctx context.Context, args []string) error {
 }
 
 func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("clients add", flag.ContinueOnError)
+	fs := e.flags("clients add")
 	var s app.ClientSpec
 	var redirects, logouts, grants, scopes listFlag
 	fs.StringVar(&s.ID, "id", "", "client id (required)")
@@ -181,7 +191,7 @@ func (e *cliEnv) users(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New("usage: admit users add --email E [--given-name G] [--family-name F] (password read from stdin)")
 	}
-	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
+	fs := e.flags("users add")
 	var nu app.NewUser
 	fs.StringVar(&nu.Email, "email", "", "e-mail address (required)")
 	fs.StringVar(&nu.GivenName, "given-name", "", "given name")
@@ -194,6 +204,9 @@ func (e *cliEnv) users(ctx context.Context, args []string) error {
 		}
 		nu.Password = pw
 		u, err := a.CreateUser(ctx, nu)
+		if errors.Is(err, storage.ErrAlreadyExists) {
+			return fmt.Errorf("a user with the e-mail address %s already exists", nu.Email)
+		}
 		if err == nil {
 			fmt.Fprintf(e.stdout, "user %s created (%s)\n", u.ID, u.Email)
 		}

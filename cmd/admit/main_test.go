@@ -317,7 +317,7 @@ func TestOperatorCommandsNeedDatabase(t *testing.T) {
 	// With Redis configured but no database, validation speaks first; it
 	// names the setting by its YAML key.
 	c = c.with(map[string]string{"ADMIT_REDIS_URL": redistest.URL()})
-	c.fails("", []string{"keys", "list"}, "redis_url is set without database_url")
+	c.fails("", []string{"keys", "list"}, "redis_url (ADMIT_REDIS_URL) is set without database_url")
 }
 
 func TestBadConfigNamesTheSetting(t *testing.T) {
@@ -332,7 +332,7 @@ func TestBadConfigNamesTheSetting(t *testing.T) {
 		{"HS256 flag", nil, []string{"--signing-alg", "HS256"}, `signing_alg "HS256"`},
 		{"short master key", map[string]string{"ADMIT_MASTER_KEY": "c2hvcnQ="}, nil, "master_key"},
 		{"no master key", map[string]string{"ADMIT_MASTER_KEY": ""}, nil, "master_key (ADMIT_MASTER_KEY) is required"},
-		{"no redis", map[string]string{"ADMIT_REDIS_URL": ""}, nil, "redis_url is required"},
+		{"no redis", map[string]string{"ADMIT_REDIS_URL": ""}, nil, "redis_url (ADMIT_REDIS_URL) is required"},
 		{"http issuer", map[string]string{"ADMIT_ISSUER": "http://id.example.com"}, nil, "issuer"},
 		{"log level", map[string]string{"ADMIT_LOG_LEVEL": "loud"}, nil, `log_level "loud"`},
 		{"unknown flag", nil, []string{"--nope"}, "flag provided but not defined: -nope"},

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,7 +13,7 @@ import (
 )
 
 func (e *cliEnv) serve(ctx context.Context, args []string) error {
-	cfg, err := app.LoadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), args, e.getenv)
+	cfg, err := app.LoadConfig(e.flags("serve"), args, e.getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}

@@ -168,13 +168,13 @@ func isLoopback(host string) bool {
 func (c Config) validateStores() error {
 	if c.DevMode() {
 		if c.RedisURL != "" {
-			return errors.New("redis_url is set without database_url: set both (production) or neither (development)")
+			return errors.New("redis_url (ADMIT_REDIS_URL) is set without database_url (ADMIT_DATABASE_URL): set both (production) or neither (development)")
 		}
 		return nil
 	}
 	var errs []error
 	if c.RedisURL == "" {
-		errs = append(errs, errors.New("redis_url is required with database_url: authorization requests, codes and login flows must be shared by every node"))
+		errs = append(errs, errors.New("redis_url (ADMIT_REDIS_URL) is required with database_url (ADMIT_DATABASE_URL): authorization requests, codes and login flows must be shared by every node"))
 	}
 	if c.MasterKey == "" {
 		errs = append(errs, errors.New("master_key (ADMIT_MASTER_KEY) is required with database_url: it encrypts signing keys at rest; generate one with `admit keys master-key`"))

@@ -38,9 +38,9 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"issuer with query", map[string]string{"ADMIT_ISSUER": "https://id.example.com?x=1"}, []string{"query or fragment"}},
 		{"bad address", map[string]string{"ADMIT_ADDR": "8080"}, []string{"addr"}},
 		{"HS256", map[string]string{"ADMIT_SIGNING_ALG": "HS256"}, []string{"signing_alg"}},
-		{"database without redis or key", map[string]string{"ADMIT_DATABASE_URL": "postgres://x/y"}, []string{"redis_url is required", "master_key (ADMIT_MASTER_KEY) is required"}},
+		{"database without redis or key", map[string]string{"ADMIT_DATABASE_URL": "postgres://x/y"}, []string{"redis_url (ADMIT_REDIS_URL) is required", "master_key (ADMIT_MASTER_KEY) is required"}},
 		{"short master key", map[string]string{"ADMIT_DATABASE_URL": "postgres://x/y", "ADMIT_REDIS_URL": "redis://r", "ADMIT_MASTER_KEY": "c2hvcnQ="}, []string{"master_key"}},
-		{"redis without database", map[string]string{"ADMIT_REDIS_URL": "redis://r"}, []string{"redis_url is set without database_url"}},
+		{"redis without database", map[string]string{"ADMIT_REDIS_URL": "redis://r"}, []string{"redis_url (ADMIT_REDIS_URL) is set without database_url (ADMIT_DATABASE_URL)"}},
 		{"log level", map[string]string{"ADMIT_LOG_LEVEL": "loud"}, []string{"log_level"}},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,8 +60,11 @@ type NewUser struct {
 	EmailVerified                          bool
 }
 
-// CreateUser hashes the password and stores the user.
+// CreateUser validates the e-mail, hashes the password and stores the user.
 func (a *App) CreateUser(ctx context.Context, nu NewUser) (storage.User, error) {
+	if addr, err := mail.ParseAddress(nu.Email); err != nil || addr.Address != strings.TrimSpace(nu.Email) {
+		return storage.User{}, fmt.Errorf("e-mail %q: not a valid address", nu.Email)
+	}
 	hash, err := a.Hasher.Hash(nu.Password)
 	if err != nil {
 		return storage.User{}, err

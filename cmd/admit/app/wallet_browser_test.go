@@ -22,7 +22,8 @@ import (
 // and a wrong signature show errors, an unknown Ethereum wallet signs up,
 // signs out and signs in again through a real RP (id token checked by the
 // RP, claims checked here), and two Solana wallets are linked in the
-// account area, one through window.solana, one through the Wallet Standard.
+// account area, one through window.solana, one through the Wallet Standard,
+// then a second Ethereum wallet chosen among two EIP-6963 announcements.
 func TestBrowserWallet(t *testing.T) {
 	e := newEnv(t, memoryBackend)
 	rp := newWalletBrowserRP(t, e)
@@ -32,10 +33,10 @@ func TestBrowserWallet(t *testing.T) {
 		"START_URL": rp.srv.URL + "/start", "ACCOUNT_URL": e.issuer + "/account",
 		"SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
 	})
-	if len(results) != 5 {
-		t.Fatalf("got %d results, want 5: %s", len(results), results)
+	if len(results) != 6 {
+		t.Fatalf("got %d results, want 6: %s", len(results), results)
 	}
-	var keys struct{ Address, SolAddress, StdAddress string }
+	var keys struct{ Address, SolAddress, StdAddress, SecondAddress string }
 	_ = json.Unmarshal(results[0], &keys)
 	want := []string{"eip155:1:" + keys.Address}
 	var subs []string
@@ -58,17 +59,18 @@ func TestBrowserWallet(t *testing.T) {
 	if subs[0] == "" || subs[0] != subs[1] {
 		t.Errorf("subjects %v: want the same account twice", subs)
 	}
-	for i, address := range []string{keys.SolAddress, keys.StdAddress} {
+	notices := []string{"Solana wallet linked", "Solana wallet linked", "Ethereum wallet linked"}
+	for i, address := range []string{keys.SolAddress, keys.StdAddress, keys.SecondAddress} {
 		var link struct {
 			Notice string
 			Rows   []string
 		}
 		_ = json.Unmarshal(results[3+i], &link)
-		if !strings.Contains(link.Notice, "Solana wallet linked") || len(link.Rows) != 2+i || !strings.Contains(strings.Join(link.Rows, " "), address) {
+		if !strings.Contains(link.Notice, notices[i]) || len(link.Rows) != 2+i || !strings.Contains(strings.Join(link.Rows, " "), address) {
 			t.Errorf("link %d (%s): %+v", i+1, address, link)
 		}
 	}
-	for _, name := range []string{"wallet-buttons.png", "wallet-error-declined.png", "wallet-error-signature.png", "account-wallets.png"} {
+	for _, name := range []string{"wallet-buttons.png", "wallet-error-declined.png", "wallet-error-signature.png", "wallet-chooser.png", "account-wallets.png"} {
 		checkPNG(t, filepath.Join(shots, name))
 	}
 }

@@ -339,3 +339,26 @@ func TestWalletSignUpDisabled(t *testing.T) {
 		t.Fatalf("linked wallet sign-in: %s status %d", p.url, p.status)
 	}
 }
+
+// TestWalletSolanaSignIn: a Solana wallet signs up through an RP; the id
+// token says so with amr [swk siws] and the wallet's CAIP-10 id.
+func TestWalletSolanaSignIn(t *testing.T) {
+	e := newEnv(t, postgresBackend)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID, app.ScopeWallet)
+	w := solWallet(t)
+	br := e.browser()
+	ar := r.start()
+	p := br.consent(br.walletSignIn(br.get(ar.url), w), "allow")
+	_, _, c := r.walletToken(p, ar)
+	want := []string{"solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:" + w.address}
+	if !slices.Equal(c.Wallets, want) || !slices.Equal(c.AMR, []string{"swk", "siws"}) {
+		t.Fatalf("id token claims = %+v, want wallets %v and amr [swk siws]", c, want)
+	}
+	// Without the wallet scope there is no wallets claim.
+	r = e.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID)
+	ar = r.start()
+	p = br.consent(br.get(ar.url), "allow")
+	if _, _, c := r.walletToken(p, ar); c.Wallets != nil {
+		t.Fatalf("wallets without the scope: %v", c.Wallets)
+	}
+}

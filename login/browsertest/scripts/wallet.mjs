@@ -8,10 +8,12 @@
 // Environment: START_URL (an RP page that redirects to Admit's /authorize
 // asking for the wallet scope), ACCOUNT_URL (Admit's /account),
 // SCREENSHOT_DIR.
-// Reports, in order: RESULT {"address", "solAddress", "stdAddress"};
+// Reports, in order: RESULT {"address", "solAddress", "stdAddress",
+// "secondAddress"};
 // RESULT {"url", "body"} after sign-up; the same after signing in again;
-// RESULT {"notice", "rows"} after linking the window.solana wallet, and again
-// after linking a Wallet Standard one.
+// RESULT {"notice", "rows"} after linking the window.solana wallet, again
+// after linking a Wallet Standard one, and again after choosing a second
+// Ethereum wallet among two EIP-6963 announcements.
 
 import { Wallet, getBytes } from 'ethers';
 import nacl from 'tweetnacl';
@@ -28,6 +30,8 @@ const solAddress = base58(sol.publicKey);
 // std is a second Solana key, offered through the Wallet Standard.
 const std = nacl.sign.keyPair();
 const stdAddress = base58(std.publicKey);
+// second is another Ethereum wallet, announced later beside the first.
+const second = Wallet.createRandom();
 // wrongKey signs once instead of eth when the test asks for it.
 const wrongKey = Wallet.createRandom();
 let nextEthSignature = 'ok'; // 'ok' | 'decline' | 'wrong-key'
@@ -87,6 +91,26 @@ function injectWallets({ ethAddress, solAddress }) {
   };
 }
 
+// injectSecondEthereum announces one more EIP-1193 provider, so the page
+// has to let the user choose (EIP-6963).
+function injectSecondEthereum({ address }) {
+  const provider = {
+    async request({ method, params }) {
+      if (method === 'eth_requestAccounts') return [address];
+      if (method === 'eth_chainId') return '0x1';
+      if (method === 'personal_sign') return window.__walletTestSecondSign(params[0]);
+      throw Object.assign(new Error(`unsupported method ${method}`), { code: 4200 });
+    },
+  };
+  const info = {
+    uuid: '1f0e7a52-6a0c-4f7e-9a55-2b9d3c7e8f01', name: 'Second Wallet', rdns: 'test.admit.second',
+    icon: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg"/%3E',
+  };
+  const announce = () => window.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info, provider }) }));
+  window.addEventListener('eip6963:requestProvider', announce);
+  announce();
+}
+
 // injectStandardWallet registers a Solana wallet the Wallet Standard way:
 // it answers the app's "app-ready" event and announces itself.
 function injectStandardWallet({ address }) {
@@ -112,7 +136,7 @@ function injectStandardWallet({ address }) {
 }
 
 await run(async (page) => {
-  result({ address: eth.address, solAddress, stdAddress });
+  result({ address: eth.address, solAddress, stdAddress, secondAddress: second.address });
   await page.exposeFunction('__walletTestEthSign', async (hex, address) => {
     if (address.toLowerCase() !== eth.address.toLowerCase()) return { error: 'unknown account', code: 4100 };
     const mode = nextEthSignature;
@@ -122,6 +146,7 @@ await run(async (page) => {
     return { signature: await signer.signMessage(getBytes(hex)) };
   });
   await page.exposeFunction('__walletTestSolSign', async (bytes) => Array.from(nacl.sign.detached(Uint8Array.from(bytes), sol.secretKey)));
+  await page.exposeFunction('__walletTestSecondSign', async (hex) => second.signMessage(getBytes(hex)));
   await page.exposeFunction('__walletTestStdSign', async (bytes) => Array.from(nacl.sign.detached(Uint8Array.from(bytes), std.secretKey)));
   await page.addInitScript(injectWallets, { ethAddress: eth.address, solAddress });
 
@@ -174,6 +199,19 @@ await run(async (page) => {
   await page.addInitScript(injectStandardWallet, { address: stdAddress });
   await page.goto(accountURL);
   await page.locator('[data-testid=wallet-solana]').click();
+  await page.locator('[data-testid=notice]').waitFor();
+  result({
+    notice: await page.textContent('[data-testid=notice]'),
+    rows: await page.locator('[data-testid=wallet-row]').allTextContents(),
+  });
+
+  // Two Ethereum wallets announce themselves: the page asks which one.
+  await page.addInitScript(injectSecondEthereum, { address: second.address });
+  await page.goto(accountURL);
+  await page.locator('[data-testid=wallet-ethereum]').click();
+  await page.locator('[data-testid=wallet-choices]').waitFor();
+  await screenshot(page, 'wallet-chooser.png');
+  await page.locator('[data-testid=wallet-choices] button', { hasText: 'Second Wallet' }).click();
   await page.locator('[data-testid=notice]').waitFor();
   await screenshot(page, 'account-wallets.png');
   result({
