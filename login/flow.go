@@ -78,18 +78,25 @@ type Engine struct {
 	Consents     storage.Consents
 	Sessions     *Sessions
 	Cookies      Cookies
-	// CallbackURL is op's authorization callback for a finished request.
-	CallbackURL func(ctx context.Context, authRequestID string) string
-	Errors      ErrorRedirector
-	Methods     []Method
+	// Respond sends the authorization response (the code, by redirect or
+	// form_post) for a completed request to its client. It runs in the
+	// browser's own request: nobody else can fetch a code by request ID.
+	Respond func(w http.ResponseWriter, r *http.Request, authRequestID string)
+	Errors  ErrorRedirector
+	Methods []Method
 	// SecondFactors are asked for after the first factor when the MFA
 	// policy requires it (see mfa.go).
 	SecondFactors []SecondFactor
 	// LoginSucceeded/LoginFailed, when set, observe outcomes (metrics, audit).
 	LoginSucceeded func(r *http.Request, method string)
 	LoginFailed    func(r *http.Request, method, reason string)
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// Defences (lockout, rate limits, CAPTCHA; login/defence) and Audit
+	// (login/audit) are optional; see defences.go.
+	Defences Defences
+	Audit    Auditor
+	Devices  DeviceTrust
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Routes returns the /login router: the start page, consent, and every
@@ -232,6 +239,11 @@ func (e *Engine) newFlow(_ context.Context, req storage.AuthRequest) (*Flow, err
 // RenderLogin shows the login page for the flow, keeping what the user typed
 // (never the password) and an optional error.
 func (e *Engine) RenderLogin(w http.ResponseWriter, r *http.Request, f *Flow, status int, email, errMsg string) {
+	e.renderLoginCaptcha(w, r, f, status, email, errMsg, Captcha{})
+}
+
+// renderLogin renders the page, with the CAPTCHA widget c when shown.
+func (e *Engine) renderLogin(w http.ResponseWriter, r *http.Request, f *Flow, status int, email, errMsg string, c Captcha) {
 	csrf, err := e.Cookies.CSRFToken(w, r)
 	if err != nil {
 		e.Unavailable(w, r, err)
@@ -241,6 +253,7 @@ func (e *Engine) RenderLogin(w http.ResponseWriter, r *http.Request, f *Flow, st
 		FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), Email: email, Error: errMsg,
 	}
 	allowFormTarget(w, f.Request.RedirectURI)
+	v.Captcha = captchaComponent(w, c)
 	for _, m := range e.Methods {
 		if c := m.Option(f, csrf); c != nil {
 			v.Methods = append(v.Methods, c)
@@ -292,7 +305,12 @@ func (e *Engine) Fail(w http.ResponseWriter, r *http.Request, f *Flow, method, r
 	if e.LoginFailed != nil {
 		e.LoginFailed(r, method, reason)
 	}
+	v, a := e.defenceFailed(r, f, method, reason)
 	f.Failures++
+	if v.Refused {
+		e.lockedAfterFailure(w, r, f, v, a)
+		return false
+	}
 	if f.Failures >= MaxFailures {
 		_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
 		e.ErrorPage(w, r, http.StatusTooManyRequests, "Too many attempts",
@@ -329,6 +347,10 @@ func (e *Engine) Succeed(w http.ResponseWriter, r *http.Request, f *Flow, method
 	if e.LoginSucceeded != nil {
 		e.LoginSucceeded(r, method)
 	}
+	e.defenceSucceeded(r, f, method)
+	if !second {
+		e.observeDevice(w, r, f)
+	}
 	if !second && e.askSecondFactor(w, r, f) {
 		return
 	}
@@ -354,7 +376,7 @@ func (e *Engine) authenticated(w http.ResponseWriter, r *http.Request, f *Flow, 
 		return
 	}
 	if slices.Contains(f.Request.Prompt, oidc.PromptNone) {
-		e.Errors.RedirectError(w, r, f.Request, oidc.ErrInteractionRequired().WithDescription("consent_required"))
+		e.Errors.RedirectError(w, r, f.Request, consentRequired())
 		return
 	}
 	e.askConsent(w, r, f, a, sessionID)
@@ -372,7 +394,15 @@ func (e *Engine) complete(w http.ResponseWriter, r *http.Request, f *Flow, a Aut
 		return
 	}
 	_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
-	http.Redirect(w, r, e.CallbackURL(r.Context(), f.Request.ID), http.StatusSeeOther)
+	e.Respond(w, r, f.Request.ID)
+}
+
+// consentRequired is OIDC Core 3.1.2.6's consent_required (zitadel's oidc
+// package has no constructor for it).
+func consentRequired() *oidc.Error {
+	e := oidc.ErrInteractionRequired().WithDescription("the user has not consented to this client")
+	e.ErrorType = "consent_required"
+	return e
 }
 
 // ErrorPage renders a friendly error page.

@@ -127,11 +127,17 @@ func (e *Engine) isSecondFactor(method string) bool {
 // enrolment when the client or the request requires MFA. It reports false
 // when no second factor is needed (the caller finishes the login).
 func (e *Engine) askSecondFactor(w http.ResponseWriter, r *http.Request, f *Flow) bool {
+	if slices.Contains(f.AMR, "mfa") {
+		// The first factor was multi-factor by itself (a passkey with user
+		// verification: possession plus PIN or biometrics).
+		return false
+	}
 	factors, err := e.availableFactors(r.Context(), f.UserID)
 	if err != nil {
 		e.Unavailable(w, r, err)
 		return true
 	}
+	factors = f.withoutFirstFactor(factors)
 	if len(factors) == 0 && !mfaRequested(f) {
 		return false
 	}

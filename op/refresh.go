@@ -3,7 +3,6 @@ package op
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -48,7 +47,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 		return nil, toOIDCError(ctx, err, "the refresh token is invalid")
 	}
 	if !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() {
-		s.revokeGrant(ctx, t.FamilyID, "refresh token reused")
+		_ = s.revokeGrant(ctx, t.FamilyID, "refresh token reused")
 	}
 	if !t.Usable(s.now()) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is expired, revoked or already used")
@@ -106,7 +105,7 @@ func (s *Storage) issueRefreshToken(ctx context.Context, req zop.TokenRequest, s
 func (s *Storage) rotate(ctx context.Context, rr *refreshRequest, current string, next storage.RefreshToken) error {
 	err := s.RefreshTokens.RotateRefreshToken(ctx, hashToken(current), next)
 	if errors.Is(err, storage.ErrAlreadyUsed) {
-		s.revokeGrant(ctx, rr.token.FamilyID, "refresh token used concurrently")
+		_ = s.revokeGrant(ctx, rr.token.FamilyID, "refresh token used concurrently")
 		return oidc.ErrInvalidGrant().WithDescription("the refresh token was already used")
 	}
 	return err
@@ -123,9 +122,10 @@ func (s *Storage) nextRefreshToken(ctx context.Context, req zop.TokenRequest, su
 		Scopes: sub.scopes, AMR: sub.amr, ACR: sub.acr, AuthTime: sub.authTime, SessionID: sub.sid, CreatedAt: now,
 	}
 	if rr, ok := req.(*refreshRequest); ok {
-		// Rotation keeps the family's absolute expiry: refreshing never
-		// extends a grant beyond its original lifetime.
-		t.ExpiresAt = rr.token.ExpiresAt
+		// Rotation keeps the family's absolute expiry (refreshing never
+		// extends a grant) and its scopes: a refresh asking for fewer scopes
+		// narrows that access token only (RFC 6749 6).
+		t.ExpiresAt, t.Scopes = rr.token.ExpiresAt, rr.token.Scopes
 		return t, nil
 	}
 	c, err := s.getClient(ctx, sub.clientID)
@@ -137,27 +137,27 @@ func (s *Storage) nextRefreshToken(ctx context.Context, req zop.TokenRequest, su
 }
 
 // revokeGrant revokes a grant's refresh tokens and, through the deny-list,
-// its unexpired access tokens. Failures are logged: the caller is already
-// refusing the request.
-func (s *Storage) revokeGrant(ctx context.Context, grantID, reason string) {
+// its unexpired access tokens. Failures are logged and returned; replay
+// paths refuse their request either way.
+func (s *Storage) revokeGrant(ctx context.Context, grantID, reason string) error {
 	now := s.now()
-	if err := s.RefreshTokens.RevokeRefreshFamily(ctx, grantID, now); err != nil {
-		s.logger().ErrorContext(ctx, "revoke refresh family", "grant_id", grantID, "error", err)
+	errFamily := s.RefreshTokens.RevokeRefreshFamily(ctx, grantID, now)
+	errList := s.Revocations.Revoke(ctx, "grant:"+grantID, now.Add(maxAccessTokenLifetime))
+	err := errors.Join(errFamily, errList)
+	if err != nil {
+		s.logger().ErrorContext(ctx, "revoking a grant failed", "grant_id", grantID, "reason", reason, "error", err)
+	} else {
+		s.logger().WarnContext(ctx, "grant revoked", "grant_id", grantID, "reason", reason)
 	}
-	if err := s.Revocations.Revoke(ctx, "grant:"+grantID, now.Add(maxAccessTokenLifetime)); err != nil {
-		s.logger().ErrorContext(ctx, "deny-list grant", "grant_id", grantID, "error", err)
-	}
-	s.logger().WarnContext(ctx, "grant revoked", "grant_id", grantID, "reason", reason)
 	if s.GrantRevoked != nil {
 		s.GrantRevoked(ctx, grantID, reason)
 	}
+	return err
 }
 
 // maxAccessTokenLifetime bounds deny-list entries; client lifetimes above it
 // are refused when clients are registered.
 const maxAccessTokenLifetime = 24 * time.Hour
-
-const refreshTokenIDPrefix = "rf."
 
 // GetRefreshTokenInfo serves revocation (RFC 7009): it recognises Admit's
 // refresh tokens of the calling client.
@@ -170,25 +170,41 @@ func (s *Storage) GetRefreshTokenInfo(ctx context.Context, clientID, token strin
 		noteOutage(ctx, err)
 		return "", "", err
 	}
-	return t.UserID, refreshTokenIDPrefix + t.FamilyID, nil
+	return t.UserID, s.ids.seal("rf", t.FamilyID), nil
 }
 
-// RevokeToken revokes a refresh token's whole grant, or one access token
-// (op passes the ID returned by GetRefreshTokenInfo or Decrypt). Unknown
-// tokens succeed silently as RFC 7009 2.2 requires.
+// RevokeToken revokes a refresh token's whole grant, or one access token.
+// op passes the ID returned by GetRefreshTokenInfo or Decrypt — or, for a
+// token it could not recognise, the raw token text — so only IDs carrying
+// this process's MAC are acted on; anything else is an unknown token, which
+// RFC 7009 2.2 answers with success.
 func (s *Storage) RevokeToken(ctx context.Context, tokenID, _, clientID string) *oidc.Error {
-	if family, ok := strings.CutPrefix(tokenID, refreshTokenIDPrefix); ok {
-		s.revokeGrant(ctx, family, "revoked by client")
+	if family, ok := s.ids.open("rf", tokenID); ok {
+		return s.revokeFailed(ctx, s.revokeGrant(ctx, family, "revoked by client"))
+	}
+	payload, ok := s.ids.open("at", tokenID)
+	if !ok {
 		return nil
 	}
-	c, err := decodeAccessClaims(tokenID)
+	c, err := decodeAccessClaims(payload)
 	if err != nil || c.ClientID != clientID {
 		return nil
 	}
+	// A forged or odd exp must not make the deny-list entry outlive any
+	// real token.
 	until := time.Unix(c.Expiry, 0)
-	if err := s.Revocations.Revoke(ctx, "at:"+c.ID, until); err != nil {
-		noteOutage(ctx, err)
-		return oidc.ErrServerError().WithParent(err).WithDescription("cannot revoke now; retry")
+	if limit := s.now().Add(maxAccessTokenLifetime); until.After(limit) {
+		until = limit
 	}
-	return nil
+	return s.revokeFailed(ctx, s.Revocations.Revoke(ctx, "at:"+c.ID, until))
+}
+
+// revokeFailed answers a failed revocation as retryable rather than
+// claiming success (RFC 7009 2.2.1 allows 503).
+func (s *Storage) revokeFailed(ctx context.Context, err error) *oidc.Error {
+	if err == nil {
+		return nil
+	}
+	noteOutage(ctx, err)
+	return oidc.ErrServerError().WithParent(err).WithDescription("cannot revoke now; retry")
 }

@@ -3,7 +3,6 @@ package op
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -60,6 +59,8 @@ type Storage struct {
 	ExtraClaims ExtraClaimsFunc
 	Now         func() time.Time
 	Logger      *slog.Logger
+
+	ids handoff
 }
 
 var (
@@ -101,6 +102,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := validatePKCE(c, req); err != nil {
 		return nil, err
 	}
+	if err := validateResponseMode(req.ResponseMode); err != nil {
+		return nil, err
+	}
 	req.Scopes = allowedScopes(c, req.Scopes)
 	id, err := randomID()
 	if err != nil {
@@ -126,6 +130,16 @@ func validatePKCE(c storage.Client, req *oidc.AuthRequest) error {
 		return oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
 	}
 	return nil
+}
+
+// validateResponseMode accepts what discovery advertises: query (the code
+// flow's default) and form_post.
+func validateResponseMode(m oidc.ResponseMode) error {
+	switch m {
+	case "", oidc.ResponseModeQuery, oidc.ResponseModeFormPost:
+		return nil
+	}
+	return oidc.ErrInvalidRequest().WithDescription("response_mode must be query or form_post")
 }
 
 // allowedScopes keeps the requested scopes the client is registered for
@@ -158,7 +172,7 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (zop.AuthReque
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthRequest, error) {
 	r, err := s.AuthRequests.ConsumeAuthCode(ctx, hashToken(code))
 	if errors.Is(err, storage.ErrAlreadyUsed) {
-		s.revokeGrant(ctx, r.ID, "authorization code replayed")
+		_ = s.revokeGrant(ctx, r.ID, "authorization code replayed")
 		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was already used")
 	}
 	if err != nil {
@@ -229,7 +243,7 @@ func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Clien
 func clientLookupError(ctx context.Context, err error) error {
 	noteOutage(ctx, err)
 	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("client not found: %w", err)
+		return oidc.ErrInvalidClient().WithParent(err).WithDescription("unknown client")
 	}
 	return errTemporarilyUnavailable(err)
 }

@@ -75,6 +75,9 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 }
 
 func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenSubject, error) {
+	if _, err := s.activeUser(ctx, r.UserID); err != nil {
+		return tokenSubject{}, err
+	}
 	c, err := s.getClient(ctx, r.ClientID)
 	if err != nil {
 		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
@@ -143,7 +146,7 @@ func (s *Storage) Decrypt(token string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return payload + ":" + claims.Subject, nil
+	return s.ids.seal("at", payload) + ":" + claims.Subject, nil
 }
 
 var errInvalidAccessToken = errors.New("op: invalid access token")
@@ -205,7 +208,11 @@ func decodeAccessClaims(segment string) (accessClaims, error) {
 // liveAccessClaims decodes op's token ID (see Decrypt) and checks the token
 // is not revoked.
 func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessClaims, error) {
-	c, err := decodeAccessClaims(tokenID)
+	payload, ok := s.ids.open("at", tokenID)
+	if !ok {
+		return accessClaims{}, errInvalidAccessToken
+	}
+	c, err := decodeAccessClaims(payload)
 	if err != nil {
 		return accessClaims{}, err
 	}

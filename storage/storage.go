@@ -168,6 +168,11 @@ type Durable interface {
 	Identities
 	TOTPCredentials
 	Wallets
+	Passkeys
+	AccountTokens
+	UserAdmin
+	AuditLog
+	Devices
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }
@@ -180,5 +185,8 @@ type Ephemeral interface {
 	Revocations
 	TOTPEphemeral
 	WalletNonces
+	PasskeyChallenges
+	RateLimiter
+	FailureCounters
 	Ping(ctx context.Context) error
 }

@@ -13,7 +13,9 @@ type LoginView struct {
 	Error string // friendly message shown in an alert; empty shows none
 	// Methods are extra sign-in options (passkeys, wallets, social) rendered
 	// below the password form by other authenticators; empty hides the section.
-	Methods    []templ.Component
+	Methods []templ.Component
+	// Captcha is the CAPTCHA widget inside the form (nil: none required).
+	Captcha    templ.Component
 	SignUpURL  string // empty shows no sign-up link
 	AccountURL string // empty shows no account link
 }

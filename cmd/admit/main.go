@@ -51,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.users(ctx, rest)
 	case "keys":
 		return env.keys(ctx, rest)
+	case "audit":
+		return env.auditCmd(ctx, rest)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
 		return err
@@ -67,6 +69,8 @@ commands:
   users add                  create a user
   keys rotate|list|prune     manage signing keys
   keys master-key            print a new random master key (ADMIT_MASTER_KEY)
+  audit [--user --event --since --until --limit] [--prune]
+                             export the audit log as JSON lines; --prune applies retention
 
 Configuration: flags, ADMIT_* environment variables, or --config file.yaml.
 Without ADMIT_DATABASE_URL admit runs in development mode (in memory).

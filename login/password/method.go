@@ -23,6 +23,10 @@ type Method struct {
 	Hasher *Hasher
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Gate, when set, may stop a correct password from completing the
+	// login (an unconfirmed e-mail for a client that requires one): it
+	// returns the message to show, or "".
+	Gate func(f *login.Flow, u storage.User) string
 }
 
 var _ login.Method = (*Method)(nil)
@@ -48,6 +52,9 @@ func (m *Method) submit(w http.ResponseWriter, r *http.Request) {
 		m.Engine.RenderLogin(w, r, f, http.StatusBadRequest, email, msgMissing)
 		return
 	}
+	if !m.Engine.Guard(w, r, f, login.Attempt{Action: "login", Identifier: email, Lockable: true}) {
+		return
+	}
 	u, err := m.authenticate(r.Context(), email, pw)
 	switch {
 	case errors.Is(err, ErrMismatch):
@@ -56,6 +63,8 @@ func (m *Method) submit(w http.ResponseWriter, r *http.Request) {
 		}
 	case err != nil:
 		m.Engine.Unavailable(w, r, err)
+	case m.Gate != nil && m.Gate(f, u) != "":
+		m.Engine.RenderLogin(w, r, f, http.StatusForbidden, email, m.Gate(f, u))
 	default:
 		m.Engine.Succeed(w, r, f, "password", u.ID, "pwd")
 	}

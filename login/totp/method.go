@@ -101,7 +101,7 @@ func (m *Method) renderChallenge(w http.ResponseWriter, r *http.Request, f *logi
 // challengeSubmit verifies a TOTP code or a backup code.
 func (m *Method) challengeSubmit(w http.ResponseWriter, r *http.Request) {
 	f, ok := m.Engine.LoadSecondFactorFlow(w, r)
-	if !ok {
+	if !ok || !m.Engine.Guard(w, r, f, login.Attempt{Action: "totp", Lockable: true}) {
 		return
 	}
 	code := r.PostFormValue("code")

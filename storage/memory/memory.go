@@ -22,25 +22,32 @@ type Store struct {
 	mu        sync.Mutex
 	lastSweep time.Time
 
-	users        map[string]storage.User // by ID
-	userByEmail  map[string]string       // e-mail → user ID
-	clients      map[string]storage.Client
-	consents     map[consentKey]storage.Consent
-	refresh      map[string]storage.RefreshToken // by hash
-	sessions     map[string]storage.Session      // by ID
-	sessionByTok map[string]string               // token hash → session ID
-	keys         map[string]storage.SigningKey   // by ID
-	authRequests map[string]storage.AuthRequest
-	codes        map[string]codeRecord // by hash
-	flows        map[string]storage.LoginFlow
-	revoked      map[string]time.Time              // key → until
-	totp         map[string]storage.TOTPCredential // by user ID
-	totpPending  map[string]storage.PendingTOTP    // by user ID
-	totpUsed     map[string]time.Time              // user:step → until
-	identities   map[identityKey]storage.Identity
-	wallets      map[walletKey]storage.Wallet   // created on first use (wallet.go)
-	walletNonces map[string]storage.WalletNonce // by hash
-	counters     map[string]counter             // rate-limit windows
+	users             map[string]storage.User // by ID
+	userByEmail       map[string]string       // e-mail → user ID
+	clients           map[string]storage.Client
+	consents          map[consentKey]storage.Consent
+	refresh           map[string]storage.RefreshToken // by hash
+	sessions          map[string]storage.Session      // by ID
+	sessionByTok      map[string]string               // token hash → session ID
+	keys              map[string]storage.SigningKey   // by ID
+	authRequests      map[string]storage.AuthRequest
+	codes             map[string]codeRecord // by hash
+	flows             map[string]storage.LoginFlow
+	revoked           map[string]time.Time              // key → until
+	totp              map[string]storage.TOTPCredential // by user ID
+	totpPending       map[string]storage.PendingTOTP    // by user ID
+	totpUsed          map[string]time.Time              // user:step → until
+	identities        map[identityKey]storage.Identity
+	wallets           map[walletKey]storage.Wallet        // created on first use (wallet.go)
+	walletNonces      map[string]storage.WalletNonce      // by hash
+	counters          map[string]counter                  // rate-limit windows
+	accountTokens     map[string]storage.AccountToken     // by hash, created on first use (accounts.go)
+	accounts          map[string]accountExtra             // by user ID, created on first use (accounts.go)
+	defOnce           sync.Once                           // defences.go
+	defState          *defences                           // rate limits, failure counters, audit log
+	passkeys          map[string]storage.Passkey          // by credential id; created on first use (passkeys.go)
+	passkeyHandles    map[string][]byte                   // user ID → WebAuthn user handle
+	passkeyChallenges map[string]storage.PasskeyChallenge // by binding key
 }
 
 var (

@@ -33,6 +33,10 @@ func RunDurable(t *testing.T, newStore DurableFactory) {
 	runGroup(t, "Identities", identityTests(), durableAs[identityStore](newStore))
 	runGroup(t, "TOTPCredentials", totpCredentialTests(), durableAs[storage.TOTPCredentials](newStore))
 	runGroup(t, "Wallets", walletTests(), durableAs[walletStore](newStore))
+	runGroup(t, "Passkeys", passkeyTests(), durableAs[passkeyStore](newStore))
+	runGroup(t, "AuditLog", auditTests(), durableAs[storage.AuditLog](newStore))
+	runGroup(t, "Devices", deviceTests(), durableAs[deviceStore](newStore))
+	runGroup(t, "Accounts", accountTests(), durableAs[accountStore](newStore))
 	runGroup(t, "Ping", pingTests(), durableAs[pinger](newStore))
 }
 
@@ -46,6 +50,9 @@ func RunEphemeral(t *testing.T, newStore EphemeralFactory) {
 	runGroup(t, "Revocations", revocationTests(), ephemeralAs[storage.Revocations](newStore))
 	runGroup(t, "TOTP", totpEphemeralTests(), ephemeralAs[storage.TOTPEphemeral](newStore))
 	runGroup(t, "WalletNonces", walletNonceTests(), ephemeralAs[storage.WalletNonces](newStore))
+	runGroup(t, "PasskeyChallenges", passkeyChallengeTests(), ephemeralAs[storage.PasskeyChallenges](newStore))
+	runGroup(t, "FailureCounters", failureTests(), ephemeralAs[storage.FailureCounters](newStore))
+	runGroup(t, "RateLimiter", rateTests(), ephemeralAs[storage.RateLimiter](newStore))
 	runGroup(t, "Ping", pingTests(), ephemeralAs[pinger](newStore))
 }
 

@@ -17,6 +17,8 @@ import (
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
+	"github.com/admit-idp/admit/login/audit"
+	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
@@ -31,12 +33,19 @@ type App struct {
 	Provider *zop.Provider
 	Engine   *login.Engine
 	Account  *account.Area
+	Accounts *Accounts // sign-up, verification, reset, account sections (accounts.go)
 	Hasher   *password.Hasher
 	Metrics  *Metrics
 	Logger   *slog.Logger
 	Now      func() time.Time
-	logout   *login.Logout
-	handler  http.Handler
+	// Audit is the asynchronous audit-log writer; Defences the shared
+	// lockout/rate-limit/CAPTCHA guard; LockoutNotifier, when set before
+	// the first lockout, e-mails owners (see defences.go).
+	Audit           *audit.Writer
+	Defences        *defence.Guard
+	LockoutNotifier defence.Notifier
+	logout          *login.Logout
+	handler         http.Handler
 }
 
 // Options tune New for tests and benchmarks.
@@ -51,6 +60,7 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 	if a.Now == nil {
 		a.Now = func() time.Time { return time.Now().UTC() }
 	}
+	a.startAudit()
 	if err := a.initKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -68,6 +78,11 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 		return nil, err
 	}
 	a.addWallet()
+	a.Accounts = a.addAccounts()
+	if err := a.addPasskey(); err != nil {
+		return nil, err
+	}
+	a.addDefences()
 	a.handler = a.routes()
 	return a, nil
 }
@@ -108,12 +123,13 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 	d, e := a.Stores.Durable, a.Stores.Ephemeral
 	return &op.Storage{
 		Users: d, Clients: d, RefreshTokens: d, Sessions: d, AuthRequests: e, Revocations: e, Keys: a.Keys,
-		Issuer:      a.Config.Issuer,
-		LoginURL:    func(id string) string { return "/login?id=" + id },
-		LogoutURL:   logout.URL,
-		TokenIssued: a.Metrics.TokenIssued,
-		ExtraClaims: a.allClaims,
-		Now:         a.Now, Logger: a.Logger,
+		Issuer:       a.Config.Issuer,
+		LoginURL:     func(id string) string { return "/login?id=" + id },
+		LogoutURL:    logout.URL,
+		TokenIssued:  a.Metrics.TokenIssued,
+		GrantRevoked: a.grantRevoked,
+		ExtraClaims:  a.allClaims,
+		Now:          a.Now, Logger: a.Logger,
 	}
 }
 
@@ -153,7 +169,7 @@ func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
 	eng := &login.Engine{
 		Flows: e, AuthRequests: e, Clients: d, Users: d, Consents: d, Cookies: cookies,
 		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
-		CallbackURL:    zop.AuthCallbackURL(provider),
+		Respond:        a.authResponse,
 		Errors:         errorRedirector{provider: provider},
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
 		Now: a.Now, Logger: a.Logger,

@@ -19,19 +19,22 @@ import (
 // defaults, the YAML file (--config / ADMIT_CONFIG), ADMIT_* environment
 // variables, command-line flags.
 type Config struct {
-	Issuer          string        `yaml:"issuer"`
-	Addr            string        `yaml:"addr"`
-	DatabaseURL     string        `yaml:"database_url"`
-	RedisURL        string        `yaml:"redis_url"`
-	RedisPrefix     string        `yaml:"redis_prefix"`
-	MasterKey       string        `yaml:"master_key"`
-	SigningAlg      string        `yaml:"signing_alg"`
-	KeyGrace        time.Duration `yaml:"key_grace"`
-	SessionLifetime time.Duration `yaml:"session_lifetime"`
-	LogLevel        string        `yaml:"log_level"`
-	LogFormat       string        `yaml:"log_format"`
-	Social          SocialConfig  `yaml:"social"`
-	Wallet          WalletConfig  `yaml:",inline"`
+	Issuer          string         `yaml:"issuer"`
+	Addr            string         `yaml:"addr"`
+	DatabaseURL     string         `yaml:"database_url"`
+	RedisURL        string         `yaml:"redis_url"`
+	RedisPrefix     string         `yaml:"redis_prefix"`
+	MasterKey       string         `yaml:"master_key"`
+	SigningAlg      string         `yaml:"signing_alg"`
+	KeyGrace        time.Duration  `yaml:"key_grace"`
+	SessionLifetime time.Duration  `yaml:"session_lifetime"`
+	LogLevel        string         `yaml:"log_level"`
+	LogFormat       string         `yaml:"log_format"`
+	Social          SocialConfig   `yaml:"social"`
+	Wallet          WalletConfig   `yaml:",inline"`
+	Defences        DefencesConfig `yaml:"defences"`
+	Passkey         PasskeyConfig  `yaml:",inline"`
+	Accounts        AccountsConfig `yaml:"accounts"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -64,6 +67,9 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	applyEnv(&cfg, getenv)
 	applySocialEnv(&cfg, getenv)
 	applyWalletEnv(&cfg, getenv)
+	applyAccountsEnv(&cfg, getenv)
+	applyDefencesEnv(&cfg, getenv)
+	applyPasskeyEnv(&cfg, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -132,7 +138,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate())
 	if c.KeyGrace < time.Hour {
 		errs = append(errs, fmt.Errorf("key_grace %s: must be at least 1h (longer than any token lifetime)", c.KeyGrace))
 	}

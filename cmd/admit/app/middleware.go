@@ -104,10 +104,10 @@ func apiHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// unavailableAs503 rewrites op's answers to 503 temporarily_unavailable with
-// Retry-After when a backend was unavailable during the request (op.Outage)
-// or op answered 5xx: the client should retry, and no internal detail leaks.
-// The original is logged.
+// unavailableAs503 rewrites op's error answers to 503
+// temporarily_unavailable with Retry-After when a backend was unavailable
+// during the request (op.Outage): the client should retry, and no internal
+// detail leaks. The original is logged.
 func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +147,9 @@ func (c *catch5xx) WriteHeader(code int) {
 		return
 	}
 	c.status = code
-	c.caught = code >= 500 || (code >= 400 && c.outage())
+	// Only an outage is answered as retryable: a genuine server error
+	// stays a 500 server_error rather than being disguised.
+	c.caught = code >= 400 && c.outage()
 	if !c.caught {
 		c.ResponseWriter.WriteHeader(code)
 	}

@@ -27,6 +27,7 @@ func (a *App) RunMaintenance(ctx context.Context) {
 		if err := a.Keys.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.WarnContext(ctx, "pruning signing keys", "error", err)
 		}
+		a.pruneAudit(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -18,7 +18,7 @@ const maxBodyBytes = 64 << 10
 
 func (a *App) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(a.requestID, a.recoverer, a.Metrics.Middleware, a.accessLog, limitBody)
+	r.Use(a.requestID, auditContext, a.recoverer, a.Metrics.Middleware, a.accessLog, limitBody)
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", a.readyz)
 	r.Handle("/metrics", a.Metrics.Handler())
@@ -35,17 +35,19 @@ func (a *App) pageRoutes(r chi.Router) {
 	r.Mount("/account", a.Account.Routes())
 	r.Handle("/logout", a.logout)
 	r.Get(login.SignedOutPath, login.SignedOut)
+	a.devRoutes(r)
 }
 
 // protocolRoutes are op's endpoints; discovery and JWKS are served from
 // precomputed documents.
 func (a *App) protocolRoutes(r chi.Router) {
-	r.Use(apiHeaders, unavailableAs503(a.Logger))
+	r.Use(apiHeaders, unavailableAs503(a.Logger), a.protocolLimits)
 	disc := &discovery{app: a}
 	r.Get("/.well-known/openid-configuration", disc.configuration)
 	r.Get("/keys", disc.jwks)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
 	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
+	r.Get("/authorize/callback", closedCallback)
 	r.Mount("/", a.Provider)
 }
 

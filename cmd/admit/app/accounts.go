@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/account"
+	"github.com/admit-idp/admit/login/accounts"
+	"github.com/admit-idp/admit/login/mail"
+	"github.com/admit-idp/admit/login/password"
+)
+
+// Accounts is the running self-service accounts feature: its service, the
+// mail queue, and the development mailbox (nil when SMTP is configured).
+type Accounts struct {
+	Service *accounts.Service
+	Queue   *mail.Queue
+	Mailbox *mail.Mailbox
+	stop    context.CancelFunc
+}
+
+// Close stops the mail workers (messages still queued are dropped with
+// the process, as any in-memory queue's are; accepted messages have been
+// retried until then).
+func (ac *Accounts) Close() {
+	ac.stop()
+	ac.Queue.Wait()
+}
+
+// addAccounts wires sign-up, verification, password reset and the account
+// sections, and starts the mail queue.
+func (a *App) addAccounts() *Accounts {
+	cfg := a.Config.Accounts
+	ac := &Accounts{}
+	var sender mail.Sender = mail.SMTP{Config: cfg.SMTP.mailConfig()}
+	if cfg.SMTP.Host == "" {
+		ac.Mailbox = &mail.Mailbox{Now: a.Now}
+		sender = ac.Mailbox
+		if !a.Config.DevMode() {
+			a.Logger.Warn("accounts: no SMTP server configured (accounts.smtp.host): e-mails are kept in memory and not sent")
+		}
+	}
+	ac.Queue = mail.NewQueue(sender, mail.QueueOptions{Backoff: cfg.SMTP.RetryBackoff}, a.Logger)
+	ctx, stop := context.WithCancel(context.Background())
+	ac.stop = stop
+	ac.Queue.Run(ctx)
+	ac.Service = a.accountsService(ac.Queue)
+	a.mountAccounts(ac.Service)
+	return ac
+}
+
+func (a *App) accountsService(q *mail.Queue) *accounts.Service {
+	cfg := a.Config.Accounts
+	st := accounts.DefaultSettings()
+	st.SignUp, st.RequireVerifiedEmail = cfg.SignUpAllowed(), cfg.RequireVerifiedEmail
+	if cfg.EmailHold > 0 {
+		st.EmailHold = cfg.EmailHold
+	}
+	if cfg.ForgotFloor > 0 {
+		st.ForgotFloor = cfg.ForgotFloor
+	}
+	return &accounts.Service{
+		Engine: a.Engine, Area: a.Account, Store: a.Stores.Durable, Revocations: a.Stores.Ephemeral,
+		Hasher: a.Hasher, Policy: accounts.NewPolicy(cfg.PasswordMinLength, cfg.PasswordMaxLength),
+		Mail: q, Limiter: &accounts.MemoryLimiter{Now: a.Now}, Settings: st, Cookies: a.Engine.Cookies,
+		BaseURL: a.Config.Issuer, Now: a.Now, Logger: a.Logger,
+	}
+}
+
+// mountAccounts adds the login-page method, the password gate and the
+// account sections (profile and password first, deletion last).
+func (a *App) mountAccounts(s *accounts.Service) {
+	a.Engine.Methods = append(a.Engine.Methods, accounts.Method{Service: s})
+	for _, m := range a.Engine.Methods {
+		if pm, ok := m.(*password.Method); ok {
+			pm.Gate = s.PasswordGate
+		}
+	}
+	a.Account.Sections = append(append(
+		[]account.Section{accounts.ProfileSection{Service: s}, accounts.PasswordSection{Service: s}},
+		a.Account.Sections...),
+		accounts.SessionsSection{Service: s}, accounts.AppsSection{Service: s}, accounts.DeleteSection{Service: s})
+}
+
+// devRoutes mounts the development mailbox: only in development mode and
+// only when no SMTP server is configured.
+func (a *App) devRoutes(r chi.Router) {
+	if a.Accounts != nil && a.Accounts.Mailbox != nil && a.Config.DevMode() {
+		r.Handle("/dev/mailbox", a.Accounts.Mailbox)
+	}
+}
+
+var _ http.Handler = (*mail.Mailbox)(nil)
+var _ login.Method = accounts.Method{}

@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/defence"
+	"github.com/admit-idp/admit/login/wallet"
+)
+
+// addDefences wires the shared defences into the login engine: lockout,
+// rate limits and CAPTCHA through login.Defences (every method calls
+// Engine.Guard), the audit writer, the unlock link, and the wallet nonce
+// limiter (the shared limiter replaces its fixed window).
+func (a *App) addDefences() {
+	g := &defence.Guard{
+		Store: a.Stores.Ephemeral, Users: a.Stores.Durable, Policy: a.Config.Defences.policy(),
+		Captcha: a.captcha(), Notifier: a.LockoutNotifier, Audit: a.Audit, Now: a.Now, Logger: a.Logger,
+	}
+	g.Unlock = &defence.Unlocker{Key: a.derivedKey("admit unlock link v1"), Issuer: a.Config.Issuer, Guard: g, Engine: a.Engine, Now: a.Now}
+	if a.LockoutNotifier == nil {
+		if n := a.lockoutNotifier(); n != nil {
+			g.Notifier = n
+		}
+	}
+	a.Defences = g
+	a.Engine.Defences, a.Engine.Audit = g, a.Audit
+	a.Engine.Methods = append(a.Engine.Methods, g.Unlock)
+	lim := walletLimiter{g: g}
+	for _, m := range a.Engine.Methods {
+		if wm, ok := m.(*wallet.Method); ok {
+			wm.Limiter = lim
+		}
+	}
+	for _, s := range a.Account.Sections {
+		if ws, ok := s.(*wallet.Section); ok {
+			ws.Limiter = lim
+		}
+	}
+}
+
+func (a *App) captcha() *defence.Captcha {
+	c := a.Config.Defences.Captcha
+	p, ok := defence.LookupProvider(c.Provider)
+	if !ok {
+		return nil
+	}
+	if c.VerifyURL != "" {
+		p.VerifyURL = c.VerifyURL
+	}
+	return &defence.Captcha{Provider: p, SiteKey: c.SiteKey, Secret: c.Secret, MinScore: c.MinScore, FailOpen: c.FailOpen,
+		Client: &http.Client{Timeout: 5 * time.Second}, Logger: a.Logger}
+}
+
+// walletLimiter adapts the shared limiter to wallet.Limiter; the key the
+// wallet passes ("wallet-nonce:<ip>") is replaced by the IP rule.
+type walletLimiter struct{ g *defence.Guard }
+
+func (l walletLimiter) Allow(ctx context.Context, key string) (bool, error) {
+	ip := strings.TrimPrefix(key, "wallet-nonce:")
+	v, err := l.g.Limit(ctx, defence.ActionWalletNonce, ip, "")
+	return !v.Refused, err
+}
+
+// protocolLimits rate-limits the token and introspection endpoints per
+// client. A limited client gets 429 with Retry-After and the OAuth error
+// JSON {"error":"temporarily_unavailable"}: RFC 6749 5.2 has no
+// rate-limit code for the token endpoint; "slow_down" belongs to device
+// polling (RFC 8628 3.5), while temporarily_unavailable (RFC 6749 4.1.2.1)
+// is what clients already retry on, and Admit uses it for outages too.
+func (a *App) protocolLimits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		action := map[string]string{"/oauth/token": defence.ActionToken, "/oauth/introspect": defence.ActionIntrospect}[r.URL.Path]
+		if action == "" || r.Method != http.MethodPost || a.Defences == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		v, err := a.Defences.Limit(r.Context(), action, defence.ClientIP(r), "client:"+requestClientID(r))
+		if err != nil {
+			a.Logger.WarnContext(r.Context(), "rate limit unavailable; request allowed", "error", err)
+		}
+		if v.Refused {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(v.RetryAfter.Seconds()))))
+			writeOAuthError(w, http.StatusTooManyRequests, "temporarily_unavailable", "too many requests for this client; retry later")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requestClientID is the client named by HTTP Basic or the form (it is
+// not authenticated yet: the limit only needs a stable key).
+func requestClientID(r *http.Request) string {
+	if id, _, ok := r.BasicAuth(); ok {
+		return id
+	}
+	return r.PostFormValue("client_id")
+}
+
+var _ login.Defences = (*defence.Guard)(nil)

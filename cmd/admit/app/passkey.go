@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/passkey"
+	"github.com/admit-idp/admit/storage"
+)
+
+// addPasskey wires passkeys: the relying party from the issuer, the login
+// method (passwordless first factor and second factor) and the account
+// section. The passkey is the first second factor the engine offers; its
+// page links to the others (TOTP).
+func (a *App) addPasskey() error {
+	att, err := a.Config.Passkey.attestation()
+	if err != nil {
+		return err
+	}
+	rp, err := passkey.RelyingParty(a.Config.Issuer)
+	if errors.Is(err, passkey.ErrIPIssuer) {
+		a.Logger.Warn("passkeys disabled", "reason", err.Error())
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("passkeys: %w", err)
+	}
+	d := a.Stores.Durable
+	core := &passkey.Core{
+		WebAuthn: rp, Store: d, Challenges: a.Stores.Ephemeral, Attestation: att,
+		AttestedClients: a.Config.Passkey.AttestedClients, Now: a.Now, Logger: a.Logger,
+	}
+	m := &passkey.Method{Engine: a.Engine, Core: core}
+	a.Engine.Methods = append(a.Engine.Methods, m)
+	a.Engine.SecondFactors = append([]login.SecondFactor{m}, a.Engine.SecondFactors...)
+	a.Account.Sections = append(a.Account.Sections, &passkey.Section{
+		Area: a.Account, Engine: a.Engine, Core: core, Cookies: a.Engine.Cookies, OtherSignIn: walletOrIdentity(d),
+	})
+	return nil
+}
+
+// walletOrIdentity: a linked wallet or social identity is another way in.
+func walletOrIdentity(d storage.Durable) passkey.OtherSignIn {
+	ids := hasIdentity(d)
+	return func(ctx context.Context, u storage.User) (bool, error) {
+		ws, err := d.ListUserWallets(ctx, u.ID)
+		if err != nil || len(ws) > 0 {
+			return len(ws) > 0, err
+		}
+		return ids(ctx, u)
+	}
+}

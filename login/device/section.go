@@ -1,0 +1,69 @@
+package device
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/admit-idp/admit/login/account"
+	"github.com/admit-idp/admit/login/audit"
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/templates"
+)
+
+// Section is the account area's device list: see and forget devices.
+type Section struct {
+	Area  *account.Area
+	Trust *Trust
+}
+
+var _ account.Section = (*Section)(nil)
+
+// Mount adds POST /devices/forget to the /account router.
+func (s *Section) Mount(r chi.Router) { r.Post("/devices/forget", s.forget) }
+
+// Section implements account.Section.
+func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
+	list, err := s.Trust.Store.ListDevices(ctx, u.ID)
+	if err != nil {
+		s.Trust.Logger.WarnContext(ctx, "device: list", "error", err)
+	}
+	current := hashToken(s.Trust.tokenFromContext(ctx))
+	v := templates.DevicesSectionView{CSRFToken: csrf}
+	now := s.Trust.Now()
+	for _, d := range list {
+		detail := fmt.Sprintf("%s · %s · last seen %s · trust %d", orUnknown(d.Language), d.IPPrefix, d.LastSeen.Format("2 Jan 2006"), Score(d, now))
+		v.Devices = append(v.Devices, templates.DeviceRow{ID: d.ID, UserAgent: orUnknown(d.UserAgent), Detail: detail, Current: d.TokenHash == current})
+	}
+	return templates.DevicesSection(v)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func (s *Section) forget(w http.ResponseWriter, r *http.Request) {
+	if !s.Area.Cookies.CheckCSRF(r) {
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		return
+	}
+	u, _, ok := s.Area.Current(w, r)
+	if !ok {
+		return
+	}
+	err := s.Trust.Store.DeleteDevice(r.Context(), u.ID, r.PostFormValue("device"))
+	if err != nil && !errorsIsNotFound(err) {
+		s.Area.Engine.Unavailable(w, r, err)
+		return
+	}
+	if err == nil {
+		s.Trust.Audit.Record(r.Context(), audit.Event{Event: "device.forgotten", Outcome: audit.Success, UserID: u.ID, ActorID: u.ID})
+	}
+	http.Redirect(w, r, "/account?notice=device-forgotten", http.StatusSeeOther)
+}

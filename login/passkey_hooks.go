@@ -1,0 +1,21 @@
+package login
+
+import "slices"
+
+// dataFirstFactor names a second-factor method that served as the flow's
+// first factor (a passkey without user verification): asking for the same
+// authenticator again would prove nothing new.
+const dataFirstFactor = "engine.first_factor"
+
+// UsedAsFirstFactor records that the second factor name was the flow's
+// first factor, so the MFA policy does not offer it as the second.
+func (f *Flow) UsedAsFirstFactor(name string) { f.Data[dataFirstFactor] = name }
+
+// withoutFirstFactor drops the factor the flow's first step already used.
+func (f *Flow) withoutFirstFactor(factors []SecondFactor) []SecondFactor {
+	used := f.Data[dataFirstFactor]
+	if used == "" {
+		return factors
+	}
+	return slices.DeleteFunc(factors, func(sf SecondFactor) bool { return sf.Name() == used })
+}

@@ -1,0 +1,6 @@
+BEGIN;
+
+DROP TABLE passkey_user_handles;
+DROP TABLE passkeys;
+
+COMMIT;

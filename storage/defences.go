@@ -1,0 +1,60 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// Rate is a rate limit: at most Limit events per Period, with bursts up to
+// Limit (GCRA, as github.com/go-redis/redis_rate implements it).
+type Rate struct {
+	Limit  int
+	Period time.Duration
+}
+
+// RateResult is the outcome of one RateLimiter.AllowRate call.
+type RateResult struct {
+	Allowed bool
+	// Remaining is how many more events the key may have right now.
+	Remaining int
+	// RetryAfter is how long to wait before the next event is allowed
+	// (zero when Allowed).
+	RetryAfter time.Duration
+}
+
+// RateLimiter counts events per key atomically (ephemeral: Redis GCRA in
+// production so every node shares the count, in-process in development).
+type RateLimiter interface {
+	// AllowRate records one event for key if it fits rate.
+	AllowRate(ctx context.Context, key string, rate Rate) (RateResult, error)
+}
+
+// FailurePolicy is the old brute-force service's rule: Max failures within
+// Window (counted from the first) lock the key for LockFor.
+type FailurePolicy struct {
+	Max     int
+	Window  time.Duration
+	LockFor time.Duration
+}
+
+// FailureState is a key's failure count in its window and its lock.
+type FailureState struct {
+	Count       int
+	LockedUntil time.Time // zero: not locked
+}
+
+// Locked reports whether the lock still holds at now.
+func (s FailureState) Locked(now time.Time) bool { return now.Before(s.LockedUntil) }
+
+// FailureCounters hold sign-in failure counters and locks (ephemeral, with
+// expiry; keys are opaque to the store, e.g. "acct:<sha256 of e-mail>").
+type FailureCounters interface {
+	// RecordFailure counts a failure atomically; the Max-th failure within
+	// the window sets the lock and clears the counter. It returns the state
+	// after the failure (Count is Max when this call locked the key).
+	RecordFailure(ctx context.Context, key string, p FailurePolicy) (FailureState, error)
+	// GetFailures returns the state (zero when there is none).
+	GetFailures(ctx context.Context, key string) (FailureState, error)
+	// ClearFailures resets the counter and, when unlock is set, the lock.
+	ClearFailures(ctx context.Context, key string, unlock bool) error
+}

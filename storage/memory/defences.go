@@ -1,0 +1,148 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// defences holds rate-limit, failure-counter and audit state. It has its own
+// mutex and is created on first use, so Store's constructor needs no
+// knowledge of these aggregates.
+type defences struct {
+	mu       sync.Mutex
+	tat      map[string]time.Time // GCRA theoretical arrival time by key
+	failures map[string]failureRecord
+	audit    []storage.AuditEvent
+	devices  map[string]storage.Device // by ID (devices.go)
+}
+
+type failureRecord struct {
+	count       int
+	windowEnd   time.Time
+	lockedUntil time.Time
+}
+
+func (s *Store) def() *defences {
+	s.defOnce.Do(func() {
+		s.defState = &defences{tat: map[string]time.Time{}, failures: map[string]failureRecord{}}
+	})
+	return s.defState
+}
+
+// AllowRate implements storage.RateLimiter with the same GCRA as
+// redis_rate (burst = Limit), in process.
+func (s *Store) AllowRate(_ context.Context, key string, r storage.Rate) (storage.RateResult, error) {
+	d, now := s.def(), s.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	interval := r.Period / time.Duration(r.Limit)
+	tat := d.tat[key]
+	if tat.Before(now) {
+		tat = now
+	}
+	newTAT := tat.Add(interval)
+	diff := now.Sub(newTAT.Add(-interval * time.Duration(r.Limit)))
+	if diff < 0 {
+		return storage.RateResult{RetryAfter: -diff}, nil
+	}
+	d.tat[key] = newTAT
+	return storage.RateResult{Allowed: true, Remaining: int(diff / interval)}, nil
+}
+
+// RecordFailure implements storage.FailureCounters: a fixed window from the
+// first failure (the old INCR + EXPIRE), then a lock.
+func (s *Store) RecordFailure(_ context.Context, key string, p storage.FailurePolicy) (storage.FailureState, error) {
+	d, now := s.def(), s.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	rec := d.failures[key]
+	if !now.Before(rec.windowEnd) {
+		rec.count, rec.windowEnd = 0, now.Add(p.Window)
+	}
+	rec.count++
+	st := storage.FailureState{Count: rec.count}
+	if rec.count >= p.Max {
+		rec.count, rec.windowEnd, rec.lockedUntil = 0, time.Time{}, now.Add(p.LockFor)
+	}
+	if now.Before(rec.lockedUntil) {
+		st.LockedUntil = rec.lockedUntil
+	}
+	d.failures[key] = rec
+	return st, nil
+}
+
+// GetFailures implements storage.FailureCounters.
+func (s *Store) GetFailures(_ context.Context, key string) (storage.FailureState, error) {
+	d, now := s.def(), s.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	rec := d.failures[key]
+	var st storage.FailureState
+	if now.Before(rec.windowEnd) {
+		st.Count = rec.count
+	}
+	if now.Before(rec.lockedUntil) {
+		st.LockedUntil = rec.lockedUntil
+	}
+	return st, nil
+}
+
+// ClearFailures implements storage.FailureCounters.
+func (s *Store) ClearFailures(_ context.Context, key string, unlock bool) error {
+	d := s.def()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	rec := d.failures[key]
+	rec.count, rec.windowEnd = 0, time.Time{}
+	if unlock {
+		rec.lockedUntil = time.Time{}
+	}
+	d.failures[key] = rec
+	return nil
+}
+
+// AppendAudit implements storage.AuditLog.
+func (s *Store) AppendAudit(_ context.Context, events []storage.AuditEvent) error {
+	d := s.def()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.audit = append(d.audit, events...)
+	return nil
+}
+
+// ListAudit implements storage.AuditLog.
+func (s *Store) ListAudit(_ context.Context, f storage.AuditFilter) ([]storage.AuditEvent, error) {
+	d := s.def()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []storage.AuditEvent
+	for _, e := range d.audit {
+		if matchAudit(e, f) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b storage.AuditEvent) int { return a.Time.Compare(b.Time) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+func matchAudit(e storage.AuditEvent, f storage.AuditFilter) bool {
+	return (f.UserID == "" || e.UserID == f.UserID) && (f.Event == "" || e.Event == f.Event) &&
+		(f.Since.IsZero() || !e.Time.Before(f.Since)) && (f.Until.IsZero() || e.Time.Before(f.Until))
+}
+
+// PruneAudit implements storage.AuditLog.
+func (s *Store) PruneAudit(_ context.Context, before time.Time) (int64, error) {
+	d := s.def()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := len(d.audit)
+	d.audit = slices.DeleteFunc(d.audit, func(e storage.AuditEvent) bool { return e.Time.Before(before) })
+	return int64(n - len(d.audit)), nil
+}

@@ -1,0 +1,81 @@
+package templates
+
+import (
+	"github.com/a-h/templ"
+	"strconv"
+	"time"
+)
+
+// MailView is one e-mail: both the HTML and the text part render from it.
+type MailView struct {
+	Subject     string
+	Greeting    string   // "Hello Ada,"
+	Lines       []string // paragraphs before the button
+	ActionURL   string   // empty for no button
+	ActionLabel string
+	After       []string // paragraphs after the button (expiry, "not you?")
+}
+
+// MailboxItem is one message in the development mailbox.
+type MailboxItem struct {
+	To, Subject, Text string
+	Links             []string
+	At                time.Time
+}
+
+// Field is one input of an accounts form. Password fields never carry a
+// Value.
+type Field struct {
+	Name, Label, Type, Value string
+	Autocomplete             string
+	Hint                     string // shown under the field
+	Error                    string // per-field problem, shown under it
+	Required                 bool
+	// Policy marks a new-password field: static/signup.js checks it as the
+	// user types (data-min/data-max).
+	Policy bool
+}
+
+// FormView is a form page or an inline account-area form.
+type FormView struct {
+	Title     string
+	Intro     string
+	Action    string
+	CSRFToken string
+	Hidden    map[string]string // extra hidden fields (flow, token)
+	Fields    []Field
+	Submit    string
+	Danger    bool
+	Error     string // form-level problem
+	Notice    string // form-level confirmation
+	Links     []Link
+	TestID    string
+	MinLength int // password policy for static/signup.js
+	// Extra is rendered inside the form before the button (a captcha from
+	// the defences' Guard); nil for none.
+	Extra     templ.Component
+	MaxLength int
+}
+
+// Link is a plain link under a form.
+type Link struct{ Href, Label, TestID string }
+
+// SessionItem is one active session in the account area.
+type SessionItem struct {
+	ID, Device, IP, LastSeen, SignedIn string
+	Current                            bool
+}
+
+// AppItem is one client the user consented to.
+type AppItem struct {
+	ClientID, Name, Scopes, Granted string
+}
+
+// AccountListView is the sessions or apps section.
+type AccountListView struct {
+	CSRFToken string
+	Sessions  []SessionItem
+	Apps      []AppItem
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

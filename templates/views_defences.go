@@ -1,0 +1,30 @@
+package templates
+
+// CaptchaView is a CAPTCHA widget (see CaptchaWidget).
+type CaptchaView struct {
+	Provider string // hcaptcha, recaptcha, turnstile
+	Class    string // the provider's container class
+	SiteKey  string
+	Script   string // the provider's script URL
+}
+
+// LockoutNoticeView is the e-mail telling an owner their account's
+// password sign-in was paused, with the unlock link.
+type LockoutNoticeView struct {
+	Minutes   int
+	UnlockURL string
+	IP        string
+}
+
+// DevicesSectionView is the account page's device list.
+type DevicesSectionView struct {
+	CSRFToken string
+	Devices   []DeviceRow
+}
+
+// DeviceRow is one remembered device.
+type DeviceRow struct {
+	ID, UserAgent string
+	Detail        string // "en · 192.0.2.0/24 · last seen 2 Jan 2026 · trust 85"
+	Current       bool
+}
