@@ -1,6 +1,9 @@
 package login
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
 
 // dataFirstFactor names a second-factor method that served as the flow's
 // first factor (a passkey without user verification): asking for the same
@@ -18,4 +21,27 @@ func (f *Flow) withoutFirstFactor(factors []SecondFactor) []SecondFactor {
 		return factors
 	}
 	return slices.DeleteFunc(factors, func(sf SecondFactor) bool { return sf.Name() == used })
+}
+
+// OtherSecondFactors lists the user's second factors other than except,
+// so a challenge page can offer them ("use your authenticator app
+// instead").
+func (e *Engine) OtherSecondFactors(ctx context.Context, f *Flow, except string) ([]SecondFactor, error) {
+	factors, err := e.availableFactors(ctx, f.UserID)
+	if err != nil {
+		return nil, err
+	}
+	factors = f.withoutFirstFactor(factors)
+	return slices.DeleteFunc(factors, func(sf SecondFactor) bool { return sf.Name() == except }), nil
+}
+
+// SecondFactorLabel is the link text that offers a second factor.
+func SecondFactorLabel(name string) string {
+	switch name {
+	case "totp":
+		return "Use your authenticator app instead"
+	case "passkey":
+		return "Use a passkey instead"
+	}
+	return "Use " + name + " instead"
 }

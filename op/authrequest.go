@@ -11,7 +11,13 @@ import (
 
 // authRequest adapts a stored authorization request to zop.AuthRequest (and
 // to zop.TokenRequest/IDTokenRequest when tokens are issued from a code).
-type authRequest struct{ storage.AuthRequest }
+// codeHash is set when it was looked up by code: the code is spent only
+// when tokens are issued, after op has authenticated the client and checked
+// PKCE.
+type authRequest struct {
+	storage.AuthRequest
+	codeHash string
+}
 
 var _ zop.AuthRequest = authRequest{}
 

@@ -21,10 +21,11 @@
 //
 // Every token belongs to a grant: the authorization request ID for the code
 // flow (and the refresh-token family it starts), a fresh ID per
-// client_credentials issue. Codes live 60 s and are consumed by the first
-// exchange attempt (op looks the code up before it authenticates the client,
-// so a failed attempt spends it too); a used code is remembered for ten
-// minutes, and presenting it again revokes its grant. Refresh tokens are
+// client_credentials issue. Codes live 60 s. op looks a code up before it
+// authenticates the client and checks PKCE, so AuthRequestByCode only reads
+// it; the code is spent atomically when tokens are issued (of two concurrent
+// exchanges one wins). A used code is remembered for ten minutes, and
+// presenting it again revokes its grant. Refresh tokens are
 // opaque, stored as SHA-256 hashes, rotated on every use within the family's
 // original lifetime; presenting a rotated token (or losing a concurrent
 // rotation of the same token) revokes the family. Revoking a grant marks its

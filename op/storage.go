@@ -114,7 +114,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := s.AuthRequests.CreateAuthRequest(ctx, stored); err != nil {
 		return nil, toOIDCError(ctx, err, "cannot store the authorization request")
 	}
-	return authRequest{stored}, nil
+	return authRequest{AuthRequest: stored}, nil
 }
 
 // validatePKCE enforces RFC 7636 as the Security BCP asks: S256 only, and
@@ -164,13 +164,16 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (zop.AuthReque
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "the authorization request is unknown or expired")
 	}
-	return authRequest{r}, nil
+	return authRequest{AuthRequest: r}, nil
 }
 
-// AuthRequestByCode consumes the code: codes are single use, and a replay
-// revokes every token issued under the first use (RFC 6749 4.1.2).
+// AuthRequestByCode reads the request of a code without spending it: op
+// authenticates the client and checks PKCE afterwards, and a failed attempt
+// (or an outage) must not burn a code its rightful client can still use.
+// A code already used is replay: the grant is revoked (RFC 6749 4.1.2).
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthRequest, error) {
-	r, err := s.AuthRequests.ConsumeAuthCode(ctx, hashToken(code))
+	hash := hashToken(code)
+	r, err := s.AuthRequests.GetAuthCode(ctx, hash)
 	if errors.Is(err, storage.ErrAlreadyUsed) {
 		_ = s.revokeGrant(ctx, r.ID, "authorization code replayed")
 		return nil, oidc.ErrInvalidGrant().WithDescription("the authorization code was already used")
@@ -178,7 +181,24 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthR
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "the authorization code is invalid or expired")
 	}
-	return authRequest{r}, nil
+	return authRequest{AuthRequest: r, codeHash: hash}, nil
+}
+
+// spendCode consumes the code of a validated exchange, atomically: of two
+// concurrent exchanges one wins, and the other is replay.
+func (s *Storage) spendCode(ctx context.Context, r authRequest) error {
+	if r.codeHash == "" {
+		return nil
+	}
+	_, err := s.AuthRequests.ConsumeAuthCode(ctx, r.codeHash)
+	if errors.Is(err, storage.ErrAlreadyUsed) {
+		_ = s.revokeGrant(ctx, r.ID, "authorization code used concurrently")
+		return oidc.ErrInvalidGrant().WithDescription("the authorization code was already used")
+	}
+	if err != nil {
+		return toOIDCError(ctx, err, "the authorization code is invalid or expired")
+	}
+	return nil
 }
 
 func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {

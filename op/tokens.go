@@ -82,6 +82,9 @@ func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenS
 	if err != nil {
 		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
 	}
+	if err := s.spendCode(ctx, r); err != nil {
+		return tokenSubject{}, err
+	}
 	return tokenSubject{
 		grant: "authorization_code", grantID: r.grantID(), subject: r.UserID, clientID: r.ClientID,
 		audience: r.GetAudience(), scopes: r.Scopes, authTime: r.AuthTime, acr: r.ACR, amr: r.AMR,

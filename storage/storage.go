@@ -128,6 +128,11 @@ type AuthRequests interface {
 	// SaveAuthCode stores a code (by hash) with a snapshot of its completed
 	// request. ErrAlreadyExists if the hash is taken.
 	SaveAuthCode(ctx context.Context, c AuthCode) error
+	// GetAuthCode returns the code's request without consuming it, so the
+	// caller can check the client and PKCE before spending the code:
+	// ErrAlreadyUsed (with the request) once consumed, ErrNotFound for
+	// unknown codes and unused codes past ExpiresAt.
+	GetAuthCode(ctx context.Context, hash string) (AuthRequest, error)
 	// ConsumeAuthCode atomically marks the code used and returns its request.
 	// The first call wins; every later call gets ErrAlreadyUsed together with
 	// the request (so the caller knows which grant to revoke) for as long as

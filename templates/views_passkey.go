@@ -16,11 +16,12 @@ type PasskeyChallengeView struct {
 	Error                         string
 	// Others are links to the user's other second factors ("Use your
 	// authenticator app instead").
-	Others []PasskeyOtherFactor
+	Others []FactorLink
 }
 
-// PasskeyOtherFactor is a link to another second factor.
-type PasskeyOtherFactor struct{ Label, URL string }
+// FactorLink is a link from a second-factor page to another second factor
+// of the user.
+type FactorLink struct{ Label, URL string }
 
 // PasskeySectionView is the account page's list of passkeys.
 type PasskeySectionView struct {

@@ -5,7 +5,8 @@ import "github.com/a-h/templ"
 // TOTPChallengeView is the login step that asks for a code.
 type TOTPChallengeView struct {
 	FlowID, CSRFToken, ClientName string
-	Error                         string // empty shows none
+	Error                         string       // empty shows none
+	Others                        []FactorLink // the user's other second factors
 }
 
 // TOTPEnrolView shows a pending TOTP secret to scan and a form to confirm it.

@@ -177,28 +177,16 @@ func (m *Method) renderVerify(w http.ResponseWriter, r *http.Request, f *login.F
 
 // otherFactors links the user's other second factors, so a user with both
 // a passkey and an authenticator app can choose.
-func (m *Method) otherFactors(ctx context.Context, f *login.Flow) ([]templates.PasskeyOtherFactor, error) {
-	var out []templates.PasskeyOtherFactor
-	for _, sf := range m.Engine.SecondFactors {
-		if sf.Name() == MethodName {
-			continue
-		}
-		ok, err := sf.Available(ctx, f.UserID)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, templates.PasskeyOtherFactor{Label: otherLabel(sf.Name()), URL: sf.ChallengeURL(f)})
-		}
+func (m *Method) otherFactors(ctx context.Context, f *login.Flow) ([]templates.FactorLink, error) {
+	others, err := m.Engine.OtherSecondFactors(ctx, f, MethodName)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]templates.FactorLink, 0, len(others))
+	for _, sf := range others {
+		out = append(out, templates.FactorLink{Label: login.SecondFactorLabel(sf.Name()), URL: sf.ChallengeURL(f)})
 	}
 	return out, nil
-}
-
-func otherLabel(name string) string {
-	if name == "totp" {
-		return "Use your authenticator app instead"
-	}
-	return "Use " + name + " instead"
 }
 
 // verifyOptions starts a ceremony for the flow's user, limited to their

@@ -95,6 +95,12 @@ func (m *Method) renderChallenge(w http.ResponseWriter, r *http.Request, f *logi
 		return
 	}
 	v := templates.TOTPChallengeView{FlowID: f.ID, CSRFToken: csrf, ClientName: f.ClientName(), Error: errMsg}
+	// Links to the user's other second factors (a passkey) are a
+	// convenience: without them the code still works, so errors are ignored.
+	others, _ := m.Engine.OtherSecondFactors(r.Context(), f, MethodName)
+	for _, sf := range others {
+		v.Others = append(v.Others, templates.FactorLink{Label: login.SecondFactorLabel(sf.Name()), URL: sf.ChallengeURL(f)})
+	}
 	m.Engine.RenderPage(w, r, f, status, templates.TOTPChallengePage(v))
 }
 

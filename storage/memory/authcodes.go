@@ -42,6 +42,20 @@ func (s *Store) SaveAuthCode(_ context.Context, c storage.AuthCode) error {
 	return nil
 }
 
+// GetAuthCode returns the code's request without consuming it.
+func (s *Store) GetAuthCode(_ context.Context, hash string) (storage.AuthRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.codes[hash]
+	switch {
+	case !ok || expired(s.now(), rec.retainUntil()):
+		return storage.AuthRequest{}, fmt.Errorf("memory: get auth code: %w", storage.ErrNotFound)
+	case rec.used:
+		return cloneAuthRequest(rec.code.Request), fmt.Errorf("memory: get auth code: %w", storage.ErrAlreadyUsed)
+	}
+	return cloneAuthRequest(rec.code.Request), nil
+}
+
 // ConsumeAuthCode marks the code used and returns its request; a used code
 // yields ErrAlreadyUsed with the request for as long as it is retained.
 func (s *Store) ConsumeAuthCode(_ context.Context, hash string) (storage.AuthRequest, error) {

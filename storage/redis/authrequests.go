@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/admit-idp/admit/storage"
@@ -76,6 +77,33 @@ func (s *Store) SaveAuthCode(ctx context.Context, c storage.AuthCode) error {
 	}
 	return s.create(ctx, "save auth code", s.key(kindCode, c.Hash), keep,
 		"exp", c.ExpiresAt.UnixMicro(), "req", req)
+}
+
+// GetAuthCode reads the code without consuming it (one HMGET): the same
+// rules as consumeSrc, decided in Go.
+func (s *Store) GetAuthCode(ctx context.Context, hash string) (storage.AuthRequest, error) {
+	const op = "get auth code"
+	vals, err := s.client.HMGet(ctx, s.key(kindCode, hash), "gone", "exp", "used", "req").Result()
+	if err != nil {
+		return storage.AuthRequest{}, mapErr(op, err)
+	}
+	now := s.now().UnixMicro()
+	gone, exp := microField(vals[0]), microField(vals[1])
+	if vals[0] == nil || gone <= now || (vals[2] == nil && exp <= now) {
+		return storage.AuthRequest{}, fmt.Errorf("redis: %s: %w", op, storage.ErrNotFound)
+	}
+	status := int64(consumeWon)
+	if vals[2] != nil {
+		status = consumeReplay
+	}
+	return consumeResult(op, []any{status, vals[3]})
+}
+
+// microField parses a stored microsecond timestamp (0 when absent or bad).
+func microField(v any) int64 {
+	str, _ := v.(string)
+	n, _ := strconv.ParseInt(str, 10, 64)
+	return n
 }
 
 // ConsumeAuthCode marks the code used and returns its request in one round

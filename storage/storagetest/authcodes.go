@@ -18,7 +18,40 @@ func authCodeTests() []testCase[storage.AuthRequests] {
 		{"DuplicateHash", testCodeDuplicateHash},
 		{"SnapshotOutlivesRequest", testCodeSnapshot},
 		{"ConsumeConcurrent", testCodeConsumeConcurrent},
+		{"GetDoesNotConsume", testCodeGetDoesNotConsume},
+		{"GetAfterConsume", testCodeGetAfterConsume},
+		{"GetUnknownOrExpired", testCodeGetUnknownOrExpired},
 	}
+}
+
+// GetAuthCode reads a code without spending it.
+func testCodeGetDoesNotConsume(t *testing.T, s storage.AuthRequests, c *Clock) {
+	code := saveCode(t, s, c)
+	for range 2 {
+		got, err := s.GetAuthCode(t.Context(), code.Hash)
+		mustOK(t, err, "GetAuthCode")
+		assertEqual(t, "request of the read code", got, code.Request)
+	}
+	consumeFirst(t, s, code)
+}
+
+func testCodeGetAfterConsume(t *testing.T, s storage.AuthRequests, c *Clock) {
+	code := saveCode(t, s, c)
+	consumeFirst(t, s, code)
+	got, err := s.GetAuthCode(t.Context(), code.Hash)
+	mustErr(t, err, storage.ErrAlreadyUsed, "GetAuthCode of a used code")
+	if got.ID != code.Request.ID {
+		t.Errorf("GetAuthCode of a used code returned request %q, want %q", got.ID, code.Request.ID)
+	}
+}
+
+func testCodeGetUnknownOrExpired(t *testing.T, s storage.AuthRequests, c *Clock) {
+	_, err := s.GetAuthCode(t.Context(), randomHash())
+	mustErr(t, err, storage.ErrNotFound, "GetAuthCode of an unknown code")
+	code := saveCode(t, s, c)
+	c.Advance(codeLifetime + time.Second)
+	_, err = s.GetAuthCode(t.Context(), code.Hash)
+	mustErr(t, err, storage.ErrNotFound, "GetAuthCode of an unused code after ExpiresAt")
 }
 
 // Code lifetimes of the samples: valid for codeLifetime, recognised as a

@@ -9,6 +9,7 @@ import (
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/accounts"
+	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/mail"
 	"github.com/admit-idp/admit/login/password"
 )
@@ -66,7 +67,15 @@ func (a *App) accountsService(q *mail.Queue) *accounts.Service {
 		Engine: a.Engine, Area: a.Account, Store: a.Stores.Durable, Revocations: a.Stores.Ephemeral,
 		Hasher: a.Hasher, Policy: accounts.NewPolicy(cfg.PasswordMinLength, cfg.PasswordMaxLength),
 		Mail: q, Limiter: &accounts.MemoryLimiter{Now: a.Now}, Settings: st, Cookies: a.Engine.Cookies,
-		BaseURL: a.Config.Issuer, Now: a.Now, Logger: a.Logger,
+		BaseURL: a.Config.Issuer, Now: a.Now, Logger: a.Logger, Audit: a.auditAccount,
+	}
+}
+
+// auditAccount writes account events ("account.signup",
+// "account.password_reset", "account.account_deleted"…) to the audit log.
+func (a *App) auditAccount(ctx context.Context, event, userID string) {
+	if a.Audit != nil {
+		a.Audit.Record(ctx, audit.Event{Event: "account." + event, Outcome: audit.Success, ActorID: userID, UserID: userID})
 	}
 }
 

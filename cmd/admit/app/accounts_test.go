@@ -82,14 +82,15 @@ func (s *smtpServer) restart() {
 	s.serve(l)
 }
 
-// next waits for the next message to `to`.
-func (s *smtpServer) next(to string) received {
+// next waits for the next message to `to` whose subject contains
+// subject (other features, such as new-sign-in notices, mail too).
+func (s *smtpServer) next(to, subject string) received {
 	s.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case m := <-s.msgs:
-			if m.to == to {
+			if m.to == to && strings.Contains(m.subject, subject) {
 				return m
 			}
 		case <-deadline:
@@ -103,7 +104,7 @@ func (s *smtpServer) none(to string) {
 	s.t.Helper()
 	select {
 	case m := <-s.msgs:
-		if m.to == to {
+		if m.to == to && !strings.Contains(m.subject, "New sign-in") {
 			s.t.Fatalf("unexpected e-mail to %s: %s", to, m.subject)
 		}
 	case <-time.After(300 * time.Millisecond):
@@ -275,7 +276,7 @@ func TestSignUpVerifyThenLogin(t *testing.T) {
 			if p := br.submitLogin(login, email, newUserPassword); p.status != http.StatusForbidden || !strings.Contains(p.body, "confirmed e-mail") {
 				t.Fatalf("login before verification: %d", p.status)
 			}
-			m := mail.next(email)
+			m := mail.next(email, "Confirm your e-mail")
 			if m.subject != "Confirm your e-mail address" {
 				t.Fatalf("subject %q", m.subject)
 			}
@@ -342,7 +343,7 @@ func TestSignUpBadInput(t *testing.T) {
 		if p.status != http.StatusOK || !strings.Contains(p.body, "Check your inbox") {
 			t.Fatalf("duplicate: %d, want the same answer as a new account", p.status)
 		}
-		if m := mail.next(app.DemoUserEmail); !strings.Contains(m.subject, "tried to create an account") {
+		if m := mail.next(app.DemoUserEmail, "tried to create"); !strings.Contains(m.subject, "tried to create an account") {
 			t.Fatalf("owner told %q", m.subject)
 		}
 		u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
@@ -357,7 +358,7 @@ func TestVerifyLinkReusedOrExpired(t *testing.T) {
 	e := newAccountsEnv(t, memoryBackend, mail, nil)
 	br := e.browser()
 	br.signUp(br.get(e.abs("/account")), signupFields("once@example.com", newUserPassword))
-	link := mail.next("once@example.com").link(t, "/login/verify")
+	link := mail.next("once@example.com", "Confirm").link(t, "/login/verify")
 	if p := br.open(link); p.status != http.StatusOK {
 		t.Fatalf("first use: %d", p.status)
 	}
@@ -365,7 +366,7 @@ func TestVerifyLinkReusedOrExpired(t *testing.T) {
 		t.Fatalf("second use: %d", p.status)
 	}
 	br.signUp(br.get(e.abs("/account")), signupFields("late@example.com", newUserPassword))
-	link = mail.next("late@example.com").link(t, "/login/verify")
+	link = mail.next("late@example.com", "Confirm").link(t, "/login/verify")
 	e.clock.Advance(24*time.Hour + time.Minute)
 	if p := br.open(link); p.status != http.StatusGone || !strings.Contains(p.body, "expired") {
 		t.Fatalf("after 24h: %d", p.status)
@@ -378,7 +379,7 @@ func TestVerifyLinkReusedOrExpired(t *testing.T) {
 			t.Fatalf("resend %d: %d", i, p.status)
 		}
 		if i < 3 {
-			mail.next("late@example.com")
+			mail.next("late@example.com", "Confirm")
 		}
 	}
 	mail.none("late@example.com")
@@ -406,7 +407,7 @@ func TestForgotResetSignsOutEverywhere(t *testing.T) {
 		strings.ReplaceAll(known.testid("notice").Text(), app.DemoUserEmail, "") != strings.ReplaceAll(unknown.testid("notice").Text(), "nobody@example.com", "") {
 		t.Fatalf("forgot answers differ: %d %q / %d %q", known.status, known.testid("notice").Text(), unknown.status, unknown.testid("notice").Text())
 	}
-	link := mail.next(app.DemoUserEmail).link(t, "/login/reset")
+	link := mail.next(app.DemoUserEmail, "Reset your password").link(t, "/login/reset")
 	form := br.open(link)
 	weak := br.post("/login/reset", url.Values{"csrf_token": {form.hidden("csrf_token")}, "token": {form.hidden("token")}, "password": {"password"}})
 	if weak.status != http.StatusBadRequest {
@@ -416,7 +417,7 @@ func TestForgotResetSignsOutEverywhere(t *testing.T) {
 	if done.status != http.StatusOK || done.testid("notice").Length() == 0 {
 		t.Fatalf("reset: %d %s", done.status, done.body)
 	}
-	if m := mail.next(app.DemoUserEmail); m.subject != "Your password was changed" {
+	if m := mail.next(app.DemoUserEmail, "password was changed"); m.subject != "Your password was changed" {
 		t.Fatalf("notice %q", m.subject)
 	}
 	if _, err := r.refresh(tok.RefreshToken); !isOAuthError(err, "invalid_grant") {
@@ -433,7 +434,7 @@ func TestForgotResetSignsOutEverywhere(t *testing.T) {
 		t.Fatalf("login with the new password: %s %d", p.url, p.status)
 	}
 	br.forgot(app.DemoUserEmail)
-	late := br.open(mail.next(app.DemoUserEmail).link(t, "/login/reset"))
+	late := br.open(mail.next(app.DemoUserEmail, "Reset your password").link(t, "/login/reset"))
 	e.clock.Advance(61 * time.Minute)
 	if p := br.post("/login/reset", url.Values{"csrf_token": {late.hidden("csrf_token")}, "token": {late.hidden("token")}, "password": {newUserPassword}}); p.status != http.StatusGone {
 		t.Fatalf("reset link after 1h: %d", p.status)
@@ -487,7 +488,7 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 	if p := br.get(e.abs("/account")); p.testid("account-user").Length() == 0 {
 		t.Fatal("the changing session was ended")
 	}
-	mail.next(app.DemoUserEmail)
+	mail.next(app.DemoUserEmail, "password was changed")
 }
 
 func TestRevokeSession(t *testing.T) {
@@ -549,7 +550,7 @@ func TestDeleteAccount(t *testing.T) {
 			if p := br.submitLogin(br.get(r.start().url), app.DemoUserEmail, app.DemoUserPassword); p.status != http.StatusUnauthorized {
 				t.Fatalf("login of a deleted user: %d", p.status)
 			}
-			mail.next(app.DemoUserEmail)
+			mail.next(app.DemoUserEmail, "was deleted")
 			// The address stays taken during the hold period: same answer, no account.
 			br.signUp(br.get(e.abs("/account")), signupFields(app.DemoUserEmail, newUserPassword))
 			mail.none(app.DemoUserEmail)
@@ -582,7 +583,7 @@ func TestSMTPDown(t *testing.T) {
 		t.Fatalf("forgot while down: %d", p.status)
 	}
 	mail.restart()
-	m := mail.next("down@example.com")
+	m := mail.next("down@example.com", "")
 	if m.subject != "Confirm your e-mail address" {
 		t.Fatalf("delivered %q", m.subject)
 	}
@@ -591,3 +592,38 @@ func TestSMTPDown(t *testing.T) {
 	}
 }
 
+func TestProfileAndEmailChange(t *testing.T) {
+	mail := startSMTP(t)
+	e := newAccountsEnv(t, memoryBackend, mail, nil)
+	br, p := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+	csrf := p.hidden("csrf_token")
+	bad := br.post("/account/profile", url.Values{"csrf_token": {csrf}, "given_name": {"Grace"}, "family_name": {"Hopper"}, "phone": {"555"}})
+	if bad.status != http.StatusBadRequest || bad.testid("given_name").AttrOr("value", "") != "Grace" || bad.testid("phone-problem").Text() == "" {
+		t.Fatalf("bad phone: %d", bad.status)
+	}
+	p = br.post("/account/profile", url.Values{"csrf_token": {csrf}, "given_name": {"Grace"}, "family_name": {"Hopper"}, "phone": {"+1 202 555 0100"}, "locale": {"en-us"}})
+	if !strings.Contains(p.testid("notice").Text(), "profile was saved") {
+		t.Fatalf("save: %d", p.status)
+	}
+	u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
+	prof, _ := e.app.Stores.Durable.GetProfile(context.Background(), u.ID)
+	if prof.Phone != "+12025550100" || prof.Locale != "en-US" || u.GivenName != "Grace" {
+		t.Fatalf("stored profile %+v", prof)
+	}
+	p = br.post("/account/email", url.Values{"csrf_token": {csrf}, "email": {"grace@example.org"}})
+	if !strings.Contains(p.testid("notice").Text(), "confirmation link") {
+		t.Fatalf("change e-mail: %d", p.status)
+	}
+	if m := mail.next(app.DemoUserEmail, "being changed"); !strings.Contains(m.subject, "being changed") {
+		t.Fatalf("old address told %q", m.subject)
+	}
+	link := mail.next("grace@example.org", "Confirm").link(t, "/login/confirm-email")
+	if p := br.open(link); p.status != http.StatusOK {
+		t.Fatalf("confirm: %d", p.status)
+	}
+	e.signIn("grace@example.org", app.DemoUserPassword)
+	fresh := e.browser()
+	if p := fresh.submitLogin(fresh.get(e.abs("/account")), app.DemoUserEmail, app.DemoUserPassword); p.status != http.StatusUnauthorized {
+		t.Fatalf("old address still signs in: %d", p.status)
+	}
+}

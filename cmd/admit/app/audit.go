@@ -10,6 +10,7 @@ import (
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/defence"
+	"github.com/admit-idp/admit/login/device"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -39,7 +40,8 @@ func (a *App) startAudit() {
 func auditContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := audit.Request{IP: defence.ClientIP(r), UserAgent: r.UserAgent(), RequestID: login.RequestID(r.Context())}
-		next.ServeHTTP(w, r.WithContext(audit.WithRequest(r.Context(), req)))
+		ctx := device.WithRequest(audit.WithRequest(r.Context(), req), r) // the account's device list marks this browser
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/defence"
+	"github.com/admit-idp/admit/login/device"
 	"github.com/admit-idp/admit/login/wallet"
 )
 
@@ -31,6 +32,7 @@ func (a *App) addDefences() {
 	a.Defences = g
 	a.Engine.Defences, a.Engine.Audit = g, a.Audit
 	a.Engine.Methods = append(a.Engine.Methods, g.Unlock)
+	a.addDeviceTrust()
 	lim := walletLimiter{g: g}
 	for _, m := range a.Engine.Methods {
 		if wm, ok := m.(*wallet.Method); ok {
@@ -103,3 +105,24 @@ func requestClientID(r *http.Request) string {
 }
 
 var _ login.Defences = (*defence.Guard)(nil)
+
+// addDeviceTrust recognises devices (signed cookie + user agent, language,
+// IP prefix), audits new or low-trust ones, e-mails the owner when
+// defences.new_device is notify or both, and lists devices in the account
+// area. "mfa" needs nothing more: the MFA policy asks every user who has a
+// second factor for it on every new login (see login.DeviceTrust).
+func (a *App) addDeviceTrust() {
+	mode := a.Config.Defences.NewDevice
+	if mode == "" {
+		mode = "notify"
+	}
+	t := &device.Trust{
+		Store: a.Stores.Durable, Users: a.Stores.Durable, Cookies: a.Engine.Cookies, Key: a.derivedKey("admit device cookie v1"),
+		Notify: mode == "notify" || mode == "both", Audit: a.Audit, Now: a.Now, Logger: a.Logger,
+	}
+	if n := a.lockoutNotifier(); n != nil {
+		t.Notifier = n
+	}
+	a.Engine.Devices = t
+	a.Account.Sections = append(a.Account.Sections, &device.Section{Area: a.Account, Trust: t})
+}

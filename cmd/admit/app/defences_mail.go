@@ -46,3 +46,21 @@ func (a *App) lockoutNotifier() *mailNotifier {
 	}
 	return &mailNotifier{queue: a.Accounts.Queue, now: a.Now}
 }
+
+// NewSignIn implements device.Notifier: the "new sign-in" notice.
+func (n mailNotifier) NewSignIn(ctx context.Context, u storage.User, d storage.Device) error {
+	v := templates.MailView{
+		Subject:  "New sign-in to your account",
+		Greeting: "Hello,",
+		Lines: []string{
+			"Your account was just signed in to from a device we have not seen before:",
+			fmt.Sprintf("%s (network %s, language %s).", d.UserAgent, d.IPPrefix, d.Language),
+		},
+		After: []string{"If this was you, there is nothing to do. If not, change your password now and review your devices in your account."},
+	}
+	m, err := mail.Render(ctx, u.Email, v)
+	if err != nil {
+		return err
+	}
+	return n.queue.Enqueue(m)
+}

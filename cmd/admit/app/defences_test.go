@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/storage"
@@ -259,5 +261,38 @@ func TestCaptchaOnLoginPage(t *testing.T) {
 		"password": {app.DemoUserPassword}, "h-captcha-response": {"pass"}}
 	if p = br.consent(br.post("/login/password", form), "allow"); p.location == nil {
 		t.Fatalf("with a valid captcha: %d %s", p.status, p.testid("error").Text())
+	}
+}
+
+// TestDeviceTrust: the first sign-in from a browser is a new device (audit
+// row, "new sign-in" e-mail); the next one from the same browser is not;
+// the account area lists the device and forgets it.
+func TestDeviceTrust(t *testing.T) {
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			e := newEnv(t, b)
+			e.app.Defences.Policy.RateLimits = false
+			br, p := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+			if p.testid("device-row").Length() != 1 || p.testid("device-current").Length() != 1 {
+				t.Fatalf("devices: %s", p.testid("devices").Text())
+			}
+			mailTo(t, e, app.DemoUserEmail, "New sign-in")
+			u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
+			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "device.new"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
+
+			// Same browser again: known device, no second notice.
+			r := e.rp(app.DemoClientID, app.DemoClientSecret)
+			ar := r.start(oauth2.SetAuthURLParam("prompt", "login"))
+			br.callback(br.consent(br.submitLogin(br.get(ar.url), app.DemoUserEmail, app.DemoUserPassword), "allow"), ar)
+			time.Sleep(300 * time.Millisecond)
+			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "device.new"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
+
+			p = br.get(e.issuer + "/account")
+			id, _ := p.testid("device-forget").Parent().Find(`input[name="device"]`).Attr("value")
+			p = br.post("/account/devices/forget", url.Values{"csrf_token": {p.hidden("csrf_token")}, "device": {id}})
+			if p.testid("devices-empty").Length() != 1 {
+				t.Fatalf("after forget: %d %s", p.status, p.testid("devices").Text())
+			}
+		})
 	}
 }

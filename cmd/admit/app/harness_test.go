@@ -140,7 +140,8 @@ func (e *env) rp(clientID, secret string, scopes ...string) *rp {
 		scopes = []string{oidc.ScopeOpenID, "profile", "email"}
 	}
 	// An explicit auth style: x/oauth2's auto-detection retries a failed
-	// exchange, and Admit's codes are spent by the first attempt.
+	// exchange with the other style, which would blur which answer a test
+	// sees.
 	ep := p.Endpoint()
 	ep.AuthStyle = oauth2.AuthStyleInHeader
 	cfg := oauth2.Config{ClientID: clientID, ClientSecret: secret, Endpoint: ep, RedirectURL: rpCallback, Scopes: scopes}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
@@ -58,7 +59,15 @@ func TestBrowserPasskey(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"passkey-new.png", "passkey-account.png", "passkey-login.png", "passkey-second-factor.png"} {
+	var bare struct {
+		Message                string
+		Disabled, PasswordForm bool
+	}
+	_ = json.Unmarshal(steps["unsupported"], &bare)
+	if !strings.Contains(bare.Message, "does not support passkeys") || !bare.Disabled || !bare.PasswordForm {
+		t.Errorf("browser without WebAuthn: %+v", bare)
+	}
+	for _, name := range []string{"passkey-unsupported.png", "passkey-new.png", "passkey-account.png", "passkey-login.png", "passkey-second-factor.png"} {
 		checkPNG(t, filepath.Join(shots, name))
 	}
 }

@@ -420,6 +420,11 @@ func TestPasskeySecondFactorRefusals(t *testing.T) {
 	if href, _ := p.testid("other-factor").Attr("href"); !strings.HasPrefix(href, "/login/totp?flow=") {
 		t.Fatalf("passkey step offers no TOTP link: %q", href)
 	}
+	href, _ := p.testid("other-factor").Attr("href")
+	tp := br.get(e.issuer + href)
+	if back, _ := tp.testid("other-factor").Attr("href"); tp.testid("totp-form").Length() != 1 || !strings.HasPrefix(back, "/login/passkey/verify?flow=") {
+		t.Fatalf("TOTP step offers no passkey link: %q", back)
+	}
 	opts := br.passkeyOptions(p)
 	res := br.passkeySubmit(p, stranger.Assertion(opts.Challenge, e.issuer), nil)
 	if res.status != http.StatusUnauthorized || !strings.Contains(res.testid("error").Text(), "different account") {

@@ -123,3 +123,22 @@ func TestPromptNoneWithoutConsentIsConsentRequired(t *testing.T) {
 		t.Fatalf("prompt=none without consent: %d %v", p.status, p.location)
 	}
 }
+
+// TestFailedExchangeDoesNotSpendTheCode: a wrong secret or verifier is
+// refused without burning the code its rightful client still holds.
+func TestFailedExchangeDoesNotSpendTheCode(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	code, ar, _ := codeFor(t, e, r)
+	wrong := r.oauth
+	wrong.ClientSecret = "wrong"
+	if _, err := wrong.Exchange(t.Context(), code, oauth2.VerifierOption(ar.verifier)); !isOAuthError(err, "invalid_client") {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	if _, err := r.oauth.Exchange(t.Context(), code, oauth2.VerifierOption(oauth2.GenerateVerifier())); !isOAuthError(err, "invalid_grant") {
+		t.Fatalf("wrong verifier: %v", err)
+	}
+	if _, err := r.exchange(code, ar); err != nil {
+		t.Fatalf("rightful exchange after failed attempts: %v", err)
+	}
+}

@@ -91,4 +91,20 @@ await run(async (page) => {
   await screenshot(page, 'passkey-second-factor.png');
   await page.click('[data-testid=passkey-verify]');
   result({ step: 'second-factor', ...(await finish(page)) });
+
+  // 5. A browser without WebAuthn: the button is off and a message says so;
+  // the password form is still there.
+  const bare = await page.context().newPage();
+  await bare.addInitScript(() => { delete window.PublicKeyCredential; });
+  await bare.goto(`${issuer}/account`);
+  await signOut(bare);
+  await bare.goto(startURL);
+  const status = bare.locator('[data-testid=passkey-status]');
+  await status.waitFor();
+  await screenshot(bare, 'passkey-unsupported.png');
+  result({
+    step: 'unsupported', message: await status.textContent(),
+    disabled: await bare.locator('[data-testid=passkey-login]').isDisabled(),
+    passwordForm: await bare.locator('[data-testid=login-form]').isVisible(),
+  });
 });
