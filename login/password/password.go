@@ -3,6 +3,7 @@ package password
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/alexedwards/argon2id"
@@ -27,11 +28,15 @@ type Result struct {
 type Hasher struct {
 	params    argon2id.Params
 	dummyHash string
+	// slots bounds concurrent hashes: each takes params.Memory KiB (19 MiB
+	// with OWASP), so a burst of login POSTs queues here instead of
+	// exhausting memory. Two per CPU keeps every core busy.
+	slots chan struct{}
 }
 
 // New returns a Hasher with the given parameters (use OWASP).
 func New(params argon2id.Params) (*Hasher, error) {
-	h := &Hasher{params: params}
+	h := &Hasher{params: params, slots: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	dummy, err := h.Hash("admit-timing-equaliser")
 	if err != nil {
 		return nil, err
@@ -43,6 +48,7 @@ func New(params argon2id.Params) (*Hasher, error) {
 // Hash returns a PHC-formatted argon2id hash of pw.
 func (h *Hasher) Hash(pw string) (string, error) {
 	p := h.params
+	defer h.acquire()()
 	hash, err := argon2id.CreateHash(pw, &p)
 	if err != nil {
 		return "", fmt.Errorf("password: hash: %w", err)
@@ -56,6 +62,7 @@ func (h *Hasher) Verify(pw, hash string) (Result, error) {
 	if isBcrypt(hash) {
 		return h.verifyBcrypt(pw, hash)
 	}
+	defer h.acquire()()
 	match, params, err := argon2id.CheckHash(pw, hash)
 	if err != nil {
 		return Result{}, fmt.Errorf("password: unreadable hash: %w", err)
@@ -70,8 +77,15 @@ func (h *Hasher) Verify(pw, hash string) (Result, error) {
 // when the account does not exist (or has no password) so that the response
 // time does not reveal that.
 func (h *Hasher) VerifyUnknown(pw string) error {
+	defer h.acquire()()
 	_, _ = argon2id.ComparePasswordAndHash(pw, h.dummyHash)
 	return ErrMismatch
+}
+
+// acquire waits for a hashing slot and returns its release.
+func (h *Hasher) acquire() func() {
+	h.slots <- struct{}{}
+	return func() { <-h.slots }
 }
 
 func (h *Hasher) verifyBcrypt(pw, hash string) (Result, error) {

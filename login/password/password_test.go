@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 	"golang.org/x/crypto/bcrypt"
@@ -86,4 +87,22 @@ func BenchmarkVerifyOWASP(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestConcurrentHashesAreBounded: no more than two hashes per CPU run at
+// once, whatever the number of callers.
+func TestConcurrentHashesAreBounded(t *testing.T) {
+	h, _ := New(fastParams())
+	for range cap(h.slots) {
+		h.slots <- struct{}{}
+	}
+	done := make(chan struct{})
+	go func() { _, _ = h.Hash("x"); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("a hash ran while every slot was taken")
+	case <-time.After(50 * time.Millisecond):
+	}
+	<-h.slots
+	<-done
 }
