@@ -108,6 +108,9 @@ func (e *Engine) Guard(w http.ResponseWriter, r *http.Request, f *Flow, a Attemp
 		return true
 	}
 	e.audit(r, f, "login", "failure", v.Reason, a.Action)
+	if e.LoginFailed != nil {
+		e.LoginFailed(r, a.Action, v.Reason) // admit_logins_total{result="locked"|"rate_limited"|"captcha"}
+	}
 	e.refuse(w, r, f, v, a)
 	return false
 }
@@ -177,9 +180,9 @@ func (e *Engine) defenceFailed(r *http.Request, f *Flow, method, reason string) 
 	if e.Devices != nil && f.UserID != "" {
 		e.Devices.Failed(r, f.UserID)
 	}
-	id, ok := f.Data[dataIdentifier]
+	id := f.Data[dataIdentifier]
 	a := Attempt{Action: method, Identifier: id, Lockable: true, UserID: f.UserID}
-	if e.Defences == nil || !ok || f.Data[dataLockable] != "true" {
+	if !e.consumeGuarded(f) {
 		return Verdict{}, a
 	}
 	v, err := e.Defences.Failed(r, a)
@@ -187,6 +190,17 @@ func (e *Engine) defenceFailed(r *http.Request, f *Flow, method, reason string) 
 		e.Logger.WarnContext(r.Context(), "defences: recording a failure failed", "error", err)
 	}
 	return v, a
+}
+
+// consumeGuarded reports whether the step being reported went through
+// Guard as a lockable step, and clears the mark: only that step's outcome
+// counts for (or resets) the identifier. A wallet or social failure later
+// in the same flow must not count against the e-mail typed before, and a
+// success with another account's wallet must not reset its counter.
+func (e *Engine) consumeGuarded(f *Flow) bool {
+	guarded := e.Defences != nil && f.Data[dataLockable] == "true" && f.Data[dataIdentifier] != ""
+	delete(f.Data, dataLockable)
+	return guarded
 }
 
 // lockedAfterFailure answers a failure that locked the account: the flow
@@ -202,8 +216,8 @@ func (e *Engine) lockedAfterFailure(w http.ResponseWriter, r *http.Request, f *F
 // defenceSucceeded resets the counters of the flow's identifier.
 func (e *Engine) defenceSucceeded(r *http.Request, f *Flow, method string) {
 	e.audit(r, f, "login", "success", "", method)
-	id, ok := f.Data[dataIdentifier]
-	if e.Defences == nil || !ok {
+	id := f.Data[dataIdentifier]
+	if !e.consumeGuarded(f) {
 		return
 	}
 	if err := e.Defences.Succeeded(r, Attempt{Action: method, Identifier: id, UserID: f.UserID}); err != nil {
@@ -330,3 +344,10 @@ func (e *Engine) observeDevice(w http.ResponseWriter, r *http.Request, f *Flow) 
 // UntrustedDevice reports whether the flow's first factor came from a new
 // or low-trust device.
 func (f *Flow) UntrustedDevice() bool { return f.Data[dataUntrustedDevice] == "true" }
+
+// CaptchaWidget is the CAPTCHA widget for a form outside the login page
+// (sign-up) when one is due for identifier or the request's IP; it adds
+// the provider's origins to w's CSP. Nil when none is due.
+func (e *Engine) CaptchaWidget(w http.ResponseWriter, r *http.Request, identifier string) templ.Component {
+	return captchaComponent(w, e.captchaFor(r, identifier))
+}

@@ -51,6 +51,23 @@
 // an explicit acr_values step-up is satisfied by a second factor proved on
 // the session within MFAWindow (5 minutes, Session.MFAAt).
 //
+// # Defences (defences.go)
+//
+// Lockout, rate limits and CAPTCHA are one mechanism (Defences, package
+// login/defence) that every method goes through: a method calls
+// Engine.Guard(w, r, f, Attempt{Action, Identifier, Lockable}) before it
+// verifies a credential; Fail and Succeed then report that step's outcome
+// (only a step that went through Guard counts or resets). Password, TOTP,
+// backup codes and the social-link password are lockable; passkeys and
+// wallets are not, so a locked user can still use them. A refused step
+// answers 429 with Retry-After: the login page with the lock or rate
+// message (the other methods stay available) or, on second-factor pages,
+// an error page. The login page shows the CAPTCHA widget when one is due
+// and adds the provider to its CSP. Handlers outside a flow (sign-up,
+// forgot password) use CheckAttempt, RenderRefusal and CaptchaWidget.
+// Every login step is audited (Audit, package login/audit) and the first
+// factor's device recorded (DeviceTrust, package login/device).
+//
 // # Browser security
 //
 // Every form carries a CSRF token (double submit: cookie admit_csrf and a

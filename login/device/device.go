@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/admit-idp/admit/login"
@@ -68,6 +69,8 @@ type Trust struct {
 	Audit    audit.Auditor
 	Now      func() time.Time
 	Logger   *slog.Logger
+
+	pending sync.WaitGroup
 }
 
 // token returns the browser's valid device token, or "".
@@ -123,13 +126,27 @@ func (t *Trust) Succeeded(w http.ResponseWriter, r *http.Request, userID string)
 	d.LastSeen, d.Successes = now, d.Successes+1
 	d.TrustScore = Score(d, now)
 	a.Device = d
-	if err := t.Store.SaveDevice(r.Context(), d); err != nil {
-		return a, err
+	// Saving, auditing and e-mailing need not hold up the sign-in: only
+	// the read above decides the assessment.
+	ctx := context.WithoutCancel(r.Context())
+	t.pending.Add(1)
+	go t.record(ctx, a)
+	return a, nil
+}
+
+// Wait blocks until the background saves have finished (tests, shutdown).
+func (t *Trust) Wait() { t.pending.Wait() }
+
+func (t *Trust) record(ctx context.Context, a Assessment) {
+	defer t.pending.Done()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := t.Store.SaveDevice(ctx, a.Device); err != nil {
+		t.Logger.WarnContext(ctx, "device: not saved", "user_id", a.Device.UserID, "error", err)
 	}
 	if a.Untrusted() {
-		t.untrusted(r.Context(), a)
+		t.untrusted(ctx, a)
 	}
-	return a, nil
 }
 
 // Failed counts a failed factor of userID from this browser's device.

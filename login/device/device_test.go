@@ -59,11 +59,13 @@ func TestTrustRecognisesTheCookie(t *testing.T) {
 	if err != nil || !a.New || !a.Untrusted() {
 		t.Fatalf("first sign-in: %+v %v", a, err)
 	}
+	tr.Wait()
 	cookie := w.Result().Cookies()[0]
 	c.t = c.t.Add(2 * time.Hour)
 	r2 := httptest.NewRequest(http.MethodPost, "/login/password", nil)
 	r2.AddCookie(cookie)
 	a, _ = tr.Succeeded(httptest.NewRecorder(), r2, "u1")
+	tr.Wait()
 	if a.New || a.Untrusted() || a.Score != 85 {
 		t.Fatalf("second sign-in: %+v", a)
 	}
@@ -76,6 +78,7 @@ func TestTrustRecognisesTheCookie(t *testing.T) {
 	if a, _ = tr.Succeeded(httptest.NewRecorder(), r2, "u2"); !a.New {
 		t.Fatal("device shared across users")
 	}
+	tr.Wait()
 	// Failures lower the score under the threshold.
 	for range 7 {
 		tr.Failed(r2, "u1")

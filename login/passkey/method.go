@@ -96,7 +96,7 @@ func (m *Method) sendOptions(w http.ResponseWriter, r *http.Request, binding str
 // loginSubmit verifies a passwordless assertion.
 func (m *Method) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	f, ok := m.Engine.LoadFlow(w, r)
-	if !ok {
+	if !ok || !m.Engine.Guard(w, r, f, login.Attempt{Action: "passkey"}) { // rate limit; passkeys are not locked
 		return
 	}
 	a, err := m.verify(r, f, func(sd webauthn.SessionData, raw []byte) (Assertion, error) {
@@ -212,7 +212,7 @@ func (m *Method) verifyOptions(w http.ResponseWriter, r *http.Request) {
 // verifySubmit checks the second-factor assertion.
 func (m *Method) verifySubmit(w http.ResponseWriter, r *http.Request) {
 	f, ok := m.Engine.LoadSecondFactorFlow(w, r)
-	if !ok {
+	if !ok || !m.Engine.Guard(w, r, f, login.Attempt{Action: "passkey"}) {
 		return
 	}
 	a, err := m.verify(r, f, func(sd webauthn.SessionData, raw []byte) (Assertion, error) {

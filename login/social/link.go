@@ -77,6 +77,9 @@ func (m *Method) linkSubmit(w http.ResponseWriter, r *http.Request) {
 		m.Engine.Unavailable(w, r, err)
 		return
 	}
+	if !m.Engine.Guard(w, r, f, login.Attempt{Action: "login", Identifier: u.Email, Lockable: true}) {
+		return
+	}
 	if !m.passwordMatches(r, u, r.PostFormValue("password")) {
 		if m.Engine.Fail(w, r, f, methodName, "bad_credentials") {
 			m.askToLink(w, r, f, p, pl.Profile, u, "The password is incorrect.", http.StatusUnauthorized)

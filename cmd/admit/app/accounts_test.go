@@ -36,6 +36,8 @@ type smtpServer struct {
 	mu   sync.Mutex
 	srv  *smtp.Server
 	l    net.Listener
+	// pending holds messages received but not asked for yet (test goroutine only).
+	pending []received
 }
 
 type received struct{ to, subject, text string }
@@ -83,18 +85,27 @@ func (s *smtpServer) restart() {
 }
 
 // next waits for the next message to `to` whose subject contains
-// subject (other features, such as new-sign-in notices, mail too).
+// subject (other features, such as new-sign-in notices, mail too). Other
+// messages are kept for later calls.
 func (s *smtpServer) next(to, subject string) received {
 	s.t.Helper()
+	match := func(m received) bool { return m.to == to && strings.Contains(m.subject, subject) }
+	for i, m := range s.pending {
+		if match(m) {
+			s.pending = append(s.pending[:i:i], s.pending[i+1:]...)
+			return m
+		}
+	}
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case m := <-s.msgs:
-			if m.to == to && strings.Contains(m.subject, subject) {
+			if match(m) {
 				return m
 			}
+			s.pending = append(s.pending, m)
 		case <-deadline:
-			s.t.Fatalf("no e-mail to %s arrived", to)
+			s.t.Fatalf("no e-mail to %s about %q arrived", to, subject)
 		}
 	}
 }

@@ -33,6 +33,7 @@ func (a *App) addDefences() {
 	a.Engine.Defences, a.Engine.Audit = g, a.Audit
 	a.Engine.Methods = append(a.Engine.Methods, g.Unlock)
 	a.addDeviceTrust()
+	a.wireAccountsDefences(g)
 	lim := walletLimiter{g: g}
 	for _, m := range a.Engine.Methods {
 		if wm, ok := m.(*wallet.Method); ok {
@@ -124,5 +125,6 @@ func (a *App) addDeviceTrust() {
 		t.Notifier = n
 	}
 	a.Engine.Devices = t
+	a.Stores.closer = append([]func(){t.Wait}, a.Stores.closer...) // device saves before the audit flush
 	a.Account.Sections = append(a.Account.Sections, &device.Section{Area: a.Account, Trust: t})
 }

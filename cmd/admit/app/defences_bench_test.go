@@ -44,7 +44,7 @@ func benchLoginPOST(b *testing.B, e *env, on bool) {
 		lim.PerIP, lim.PerIdentifier = storage.Rate{Limit: 1 << 30, Period: time.Minute}, storage.Rate{Limit: 1 << 30, Period: time.Minute}
 		e.app.Defences.Policy.Rates[defence.ActionLogin] = lim
 	} else {
-		e.app.Engine.Defences, e.app.Engine.Audit = nil, nil
+		e.app.Engine.Defences, e.app.Engine.Audit, e.app.Engine.Devices = nil, nil, nil
 	}
 	markFirstParty(b, e)
 	r := e.rp(app.DemoClientID, app.DemoClientSecret)

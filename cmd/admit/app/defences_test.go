@@ -296,3 +296,27 @@ func TestDeviceTrust(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditRefreshReuseAndConsent: a replayed refresh token is audited as
+// refresh.reuse (op's GrantRevoked hook), the family revocation as
+// token.revoked, and the consent as consent.granted.
+func TestAuditRefreshReuseAndConsent(t *testing.T) {
+	e := newEnv(t, postgresBackend)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret, "openid", "offline_access")
+	code, ar, _ := codeFor(t, e, r)
+	tok, err := r.exchange(code, ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := r.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.refresh(tok.RefreshToken); err == nil {
+		t.Fatal("replayed refresh token accepted")
+	}
+	_ = next
+	auditEvents(t, e, storage.AuditFilter{}, func(ev []storage.AuditEvent) bool {
+		return count(ev, "refresh.reuse", "") >= 1 && count(ev, "consent.granted", "success") == 1
+	})
+}

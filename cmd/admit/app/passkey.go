@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/passkey"
@@ -33,7 +34,8 @@ func (a *App) addPasskey() error {
 		AttestedClients: a.Config.Passkey.AttestedClients, Now: a.Now, Logger: a.Logger,
 	}
 	m := &passkey.Method{Engine: a.Engine, Core: core}
-	a.Engine.Methods = append(a.Engine.Methods, m)
+	// First of the "Or sign in with" entries, right after the password form.
+	a.Engine.Methods = slices.Insert(a.Engine.Methods, min(1, len(a.Engine.Methods)), login.Method(m))
 	a.Engine.SecondFactors = append([]login.SecondFactor{m}, a.Engine.SecondFactors...)
 	a.Account.Sections = append(a.Account.Sections, &passkey.Section{
 		Area: a.Account, Engine: a.Engine, Core: core, Cookies: a.Engine.Cookies, OtherSignIn: walletOrIdentity(d),

@@ -1,0 +1,19 @@
+// Package device recognises the browsers users sign in from.
+//
+// A device is a signed, long-lived cookie (admit_device: a random token and
+// its HMAC; stored server-side as the token's SHA-256) plus the user agent,
+// first Accept-Language tag and IP prefix, per user. Every successful first
+// factor records it (the engine's DeviceTrust hook) and every failed
+// factor of a known user counts against it.
+//
+// Trust is the old device-trust formula (Score): unknown 0; otherwise 50,
+// plus 1 per 10 days of age (at most 20), plus 30/20/10 for activity within
+// a day/week/month, +5 per success, −10 per failure, within 0..100. A new
+// device or a score under 30 is untrusted: the sign-in is audited
+// ("device.new") and, with defences.new_device notify or both, the owner
+// gets a "new sign-in" e-mail. Requiring the second factor needs no extra
+// code: the MFA policy asks every user who has one on every new login.
+//
+// The account area's Devices section lists devices (this browser marked)
+// and forgets them; a forgotten device's next sign-in counts as new.
+package device
