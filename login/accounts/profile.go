@@ -122,7 +122,7 @@ func (p ProfileSection) emailView(u storage.User, value string) templates.FormVi
 	}
 	return templates.FormView{
 		Action: "/account/email", Submit: "Change e-mail", TestID: "email-form",
-		Intro: "Your e-mail address is " + u.Email + " (" + status + "). A new address must be confirmed before it is used.",
+		Intro:  "Your e-mail address is " + u.Email + " (" + status + "). A new address must be confirmed before it is used.",
 		Fields: []templates.Field{{Name: "email", Label: "New e-mail address", Type: "email", Value: value, Autocomplete: "email", Required: true}},
 	}
 }
