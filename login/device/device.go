@@ -126,8 +126,15 @@ func (t *Trust) Succeeded(w http.ResponseWriter, r *http.Request, userID string)
 	d.LastSeen, d.Successes = now, d.Successes+1
 	d.TrustScore = Score(d, now)
 	a.Device = d
-	// Saving, auditing and e-mailing need not hold up the sign-in: only
-	// the read above decides the assessment.
+	// A new device is saved before the sign-in goes on, so the account
+	// page that follows lists it. A known device's update (last seen,
+	// counters), the audit row and the e-mail need not hold up the
+	// sign-in: only the read above decides the assessment.
+	if a.New {
+		if err := t.Store.SaveDevice(r.Context(), d); err != nil {
+			return a, err
+		}
+	}
 	ctx := context.WithoutCancel(r.Context())
 	t.pending.Add(1)
 	go t.record(ctx, a)
@@ -141,6 +148,10 @@ func (t *Trust) record(ctx context.Context, a Assessment) {
 	defer t.pending.Done()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	if a.New {
+		t.untrusted(ctx, a)
+		return
+	}
 	if err := t.Store.SaveDevice(ctx, a.Device); err != nil {
 		t.Logger.WarnContext(ctx, "device: not saved", "user_id", a.Device.UserID, "error", err)
 	}
