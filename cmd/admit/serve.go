@@ -46,7 +46,9 @@ func (e *cliEnv) open(ctx context.Context, cfg app.Config, log *slog.Logger, mig
 		st.Close()
 		return nil, nil, err
 	}
-	return a, st.Close, nil
+	// On shutdown: drain the mail queue, then flush the audit log and close
+	// the connections (Stores.Close).
+	return a, func() { a.Accounts.Close(); st.Close() }, nil
 }
 
 // listenAndServe serves until ctx ends (SIGTERM, SIGINT), then drains
