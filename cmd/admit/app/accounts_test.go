@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -18,13 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/emersion/go-smtp"
 	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/password"
 )
 
 // smtpServer is a real SMTP server (go-smtp) on loopback that keeps every
@@ -204,25 +201,7 @@ func newAccountsEnv(t *testing.T, b backend, mail *smtpServer, change func(*app.
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := app.OpenStores(context.Background(), cfg, e.clock.Now, b == postgresBackend, log)
-	if err != nil {
-		t.Fatalf("open stores: %v", err)
-	}
-	t.Cleanup(st.Close)
-	hasher, _ := password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-	a, err := app.New(context.Background(), cfg, st, log, app.Options{Now: e.clock.Now, PasswordHash: hasher})
-	if err != nil {
-		t.Fatalf("app: %v", err)
-	}
-	t.Cleanup(a.Accounts.Close)
-	if err := a.SeedDemo(context.Background()); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	e.app = a
-	srv.Config.Handler = a.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
+	e.start(b, cfg, envOptions{})
 	return e
 }
 

@@ -7,11 +7,13 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,10 +68,18 @@ func newEnv(t testing.TB, b backend) *env {
 	return newEnvWith(t, b, envOptions{})
 }
 
-// envOptions vary an env for benchmarks.
+// envOptions vary an env.
 type envOptions struct {
 	hasher     *password.Hasher // nil: fast test parameters
 	signingAlg string           // "": RS256
+	// configure changes the configuration before the App is built.
+	configure func(*app.Config)
+	// wrap wraps the handler (the fake Apple token endpoint wraps an Admit).
+	wrap func(http.Handler) http.Handler
+	// host replaces 127.0.0.1 in the issuer ("localhost"): WebAuthn needs a
+	// domain name, and a real browser keeps two Admits' cookies apart only
+	// by host (cookies ignore ports).
+	host string
 }
 
 // newEnvWith is newEnv with options.
@@ -77,18 +87,32 @@ func newEnvWith(t testing.TB, b backend, o envOptions) *env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
+	if o.host != "" {
+		issuer = "http://" + o.host + ":" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
+	}
 	e := &env{t: t, srv: srv, issuer: issuer, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
 	cfg := e.config(b)
 	if o.signingAlg != "" {
 		cfg.SigningAlg = o.signingAlg
 	}
-	hasher := o.hasher
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
+	e.start(b, cfg, o)
+	return e
+}
+
+// start builds the App on cfg, seeds the demo data and serves it.
+func (e *env) start(b backend, cfg app.Config, o envOptions) {
+	t := e.t
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := app.OpenStores(context.Background(), cfg, e.clock.Now, b == postgresBackend, log)
 	if err != nil {
 		t.Fatalf("open stores: %v", err)
 	}
 	t.Cleanup(st.Close)
+	hasher := o.hasher
 	if hasher == nil {
 		hasher, _ = password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	}
@@ -96,14 +120,18 @@ func newEnvWith(t testing.TB, b backend, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("app: %v", err)
 	}
+	t.Cleanup(a.Accounts.Close)
 	if err := a.SeedDemo(context.Background()); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	e.app = a
-	srv.Config.Handler = a.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return e
+	h := a.Handler()
+	if o.wrap != nil {
+		h = o.wrap(h)
+	}
+	e.srv.Config.Handler = h
+	e.srv.Start()
+	t.Cleanup(e.srv.Close)
 }
 
 func (e *env) config(b backend) app.Config {

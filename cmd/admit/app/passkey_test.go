@@ -6,22 +6,17 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/passkey"
 	"github.com/admit-idp/admit/login/passkey/passkeytest"
-	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -301,36 +296,11 @@ func newPasskeyEnv(t testing.TB, b backend) *env {
 	return newPasskeyEnvWith(t, b, nil)
 }
 
-// newPasskeyEnvWith is newPasskeyEnv with a configuration change.
+// newPasskeyEnvWith is newPasskeyEnv with a configuration change; the
+// issuer is on localhost because WebAuthn needs a domain name.
 func newPasskeyEnvWith(t testing.TB, b backend, configure func(*app.Config)) *env {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	issuer := "http://localhost:" + port
-	e := &env{t: t, srv: srv, issuer: issuer, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
-	cfg := e.config(b)
-	if configure != nil {
-		configure(&cfg)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := app.OpenStores(context.Background(), cfg, e.clock.Now, b == postgresBackend, log)
-	if err != nil {
-		t.Fatalf("open stores: %v", err)
-	}
-	t.Cleanup(st.Close)
-	hasher, _ := password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-	a, err := app.New(context.Background(), cfg, st, log, app.Options{Now: e.clock.Now, PasswordHash: hasher})
-	if err != nil {
-		t.Fatalf("app: %v", err)
-	}
-	if err := a.SeedDemo(context.Background()); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	e.app = a
-	srv.Config.Handler = a.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return e
+	return newEnvWith(t, b, envOptions{host: "localhost", configure: configure})
 }
 
 // TestPasskeyAccountManagement: registration needs a recent login; rename,

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,8 +10,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -26,61 +23,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-
-	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/password"
 )
 
 // startOptions vary startEnv.
-type startOptions struct {
-	configure func(*app.Config)
-	// wrap wraps the handler (the fake Apple token endpoint wraps an Admit).
-	wrap func(http.Handler) http.Handler
-	// host replaces 127.0.0.1 in the issuer ("localhost"), so that a real
-	// browser keeps two Admits' cookies apart (cookies ignore ports).
-	host string
-}
+type startOptions = envOptions
 
-// startEnv is newEnvWith with a configuration hook, a handler wrapper and
-// an issuer host.
+// startEnv is newEnvWith (kept for the social tests' call sites).
 func startEnv(t testing.TB, b backend, o startOptions) *env {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	issuer := "http://" + srv.Listener.Addr().String()
-	if o.host != "" {
-		issuer = "http://" + o.host + ":" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
-	}
-	e := &env{t: t, srv: srv, issuer: issuer, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
-	cfg := e.config(b)
-	if o.configure != nil {
-		o.configure(&cfg)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := app.OpenStores(context.Background(), cfg, e.clock.Now, b == postgresBackend, log)
-	if err != nil {
-		t.Fatalf("open stores: %v", err)
-	}
-	t.Cleanup(st.Close)
-	hasher, _ := password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-	a, err := app.New(context.Background(), cfg, st, log, app.Options{Now: e.clock.Now, PasswordHash: hasher})
-	if err != nil {
-		t.Fatalf("app: %v", err)
-	}
-	if err := a.SeedDemo(context.Background()); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	e.app = a
-	h := a.Handler()
-	if o.wrap != nil {
-		h = o.wrap(h)
-	}
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return e
+	return newEnvWith(t, b, o)
 }
 
 // hostJar keeps cookies per host:port. Browsers share cookies across
