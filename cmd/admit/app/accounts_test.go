@@ -202,7 +202,22 @@ func newAccountsEnv(t *testing.T, b backend, mail *smtpServer, change func(*app.
 		t.Fatalf("config: %v", err)
 	}
 	e.start(b, cfg, envOptions{})
-	return e
+	// These tests sign up many times from one IP; the shared sign-up limit
+	// has its own test (TestSignUpIsRateLimited).
+	return withoutRateLimits(e)
+}
+
+func TestSignUpIsRateLimited(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	br := e.browser()
+	login := br.get(e.rp(app.DemoClientID, app.DemoClientSecret).start().url)
+	var p page
+	for i := range 4 {
+		p = br.signUp(login, signupFields("limit-"+strconv.Itoa(i)+"@example.com", newUserPassword))
+	}
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" {
+		t.Fatalf("fourth sign-up from one IP within 5 minutes: status %d", p.status)
+	}
 }
 
 const newUserPassword = "correct horse battery staple"

@@ -14,17 +14,18 @@ import (
 )
 
 // wireAccountsDefences plugs the shared defences into the accounts
-// feature's hooks (login/accounts): its Limiter (forgot password per IP and
-// per address, with its own settings) becomes the shared Redis GCRA, and
-// its events go to the audit log. Its Guard (sign-up 3/5 min per IP,
-// CAPTCHA) is ready as accountsGuard but not set yet: the accounts tests
-// sign up more than 3 times from one IP, and the CAPTCHA widget needs the
-// response writer for its CSP (see the report).
-func (a *App) wireAccountsDefences(_ *defence.Guard) {
+// feature's hooks (login/accounts): its Guard applies the shared rate
+// limits to sign-up (3 per 5 minutes per IP), resend and forgot password;
+// its Limiter (forgot password per IP and per address, with its own
+// settings) becomes the shared Redis GCRA, and its events go to the audit
+// log. The sign-up form shows no CAPTCHA yet: the widget needs the response
+// writer for its CSP, which the accounts Widget hook does not get.
+func (a *App) wireAccountsDefences(g *defence.Guard) {
 	if a.Accounts == nil || a.Accounts.Service == nil {
 		return
 	}
 	s := a.Accounts.Service
+	s.Guard = accountsGuard{g: g, app: a}
 	s.Limiter = sharedLimiter{store: a.Stores.Ephemeral}
 	s.Audit = func(ctx context.Context, event, userID string) {
 		a.Audit.Record(ctx, audit.Event{Event: accountEvent(event), Outcome: audit.Success, UserID: userID})
