@@ -1,8 +1,10 @@
 package accounts
 
 import (
+	"context"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"time"
 )
 
 func greeting(u storage.User) string {
@@ -74,6 +76,22 @@ func deletedMail(u storage.User) templates.MailView {
 		Subject: "Your account was deleted", Greeting: greeting(u),
 		Lines: []string{"Your Admit account was deleted and you were signed out everywhere."},
 	}
+}
+
+// NotifyMethodAdded e-mails the user that a sign-in method was added to
+// their account (best effort: a failure is logged by the queue). A method
+// added within a minute of the account's creation is part of signing up,
+// not an addition, and gets no notice.
+func (s *Service) NotifyMethodAdded(ctx context.Context, userID, method string) {
+	u, err := s.Store.GetUser(ctx, userID)
+	if err != nil {
+		s.Logger.WarnContext(ctx, "accounts: sign-in method notice", "user_id", userID, "error", err)
+		return
+	}
+	if s.Now().Sub(u.CreatedAt) < time.Minute {
+		return
+	}
+	s.notify(ctx, u.Email, SignInMethodAddedMail(u, method))
 }
 
 // SignInMethodAddedMail is the notice other packages (TOTP, passkeys,

@@ -26,7 +26,7 @@ func (a *App) startAudit() {
 	w := &audit.Writer{Store: a.Stores.Durable, Now: a.Now, Logger: a.Logger, Dropped: func(n int) { dropped.Add(float64(n)) }}
 	w.Start()
 	a.Audit = w
-	a.Stores.Durable = auditedDurable{Durable: a.Stores.Durable, audit: w}
+	a.Stores.Durable = auditedDurable{Durable: a.Stores.Durable, audit: w, methodAdded: a.notifyMethodAdded}
 	flush := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -52,10 +52,27 @@ func (a *App) grantRevoked(ctx context.Context, grantID, reason string) {
 		Details: map[string]string{"grant_id": grantID}})
 }
 
-// auditedDurable records an audit event after each successful change.
+// notifyMethodAdded e-mails the owner about a new sign-in method (issue 7),
+// once the accounts feature is wired.
+func (a *App) notifyMethodAdded(ctx context.Context, userID, method string) {
+	if a.Accounts != nil && a.Accounts.Service != nil {
+		a.Accounts.Service.NotifyMethodAdded(ctx, userID, method)
+	}
+}
+
+// auditedDurable records an audit event after each successful change, and
+// tells the owner when a sign-in method was added (one place for TOTP,
+// passkeys, wallets and linked providers).
 type auditedDurable struct {
 	storage.Durable
-	audit audit.Auditor
+	audit       audit.Auditor
+	methodAdded func(ctx context.Context, userID, method string)
+}
+
+func (d auditedDurable) added(ctx context.Context, err error, userID, method string) {
+	if err == nil && d.methodAdded != nil {
+		d.methodAdded(ctx, userID, method)
+	}
 }
 
 func (d auditedDurable) record(ctx context.Context, err error, e audit.Event) {
@@ -72,6 +89,7 @@ func (d auditedDurable) record(ctx context.Context, err error, e audit.Event) {
 func (d auditedDurable) SaveTOTPCredential(ctx context.Context, c storage.TOTPCredential) error {
 	err := d.Durable.SaveTOTPCredential(ctx, c)
 	d.record(ctx, err, audit.Event{Event: "mfa.totp_enabled", UserID: c.UserID})
+	d.added(ctx, err, c.UserID, "An authenticator app (two-step verification)")
 	return err
 }
 
@@ -90,6 +108,7 @@ func (d auditedDurable) ReplaceBackupCodes(ctx context.Context, userID string, h
 func (d auditedDurable) CreatePasskey(ctx context.Context, p storage.Passkey) error {
 	err := d.Durable.CreatePasskey(ctx, p)
 	d.record(ctx, err, audit.Event{Event: "passkey.added", UserID: p.UserID})
+	d.added(ctx, err, p.UserID, "A passkey")
 	return err
 }
 
@@ -108,6 +127,7 @@ func (d auditedDurable) CreateUserWithWallet(ctx context.Context, u storage.User
 func (d auditedDurable) LinkWallet(ctx context.Context, w storage.Wallet) error {
 	err := d.Durable.LinkWallet(ctx, w)
 	d.record(ctx, err, audit.Event{Event: "wallet.linked", UserID: w.UserID, Details: map[string]string{"wallet": w.AccountID()}})
+	d.added(ctx, err, w.UserID, "A wallet ("+w.AccountID()+")")
 	return err
 }
 
@@ -120,6 +140,7 @@ func (d auditedDurable) UnlinkWallet(ctx context.Context, userID, namespace, add
 func (d auditedDurable) CreateIdentity(ctx context.Context, id storage.Identity) error {
 	err := d.Durable.CreateIdentity(ctx, id)
 	d.record(ctx, err, audit.Event{Event: "identity.linked", UserID: id.UserID, Details: map[string]string{"provider": id.ProviderID}})
+	d.added(ctx, err, id.UserID, "Sign-in with "+id.ProviderID)
 	return err
 }
 

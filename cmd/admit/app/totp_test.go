@@ -447,3 +447,18 @@ func TestTOTPRecovery(t *testing.T) {
 	id, _ := r.tokensOf(b2.callback(b2.consent(b2.submitCode(p, e.totpCode(newSecret)), "allow"), ar), ar)
 	wantMFA(t, "new device", id)
 }
+
+// TestNewSignInMethodIsMailed: adding a sign-in method e-mails the owner
+// (here TOTP; passkeys, wallets and providers go through the same store
+// hook).
+func TestNewSignInMethodIsMailed(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	e.clock.Advance(2 * time.Minute) // the demo user is no longer signing up
+	br := e.browser()
+	br.signInToAccount()
+	br.enrolTOTP()
+	p := br.get(e.issuer + "/dev/mailbox")
+	if !strings.Contains(p.body, "A sign-in method was added to your account") || !strings.Contains(p.body, "authenticator app") {
+		t.Fatalf("mailbox after enrolling TOTP: status %d\n%s", p.status, p.body)
+	}
+}
