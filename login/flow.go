@@ -84,6 +84,11 @@ type Engine struct {
 	Respond func(w http.ResponseWriter, r *http.Request, authRequestID string)
 	Errors  ErrorRedirector
 	Methods []Method
+	// Gate, when set, may refuse a user for the flow's client (a client
+	// that requires a confirmed e-mail); it returns the message to show, or
+	// "". Login methods apply it to fresh logins, the engine to SSO
+	// sessions (gate.go).
+	Gate func(f *Flow, u storage.User) string
 	// SecondFactors are asked for after the first factor when the MFA
 	// policy requires it (see mfa.go).
 	SecondFactors []SecondFactor
@@ -177,6 +182,9 @@ func (e *Engine) continueWithSession(w http.ResponseWriter, r *http.Request, req
 		return
 	}
 	f.Client = client
+	if e.sessionGated(w, r, f, s) {
+		return
+	}
 	need, err := e.sessionNeedsSecondFactor(r.Context(), f, s)
 	if err != nil {
 		e.Unavailable(w, r, err)

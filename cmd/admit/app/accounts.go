@@ -86,6 +86,7 @@ func (a *App) mountAccounts(s *accounts.Service) {
 	for _, m := range a.Engine.Methods {
 		if pm, ok := m.(*password.Method); ok {
 			pm.Gate = s.PasswordGate
+			a.Engine.Gate = s.PasswordGate
 		}
 	}
 	a.Account.Sections = append(append(

@@ -632,3 +632,19 @@ func TestProfileAndEmailChange(t *testing.T) {
 		t.Fatalf("old address still signs in: %d", p.status)
 	}
 }
+
+// TestSessionDoesNotBypassVerifiedEmailRequirement: a user signed in (to
+// the account area) with an unconfirmed address still cannot reach a client
+// that requires a confirmed one.
+func TestSessionDoesNotBypassVerifiedEmailRequirement(t *testing.T) {
+	e := newAccountsEnv(t, memoryBackend, nil, func(c *app.Config) { c.Accounts.RequireVerifiedEmail = []string{app.DemoClientID} })
+	if _, err := e.app.CreateUser(t.Context(), app.NewUser{Email: "unconfirmed@example.com", Password: newUserPassword}); err != nil {
+		t.Fatal(err)
+	}
+	br, _ := e.signIn("unconfirmed@example.com", newUserPassword)
+	ar := e.rp(app.DemoClientID, app.DemoClientSecret).start()
+	p := br.get(ar.url)
+	if p.location != nil || p.status != http.StatusForbidden || !strings.Contains(p.testid("error").Text(), "confirmed e-mail") {
+		t.Fatalf("SSO session of an unconfirmed user: status %d location %v", p.status, p.location)
+	}
+}
