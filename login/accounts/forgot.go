@@ -28,7 +28,7 @@ func (m Method) forgotView(flowID, email string) templates.FormView {
 
 func (m Method) forgotPage(w http.ResponseWriter, r *http.Request) {
 	v := m.forgotView(r.URL.Query().Get("flow"), "")
-	v.Extra = m.widget(r, "forgot")
+	v.Extra = m.widget(w, r, "forgot")
 	m.form(w, r, http.StatusOK, v)
 }
 

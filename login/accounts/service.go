@@ -41,7 +41,7 @@ type Mailer interface {
 // inside the form (a captcha). A nil Guard allows everything.
 type Guard interface {
 	Check(w http.ResponseWriter, r *http.Request, action string) bool
-	Widget(r *http.Request, action string) templ.Component
+	Widget(w http.ResponseWriter, r *http.Request, action string) templ.Component
 }
 
 // Limiter counts events in a window (rate limits of forgot password).
@@ -139,11 +139,11 @@ func (s *Service) guard(w http.ResponseWriter, r *http.Request, action string) b
 	return s.Guard == nil || s.Guard.Check(w, r, action)
 }
 
-func (s *Service) widget(r *http.Request, action string) templ.Component {
+func (s *Service) widget(w http.ResponseWriter, r *http.Request, action string) templ.Component {
 	if s.Guard == nil {
 		return nil
 	}
-	return s.Guard.Widget(r, action)
+	return s.Guard.Widget(w, r, action)
 }
 
 // issueToken stores a new one-time token and returns its link value.

@@ -90,7 +90,7 @@ func (m Method) validate(in signupInput) map[string]string {
 	return errs
 }
 
-func (m Method) signupView(f *login.Flow, in signupInput, errs map[string]string, r *http.Request) templates.FormView {
+func (m Method) signupView(f *login.Flow, in signupInput, errs map[string]string, w http.ResponseWriter, r *http.Request) templates.FormView {
 	v := templates.FormView{
 		Title: "Create your account", Intro: "Create an account to continue to " + f.ClientName() + ".",
 		Action: "/login/signup", Hidden: map[string]string{"flow": f.ID}, Submit: "Create account", TestID: "signup-form",
@@ -104,7 +104,7 @@ func (m Method) signupView(f *login.Flow, in signupInput, errs map[string]string
 				Hint: "At least " + itoa(m.Policy.MinLength) + " characters. Long passphrases are good; common passwords are refused."},
 		},
 		Links: []templates.Link{{Href: "/login/continue?flow=" + f.ID, Label: "I already have an account", TestID: "signin"}},
-		Extra: m.widget(r, "signup"),
+		Extra: m.widget(w, r, "signup"),
 	}
 	if len(errs) > 0 {
 		v.Error = "Please correct the highlighted fields."
@@ -121,7 +121,7 @@ func (m Method) signupPage(w http.ResponseWriter, r *http.Request) {
 		m.Engine.ErrorPage(w, r, http.StatusNotFound, "Sign-up is closed", "New accounts cannot be created here. Ask your administrator.")
 		return
 	}
-	m.form(w, r, http.StatusOK, m.signupView(f, signupInput{}, nil, r))
+	m.form(w, r, http.StatusOK, m.signupView(f, signupInput{}, nil, w, r))
 }
 
 func (m Method) signup(w http.ResponseWriter, r *http.Request) {
@@ -135,7 +135,7 @@ func (m Method) signup(w http.ResponseWriter, r *http.Request) {
 	}
 	in := readSignup(r)
 	if errs := m.validate(in); len(errs) > 0 {
-		m.form(w, r, http.StatusBadRequest, m.signupView(f, in, errs, r))
+		m.form(w, r, http.StatusBadRequest, m.signupView(f, in, errs, w, r))
 		return
 	}
 	err := m.register(r.Context(), f, in)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/storage"
@@ -18,8 +19,7 @@ import (
 // limits to sign-up (3 per 5 minutes per IP), resend and forgot password;
 // its Limiter (forgot password per IP and per address, with its own
 // settings) becomes the shared Redis GCRA, and its events go to the audit
-// log. The sign-up form shows no CAPTCHA yet: the widget needs the response
-// writer for its CSP, which the accounts Widget hook does not get.
+// log. The sign-up form shows the CAPTCHA when the IP owes one.
 func (a *App) wireAccountsDefences(g *defence.Guard) {
 	if a.Accounts == nil || a.Accounts.Service == nil {
 		return
@@ -60,21 +60,31 @@ func (ag accountsGuard) Check(w http.ResponseWriter, r *http.Request, action str
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	v, err := ag.g.Limit(r.Context(), act, defence.ClientIP(r), email)
-	if err != nil {
+	if err == nil && !v.Refused && action == "signup" {
+		v, err = ag.g.CheckCaptcha(r, email)
+	}
+	switch {
+	case err != nil:
 		ag.app.Engine.Unavailable(w, r, err)
-		return false
-	}
-	if v.Refused {
+	case v.Refused && v.Reason == login.RefuseCaptcha:
+		ag.app.Engine.ErrorPage(w, r, http.StatusBadRequest, "Please complete the check",
+			"For your security, go back and complete the check above the button, then send the form again. Nothing you typed was lost.")
+	case v.Refused:
 		ag.app.Engine.RenderRefusal(w, r, v)
-		return false
+	default:
+		return true
 	}
-	return true
+	return false
 }
 
-// Widget: none yet. A CAPTCHA widget needs its provider's origins in the
-// page's CSP, which a component cannot set; see the report (the accounts
-// forms should call Engine.CaptchaWidget(w, r, identifier)).
-func (accountsGuard) Widget(*http.Request, string) templ.Component { return nil }
+// Widget shows the CAPTCHA on the sign-up form once the IP owes one, and
+// allows the provider in that page's CSP.
+func (ag accountsGuard) Widget(w http.ResponseWriter, r *http.Request, action string) templ.Component {
+	if action != "signup" {
+		return nil
+	}
+	return ag.app.Engine.CaptchaWidget(w, r, "")
+}
 
 // sharedLimiter adapts the shared limiter to accounts.Limiter.
 type sharedLimiter struct{ store storage.RateLimiter }

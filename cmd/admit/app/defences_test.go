@@ -320,3 +320,39 @@ func TestAuditRefreshReuseAndConsent(t *testing.T) {
 		return count(ev, "refresh.reuse", "") >= 1 && count(ev, "consent.granted", "success") == 1
 	})
 }
+
+// TestCaptchaOnSignUpPage: once the IP owes a CAPTCHA (3 failed logins),
+// the sign-up form shows the widget and refuses a post without a valid
+// response.
+func TestCaptchaOnSignUpPage(t *testing.T) {
+	verify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"success": r.PostFormValue("response") == "pass" && r.PostFormValue("secret") == "sec"})
+	}))
+	defer verify.Close()
+	e := startEnv(t, memoryBackend, startOptions{configure: func(c *app.Config) {
+		c.Defences.Captcha = app.CaptchaConfig{Provider: "hcaptcha", SiteKey: "site-1", Secret: "sec", VerifyURL: verify.URL}
+	}})
+	br := e.browser()
+	login := br.get(e.rp(app.DemoClientID, app.DemoClientSecret).start().url)
+	if form := br.get(e.abs(login.href(t, "signup"))); form.testid("captcha").Length() != 0 {
+		t.Fatal("captcha on the sign-up form before any failure")
+	}
+	p := login
+	for range 3 {
+		p = br.submitLogin(p, app.DemoUserEmail, "wrong-password")
+	}
+	form := br.get(e.abs(p.href(t, "signup")))
+	if form.testid("captcha-hcaptcha").Length() != 1 || !strings.Contains(form.header.Get("Content-Security-Policy"), "https://hcaptcha.com") {
+		t.Fatalf("sign-up form after 3 failures: no widget (csp %q)", form.header.Get("Content-Security-Policy"))
+	}
+	fields := signupFields("captcha-user@example.com", newUserPassword)
+	fields.Set("flow", form.hidden("flow"))
+	fields.Set("csrf_token", form.hidden("csrf_token"))
+	if p := br.post("/login/signup", fields); p.status != http.StatusBadRequest {
+		t.Fatalf("sign-up without a captcha response: status %d", p.status)
+	}
+	fields.Set("h-captcha-response", "pass")
+	if p := br.post("/login/signup", fields); p.status != http.StatusOK || p.testid("error-title").Length() != 0 {
+		t.Fatalf("sign-up with a valid captcha: status %d %s", p.status, p.testid("error-message").Text())
+	}
+}
