@@ -54,6 +54,9 @@ type Limiter interface {
 type Settings struct {
 	// SignUp allows self-service sign-up (global).
 	SignUp bool
+	// NoSignUpClients lists client IDs whose sign-ins offer no sign-up
+	// (an internal app whose users are provisioned).
+	NoSignUpClients []string
 	// RequireVerifiedEmail lists client IDs ("*": every client) whose logins
 	// need a verified e-mail before they complete.
 	RequireVerifiedEmail []string
@@ -95,6 +98,12 @@ type Service struct {
 	Audit  func(ctx context.Context, event, userID string)
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// signUpOpen reports whether sign-up is offered in flow f: allowed by the
+// deployment and not closed for the flow's client.
+func (s *Service) signUpOpen(f *login.Flow) bool {
+	return s.Settings.SignUp && !slices.Contains(s.Settings.NoSignUpClients, f.Client.ID)
 }
 
 // RequiresVerifiedEmail reports whether logins to the client need a

@@ -46,7 +46,7 @@ func (m Method) Mount(r chi.Router) {
 func (m Method) Option(f *login.Flow, _ string) templ.Component {
 	q := "?flow=" + f.ID
 	var links []templates.Link
-	if m.Settings.SignUp {
+	if m.signUpOpen(f) {
 		links = append(links, templates.Link{Href: "/login/signup" + q, Label: "Create an account", TestID: "signup"})
 	}
 	links = append(links,
@@ -117,7 +117,7 @@ func (m Method) signupPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !m.Settings.SignUp {
+	if !m.signUpOpen(f) {
 		m.Engine.ErrorPage(w, r, http.StatusNotFound, "Sign-up is closed", "New accounts cannot be created here. Ask your administrator.")
 		return
 	}
@@ -129,7 +129,7 @@ func (m Method) signup(w http.ResponseWriter, r *http.Request) {
 	if !ok || !m.guard(w, r, "signup") {
 		return
 	}
-	if !m.Settings.SignUp {
+	if !m.signUpOpen(f) {
 		m.Engine.ErrorPage(w, r, http.StatusNotFound, "Sign-up is closed", "New accounts cannot be created here. Ask your administrator.")
 		return
 	}

@@ -57,6 +57,7 @@ func (a *App) accountsService(q *mail.Queue) *accounts.Service {
 	cfg := a.Config.Accounts
 	st := accounts.DefaultSettings()
 	st.SignUp, st.RequireVerifiedEmail = cfg.SignUpAllowed(), cfg.RequireVerifiedEmail
+	st.NoSignUpClients = cfg.NoSignUpClients
 	if cfg.EmailHold > 0 {
 		st.EmailHold = cfg.EmailHold
 	}

@@ -648,3 +648,21 @@ func TestSessionDoesNotBypassVerifiedEmailRequirement(t *testing.T) {
 		t.Fatalf("SSO session of an unconfirmed user: status %d location %v", p.status, p.location)
 	}
 }
+
+// TestSignUpCanBeClosedPerClient: a client listed in
+// accounts.no_signup_clients offers no sign-up; others still do.
+func TestSignUpCanBeClosedPerClient(t *testing.T) {
+	e := newAccountsEnv(t, memoryBackend, nil, func(c *app.Config) { c.Accounts.NoSignUpClients = []string{app.DemoClientID} })
+	br := e.browser()
+	closed := br.get(e.rp(app.DemoClientID, app.DemoClientSecret).start().url)
+	if closed.testid("signup").Length() != 0 {
+		t.Fatal("sign-up link shown for a client with sign-up closed")
+	}
+	if p := br.get(e.abs("/login/signup?flow=" + closed.hidden("flow"))); p.status != http.StatusNotFound {
+		t.Fatalf("sign-up page for a closed client: status %d", p.status)
+	}
+	open := br.get(e.rp(app.DemoSPAID, "").start().url)
+	if open.testid("signup").Length() != 1 {
+		t.Fatal("sign-up link missing for another client")
+	}
+}

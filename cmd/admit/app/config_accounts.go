@@ -30,7 +30,9 @@ import (
 //	    timeout: 10s
 //	    retry_backoff: 2s                 # first retry delay, doubled per attempt
 type AccountsConfig struct {
-	SignUp               *bool         `yaml:"signup"`
+	SignUp *bool `yaml:"signup"`
+	// NoSignUpClients closes sign-up for these clients' sign-ins.
+	NoSignUpClients      []string      `yaml:"no_signup_clients"`
 	RequireVerifiedEmail []string      `yaml:"require_verified_email"`
 	PasswordMinLength    int           `yaml:"password_min_length"`
 	PasswordMaxLength    int           `yaml:"password_max_length"`
