@@ -1,6 +1,7 @@
 package login
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -13,14 +14,20 @@ import (
 // e-mail address") to a request answered from an SSO session, as the
 // password method applies it to a fresh login: a session must not bypass
 // it. It reports true when it has answered.
+//
+// A session whose user is gone or disabled is ended, and the login page is
+// shown instead.
 func (e *Engine) sessionGated(w http.ResponseWriter, r *http.Request, f *Flow, s storage.Session) bool {
-	if e.Gate == nil {
-		return false
-	}
 	u, err := e.Users.GetUser(r.Context(), s.UserID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		return e.endStaleSession(w, r, f)
+	}
 	if err != nil {
 		e.Unavailable(w, r, err)
 		return true
+	}
+	if e.Gate == nil {
+		return false
 	}
 	msg := e.Gate(f, u)
 	if msg == "" {
@@ -35,5 +42,23 @@ func (e *Engine) sessionGated(w http.ResponseWriter, r *http.Request, f *Flow, s
 		return true
 	}
 	e.RenderLogin(w, r, f, http.StatusForbidden, u.Email, msg)
+	return true
+}
+
+// endStaleSession drops the browser's session and shows the login page.
+func (e *Engine) endStaleSession(w http.ResponseWriter, r *http.Request, f *Flow) bool {
+	if err := e.Sessions.End(w, r); err != nil {
+		e.Unavailable(w, r, err)
+		return true
+	}
+	if slices.Contains(f.Request.Prompt, oidc.PromptNone) {
+		e.Errors.RedirectError(w, r, f.Request, oidc.ErrLoginRequired())
+		return true
+	}
+	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
+		e.Unavailable(w, r, err)
+		return true
+	}
+	e.RenderLogin(w, r, f, http.StatusOK, "", "")
 	return true
 }

@@ -142,3 +142,23 @@ func TestFailedExchangeDoesNotSpendTheCode(t *testing.T) {
 		t.Fatalf("rightful exchange after failed attempts: %v", err)
 	}
 }
+
+// TestDisabledUsersSessionIsEnded: a session whose user was disabled (here
+// soft-deleted by an operator's store call) no longer answers authorization
+// requests; the browser gets the login page.
+func TestDisabledUsersSessionIsEnded(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	_, _, br := codeFor(t, e, r)
+	u, err := e.app.Stores.Durable.GetUserByEmail(t.Context(), app.DemoUserEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Stores.Durable.SoftDeleteUser(t.Context(), u.ID, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p := br.get(r.start().url)
+	if p.location != nil || p.testid("login-form").Length() == 0 {
+		t.Fatalf("disabled user's session: status %d location %v", p.status, p.location)
+	}
+}
