@@ -28,10 +28,26 @@ func (a *App) RunMaintenance(ctx context.Context) {
 			a.Logger.WarnContext(ctx, "pruning signing keys", "error", err)
 		}
 		a.pruneAudit(ctx)
+		a.sweepExpired(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// sweepExpired deletes sessions and refresh tokens past their expiry.
+func (a *App) sweepExpired(ctx context.Context) {
+	if a.Stores.Sweeper == nil {
+		return
+	}
+	n, err := a.Stores.Sweeper.SweepExpired(ctx, a.Now())
+	if err != nil && ctx.Err() == nil {
+		a.Logger.WarnContext(ctx, "sweeping expired sessions and refresh tokens", "error", err)
+		return
+	}
+	if n > 0 {
+		a.Logger.InfoContext(ctx, "swept expired sessions and refresh tokens", "rows", n)
 	}
 }

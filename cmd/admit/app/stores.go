@@ -24,7 +24,12 @@ type Stores struct {
 	// MasterKey derives purpose-bound keys (HKDF) besides sealing.
 	MasterKey []byte
 	// Pool is the Postgres pool (nil in development), for pool metrics.
-	Pool   *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// Sweeper deletes expired sessions and refresh tokens (Postgres; the
+	// memory store sweeps itself). Nil in development.
+	Sweeper interface {
+		SweepExpired(ctx context.Context, before time.Time) (int64, error)
+	}
 	closer []func()
 }
 
@@ -86,7 +91,8 @@ func (s *Stores) openPostgres(ctx context.Context, url string, now func() time.T
 		return fmt.Errorf("postgres (ADMIT_DATABASE_URL): %w", err)
 	}
 	s.Pool = pool
-	s.Durable = postgres.New(pool, now)
+	pg := postgres.New(pool, now)
+	s.Durable, s.Sweeper = pg, pg
 	s.closer = append(s.closer, pool.Close)
 	return nil
 }

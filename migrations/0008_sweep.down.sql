@@ -1,0 +1,3 @@
+BEGIN;
+DROP INDEX IF EXISTS refresh_tokens_expires_at_idx;
+COMMIT;

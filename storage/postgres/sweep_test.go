@@ -1,0 +1,47 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/postgres/pgtest"
+)
+
+func TestSweepExpiredDeletesOnlyExpiredRows(t *testing.T) {
+	ctx := context.Background()
+	pool, err := Connect(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	s := New(pool, func() time.Time { return now })
+	mk := func(id string, exp time.Time) {
+		rt := storage.RefreshToken{ID: id, Hash: "h-" + id, FamilyID: "f-" + id, ClientID: "c", UserID: "u", AuthTime: now, CreatedAt: now.Add(-time.Hour), ExpiresAt: exp}
+		if err := s.CreateRefreshToken(ctx, rt); err != nil {
+			t.Fatal(err)
+		}
+		ss := storage.Session{ID: id, TokenHash: "t-" + id, UserID: "u", AuthTime: now, CreatedAt: now.Add(-time.Hour), LastSeenAt: now, ExpiresAt: exp}
+		if err := s.CreateSession(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("old", now.Add(-time.Minute))
+	mk("live", now.Add(time.Hour))
+	n, err := s.SweepExpired(ctx, now)
+	if err != nil || n != 2 {
+		t.Fatalf("SweepExpired = %d, %v; want 2 rows (one session, one refresh token)", n, err)
+	}
+	if _, err := s.GetRefreshToken(ctx, "h-old"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("expired refresh token still stored: %v", err)
+	}
+	if _, err := s.GetRefreshToken(ctx, "h-live"); err != nil {
+		t.Fatalf("live refresh token swept: %v", err)
+	}
+	if _, err := s.GetSessionByTokenHash(ctx, "t-live"); err != nil {
+		t.Fatalf("live session swept: %v", err)
+	}
+}
