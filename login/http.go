@@ -24,9 +24,11 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// clientIP is the peer address; behind a trusted proxy the server's
-// middleware has already replaced RemoteAddr with the forwarded client.
-func clientIP(r *http.Request) string {
+// ClientIP is the request's client address: the peer, which the server's
+// trusted-proxy middleware has already replaced with the forwarded client
+// when the peer is a configured proxy. Every feature keying on the IP
+// (sessions, rate limits, lockout, wallet nonces, audit) uses this one.
+func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

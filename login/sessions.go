@@ -53,7 +53,7 @@ func (m *Sessions) touch(r *http.Request, s storage.Session) {
 		return
 	}
 	// Best effort: a failed last-seen update must not fail the login.
-	_ = m.Store.TouchSession(r.Context(), s.ID, now, clientIP(r), r.UserAgent())
+	_ = m.Store.TouchSession(r.Context(), s.ID, now, ClientIP(r), r.UserAgent())
 }
 
 // Start creates a session for a completed login, replacing the browser's
@@ -85,7 +85,7 @@ func (m *Sessions) newSession(r *http.Request, a Authentication, tok string) (st
 	now := m.Now()
 	return storage.Session{
 		ID: id, TokenHash: hashToken(tok), UserID: a.UserID, AuthTime: a.AuthTime, AMR: a.AMR, ACR: a.ACR,
-		IP: clientIP(r), UserAgent: r.UserAgent(), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(m.lifetime()),
+		IP: ClientIP(r), UserAgent: r.UserAgent(), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(m.lifetime()),
 		MFAAt: a.MFAAt,
 	}, nil
 }

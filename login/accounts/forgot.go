@@ -3,11 +3,11 @@ package accounts
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/mail"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
@@ -71,10 +71,7 @@ func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m Method) allowForgot(r *http.Request, email string) bool {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
+	ip := login.ClientIP(r)
 	ctx := r.Context()
 	okIP := m.Limiter.Allow(ctx, "forgot:ip:"+ip, m.Settings.ForgotPerIP, resendWindow)
 	okEmail := m.Limiter.Allow(ctx, "forgot:email:"+email, m.Settings.ForgotPerEmail, resendWindow)

@@ -122,15 +122,8 @@ func IPPrefix(ip string) string {
 	return parsed.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
-// ClientIP is the request's peer address (the server middleware has
-// already applied a trusted proxy's forwarded address).
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// ClientIP is login.ClientIP (kept so the defences read as one package).
+func ClientIP(r *http.Request) string { return login.ClientIP(r) }
 
 // Check implements login.Defences: locks (a locked account hears so
 // rather than "slow down"), then rate limits, then CAPTCHA.

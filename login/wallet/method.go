@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -186,7 +185,7 @@ type nonceResponse struct {
 // and the message fields for the requested chain ("ethereum" with the
 // wallet's chain_id, or "solana").
 func issueNonce(w http.ResponseWriter, r *http.Request, q nonceRequest) {
-	ok, err := q.limiter.Allow(r.Context(), "wallet-nonce:"+clientIP(r))
+	ok, err := q.limiter.Allow(r.Context(), "wallet-nonce:"+login.ClientIP(r))
 	switch {
 	case err != nil:
 		q.logger.ErrorContext(r.Context(), "wallet: rate limiter", "error", err)
@@ -254,14 +253,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// clientIP is the caller's address; the app's middleware has already put
-// the forwarded client into RemoteAddr where proxies are trusted.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

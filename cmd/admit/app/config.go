@@ -19,22 +19,25 @@ import (
 // defaults, the YAML file (--config / ADMIT_CONFIG), ADMIT_* environment
 // variables, command-line flags.
 type Config struct {
-	Issuer          string         `yaml:"issuer"`
-	Addr            string         `yaml:"addr"`
-	DatabaseURL     string         `yaml:"database_url"`
-	RedisURL        string         `yaml:"redis_url"`
-	RedisPrefix     string         `yaml:"redis_prefix"`
-	MasterKey       string         `yaml:"master_key"`
-	SigningAlg      string         `yaml:"signing_alg"`
-	KeyGrace        time.Duration  `yaml:"key_grace"`
-	SessionLifetime time.Duration  `yaml:"session_lifetime"`
-	LogLevel        string         `yaml:"log_level"`
-	LogFormat       string         `yaml:"log_format"`
-	Social          SocialConfig   `yaml:"social"`
-	Wallet          WalletConfig   `yaml:",inline"`
-	Defences        DefencesConfig `yaml:"defences"`
-	Passkey         PasskeyConfig  `yaml:",inline"`
-	Accounts        AccountsConfig `yaml:"accounts"`
+	Issuer          string        `yaml:"issuer"`
+	Addr            string        `yaml:"addr"`
+	DatabaseURL     string        `yaml:"database_url"`
+	RedisURL        string        `yaml:"redis_url"`
+	RedisPrefix     string        `yaml:"redis_prefix"`
+	MasterKey       string        `yaml:"master_key"`
+	SigningAlg      string        `yaml:"signing_alg"`
+	KeyGrace        time.Duration `yaml:"key_grace"`
+	SessionLifetime time.Duration `yaml:"session_lifetime"`
+	LogLevel        string        `yaml:"log_level"`
+	LogFormat       string        `yaml:"log_format"`
+	// TrustedProxies are reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For gives the client address.
+	TrustedProxies []string       `yaml:"trusted_proxies"`
+	Social         SocialConfig   `yaml:"social"`
+	Wallet         WalletConfig   `yaml:",inline"`
+	Defences       DefencesConfig `yaml:"defences"`
+	Passkey        PasskeyConfig  `yaml:",inline"`
+	Accounts       AccountsConfig `yaml:"accounts"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -65,6 +68,9 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 		}
 	}
 	applyEnv(&cfg, getenv)
+	if v := getenv("ADMIT_TRUSTED_PROXIES"); v != "" {
+		cfg.TrustedProxies = strings.Split(v, ",")
+	}
 	applySocialEnv(&cfg, getenv)
 	applyWalletEnv(&cfg, getenv)
 	applyAccountsEnv(&cfg, getenv)
@@ -139,6 +145,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
 	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate())
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if c.KeyGrace < time.Hour {
 		errs = append(errs, fmt.Errorf("key_grace %s: must be at least 1h (longer than any token lifetime)", c.KeyGrace))
 	}

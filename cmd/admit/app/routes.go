@@ -18,6 +18,12 @@ const maxBodyBytes = 64 << 10
 
 func (a *App) routes() http.Handler {
 	r := chi.NewRouter()
+	// The proxy middleware comes first: everything after it reads the
+	// client address (audit context, logs, limits) through login.ClientIP.
+	proxies, _ := parseTrustedProxies(a.Config.TrustedProxies) // validated at load
+	if len(proxies) > 0 {
+		r.Use(proxies.middleware)
+	}
 	r.Use(a.requestID, auditContext, a.recoverer, a.Metrics.Middleware, a.accessLog, limitBody)
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", a.readyz)
