@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,8 +69,8 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 		}
 	}
 	applyEnv(&cfg, getenv)
-	if v := getenv("ADMIT_TRUSTED_PROXIES"); v != "" {
-		cfg.TrustedProxies = strings.Split(v, ",")
+	if v := envList(getenv, "ADMIT_TRUSTED_PROXIES"); v != nil {
+		cfg.TrustedProxies = v
 	}
 	applySocialEnv(&cfg, getenv)
 	applyWalletEnv(&cfg, getenv)
@@ -214,3 +215,30 @@ func validateLog(level, format string) error {
 
 // Secure reports whether cookies must be Secure (https issuer).
 func (c Config) Secure() bool { return strings.HasPrefix(c.Issuer, "https://") }
+
+// envBool reads a true/false environment variable into *dst (unset: left
+// alone); a bad value is an error naming the variable.
+func envBool(getenv func(string) string, name string, dst **bool) error {
+	s := getenv(name)
+	if s == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%s %q: want true or false", name, s)
+	}
+	*dst = &b
+	return nil
+}
+
+// envList splits a comma-separated environment variable, trimming spaces
+// and dropping empty items ("a, b" is [a b]); nil when unset.
+func envList(getenv func(string) string, name string) []string {
+	var out []string
+	for item := range strings.SplitSeq(getenv(name), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/admit-idp/admit/login/mail"
@@ -79,15 +78,9 @@ func (s SMTPConfig) mailConfig() mail.SMTPConfig {
 func applyAccountsEnv(cfg *Config, getenv func(string) string) {
 	var errs []error
 	a := &cfg.Accounts
-	if s := getenv("ADMIT_SIGNUP"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ADMIT_SIGNUP %q: want true or false", s))
-		}
-		a.SignUp = &b
-	}
-	if s := getenv("ADMIT_REQUIRE_VERIFIED_EMAIL"); s != "" {
-		a.RequireVerifiedEmail = strings.Split(s, ",")
+	errs = append(errs, envBool(getenv, "ADMIT_SIGNUP", &a.SignUp))
+	if v := envList(getenv, "ADMIT_REQUIRE_VERIFIED_EMAIL"); v != nil {
+		a.RequireVerifiedEmail = v
 	}
 	if s := getenv("ADMIT_SMTP_PORT"); s != "" {
 		p, err := strconv.Atoi(s)

@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/admit-idp/admit/login/defence"
@@ -12,6 +11,8 @@ import (
 // DefencesConfig configures lockout, rate limits, CAPTCHA and the audit
 // log (YAML key "defences"). Zero values take the old services' defaults.
 type DefencesConfig struct {
+	// envErr is a bad ADMIT_* value, reported by validate.
+	envErr             error         `yaml:"-"`
 	LockoutMaxAttempts int           `yaml:"lockout_max_attempts"` // 5
 	LockoutWindow      time.Duration `yaml:"lockout_window"`       // 15m
 	LockoutDuration    time.Duration `yaml:"lockout_duration"`     // 15m
@@ -51,13 +52,15 @@ func applyDefencesEnv(cfg *Config, getenv func(string) string) {
 			*dst = v
 		}
 	}
-	if v, err := strconv.ParseBool(getenv("ADMIT_CAPTCHA_FAIL_OPEN")); err == nil {
-		c.FailOpen = v
+	var failOpen *bool
+	cfg.Defences.envErr = envBool(getenv, "ADMIT_CAPTCHA_FAIL_OPEN", &failOpen)
+	if failOpen != nil {
+		c.FailOpen = *failOpen
 	}
 }
 
 func (d DefencesConfig) validate() error {
-	var errs []error
+	errs := []error{d.envErr}
 	if d.RateLimits != "" && d.RateLimits != "on" && d.RateLimits != "off" {
 		errs = append(errs, fmt.Errorf("defences.rate_limits %q: want on or off", d.RateLimits))
 	}

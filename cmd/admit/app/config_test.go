@@ -66,3 +66,20 @@ func TestLoadConfigRejectsUnknownFileKeys(t *testing.T) {
 		t.Fatalf("err = %v, want the unknown key named", err)
 	}
 }
+
+func TestEnvListsAreTrimmedAndBoolsChecked(t *testing.T) {
+	cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil,
+		envMap(map[string]string{"ADMIT_REQUIRE_VERIFIED_EMAIL": "shop, spa ,", "ADMIT_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Accounts.RequireVerifiedEmail; len(got) != 2 || got[1] != "spa" {
+		t.Fatalf("RequireVerifiedEmail = %q", got)
+	}
+	for _, name := range []string{"ADMIT_CAPTCHA_FAIL_OPEN", "ADMIT_SIGNUP", "ADMIT_WALLET_SIGNUP"} {
+		_, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, envMap(map[string]string{name: "maybe"}))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=maybe: err = %v, want it named", name, err)
+		}
+	}
+}

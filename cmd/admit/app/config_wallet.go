@@ -32,13 +32,7 @@ func (w WalletConfig) ChainIDList() []int64 {
 
 func applyWalletEnv(cfg *Config, getenv func(string) string) {
 	var errs []error
-	if s := getenv("ADMIT_WALLET_SIGNUP"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ADMIT_WALLET_SIGNUP %q: want true or false", s))
-		}
-		cfg.Wallet.SignUp = &b
-	}
+	errs = append(errs, envBool(getenv, "ADMIT_WALLET_SIGNUP", &cfg.Wallet.SignUp))
 	if s := getenv("ADMIT_WALLET_CHAIN_IDS"); s != "" {
 		cfg.Wallet.ChainIDs = nil
 		for f := range strings.SplitSeq(s, ",") {
