@@ -47,7 +47,7 @@ func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session
 		linked[id.ProviderID] = true
 		v.Linked = append(v.Linked, templates.LinkedIdentityView{
 			ProviderID: id.ProviderID, ProviderName: m.displayName(id.ProviderID), Subject: id.Subject,
-			Email: id.Email, CanUnlink: canUnlink(u, ids),
+			Email: id.Email, CanUnlink: m.canUnlink(ctx, u, ids),
 		})
 	}
 	for _, p := range m.providers {
@@ -58,10 +58,18 @@ func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session
 	return templates.SocialSection(v)
 }
 
-// canUnlink: an identity may go unless it is the user's only way to sign in
-// (no password and no other identity).
-func canUnlink(u storage.User, ids []storage.Identity) bool {
-	return u.PasswordHash != "" || len(ids) > 1
+// canUnlink: an identity may go unless it is the user's only way to sign in:
+// another identity, or whatever OtherSignIn counts (a password, passkeys,
+// wallets; the app's one rule), keeps the account reachable.
+func (m *Method) canUnlink(ctx context.Context, u storage.User, ids []storage.Identity) bool {
+	if len(ids) > 1 {
+		return true
+	}
+	if m.OtherSignIn == nil {
+		return u.PasswordHash != ""
+	}
+	ok, err := m.OtherSignIn(ctx, u)
+	return err == nil && ok
 }
 
 func (m *Method) displayName(id string) string {
@@ -134,8 +142,8 @@ func (m *Method) unlink(ctx context.Context, u storage.User, providerID, subject
 	if err != nil {
 		return "", err
 	}
-	if !canUnlink(u, ids) {
-		return "You cannot unlink your only way to sign in. Set a password or link another provider first.", nil
+	if !m.canUnlink(ctx, u, ids) {
+		return "You cannot unlink your only way to sign in. Add a password, a passkey, a wallet or another provider first.", nil
 	}
 	err = m.Identities.DeleteIdentity(ctx, u.ID, providerID, subject)
 	if errors.Is(err, storage.ErrNotFound) {

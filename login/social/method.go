@@ -57,8 +57,12 @@ type Method struct {
 	Flows      storage.LoginFlows
 	Hasher     *password.Hasher
 	Sealer     Sealer
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// OtherSignIn reports whether the user can sign in without linked
+	// providers (password, passkeys, wallets): the app's one rule for
+	// removing a sign-in method. Nil counts only the password.
+	OtherSignIn func(ctx context.Context, u storage.User) (bool, error)
+	Now         func() time.Time
+	Logger      *slog.Logger
 
 	signUp    bool
 	providers []*provider

@@ -159,7 +159,7 @@ func TestCanUnlink(t *testing.T) {
 		ids  []storage.Identity
 		want bool
 	}{{"", one, false}, {"", two, true}, {"$argon2id$...", one, true}} {
-		if got := canUnlink(storage.User{PasswordHash: tc.pw}, tc.ids); got != tc.want {
+		if got := (&Method{}).canUnlink(t.Context(), storage.User{PasswordHash: tc.pw}, tc.ids); got != tc.want {
 			t.Errorf("password %q, %d identities: %v", tc.pw, len(tc.ids), got)
 		}
 	}

@@ -44,8 +44,10 @@ type App struct {
 	Audit           *audit.Writer
 	Defences        *defence.Guard
 	LockoutNotifier defence.Notifier
-	logout          *login.Logout
-	handler         http.Handler
+	// passkeysOn is set when passkeys are installed (not on an IP issuer).
+	passkeysOn bool
+	logout     *login.Logout
+	handler    http.Handler
 }
 
 // Options tune New for tests and benchmarks.

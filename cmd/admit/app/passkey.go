@@ -1,14 +1,12 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/passkey"
-	"github.com/admit-idp/admit/storage"
 )
 
 // addPasskey wires passkeys: the relying party from the issuer, the login
@@ -37,20 +35,9 @@ func (a *App) addPasskey() error {
 	// First of the "Or sign in with" entries, right after the password form.
 	a.Engine.Methods = slices.Insert(a.Engine.Methods, min(1, len(a.Engine.Methods)), login.Method(m))
 	a.Engine.SecondFactors = append([]login.SecondFactor{m}, a.Engine.SecondFactors...)
+	a.passkeysOn = true
 	a.Account.Sections = append(a.Account.Sections, &passkey.Section{
-		Area: a.Account, Engine: a.Engine, Core: core, Cookies: a.Engine.Cookies, OtherSignIn: walletOrIdentity(d),
+		Area: a.Account, Engine: a.Engine, Core: core, Cookies: a.Engine.Cookies, OtherSignIn: a.otherSignIn(signInPasskey),
 	})
 	return nil
-}
-
-// walletOrIdentity: a linked wallet or social identity is another way in.
-func walletOrIdentity(d storage.Durable) passkey.OtherSignIn {
-	ids := hasIdentity(d)
-	return func(ctx context.Context, u storage.User) (bool, error) {
-		ws, err := d.ListUserWallets(ctx, u.ID)
-		if err != nil || len(ws) > 0 {
-			return len(ws) > 0, err
-		}
-		return ids(ctx, u)
-	}
 }

@@ -15,7 +15,7 @@ func (a *App) addSocial() error {
 	d, e := a.Stores.Durable, a.Stores.Ephemeral
 	m, err := social.New(social.Method{
 		Engine: a.Engine, Users: d, Identities: d, Flows: e, Hasher: a.Hasher, Sealer: a.Stores.Sealer,
-		Now: a.Now, Logger: a.Logger,
+		OtherSignIn: a.otherSignIn(signInIdentity), Now: a.Now, Logger: a.Logger,
 	}, social.Options{
 		Issuer: a.Config.Issuer, Providers: a.Config.Social.Providers, SignUp: a.Config.Social.SignUpAllowed(),
 	})

@@ -7,7 +7,6 @@ import (
 
 	"github.com/admit-idp/admit/login/wallet"
 	"github.com/admit-idp/admit/op"
-	"github.com/admit-idp/admit/storage"
 )
 
 // ScopeWallet grants the "wallets" claim: the user's linked wallets as
@@ -41,16 +40,8 @@ func (a *App) addWallet() {
 	})
 	a.Account.Sections = append(a.Account.Sections, &wallet.Section{
 		Area: a.Account, Cookies: a.Engine.Cookies, Wallets: d, Checker: checker, Limiter: limiter,
-		OtherSignIn: hasIdentity(d), Now: a.Now, Logger: a.Logger,
+		OtherSignIn: a.otherSignIn(signInWallet), Now: a.Now, Logger: a.Logger,
 	})
-}
-
-// hasIdentity: a linked social identity is another way to sign in.
-func hasIdentity(ids storage.Identities) func(context.Context, storage.User) (bool, error) {
-	return func(ctx context.Context, u storage.User) (bool, error) {
-		list, err := ids.ListUserIdentities(ctx, u.ID)
-		return len(list) > 0, err
-	}
 }
 
 // walletClaims adds "wallets" when the wallet scope was granted.
