@@ -24,7 +24,7 @@ func (a *App) routes() http.Handler {
 	if len(proxies) > 0 {
 		r.Use(proxies.middleware)
 	}
-	r.Use(a.requestID, auditContext, a.recoverer, a.Metrics.Middleware, a.accessLog, limitBody)
+	r.Use(a.requestID, auditContext, a.recoverer, a.Metrics.Middleware, a.accessLog, limitBody, rejectMalformedInput)
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", a.readyz)
 	r.Handle("/metrics", a.Metrics.Handler())
