@@ -202,7 +202,9 @@ func TestSingleUseChallenge(t *testing.T) {
 	if _, err := f.core.takeCeremony(ctx, "flow:x"); !errors.Is(err, ErrNoCeremony) {
 		t.Fatalf("second take: %v", err)
 	}
-	_ = f.core.saveCeremony(ctx, "flow:y", &webauthn.SessionData{Challenge: "abc"})
+	if err := f.core.saveCeremony(ctx, "flow:y", &webauthn.SessionData{Challenge: "abc"}); err != nil {
+		t.Fatal(err)
+	}
 	f.now = f.now.Add(ChallengeLifetime)
 	if _, err := f.core.takeCeremony(ctx, "flow:y"); !errors.Is(err, ErrNoCeremony) {
 		t.Fatalf("take after 5 minutes: %v", err)

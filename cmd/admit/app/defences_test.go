@@ -315,9 +315,11 @@ func TestAuditRefreshReuseAndConsent(t *testing.T) {
 	if _, err := r.refresh(tok.RefreshToken); err == nil {
 		t.Fatal("replayed refresh token accepted")
 	}
-	_ = next
+	if _, err := r.refresh(next.RefreshToken); err == nil {
+		t.Fatal("the family's newest refresh token survived the replay")
+	}
 	auditEvents(t, e, storage.AuditFilter{}, func(ev []storage.AuditEvent) bool {
-		return count(ev, "refresh.reuse", "") >= 1 && count(ev, "consent.granted", "success") == 1
+		return count(ev, "refresh.reuse", "") >= 1 && count(ev, "token.revoked", "") >= 1 && count(ev, "consent.granted", "success") == 1
 	})
 }
 
