@@ -71,3 +71,31 @@ func TestE164(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPersonal(t *testing.T) {
+	long := strings.Repeat("é", maxNameRunes+1)
+	tests := []struct {
+		name, given, family, phone string
+		wantFields                 []string
+	}{
+		{"valid", "Ada", "Lovelace", "+442079460000", nil},
+		{"missing names", "", "", "", []string{"given_name", "family_name"}},
+		{"too long", long, "Lovelace", "", []string{"given_name"}},
+		{"longest allowed", strings.Repeat("é", maxNameRunes), "L", "", nil},
+		{"bad phone", "Ada", "Lovelace", "0207", []string{"phone"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := map[string]string{}
+			checkPersonal(errs, tt.given, tt.family, tt.phone)
+			if len(errs) != len(tt.wantFields) {
+				t.Fatalf("errors %v, want fields %v", errs, tt.wantFields)
+			}
+			for _, f := range tt.wantFields {
+				if errs[f] == "" {
+					t.Errorf("no error for %s: %v", f, errs)
+				}
+			}
+		})
+	}
+}

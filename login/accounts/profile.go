@@ -63,15 +63,7 @@ func readProfile(r *http.Request) (storage.Profile, map[string]string) {
 		Phone: normalisePhone(strings.TrimSpace(r.PostFormValue("phone"))), Locale: strings.TrimSpace(r.PostFormValue("locale")),
 	}
 	errs := map[string]string{}
-	if p.GivenName == "" {
-		errs["given_name"] = "Enter your first name."
-	}
-	if p.FamilyName == "" {
-		errs["family_name"] = "Enter your last name."
-	}
-	if p.Phone != "" && !e164.MatchString(p.Phone) {
-		errs["phone"] = "Enter the number in international format, starting with + and the country code."
-	}
+	checkPersonal(errs, p.GivenName, p.FamilyName, p.Phone)
 	if p.Locale != "" {
 		if tag, err := language.Parse(p.Locale); err != nil {
 			errs["locale"] = "Enter a language tag such as en, en-GB or de."

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	netmail "net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -69,21 +70,35 @@ func readSignup(r *http.Request) signupInput {
 	}
 }
 
+// maxNameRunes bounds names: they travel in every id token and userinfo
+// answer.
+const maxNameRunes = 100
+
+// checkPersonal validates the names and phone the sign-up and profile forms
+// share, adding a problem per field to errs.
+func checkPersonal(errs map[string]string, given, family, phone string) {
+	for field, v := range map[string]string{"given_name": given, "family_name": family} {
+		switch {
+		case v == "" && field == "given_name":
+			errs[field] = "Enter your first name."
+		case v == "":
+			errs[field] = "Enter your last name."
+		case utf8.RuneCountInString(v) > maxNameRunes:
+			errs[field] = "Use at most " + itoa(maxNameRunes) + " characters."
+		}
+	}
+	if phone != "" && !e164.MatchString(phone) {
+		errs["phone"] = "Enter the number in international format, starting with + and the country code (+44 20 7946 0000)."
+	}
+}
+
 // validate returns a problem per field name; empty when all is well.
 func (m Method) validate(in signupInput) map[string]string {
 	errs := map[string]string{}
 	if a, err := netmail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
 		errs["email"] = "Enter a valid e-mail address, like name@example.com."
 	}
-	if in.GivenName == "" {
-		errs["given_name"] = "Enter your first name."
-	}
-	if in.FamilyName == "" {
-		errs["family_name"] = "Enter your last name."
-	}
-	if in.Phone != "" && !e164.MatchString(in.Phone) {
-		errs["phone"] = "Enter the number in international format, starting with + and the country code (+44 20 7946 0000)."
-	}
+	checkPersonal(errs, in.GivenName, in.FamilyName, in.Phone)
 	if p := m.Policy.Check(in.Password, in.Email); p != "" {
 		errs["password"] = p
 	}
