@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
 )
@@ -33,7 +34,9 @@ type Area struct {
 	Users    storage.Users
 	Cookies  login.Cookies
 	Sections []Section
-	Now      func() time.Time
+	// Hasher verifies re-entered passwords (CheckPassword).
+	Hasher *password.Hasher
+	Now    func() time.Time
 }
 
 // Routes returns the /account router.

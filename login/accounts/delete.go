@@ -56,11 +56,16 @@ func (d DeleteSection) delete(w http.ResponseWriter, r *http.Request) {
 	if !ok || !d.Area.RequireRecentLogin(w, r, sess, "/account/delete") {
 		return
 	}
-	if u.PasswordHash != "" && !d.passwordOK(u, r.PostFormValue("password")) {
-		v := d.view(u)
-		v.Title, v.Error = "Delete your account", "The password is incorrect."
-		d.form(w, r, http.StatusUnauthorized, v)
-		return
+	if u.PasswordHash != "" {
+		ok, answered := d.Area.CheckPassword(w, r, u, r.PostFormValue("password"))
+		if !ok && !answered {
+			v := d.view(u)
+			v.Title, v.Error = "Delete your account", "The password is incorrect."
+			d.form(w, r, http.StatusUnauthorized, v)
+		}
+		if !ok {
+			return
+		}
 	}
 	ctx := r.Context()
 	err := d.Store.SoftDeleteUser(ctx, u.ID, d.Now())

@@ -83,8 +83,10 @@ func (p PasswordSection) change(w http.ResponseWriter, r *http.Request) {
 		}
 		p.form(w, r, status, v)
 	}
-	if !p.passwordOK(u, r.PostFormValue("current_password")) {
-		fail(http.StatusUnauthorized, "current_password", "Your current password is incorrect.")
+	if ok, answered := p.Area.CheckPassword(w, r, u, r.PostFormValue("current_password")); !ok {
+		if !answered {
+			fail(http.StatusUnauthorized, "current_password", "Your current password is incorrect.")
+		}
 		return
 	}
 	pw := r.PostFormValue("new_password")
@@ -98,15 +100,6 @@ func (p PasswordSection) change(w http.ResponseWriter, r *http.Request) {
 	}
 	p.audit(r.Context(), "password_changed", u.ID)
 	http.Redirect(w, r, "/account?notice=Your+password+was+changed.+Other+devices+were+signed+out.", http.StatusSeeOther)
-}
-
-func (s *Service) passwordOK(u storage.User, pw string) bool {
-	if u.PasswordHash == "" || pw == "" {
-		_ = s.Hasher.VerifyUnknown(pw)
-		return false
-	}
-	_, err := s.Hasher.Verify(pw, u.PasswordHash)
-	return err == nil
 }
 
 // SessionsSection lists active sessions and signs them out.

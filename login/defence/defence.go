@@ -28,6 +28,8 @@ const (
 	ActionPasskey        = "passkey"
 	ActionToken          = "token"
 	ActionIntrospect     = "introspect"
+	// ActionReauth: a password re-entered on an account page.
+	ActionReauth = "reauth"
 )
 
 // Limits is one action's rate limits; a zero Rate is no limit.
@@ -69,6 +71,7 @@ func DefaultPolicy() Policy {
 			ActionPasskey:        {PerIP: perMin(20), PerIdentifier: perMin(10)},
 			ActionToken:          {PerIdentifier: perMin(600)},
 			ActionIntrospect:     {PerIdentifier: perMin(1200)},
+			ActionReauth:         {PerIP: perMin(30), PerIdentifier: perMin(10)},
 		},
 	}
 }

@@ -106,19 +106,11 @@ func (s *Section) begin(w http.ResponseWriter, r *http.Request, form templates.T
 		s.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
 		return storage.User{}, false
 	}
-	if !s.passwordOK(u, r.PostFormValue("password")) {
+	ok, answered := s.Area.CheckPassword(w, r, u, r.PostFormValue("password"))
+	if !ok && !answered {
 		s.renderForm(w, r, form, http.StatusUnauthorized, msgPassword)
-		return storage.User{}, false
 	}
-	return u, true
-}
-
-func (s *Section) passwordOK(u storage.User, pw string) bool {
-	if u.PasswordHash == "" || pw == "" {
-		return false
-	}
-	_, err := s.Hasher.Verify(pw, u.PasswordHash)
-	return err == nil
+	return u, ok
 }
 
 // enrolStart shows a (new or recent) pending secret after the password.

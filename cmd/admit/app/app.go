@@ -115,7 +115,8 @@ func (a *App) buildProvider() error {
 	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
 	a.logout = logout
 	a.Account = &account.Area{
-		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies, Now: a.Now,
+		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies,
+		Hasher: a.Hasher, Now: a.Now,
 	}
 	a.addTOTP()
 	return nil

@@ -462,3 +462,27 @@ func TestNewSignInMethodIsMailed(t *testing.T) {
 		t.Fatalf("mailbox after enrolling TOTP: status %d\n%s", p.status, p.body)
 	}
 }
+
+// TestAccountPasswordReentryIsRateLimited: the password asked again on the
+// account pages is rate limited (10 a minute per user), so a session cannot
+// be used to guess the password without bound.
+func TestAccountPasswordReentryIsRateLimited(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	br := e.browser()
+	br.signInToAccount()
+	limited := false
+	for range 12 {
+		p := br.get(e.issuer + "/account/totp/enrol")
+		p = br.post("/account/totp/enrol", url.Values{"csrf_token": {p.hidden("csrf_token")}, "password": {"wrong-password"}})
+		if p.status == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+		if p.status != http.StatusUnauthorized {
+			t.Fatalf("wrong password: status %d", p.status)
+		}
+	}
+	if !limited {
+		t.Fatal("twelve wrong passwords on the account page were all checked")
+	}
+}
