@@ -293,6 +293,9 @@ func TestDeviceTrust(t *testing.T) {
 			if p.testid("devices-empty").Length() != 1 {
 				t.Fatalf("after forget: %d %s", p.status, p.testid("devices").Text())
 			}
+			if notice := strings.TrimSpace(p.testid("notice").Text()); notice != "That device was forgotten." {
+				t.Fatalf("notice after forget = %q", notice)
+			}
 		})
 	}
 }
