@@ -14,6 +14,8 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
+require github.com/getkin/kin-openapi v0.153.0 // indirect
+
 require (
 	filippo.io/edwards25519 v1.0.0-rc.1 // indirect
 	github.com/ProjectZKM/Ziren/crates/go-runtime/zkvm_runtime v0.0.0-20251001021608-1fe7b43fc4d6 // indirect

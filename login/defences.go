@@ -46,6 +46,10 @@ type Attempt struct {
 	// applies); passkeys and wallets are not (a locked user may use them).
 	Lockable bool
 	UserID   string
+	// TenantID is the tenant the identifier is looked up in (empty: the
+	// default tenant). Lock counters are kept per identifier across
+	// tenants: an address under attack is paused everywhere.
+	TenantID string
 }
 
 // Verdict refuses an attempt when Refused is set.
@@ -97,7 +101,7 @@ func (e *Engine) Guard(w http.ResponseWriter, r *http.Request, f *Flow, a Attemp
 	if a.Identifier == "" {
 		a.Identifier = e.flowIdentifier(r.Context(), f)
 	}
-	a.UserID = f.UserID
+	a.UserID, a.TenantID = f.UserID, f.TenantID
 	f.Data[dataIdentifier], f.Data[dataLockable] = a.Identifier, strconv.FormatBool(a.Lockable)
 	v, err := e.Defences.Check(r, a)
 	if err != nil {
@@ -181,7 +185,7 @@ func (e *Engine) defenceFailed(r *http.Request, f *Flow, method, reason string) 
 		e.Devices.Failed(r, f.UserID)
 	}
 	id := f.Data[dataIdentifier]
-	a := Attempt{Action: method, Identifier: id, Lockable: true, UserID: f.UserID}
+	a := Attempt{Action: method, Identifier: id, Lockable: true, UserID: f.UserID, TenantID: f.TenantID}
 	if !e.consumeGuarded(f) {
 		return Verdict{}, a
 	}
@@ -231,7 +235,7 @@ func (e *Engine) audit(r *http.Request, f *Flow, event, outcome, reason, method 
 		return
 	}
 	ev := storage.AuditEvent{Event: event, Outcome: outcome, Reason: reason, UserID: f.UserID, ActorID: f.UserID,
-		ClientID: f.Client.ID, Details: map[string]string{"method": method}}
+		ClientID: f.Client.ID, TenantID: f.TenantID, Details: map[string]string{"method": method}}
 	if f.UserID == "" && outcome == "failure" {
 		ev.Details["identifier_known"] = "false"
 	}

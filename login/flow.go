@@ -1,6 +1,7 @@
 package login
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -75,9 +76,12 @@ type Engine struct {
 	AuthRequests storage.AuthRequests
 	Clients      storage.Clients
 	Users        storage.Users
-	Consents     storage.Consents
-	Sessions     *Sessions
-	Cookies      Cookies
+	// Tenants resolves ?tenant=<slug> for local sign-ins; nil: the
+	// default tenant only.
+	Tenants  TenantResolver
+	Consents storage.Consents
+	Sessions *Sessions
+	Cookies  Cookies
 	// Respond sends the authorization response (the code, by redirect or
 	// form_post) for a completed request to its client. It runs in the
 	// browser's own request: nobody else can fetch a code by request ID.
@@ -176,7 +180,7 @@ func (e *Engine) sessionSatisfies(req storage.AuthRequest, s storage.Session) bo
 }
 
 func (e *Engine) continueWithSession(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, client storage.Client, s storage.Session) {
-	f, err := e.newFlow(r.Context(), req)
+	f, err := e.newFlow(r.Context(), req, client.TenantID)
 	if err != nil {
 		e.Unavailable(w, r, err)
 		return
@@ -198,7 +202,7 @@ func (e *Engine) continueWithSession(w http.ResponseWriter, r *http.Request, req
 }
 
 func (e *Engine) beginFlow(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, client storage.Client) {
-	f, err := e.newFlow(r.Context(), req)
+	f, err := e.newFlow(r.Context(), req, client.TenantID)
 	if err != nil {
 		e.Unavailable(w, r, err)
 		return
@@ -217,8 +221,12 @@ func (e *Engine) StartLocal(w http.ResponseWriter, r *http.Request, returnTo str
 	if !strings.HasPrefix(returnTo, "/") || strings.HasPrefix(returnTo, "//") {
 		returnTo = "/account"
 	}
+	tenantID, ok := e.localTenant(w, r)
+	if !ok {
+		return
+	}
 	now := e.Now()
-	f, err := e.newFlow(r.Context(), storage.AuthRequest{ExpiresAt: now.Add(localFlowLifetime)})
+	f, err := e.newFlow(r.Context(), storage.AuthRequest{ExpiresAt: now.Add(localFlowLifetime)}, tenantID)
 	if err != nil {
 		e.Unavailable(w, r, err)
 		return
@@ -234,13 +242,14 @@ func (e *Engine) StartLocal(w http.ResponseWriter, r *http.Request, returnTo str
 // localFlowLifetime bounds a sign-in to Admit's own pages.
 const localFlowLifetime = 30 * time.Minute
 
-func (e *Engine) newFlow(_ context.Context, req storage.AuthRequest) (*Flow, error) {
+func (e *Engine) newFlow(_ context.Context, req storage.AuthRequest, tenantID string) (*Flow, error) {
 	id, err := randomID()
 	if err != nil {
 		return nil, err
 	}
 	now := e.Now()
-	lf := storage.LoginFlow{ID: id, AuthRequestID: req.ID, Data: map[string]string{}, CreatedAt: now, ExpiresAt: req.ExpiresAt}
+	lf := storage.LoginFlow{ID: id, AuthRequestID: req.ID, TenantID: cmp.Or(tenantID, storage.DefaultTenantID),
+		Data: map[string]string{}, CreatedAt: now, ExpiresAt: req.ExpiresAt}
 	return &Flow{LoginFlow: lf, Request: req}, nil
 }
 
@@ -358,6 +367,9 @@ func (e *Engine) Succeed(w http.ResponseWriter, r *http.Request, f *Flow, method
 	e.defenceSucceeded(r, f, method)
 	if !second {
 		e.observeDevice(w, r, f)
+	}
+	if !second && !e.tenantAdmits(w, r, f) {
+		return
 	}
 	if !second && e.askSecondFactor(w, r, f) {
 		return

@@ -26,6 +26,13 @@ func (e *Engine) sessionGated(w http.ResponseWriter, r *http.Request, f *Flow, s
 		e.Unavailable(w, r, err)
 		return true
 	}
+	if u.TenantSuspended() {
+		e.tenantSuspendedPage(w, r)
+		return true
+	}
+	if u.TenantID != f.TenantID {
+		return e.loginInstead(w, r, f) // the session is another tenant's: keep it, ask for this one
+	}
 	if e.Gate == nil {
 		return false
 	}
@@ -51,6 +58,12 @@ func (e *Engine) endStaleSession(w http.ResponseWriter, r *http.Request, f *Flow
 		e.Unavailable(w, r, err)
 		return true
 	}
+	return e.loginInstead(w, r, f)
+}
+
+// loginInstead shows the login page (or answers login_required to
+// prompt=none) for a request a session could not answer.
+func (e *Engine) loginInstead(w http.ResponseWriter, r *http.Request, f *Flow) bool {
 	if slices.Contains(f.Request.Prompt, oidc.PromptNone) {
 		e.Errors.RedirectError(w, r, f.Request, oidc.ErrLoginRequired())
 		return true

@@ -31,6 +31,7 @@ func (r *clientCredentialsRequest) tokenSubject() tokenSubject {
 		grant: "client_credentials", grantID: gid, subject: r.client.ID, clientID: r.client.ID,
 		audience: r.GetAudience(), scopes: r.scopes,
 		lifetime: orDefault(r.client.AccessTokenLifetime, DefaultAccessTokenLifetime),
+		tenantID: tenantOf(r.client.TenantID),
 	}
 }
 
@@ -53,6 +54,11 @@ func (s *Storage) ClientCredentialsTokenRequest(ctx context.Context, clientID st
 	c, err := s.getClient(ctx, clientID)
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
+	}
+	// op has authenticated the client (ClientCredentials, which leaves
+	// the tenant alone: op would drop this description there).
+	if c.TenantSuspended() {
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("the client's tenant is suspended")
 	}
 	granted, err := machineScopes(c, scopes)
 	if err != nil {

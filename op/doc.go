@@ -7,8 +7,9 @@
 // # Access tokens (RFC 9068)
 //
 // Access tokens are JWTs with header typ "at+jwt" and the claims iss, sub,
-// aud (the client), exp, iat, jti, client_id, scope, auth_time, acr, amr, sid
-// and gid (the grant), so resource servers verify them with the JWKS alone.
+// aud (the client), exp, iat, jti, client_id, scope, auth_time, acr, amr, sid,
+// gid (the grant) and the tenant and role claims below, so resource servers
+// verify them with the JWKS alone.
 // op signs its own JWT access tokens with typ "JWT", so Admit mints them
 // itself: clients report AccessTokenTypeBearer, CreateAccessToken returns the
 // signed JWT as the "token ID", and Storage, installed as op's Crypto
@@ -16,6 +17,35 @@
 // access token (signature, typ, issuer, expiry) and returns its payload as
 // the token ID, so SetUserinfoFromToken and SetIntrospectionFromToken see all
 // claims. Encrypt also makes authorization codes: 256 random bits.
+//
+// # Tenants and roles
+//
+// Every user and client belongs to a tenant; the store returns the tenant's
+// status with the record (no extra query). A client of a suspended tenant
+// is refused like an unknown client (invalid_client; at /authorize an error
+// page, never a redirect; at client_credentials unauthorized_client, as op
+// has authenticated it by then); a user of a suspended tenant gets
+// invalid_grant where a disabled user does, and so does a user of another
+// tenant than the client's (code exchange and refresh; the login pages
+// refuse it first).
+//
+// Access tokens carry tenant_id (the user's, or the client's for
+// client_credentials). With Storage.Authorizer and Storage.Grants set, user
+// tokens also carry roles (global roles, defaults included) and permissions
+// (their union), computed from one UserRoleGrants read at issue time (the
+// injected clock decides which grants are in force), and, only with the
+// "venues" scope, venue_roles {"<venue id>": ["box-office", ...]} for at
+// most MaxTokenVenues venues. Past the limit the token carries OIDC Core
+// 5.6.2 distributed-claims pointers instead:
+//
+//	"_claim_names":   {"venue_roles": "venues"},
+//	"_claim_sources": {"venues": {"endpoint": "<issuer>/userinfo"}}
+//
+// and a resource server calls that endpoint with the same access token
+// (Authorization: Bearer): userinfo answers tenant_id, roles, permissions
+// and, for a token with the venues scope, every venue role, read fresh.
+// op's userinfo endpoint does not require the openid scope, so this works
+// for any user access token. Id tokens carry tenant_id only.
 //
 // # Grants, codes and refresh tokens
 //

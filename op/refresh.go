@@ -17,6 +17,7 @@ type refreshRequest struct {
 	token    storage.RefreshToken
 	scopes   []string
 	lifetime time.Duration
+	tenantID string // the user's
 }
 
 var _ zop.RefreshTokenRequest = (*refreshRequest)(nil)
@@ -34,7 +35,7 @@ func (r *refreshRequest) tokenSubject() tokenSubject {
 		grant: "refresh_token", grantID: r.token.FamilyID, subject: r.token.UserID,
 		clientID: r.token.ClientID, audience: r.GetAudience(), scopes: r.scopes,
 		authTime: r.token.AuthTime, acr: r.token.ACR, amr: r.token.AMR, sid: r.token.SessionID,
-		lifetime: r.lifetime,
+		lifetime: r.lifetime, tenantID: r.tenantID, user: true,
 	}
 }
 
@@ -52,14 +53,21 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !t.Usable(s.now()) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is expired, revoked or already used")
 	}
-	if _, err := s.activeUser(ctx, t.UserID); err != nil {
+	u, err := s.activeUser(ctx, t.UserID)
+	if err != nil {
 		return nil, err
 	}
-	c, err := s.getClient(ctx, t.ClientID)
+	c, err := s.activeClient(ctx, t.ClientID)
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "unknown client")
 	}
-	return &refreshRequest{token: t, scopes: t.Scopes, lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime)}, nil
+	if err := checkSameTenant(u, c); err != nil {
+		return nil, err
+	}
+	return &refreshRequest{
+		token: t, scopes: t.Scopes, lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime),
+		tenantID: tenantOf(u.TenantID),
+	}, nil
 }
 
 // CreateAccessAndRefreshTokens issues an access token and a new refresh token,

@@ -57,8 +57,17 @@ type Storage struct {
 	GrantRevoked func(ctx context.Context, grantID, reason string)
 	// ExtraClaims, when set, adds claims to id tokens (see ClaimsRequest).
 	ExtraClaims ExtraClaimsFunc
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Authorizer and Grants, when both set, put the user's roles and
+	// permissions (and venue roles, with the venues scope) in access tokens
+	// and userinfo; nil means no role claims. Grants are read once per
+	// token issued.
+	Authorizer Authorizer
+	Grants     GrantReader
+	// MaxTokenVenues bounds the venues of the venue_roles claim (default
+	// DefaultMaxTokenVenues); past it the token points to userinfo.
+	MaxTokenVenues int
+	Now            func() time.Time
+	Logger         *slog.Logger
 
 	ids handoff
 }
@@ -95,7 +104,7 @@ func (s *Storage) Health(ctx context.Context) error {
 // CreateAuthRequest validates what op leaves to us (PKCE policy, scopes the
 // client may ask for) and stores the request.
 func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (zop.AuthRequest, error) {
-	c, err := s.getClient(ctx, req.ClientID)
+	c, err := s.activeClient(ctx, req.ClientID)
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "unknown client")
 	}
@@ -252,8 +261,12 @@ func (s *Storage) KeySet(ctx context.Context) ([]zop.Key, error) {
 
 // GetClientByClientID answers a plain error for unknown clients (op maps it
 // to invalid_client) and ErrServerError only for backend faults.
+//
+// A client of a suspended tenant is refused like an unknown one: at
+// /authorize op then shows an error instead of redirecting, at the token
+// endpoint it is invalid_client.
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
-	c, err := s.getClient(ctx, id)
+	c, err := s.activeClient(ctx, id)
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}
@@ -262,6 +275,10 @@ func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Clien
 
 func clientLookupError(ctx context.Context, err error) error {
 	noteOutage(ctx, err)
+	var oe *oidc.Error
+	if errors.As(err, &oe) {
+		return err
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return oidc.ErrInvalidClient().WithParent(err).WithDescription("unknown client")
 	}
@@ -277,7 +294,7 @@ func errTemporarilyUnavailable(err error) *oidc.Error {
 
 // GetKeyByIDAndClientID returns a client's public key for private_key_jwt.
 func (s *Storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
-	c, err := s.getClient(ctx, clientID)
+	c, err := s.activeClient(ctx, clientID)
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}
@@ -302,6 +319,9 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 		return err
 	}
 	setUserinfo(info, u, scopes)
+	// Id tokens stay lean: the tenant, not the roles (those are for
+	// resource servers, in the access token).
+	info.AppendClaims(ClaimTenantID, tenantOf(u.TenantID))
 	if sid := sessionID(req); sid != "" {
 		info.AppendClaims("sid", sid)
 	}
@@ -327,6 +347,9 @@ func (s *Storage) activeUser(ctx context.Context, id string) (storage.User, erro
 	}
 	if err != nil {
 		return storage.User{}, toOIDCError(ctx, err, "cannot load the user")
+	}
+	if u.TenantSuspended() {
+		return storage.User{}, errUserTenantSuspended()
 	}
 	return u, nil
 }

@@ -34,6 +34,20 @@ type accessClaims struct {
 	// client_credentials issue) so that revoking the grant revokes it.
 	GrantID string `json:"gid"`
 	SID     string `json:"sid,omitempty"`
+	// TenantID is the tenant of the user (or of the client, for
+	// client_credentials tokens).
+	TenantID string `json:"tenant_id,omitempty"`
+	// Roles are the user's global roles (defaults included) and
+	// Permissions the union of their permissions.
+	Roles       []string `json:"roles,omitempty"`
+	Permissions []string `json:"permissions,omitempty"`
+	// VenueRoles maps venue ID → roles, only with the venues scope and up
+	// to Storage.MaxTokenVenues venues. Past the limit the token carries
+	// ClaimNames/ClaimSources instead (OIDC Core 5.6.2 distributed claims)
+	// pointing at the userinfo endpoint, which answers every venue.
+	VenueRoles   map[string][]string    `json:"venue_roles,omitempty"`
+	ClaimNames   map[string]string      `json:"_claim_names,omitempty"`
+	ClaimSources map[string]claimSource `json:"_claim_sources,omitempty"`
 }
 
 // tokenSubject is what an access token is about, whatever the grant.
@@ -49,6 +63,10 @@ type tokenSubject struct {
 	amr      []string
 	sid      string
 	lifetime time.Duration
+	// tenantID is the user's tenant, or the client's for client_credentials.
+	tenantID string
+	// user is set when the token is issued to a user (role claims).
+	user bool
 }
 
 // CreateAccessToken mints the access token for requests without a refresh
@@ -75,12 +93,16 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 }
 
 func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenSubject, error) {
-	if _, err := s.activeUser(ctx, r.UserID); err != nil {
+	u, err := s.activeUser(ctx, r.UserID)
+	if err != nil {
 		return tokenSubject{}, err
 	}
-	c, err := s.getClient(ctx, r.ClientID)
+	c, err := s.activeClient(ctx, r.ClientID)
 	if err != nil {
 		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
+	}
+	if err := checkSameTenant(u, c); err != nil {
+		return tokenSubject{}, err
 	}
 	if err := s.spendCode(ctx, r); err != nil {
 		return tokenSubject{}, err
@@ -89,6 +111,7 @@ func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenS
 		grant: "authorization_code", grantID: r.grantID(), subject: r.UserID, clientID: r.ClientID,
 		audience: r.GetAudience(), scopes: r.Scopes, authTime: r.AuthTime, acr: r.ACR, amr: r.AMR,
 		sid: r.SessionID, lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime),
+		tenantID: tenantOf(u.TenantID), user: true,
 	}, nil
 }
 
@@ -103,9 +126,18 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 		Issuer: zop.IssuerFromContext(ctx), Subject: t.subject, Audience: t.audience,
 		Expiry: exp.Unix(), IssuedAt: now.Unix(), ID: jti, ClientID: t.clientID,
 		Scope: strings.Join(t.scopes, " "), ACR: t.acr, AMR: t.amr, GrantID: t.grantID, SID: t.sid,
+		TenantID: t.tenantID,
 	}
 	if !t.authTime.IsZero() {
 		claims.AuthTime = t.authTime.Unix()
+	}
+	if t.user {
+		rc, err := s.userRoleClaims(ctx, t, now)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		claims.Roles, claims.Permissions, claims.VenueRoles = rc.Roles, rc.Permissions, rc.VenueRoles
+		claims.ClaimNames, claims.ClaimSources = rc.ClaimNames, rc.ClaimSources
 	}
 	jwt, err := s.signAccessToken(ctx, claims)
 	if err != nil {
@@ -242,7 +274,11 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 	if err != nil {
 		return err
 	}
-	setUserinfo(info, u, strings.Fields(c.Scope))
+	scopes := strings.Fields(c.Scope)
+	setUserinfo(info, u, scopes)
+	if err := s.appendUserinfoRoles(ctx, info, u, scopes); err != nil {
+		return err
+	}
 	return s.appendUserinfoExtraClaims(ctx, info, c)
 }
 
@@ -261,8 +297,21 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 	resp.Audience = c.Audience
 	resp.Issuer = c.Issuer
 	resp.JWTID = c.ID
+	claims := map[string]any{}
 	if c.AuthTime != 0 {
-		resp.Claims = map[string]any{"auth_time": c.AuthTime, "acr": c.ACR, "amr": c.AMR}
+		claims["auth_time"], claims["acr"], claims["amr"] = c.AuthTime, c.ACR, c.AMR
+	}
+	if c.TenantID != "" {
+		claims[ClaimTenantID] = c.TenantID
+	}
+	if c.Roles != nil {
+		claims[ClaimRoles], claims[ClaimPermissions] = c.Roles, c.Permissions
+	}
+	if c.VenueRoles != nil {
+		claims[ClaimVenueRoles] = c.VenueRoles
+	}
+	if len(claims) > 0 {
+		resp.Claims = claims
 	}
 	return nil
 }

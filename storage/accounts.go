@@ -63,7 +63,7 @@ type UserAdmin interface {
 	// UpdateProfile replaces the editable fields. ErrNotFound if no user.
 	UpdateProfile(ctx context.Context, userID string, p Profile, at time.Time) error
 	// SetEmail sets the user's (normalised) e-mail and its verified flag.
-	// ErrAlreadyExists if another live user has the address, ErrNotFound
+	// ErrAlreadyExists if another live user of the tenant has the address, ErrNotFound
 	// if no user.
 	SetEmail(ctx context.Context, userID, email string, verified bool, at time.Time) error
 	// SoftDeleteUser disables the user, records when, and frees the e-mail
@@ -72,7 +72,7 @@ type UserAdmin interface {
 	SoftDeleteUser(ctx context.Context, userID string, at time.Time) error
 	// EmailHeld reports whether a user with that e-mail was soft-deleted at
 	// or after since: such an address may not be reused yet.
-	EmailHeld(ctx context.Context, email string, since time.Time) (bool, error)
+	EmailHeld(ctx context.Context, tenantID, email string, since time.Time) (bool, error)
 	// ListUserConsents lists the user's consents ordered by client ID.
 	ListUserConsents(ctx context.Context, userID string) ([]Consent, error)
 }

@@ -7,9 +7,12 @@ import (
 
 // AuditEvent is one security event of the append-only audit log.
 type AuditEvent struct {
-	ID    string // random, assigned by the writer
-	Time  time.Time
-	Event string // e.g. "login", "lockout", "totp.enabled", "refresh.reuse"
+	ID   string // random, assigned by the writer
+	Time time.Time
+	// TenantID is the tenant the event concerns (empty: the platform, e.g.
+	// key rotation).
+	TenantID string
+	Event    string // e.g. "login", "lockout", "totp.enabled", "refresh.reuse"
 	// Outcome is "success" or "failure" (or "info" for notices).
 	Outcome   string
 	Reason    string
@@ -24,18 +27,24 @@ type AuditEvent struct {
 
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
-	UserID string
-	Event  string
-	Since  time.Time // inclusive
-	Until  time.Time // exclusive
-	Limit  int       // 0: no limit
+	TenantID string
+	UserID   string
+	ActorID  string
+	Event    string
+	Since    time.Time // inclusive
+	Until    time.Time // exclusive
+	// AfterTime and AfterID continue a listing: only events after
+	// (AfterTime, AfterID) in (Time, ID) order are returned.
+	AfterTime time.Time
+	AfterID   string
+	Limit     int // 0: no limit
 }
 
 // AuditLog is the append-only audit log (durable). There is no update.
 type AuditLog interface {
 	// AppendAudit stores a batch (all or nothing).
 	AppendAudit(ctx context.Context, events []AuditEvent) error
-	// ListAudit returns matching events, oldest first.
+	// ListAudit returns matching events ordered by (Time, ID), oldest first.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
 	// PruneAudit deletes events older than before (retention) and returns
 	// how many.

@@ -7,7 +7,14 @@ import (
 
 // User is an account. Email is stored normalised (trimmed, lower case).
 type User struct {
-	ID            string
+	ID string
+	// TenantID is the user's tenant; the e-mail is unique per tenant.
+	// Backends store an empty TenantID as DefaultTenantID.
+	TenantID string
+	// TenantStatus is read-only: backends fill it from the tenant when they
+	// read the user (in the same query), so sign-in and token paths see a
+	// suspension without another round trip.
+	TenantStatus  string
 	Email         string
 	EmailVerified bool
 	// PasswordHash is self-describing: a PHC string for argon2id
@@ -21,6 +28,9 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
+
+// TenantSuspended reports whether the user's tenant is suspended.
+func (u User) TenantSuspended() bool { return u.TenantStatus == TenantSuspended }
 
 // Name is the display name built from the given and family names.
 func (u User) Name() string {
@@ -43,8 +53,13 @@ const (
 
 // Client is a registered relying party.
 type Client struct {
-	ID   string
-	Name string
+	ID string
+	// TenantID is the client's tenant: it signs in only users of it.
+	// Backends store an empty TenantID as DefaultTenantID.
+	TenantID string
+	// TenantStatus is read-only, filled from the tenant (see User).
+	TenantStatus string
+	Name         string
 	// SecretHash is the hex SHA-256 of the client secret; empty for public
 	// clients. Secrets are generated with 256 bits of entropy, so a fast hash
 	// is the right tool (unlike passwords).
@@ -69,6 +84,9 @@ type Client struct {
 	RefreshTokenLifetime time.Duration
 	CreatedAt            time.Time
 }
+
+// TenantSuspended reports whether the client's tenant is suspended.
+func (c Client) TenantSuspended() bool { return c.TenantStatus == TenantSuspended }
 
 // AllowsGrant reports whether the client registered the grant type.
 func (c Client) AllowsGrant(grant string) bool { return slices.Contains(c.GrantTypes, grant) }
@@ -214,6 +232,9 @@ type AuthCode struct {
 type LoginFlow struct {
 	ID            string
 	AuthRequestID string
+	// TenantID is the tenant the flow signs in to: the client's, or for a
+	// local flow (Admit's own pages) the one chosen when it started.
+	TenantID string
 	// UserID is set once a factor has identified the user.
 	UserID string
 	// AMR lists satisfied factors (RFC 8176 values: "pwd", "otp", "hwk", ...).

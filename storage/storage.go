@@ -25,12 +25,13 @@ var (
 
 // Users is the user aggregate (durable).
 type Users interface {
-	// CreateUser stores u. ErrAlreadyExists if the ID or the (normalised,
-	// lower-case) e-mail is taken.
+	// CreateUser stores u. ErrAlreadyExists if the ID or, in u's tenant,
+	// the (normalised, lower-case) e-mail is taken.
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
-	// GetUserByEmail looks up by normalised e-mail (callers pass lower case).
-	GetUserByEmail(ctx context.Context, email string) (User, error)
+	// GetUserByEmail looks up by tenant and normalised e-mail (callers pass
+	// lower case).
+	GetUserByEmail(ctx context.Context, tenantID, email string) (User, error)
 	// SetPasswordHash replaces the stored hash (used to upgrade bcrypt or old
 	// argon2 parameters after a successful login). ErrNotFound if no user.
 	SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error
@@ -178,6 +179,9 @@ type Durable interface {
 	UserAdmin
 	AuditLog
 	Devices
+	Tenants
+	RoleGrants
+	Directory
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -238,7 +238,7 @@ func TestUsersAdd(t *testing.T) {
 	if !regexp.MustCompile(`^user [0-9a-f-]{36} created \(alice@example\.com\)\n$`).MatchString(out) {
 		t.Errorf("users add output = %q", out)
 	}
-	u, err := c.store().GetUserByEmail(t.Context(), "alice@example.com")
+	u, err := c.store().GetUserByEmail(t.Context(), storage.DefaultTenantID, "alice@example.com")
 	if err != nil {
 		t.Fatalf("stored user: %v", err)
 	}

@@ -93,7 +93,7 @@ func (a *Area) Current(w http.ResponseWriter, r *http.Request) (storage.User, st
 		return storage.User{}, storage.Session{}, false
 	}
 	u, err := a.Users.GetUser(r.Context(), s.UserID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (u.Disabled || u.TenantSuspended())) {
 		_ = a.Sessions.End(w, r)
 		a.Engine.StartLocal(w, r, returnPath(r))
 		return storage.User{}, storage.Session{}, false

@@ -55,7 +55,7 @@ func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
 			"Too many password resets were asked for. Wait an hour and try again.")
 		return
 	}
-	err := m.sendReset(r.Context(), email)
+	err := m.sendReset(r.Context(), m.flowTenant(r.Context(), flowID), email)
 	m.waitFloor(r.Context(), start)
 	switch {
 	case errors.Is(err, mail.ErrUnavailable):
@@ -87,11 +87,11 @@ func (m Method) waitFloor(ctx context.Context, start time.Time) {
 	}
 }
 
-func (m Method) sendReset(ctx context.Context, email string) error {
+func (m Method) sendReset(ctx context.Context, tenantID, email string) error {
 	if !m.Mail.Ready() {
 		return mail.ErrUnavailable
 	}
-	u, err := m.Store.GetUserByEmail(ctx, email)
+	u, err := m.Store.GetUserByEmail(ctx, tenantID, email)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		return nil
 	}
@@ -169,4 +169,18 @@ func (s *Service) setPassword(ctx context.Context, u storage.User, pw, keep stri
 	}
 	s.notify(ctx, u.Email, passwordChangedMail(u))
 	return nil
+}
+
+// flowTenant is the tenant of the login flow a page was opened from (the
+// application's), or the default tenant when there is none: e-mail
+// addresses are unique per tenant only.
+func (m Method) flowTenant(ctx context.Context, flowID string) string {
+	if flowID == "" {
+		return storage.DefaultTenantID
+	}
+	f, err := m.Engine.Flows.GetLoginFlow(ctx, flowID)
+	if err != nil || f.TenantID == "" {
+		return storage.DefaultTenantID
+	}
+	return f.TenantID
 }

@@ -176,7 +176,7 @@ func (m Method) register(ctx context.Context, f *login.Flow, in signupInput) err
 	if !m.Mail.Ready() {
 		return mail.ErrUnavailable
 	}
-	existing, err := m.Store.GetUserByEmail(ctx, in.Email)
+	existing, err := m.Store.GetUserByEmail(ctx, f.TenantID, in.Email)
 	if err == nil {
 		m.audit(ctx, "signup_duplicate", existing.ID)
 		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+"/account"))
@@ -184,11 +184,11 @@ func (m Method) register(ctx context.Context, f *login.Flow, in signupInput) err
 	if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	held, err := m.Store.EmailHeld(ctx, in.Email, m.Now().Add(-m.Settings.EmailHold))
+	held, err := m.Store.EmailHeld(ctx, f.TenantID, in.Email, m.Now().Add(-m.Settings.EmailHold))
 	if err != nil || held {
 		return err
 	}
-	u, err := m.create(ctx, in, hash)
+	u, err := m.create(ctx, f.TenantID, in, hash)
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		return nil // a concurrent sign-up won the address: same answer
 	}
@@ -199,9 +199,9 @@ func (m Method) register(ctx context.Context, f *login.Flow, in signupInput) err
 	return m.sendVerification(ctx, u, f.ID)
 }
 
-func (m Method) create(ctx context.Context, in signupInput, hash string) (storage.User, error) {
+func (m Method) create(ctx context.Context, tenantID string, in signupInput, hash string) (storage.User, error) {
 	now := m.Now()
-	u := storage.User{ID: uuid.NewString(), Email: in.Email, PasswordHash: hash,
+	u := storage.User{ID: uuid.NewString(), TenantID: tenantID, Email: in.Email, PasswordHash: hash,
 		GivenName: in.GivenName, FamilyName: in.FamilyName, CreatedAt: now, UpdatedAt: now}
 	if err := m.Store.CreateUser(ctx, u); err != nil {
 		return storage.User{}, err

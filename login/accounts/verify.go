@@ -164,7 +164,7 @@ func (m Method) resendTo(ctx context.Context, email, flowID string) error {
 	if !m.Mail.Ready() {
 		return mail.ErrUnavailable
 	}
-	u, err := m.Store.GetUserByEmail(ctx, email)
+	u, err := m.Store.GetUserByEmail(ctx, m.flowTenant(ctx, flowID), email)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (u.EmailVerified || u.Disabled)) {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package defence
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -94,7 +95,7 @@ type Notifier interface {
 type Guard struct {
 	Store Store
 	Users interface {
-		GetUserByEmail(context.Context, string) (storage.User, error)
+		GetUserByEmail(ctx context.Context, tenantID, email string) (storage.User, error)
 	}
 	Policy   Policy
 	Captcha  *Captcha // nil: no CAPTCHA
@@ -279,7 +280,7 @@ func (g *Guard) lookup(ctx context.Context, a login.Attempt) (storage.User, bool
 	if g.Users == nil || a.Identifier == "" {
 		return storage.User{ID: a.UserID}, false
 	}
-	u, err := g.Users.GetUserByEmail(ctx, a.Identifier)
+	u, err := g.Users.GetUserByEmail(ctx, cmp.Or(a.TenantID, storage.DefaultTenantID), a.Identifier)
 	if err != nil {
 		return storage.User{ID: a.UserID}, false
 	}

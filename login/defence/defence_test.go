@@ -26,7 +26,7 @@ func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 
 type users map[string]storage.User
 
-func (u users) GetUserByEmail(_ context.Context, email string) (storage.User, error) {
+func (u users) GetUserByEmail(_ context.Context, _, email string) (storage.User, error) {
 	if x, ok := u[email]; ok {
 		return x, nil
 	}

@@ -55,7 +55,7 @@ func (m *Method) submit(w http.ResponseWriter, r *http.Request) {
 	if !m.Engine.Guard(w, r, f, login.Attempt{Action: "login", Identifier: email, Lockable: true}) {
 		return
 	}
-	u, err := m.authenticate(r.Context(), email, pw)
+	u, err := m.authenticate(r.Context(), f.TenantID, email, pw)
 	switch {
 	case errors.Is(err, ErrMismatch):
 		if m.Engine.Fail(w, r, f, "password", "bad_credentials") {
@@ -72,8 +72,8 @@ func (m *Method) submit(w http.ResponseWriter, r *http.Request) {
 
 // authenticate verifies the credentials. Unknown, password-less and disabled
 // accounts fail exactly like a wrong password, after the same amount of work.
-func (m *Method) authenticate(ctx context.Context, email, pw string) (storage.User, error) {
-	u, err := m.Users.GetUserByEmail(ctx, email)
+func (m *Method) authenticate(ctx context.Context, tenantID, email, pw string) (storage.User, error) {
+	u, err := m.Users.GetUserByEmail(ctx, tenantID, email)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.PasswordHash == "") {
 		return storage.User{}, m.Hasher.VerifyUnknown(pw)
 	}

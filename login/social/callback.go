@@ -145,7 +145,7 @@ func (m *Method) firstLogin(w http.ResponseWriter, r *http.Request, f *login.Flo
 		m.back(w, r, f, http.StatusForbidden, p.name()+" did not confirm a verified e-mail address for this account, so it cannot be used to create an account or be matched to an existing one. Verify your e-mail address with "+p.name()+", or sign in another way.")
 		return
 	}
-	u, err := m.Users.GetUserByEmail(r.Context(), email)
+	u, err := m.Users.GetUserByEmail(r.Context(), f.TenantID, email)
 	switch {
 	case err == nil:
 		m.askToLink(w, r, f, p, prof, u, "", http.StatusOK)
@@ -162,7 +162,7 @@ func (m *Method) firstLogin(w http.ResponseWriter, r *http.Request, f *login.Flo
 func (m *Method) signUpWith(w http.ResponseWriter, r *http.Request, f *login.Flow, p *provider, prof Profile, email string) {
 	now := m.now()
 	u := storage.User{
-		ID: uuid.NewString(), Email: email, EmailVerified: true, GivenName: prof.GivenName, FamilyName: prof.FamilyName,
+		ID: uuid.NewString(), TenantID: f.TenantID, Email: email, EmailVerified: true, GivenName: prof.GivenName, FamilyName: prof.FamilyName,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err := m.Users.CreateUser(r.Context(), u)

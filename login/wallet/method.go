@@ -137,7 +137,7 @@ func (m *Method) signUp(w http.ResponseWriter, r *http.Request, f *login.Flow, w
 		return
 	}
 	now := m.Now()
-	u := storage.User{ID: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
+	u := storage.User{ID: uuid.NewString(), TenantID: f.TenantID, CreatedAt: now, UpdatedAt: now}
 	wal.UserID, wal.CreatedAt = u.ID, now
 	err := m.Wallets.CreateUserWithWallet(r.Context(), u, wal)
 	if errors.Is(err, storage.ErrAlreadyExists) {

@@ -117,16 +117,16 @@ func (s *Store) SetEmail(_ context.Context, userID, email string, verified bool,
 	if !ok {
 		return fmt.Errorf("memory: set e-mail of %s: %w", userID, storage.ErrNotFound)
 	}
-	if other, taken := s.userByEmail[email]; taken && other != userID {
+	if other, taken := s.userByEmail[emailKey(u.TenantID, email)]; taken && other != userID {
 		return fmt.Errorf("memory: set e-mail of %s: %w", userID, storage.ErrAlreadyExists)
 	}
 	if u.Email != "" {
-		delete(s.userByEmail, u.Email)
+		delete(s.userByEmail, emailKey(u.TenantID, u.Email))
 	}
 	u.Email, u.EmailVerified, u.UpdatedAt = email, verified, at
 	s.users[userID] = u
 	if email != "" {
-		s.userByEmail[email] = userID
+		s.userByEmail[emailKey(u.TenantID, email)] = userID
 	}
 	return nil
 }
@@ -143,7 +143,7 @@ func (s *Store) SoftDeleteUser(_ context.Context, userID string, at time.Time) e
 	x.deletedAt, x.deletedEmail = at, u.Email
 	s.accounts[userID] = x
 	if u.Email != "" {
-		delete(s.userByEmail, u.Email)
+		delete(s.userByEmail, emailKey(u.TenantID, u.Email))
 	}
 	u.Email, u.Disabled, u.UpdatedAt = "", true, at
 	s.users[userID] = u
@@ -151,11 +151,11 @@ func (s *Store) SoftDeleteUser(_ context.Context, userID string, at time.Time) e
 }
 
 // EmailHeld reports whether the address belonged to a user deleted since.
-func (s *Store) EmailHeld(_ context.Context, email string, since time.Time) (bool, error) {
+func (s *Store) EmailHeld(_ context.Context, tenantID, email string, since time.Time) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, x := range s.accounts {
-		if x.deletedEmail == email && email != "" && !x.deletedAt.Before(since) {
+	for id, x := range s.accounts {
+		if x.deletedEmail == email && email != "" && !x.deletedAt.Before(since) && s.users[id].TenantID == tenantID {
 			return true, nil
 		}
 	}

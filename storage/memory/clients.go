@@ -17,6 +17,7 @@ func (s *Store) CreateClient(_ context.Context, c storage.Client) error {
 	if _, ok := s.clients[c.ID]; ok {
 		return fmt.Errorf("memory: create client %s: %w", c.ID, storage.ErrAlreadyExists)
 	}
+	c.TenantID, c.TenantStatus = tenantOrDefault(c.TenantID), ""
 	s.clients[c.ID] = cloneClient(c)
 	return nil
 }
@@ -29,6 +30,7 @@ func (s *Store) GetClient(_ context.Context, id string) (storage.Client, error) 
 	if !ok {
 		return storage.Client{}, fmt.Errorf("memory: get client %s: %w", id, storage.ErrNotFound)
 	}
+	c.TenantStatus = s.tenantStatusLocked(c.TenantID)
 	return cloneClient(c), nil
 }
 
@@ -38,6 +40,7 @@ func (s *Store) ListClients(context.Context) ([]storage.Client, error) {
 	defer s.mu.Unlock()
 	out := make([]storage.Client, 0, len(s.clients))
 	for _, c := range s.clients {
+		c.TenantStatus = s.tenantStatusLocked(c.TenantID)
 		out = append(out, cloneClient(c))
 	}
 	slices.SortFunc(out, func(a, b storage.Client) int { return strings.Compare(a.ID, b.ID) })

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -125,7 +126,7 @@ func (s *Store) ListAudit(_ context.Context, f storage.AuditFilter) ([]storage.A
 			out = append(out, e)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b storage.AuditEvent) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(out, compareAudit)
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]
 	}
@@ -133,8 +134,19 @@ func (s *Store) ListAudit(_ context.Context, f storage.AuditFilter) ([]storage.A
 }
 
 func matchAudit(e storage.AuditEvent, f storage.AuditFilter) bool {
+	after := storage.AuditEvent{Time: f.AfterTime, ID: f.AfterID}
 	return (f.UserID == "" || e.UserID == f.UserID) && (f.Event == "" || e.Event == f.Event) &&
-		(f.Since.IsZero() || !e.Time.Before(f.Since)) && (f.Until.IsZero() || e.Time.Before(f.Until))
+		(f.TenantID == "" || e.TenantID == f.TenantID) && (f.ActorID == "" || e.ActorID == f.ActorID) &&
+		(f.Since.IsZero() || !e.Time.Before(f.Since)) && (f.Until.IsZero() || e.Time.Before(f.Until)) &&
+		(f.AfterTime.IsZero() || compareAudit(e, after) > 0)
+}
+
+// compareAudit orders events by (Time, ID).
+func compareAudit(a, b storage.AuditEvent) int {
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // PruneAudit implements storage.AuditLog.

@@ -48,6 +48,8 @@ type Store struct {
 	passkeys          map[string]storage.Passkey          // by credential id; created on first use (passkeys.go)
 	passkeyHandles    map[string][]byte                   // user ID → WebAuthn user handle
 	passkeyChallenges map[string]storage.PasskeyChallenge // by binding key
+	tenants           map[string]storage.Tenant           // by ID (tenants.go)
+	grants            map[string]storage.RoleGrant        // by ID (tenants.go)
 }
 
 var (
@@ -78,6 +80,8 @@ func New(now func() time.Time) *Store {
 		totpPending:  make(map[string]storage.PendingTOTP),
 		totpUsed:     make(map[string]time.Time),
 		identities:   make(map[identityKey]storage.Identity),
+		tenants:      map[string]storage.Tenant{storage.DefaultTenantID: defaultTenant(now())},
+		grants:       make(map[string]storage.RoleGrant),
 	}
 }
 

@@ -28,18 +28,11 @@ func (s *Store) CreateUserWithWallet(_ context.Context, u storage.User, w storag
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.walletMapsLocked()
-	if _, ok := s.users[u.ID]; ok {
-		return fmt.Errorf("memory: create user %s: %w", u.ID, storage.ErrAlreadyExists)
-	}
-	if _, ok := s.userByEmail[u.Email]; ok && u.Email != "" {
-		return fmt.Errorf("memory: create user %s: e-mail taken: %w", u.ID, storage.ErrAlreadyExists)
-	}
 	if _, ok := s.wallets[walletKey{w.Namespace, w.Address}]; ok {
 		return fmt.Errorf("memory: link wallet %s: %w", w.AccountID(), storage.ErrAlreadyExists)
 	}
-	s.users[u.ID] = u
-	if u.Email != "" {
-		s.userByEmail[u.Email] = u.ID
+	if err := s.createUserLocked(u); err != nil {
+		return err
 	}
 	w.UserID = u.ID
 	s.wallets[walletKey{w.Namespace, w.Address}] = w

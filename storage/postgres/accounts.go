@@ -84,8 +84,9 @@ func (s *Store) UpdateProfile(ctx context.Context, userID string, p storage.Prof
 	return wrap("update profile", err)
 }
 
-// SetEmail implements storage.UserAdmin; users_email_key makes a taken
-// address ErrAlreadyExists.
+// SetEmail implements storage.UserAdmin; users_email_key, on (tenant_id,
+// lower(email)), makes an address taken in the user's tenant
+// ErrAlreadyExists.
 func (s *Store) SetEmail(ctx context.Context, userID, email string, verified bool, at time.Time) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE users SET email = $2, email_verified = $3, updated_at = $4
 		WHERE id = $1`, userID, email, verified, at)
@@ -105,11 +106,13 @@ func (s *Store) SoftDeleteUser(ctx context.Context, userID string, at time.Time)
 	return wrap("soft delete user", err)
 }
 
-// EmailHeld implements storage.UserAdmin.
-func (s *Store) EmailHeld(ctx context.Context, email string, since time.Time) (bool, error) {
+// EmailHeld implements storage.UserAdmin: only the tenant's deleted users
+// hold an address (users_deleted_email index).
+func (s *Store) EmailHeld(ctx context.Context, tenantID, email string, since time.Time) (bool, error) {
 	var held bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE deleted_at IS NOT NULL
-		AND lower(deleted_email) = lower($1) AND deleted_email <> '' AND deleted_at >= $2)`, email, since).Scan(&held)
+		AND tenant_id = $1 AND lower(deleted_email) = lower($2) AND deleted_email <> ''
+		AND deleted_at >= $3)`, tenantID, email, since).Scan(&held)
 	return held, wrap("e-mail held", err)
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/admit-idp/admit/storage"
 )
 
-const auditColumns = `id, at, event, outcome, reason, actor_id, user_id, client_id, ip, user_agent, request_id, details`
+const auditColumns = `id, at, tenant_id, event, outcome, reason, actor_id, user_id, client_id, ip, user_agent, request_id, details`
 
 // AppendAudit implements storage.AuditLog: one COPY for the batch.
 func (s *Store) AppendAudit(ctx context.Context, events []storage.AuditEvent) error {
@@ -25,25 +25,32 @@ func (s *Store) AppendAudit(ctx context.Context, events []storage.AuditEvent) er
 		if e.Details == nil {
 			details = []byte("{}")
 		}
-		rows = append(rows, []any{e.ID, e.Time, e.Event, e.Outcome, e.Reason, e.ActorID, e.UserID,
+		rows = append(rows, []any{e.ID, e.Time, e.TenantID, e.Event, e.Outcome, e.Reason, e.ActorID, e.UserID,
 			e.ClientID, e.IP, e.UserAgent, e.RequestID, string(details)})
 	}
 	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"audit_log"}, strings.Split(auditColumns, ", "), pgx.CopyFromRows(rows))
 	return wrap("append audit", err)
 }
 
-// ListAudit implements storage.AuditLog.
+// ListAudit implements storage.AuditLog. Only the filter's non-zero fields
+// become conditions; the (AfterTime, AfterID) cursor is a row comparison
+// that the audit_log_tenant index (tenant_id, at, id) serves.
 func (s *Store) ListAudit(ctx context.Context, f storage.AuditFilter) ([]storage.AuditEvent, error) {
-	q := `SELECT ` + auditColumns + ` FROM audit_log
-		WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR event = $2)
-		AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
-		ORDER BY at, id`
-	args := []any{f.UserID, f.Event, nullTime(f.Since), nullTime(f.Until)}
-	if f.Limit > 0 {
-		q += ` LIMIT $5`
-		args = append(args, f.Limit)
+	var w where
+	w.addIf(f.TenantID != "", `tenant_id = ?`, f.TenantID)
+	w.addIf(f.UserID != "", `user_id = ?`, f.UserID)
+	w.addIf(f.ActorID != "", `actor_id = ?`, f.ActorID)
+	w.addIf(f.Event != "", `event = ?`, f.Event)
+	w.addIf(!f.Since.IsZero(), `at >= ?`, f.Since)
+	w.addIf(!f.Until.IsZero(), `at < ?`, f.Until)
+	if !f.AfterTime.IsZero() {
+		w.add(`(at, id) > (?, ?)`, f.AfterTime, f.AfterID)
 	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	q := `SELECT ` + auditColumns + ` FROM audit_log` + w.clause() + ` ORDER BY at, id`
+	if f.Limit > 0 {
+		q += w.limit(f.Limit)
+	}
+	rows, err := s.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, wrap("list audit", err)
 	}
@@ -51,22 +58,14 @@ func (s *Store) ListAudit(ctx context.Context, f storage.AuditFilter) ([]storage
 	return out, wrap("list audit", err)
 }
 
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 func scanAudit(r pgx.CollectableRow) (storage.AuditEvent, error) {
 	var e storage.AuditEvent
 	var details []byte
-	err := r.Scan(&e.ID, &e.Time, &e.Event, &e.Outcome, &e.Reason, &e.ActorID, &e.UserID,
+	err := r.Scan(&e.ID, utc(&e.Time), &e.TenantID, &e.Event, &e.Outcome, &e.Reason, &e.ActorID, &e.UserID,
 		&e.ClientID, &e.IP, &e.UserAgent, &e.RequestID, &details)
 	if err == nil && len(details) > 2 {
 		err = json.Unmarshal(details, &e.Details)
 	}
-	e.Time = e.Time.UTC()
 	return e, err
 }
 

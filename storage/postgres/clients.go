@@ -8,36 +8,48 @@ import (
 	"github.com/admit-idp/admit/storage"
 )
 
-const clientColumns = `id, name, secret_hash, public, auth_method, redirect_uris,
+// clientColumns are the stored columns of a client, in the order of
+// CreateClient's parameters.
+const clientColumns = `id, tenant_id, name, secret_hash, public, auth_method, redirect_uris,
 	post_logout_redirect_uris, grant_types, scopes, first_party, jwks,
 	access_token_lifetime, id_token_lifetime, refresh_token_lifetime, created_at, require_mfa`
 
-// CreateClient implements storage.Clients.
+// selectClient reads a client together with its tenant's status in one
+// query (the token endpoint reads clients). Callers append the WHERE clause
+// on c.* columns.
+const selectClient = `SELECT c.id, c.tenant_id, t.status, c.name, c.secret_hash, c.public,
+	c.auth_method, c.redirect_uris, c.post_logout_redirect_uris, c.grant_types, c.scopes,
+	c.first_party, c.jwks, c.access_token_lifetime, c.id_token_lifetime,
+	c.refresh_token_lifetime, c.created_at, c.require_mfa
+	FROM clients c JOIN tenants t ON t.id = c.tenant_id `
+
+// CreateClient implements storage.Clients. An empty TenantID stores the
+// client in the default tenant; an unknown tenant is ErrNotFound.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		c.ID, c.Name, c.SecretHash, c.Public, c.AuthMethod, list(c.RedirectURIs),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		c.ID, tenantOrDefault(c.TenantID), c.Name, c.SecretHash, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.JWKS,
 		c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.CreatedAt, c.RequireMFA)
+	if foreignKeyViolation(err, "tenant_id") {
+		err = errNoSuch("tenant")
+	}
 	return wrap("create client", err)
 }
 
 // GetClient implements storage.Clients.
 func (s *Store) GetClient(ctx context.Context, id string) (storage.Client, error) {
-	c, err := scanClient(s.pool.QueryRow(ctx,
-		`SELECT `+clientColumns+` FROM clients WHERE id = $1`, id))
+	c, err := scanClient(s.pool.QueryRow(ctx, selectClient+`WHERE c.id = $1`, id))
 	return c, wrap("get client", err)
 }
 
-// ListClients implements storage.Clients.
+// ListClients implements storage.Clients: the clients of every tenant.
 func (s *Store) ListClients(ctx context.Context) ([]storage.Client, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY id`)
+	rows, err := s.pool.Query(ctx, selectClient+`ORDER BY c.id`)
 	if err != nil {
 		return nil, wrap("list clients", err)
 	}
-	clients, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.Client, error) {
-		return scanClient(r)
-	})
+	clients, err := pgx.CollectRows(rows, collectClient)
 	return clients, wrap("list clients", err)
 }
 
@@ -51,10 +63,13 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	return wrap("delete client", err)
 }
 
+// scanClient reads the columns of selectClient.
 func scanClient(r row) (storage.Client, error) {
 	var c storage.Client
-	err := r.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &c.AuthMethod, &c.RedirectURIs,
-		&c.PostLogoutRedirectURIs, &c.GrantTypes, &c.Scopes, &c.FirstParty, &c.JWKS,
+	err := r.Scan(&c.ID, &c.TenantID, &c.TenantStatus, &c.Name, &c.SecretHash, &c.Public, &c.AuthMethod,
+		&c.RedirectURIs, &c.PostLogoutRedirectURIs, &c.GrantTypes, &c.Scopes, &c.FirstParty, &c.JWKS,
 		&c.AccessTokenLifetime, &c.IDTokenLifetime, &c.RefreshTokenLifetime, utc(&c.CreatedAt), &c.RequireMFA)
 	return c, err
 }
+
+func collectClient(r pgx.CollectableRow) (storage.Client, error) { return scanClient(r) }

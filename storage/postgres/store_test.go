@@ -78,7 +78,7 @@ func TestEmailCaseInsensitive(t *testing.T) {
 	if err := s.CreateUser(ctx, dup); !errors.Is(err, storage.ErrAlreadyExists) {
 		t.Fatalf("CreateUser with the e-mail in other case: got %v, want ErrAlreadyExists", err)
 	}
-	got, err := s.GetUserByEmail(ctx, "ADA@example.com")
+	got, err := s.GetUserByEmail(ctx, storage.DefaultTenantID, "ADA@example.com")
 	mustOK(t, err, "GetUserByEmail")
 	if got.ID != u.ID {
 		t.Fatalf("GetUserByEmail returned user %q, want %q", got.ID, u.ID)

@@ -19,10 +19,7 @@ const codeForeignKeyViolation = "23503"
 func (s *Store) CreateUserWithWallet(ctx context.Context, u storage.User, w storage.Wallet) error {
 	w.UserID = u.ID
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			u.ID, u.Email, u.EmailVerified, u.PasswordHash, u.GivenName,
-			u.FamilyName, u.Locale, u.Disabled, u.CreatedAt, u.UpdatedAt); err != nil {
+		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
 		return insertWallet(ctx, tx, w)

@@ -110,12 +110,12 @@ func testSetEmailUnique(t *testing.T, s accountStore, clock *Clock) {
 	mustErr(t, s.SetEmail(ctx, a.ID, b.Email, true, clock.Now()), storage.ErrAlreadyExists, "take b's address")
 	addr := randomID() + "@example.org"
 	mustOK(t, s.SetEmail(ctx, a.ID, addr, true, clock.Now()), "set new address")
-	got, err := s.GetUserByEmail(ctx, addr)
+	got, err := s.GetUserByEmail(ctx, storage.DefaultTenantID, addr)
 	mustOK(t, err, "get by new address")
 	if got.ID != a.ID || !got.EmailVerified {
 		t.Fatalf("by new address: %+v", got)
 	}
-	_, err = s.GetUserByEmail(ctx, a.Email)
+	_, err = s.GetUserByEmail(ctx, storage.DefaultTenantID, a.Email)
 	mustErr(t, err, storage.ErrNotFound, "old address")
 }
 
@@ -130,14 +130,14 @@ func testSoftDelete(t *testing.T, s accountStore, clock *Clock) {
 	if !got.Disabled {
 		t.Fatal("a soft-deleted user is not disabled")
 	}
-	_, err = s.GetUserByEmail(ctx, u.Email)
+	_, err = s.GetUserByEmail(ctx, storage.DefaultTenantID, u.Email)
 	mustErr(t, err, storage.ErrNotFound, "deleted user by e-mail")
-	held, err := s.EmailHeld(ctx, u.Email, deletedAt.Add(-time.Hour))
+	held, err := s.EmailHeld(ctx, storage.DefaultTenantID, u.Email, deletedAt.Add(-time.Hour))
 	mustOK(t, err, "held")
 	if !held {
 		t.Fatal("address not held right after deletion")
 	}
-	held, err = s.EmailHeld(ctx, u.Email, deletedAt.Add(time.Second))
+	held, err = s.EmailHeld(ctx, storage.DefaultTenantID, u.Email, deletedAt.Add(time.Second))
 	mustOK(t, err, "held after the period")
 	if held {
 		t.Fatal("address still held after the period")

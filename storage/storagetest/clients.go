@@ -29,6 +29,8 @@ func clientTests() []testCase[storage.Clients] {
 func sampleClient(c *Clock) storage.Client {
 	return storage.Client{
 		ID:                     randomID(),
+		TenantID:               storage.DefaultTenantID,
+		TenantStatus:           storage.TenantActive,
 		Name:                   "Sample App",
 		SecretHash:             randomHash(),
 		AuthMethod:             storage.AuthMethodPrivateKeyJWT,
@@ -56,7 +58,8 @@ func testClientRoundTrip(t *testing.T, s storage.Clients, c *Clock) {
 }
 
 // A public client has no secret, no JWKS and default (zero) lifetimes; the
-// zero values must survive, not turn into something else.
+// zero values must survive, not turn into something else. Without a tenant
+// it lands in the default tenant.
 func testClientRoundTripPublic(t *testing.T, s storage.Clients, c *Clock) {
 	cl := storage.Client{
 		ID:           randomID(),
@@ -69,7 +72,18 @@ func testClientRoundTripPublic(t *testing.T, s storage.Clients, c *Clock) {
 	mustOK(t, s.CreateClient(t.Context(), cl), "CreateClient")
 	got, err := s.GetClient(t.Context(), cl.ID)
 	mustOK(t, err, "GetClient")
-	assertEqual(t, "GetClient", got, cl)
+	assertEqual(t, "GetClient", got, storedClient(cl))
+}
+
+// storedClient is c as a backend returns it (see storedUser).
+func storedClient(c storage.Client) storage.Client {
+	if c.TenantID == "" {
+		c.TenantID = storage.DefaultTenantID
+	}
+	if c.TenantStatus == "" {
+		c.TenantStatus = storage.TenantActive
+	}
+	return c
 }
 
 func testClientDuplicateID(t *testing.T, s storage.Clients, c *Clock) {

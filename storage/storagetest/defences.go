@@ -110,7 +110,12 @@ func testRateBurst(t *testing.T, s storage.RateLimiter, _ *Clock) {
 }
 
 func auditTests() []testCase[storage.AuditLog] {
-	return []testCase[storage.AuditLog]{{"AppendFilterPrune", testAudit}}
+	return []testCase[storage.AuditLog]{
+		{"AppendFilterPrune", testAudit},
+		{"RoundTrip", testAuditRoundTrip},
+		{"TenantAndActorFilters", testAuditTenantActor},
+		{"AfterCursor", testAuditCursor},
+	}
 }
 
 func testAudit(t *testing.T, s storage.AuditLog, c *Clock) {

@@ -26,6 +26,7 @@ func sampleFlow(c *Clock) storage.LoginFlow {
 	return storage.LoginFlow{
 		ID:            randomID(),
 		AuthRequestID: randomID(),
+		TenantID:      randomID(),
 		UserID:        randomID(),
 		AMR:           []string{"pwd"},
 		Failures:      2,

@@ -37,6 +37,9 @@ func RunDurable(t *testing.T, newStore DurableFactory) {
 	runGroup(t, "AuditLog", auditTests(), durableAs[storage.AuditLog](newStore))
 	runGroup(t, "Devices", deviceTests(), durableAs[deviceStore](newStore))
 	runGroup(t, "Accounts", accountTests(), durableAs[accountStore](newStore))
+	runGroup(t, "Tenants", tenantTests(), durableAs[tenantStore](newStore))
+	runGroup(t, "Directory", directoryTests(), durableAs[tenantStore](newStore))
+	runGroup(t, "RoleGrants", grantTests(), durableAs[grantStore](newStore))
 	runGroup(t, "Ping", pingTests(), durableAs[pinger](newStore))
 }
 

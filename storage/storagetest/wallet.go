@@ -41,11 +41,11 @@ func testWalletSignUp(t *testing.T, s walletStore, c *Clock) {
 	mustOK(t, s.CreateUserWithWallet(t.Context(), u, w), "CreateUserWithWallet")
 	got, err := s.GetUser(t.Context(), u.ID)
 	mustOK(t, err, "GetUser")
-	assertEqual(t, "user", got, u)
+	assertEqual(t, "user", got, storedUser(u))
 	gw, err := s.GetWallet(t.Context(), w.Namespace, w.Address)
 	mustOK(t, err, "GetWallet")
 	assertEqual(t, "wallet", gw, w)
-	_, err = s.GetUserByEmail(t.Context(), "")
+	_, err = s.GetUserByEmail(t.Context(), storage.DefaultTenantID, "")
 	mustErr(t, err, storage.ErrNotFound, "GetUserByEmail(\"\")")
 }
 

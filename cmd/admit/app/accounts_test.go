@@ -22,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/storage"
 )
 
 // smtpServer is a real SMTP server (go-smtp) on loopback that keeps every
@@ -351,7 +352,7 @@ func TestSignUpBadInput(t *testing.T) {
 		if m := mail.next(app.DemoUserEmail, "tried to create"); !strings.Contains(m.subject, "tried to create an account") {
 			t.Fatalf("owner told %q", m.subject)
 		}
-		u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
+		u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 		if u.GivenName != "Demo" {
 			t.Fatal("the existing account changed")
 		}
@@ -610,7 +611,7 @@ func TestProfileAndEmailChange(t *testing.T) {
 	if !strings.Contains(p.testid("notice").Text(), "profile was saved") {
 		t.Fatalf("save: %d", p.status)
 	}
-	u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
+	u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 	prof, _ := e.app.Stores.Durable.GetProfile(context.Background(), u.ID)
 	if prof.Phone != "+12025550100" || prof.Locale != "en-US" || u.GivenName != "Grace" {
 		t.Fatalf("stored profile %+v", prof)

@@ -170,7 +170,7 @@ func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
 	d, e := a.Stores.Durable, a.Stores.Ephemeral
 	cookies := login.Cookies{Secure: a.Config.Secure()}
 	eng := &login.Engine{
-		Flows: e, AuthRequests: e, Clients: d, Users: d, Consents: d, Cookies: cookies,
+		Flows: e, AuthRequests: e, Clients: d, Users: d, Tenants: d, Consents: d, Cookies: cookies,
 		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
 		Respond:        a.authResponse,
 		Errors:         errorRedirector{provider: provider},

@@ -108,7 +108,7 @@ func TestLockoutThroughLoginPage(t *testing.T) {
 			}
 			br.callback(br.consent(br.submitLogin(br.get(ar.url), app.DemoUserEmail, app.DemoUserPassword), "allow"), ar)
 
-			u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
+			u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 			auditEvents(t, e, storage.AuditFilter{UserID: u.ID}, func(ev []storage.AuditEvent) bool {
 				return count(ev, "lockout", "") == 1 && count(ev, "unlock", "success") == 1 && count(ev, "login", "success") >= 1
 			})
@@ -277,7 +277,7 @@ func TestDeviceTrust(t *testing.T) {
 				t.Fatalf("devices: %s", p.testid("devices").Text())
 			}
 			mailTo(t, e, app.DemoUserEmail, "New sign-in")
-			u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
+			u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "device.new"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
 
 			// Same browser again: known device, no second notice.

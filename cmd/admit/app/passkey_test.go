@@ -344,7 +344,7 @@ func TestPasskeyAccountManagement(t *testing.T) {
 	}
 
 	// Without a password the last passkey cannot go.
-	u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), app.DemoUserEmail)
+	u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 	if err := e.app.Stores.Durable.SetPasswordHash(context.Background(), u.ID, "", e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/storage"
 )
 
 // TestAuthRequestIDYieldsNoCode: knowing an authorization request's ID must
@@ -150,7 +151,7 @@ func TestDisabledUsersSessionIsEnded(t *testing.T) {
 	e := newEnv(t, memoryBackend)
 	r := e.rp(app.DemoClientID, app.DemoClientSecret)
 	_, _, br := codeFor(t, e, r)
-	u, err := e.app.Stores.Durable.GetUserByEmail(t.Context(), app.DemoUserEmail)
+	u, err := e.app.Stores.Durable.GetUserByEmail(t.Context(), storage.DefaultTenantID, app.DemoUserEmail)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,7 +170,7 @@ func wantSocialClaims(t *testing.T, claims map[string]any, provider string, extr
 
 func (w *socialWorld) user(email string) storage.User {
 	w.t.Helper()
-	u, err := w.down.app.Stores.Durable.GetUserByEmail(context.Background(), email)
+	u, err := w.down.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, email)
 	if err != nil {
 		w.t.Fatalf("user %s at down: %v", email, err)
 	}
@@ -260,7 +260,7 @@ func TestSocialSignUpDisabled(t *testing.T) {
 	if p.status != http.StatusForbidden || !strings.Contains(p.testid("error").Text(), "No account uses") {
 		t.Fatalf("sign-up disabled: status %d: %s", p.status, p.body)
 	}
-	if _, err := w.down.app.Stores.Durable.GetUserByEmail(context.Background(), "new@example.com"); err == nil {
+	if _, err := w.down.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, "new@example.com"); err == nil {
 		t.Fatal("account created with sign-up disabled")
 	}
 }

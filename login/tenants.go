@@ -1,0 +1,74 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// TenantResolver finds a tenant by slug, for sign-ins to Admit's own pages
+// (/account?tenant=<slug>).
+type TenantResolver interface {
+	GetTenantBySlug(ctx context.Context, slug string) (storage.Tenant, error)
+}
+
+// localTenant is the tenant a local flow signs in to: the one named by the
+// "tenant" query parameter, else the default tenant. It reports false when
+// it has answered (unknown or suspended tenant, backend down).
+func (e *Engine) localTenant(w http.ResponseWriter, r *http.Request) (string, bool) {
+	slug := r.URL.Query().Get("tenant")
+	if slug == "" || e.Tenants == nil {
+		return storage.DefaultTenantID, true
+	}
+	t, err := e.Tenants.GetTenantBySlug(r.Context(), slug)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		e.ErrorPage(w, r, http.StatusNotFound, "Unknown organisation",
+			"The sign-in link names an organisation Admit does not know. Check the link, or go back to the application.")
+		return "", false
+	case err != nil:
+		e.Unavailable(w, r, err)
+		return "", false
+	case !t.Active():
+		e.tenantSuspendedPage(w, r)
+		return "", false
+	}
+	return t.ID, true
+}
+
+// tenantAdmits checks, once a first factor identified the user, that the
+// user belongs to the flow's tenant and that the tenant is not suspended.
+// Methods that find users by e-mail search the flow's tenant already; this
+// catches the others (passkeys, wallets, providers), whose credentials are
+// unique across tenants. A local flow (Admit's own pages) adopts the
+// user's tenant. It reports false when it has answered.
+func (e *Engine) tenantAdmits(w http.ResponseWriter, r *http.Request, f *Flow) bool {
+	u, err := e.Users.GetUser(r.Context(), f.UserID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		e.Unavailable(w, r, err)
+		return false
+	}
+	switch {
+	case err == nil && u.TenantSuspended():
+		e.audit(r, f, "login", "failure", "tenant_suspended", "")
+		e.tenantSuspendedPage(w, r)
+		return false
+	case err == nil && f.Local():
+		f.TenantID = u.TenantID
+		return true
+	case err == nil && u.TenantID == f.TenantID:
+		return true
+	}
+	e.audit(r, f, "login", "failure", "other_tenant", "")
+	_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
+	e.ErrorPage(w, r, http.StatusForbidden, "This account cannot sign in here",
+		"The account you used does not belong to "+clientName(f.Client)+". Go back to the application and sign in with an account of its organisation.")
+	return false
+}
+
+func (e *Engine) tenantSuspendedPage(w http.ResponseWriter, r *http.Request) {
+	e.ErrorPage(w, r, http.StatusForbidden, "Access suspended",
+		"Your organisation's access to Admit is suspended. Contact your administrator.")
+}

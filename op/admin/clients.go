@@ -1,0 +1,279 @@
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// ClientSpec is what an operator registers (`admit clients add`, the admin
+// API).
+type ClientSpec struct {
+	ID, Name                     string
+	RedirectURIs, PostLogoutURIs []string
+	Grants, Scopes               []string
+	Public, FirstParty           bool
+	// RequireMFA: every login to the client uses a second factor.
+	RequireMFA                   bool
+	AuthMethod                   string
+	JWKS                         []byte
+	AccessTTL, IDTTL, RefreshTTL time.Duration
+}
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
+
+// KnownGrants are the grant types a client may register.
+var KnownGrants = []string{"authorization_code", "refresh_token", "client_credentials"}
+
+// Validate reports every problem of the spec at once (a *ValidationError).
+func (s ClientSpec) Validate() error {
+	var errs problems
+	if !clientIDPattern.MatchString(s.ID) {
+		errs.add("id", "client id %q: 3-64 characters of A-Z a-z 0-9 . _ -", s.ID)
+	}
+	if len(s.Name) > 200 {
+		errs.add("name", "name: at most 200 characters")
+	}
+	for i, g := range s.Grants {
+		if !slices.Contains(KnownGrants, g) {
+			errs.add(fmt.Sprintf("grant_types[%d]", i), "grant %q: want one of %v", g, KnownGrants)
+		}
+	}
+	if slices.Contains(s.Grants, "authorization_code") && len(s.RedirectURIs) == 0 {
+		errs.add("redirect_uris", "authorization_code needs at least one redirect URI")
+	}
+	for i, u := range s.RedirectURIs {
+		if msg := redirectURIProblem(u); msg != "" {
+			errs.add(fmt.Sprintf("redirect_uris[%d]", i), "%s", msg)
+		}
+	}
+	for i, u := range s.PostLogoutURIs {
+		if msg := redirectURIProblem(u); msg != "" {
+			errs.add(fmt.Sprintf("post_logout_redirect_uris[%d]", i), "%s", msg)
+		}
+	}
+	if field, msg := s.authProblem(); msg != "" {
+		errs.add(field, "%s", msg)
+	}
+	for field, d := range map[string]time.Duration{"access_token_ttl": s.AccessTTL, "id_token_ttl": s.IDTTL} {
+		if d < 0 || d > 24*time.Hour {
+			errs.add(field, "token lifetime %s: between 0 (default) and 24h", d)
+		}
+	}
+	if s.RefreshTTL < 0 {
+		errs.add("refresh_token_ttl", "token lifetime %s: 0 (default) or more", s.RefreshTTL)
+	}
+	return errs.err()
+}
+
+func (s ClientSpec) authProblem() (field, msg string) {
+	switch {
+	case s.Public && slices.Contains(s.Grants, "client_credentials"):
+		return "public", "a public client cannot use client_credentials"
+	case s.AuthMethod == storage.AuthMethodPrivateKeyJWT && len(s.JWKS) == 0:
+		return "jwks", "private_key_jwt needs the client's public keys (--jwks-file)"
+	case len(s.JWKS) > 0:
+		var set jose.JSONWebKeySet
+		if err := json.Unmarshal(s.JWKS, &set); err != nil || len(set.Keys) == 0 {
+			return "jwks", "jwks: not a JSON Web Key Set with at least one key"
+		}
+	case !s.Public && !slices.Contains([]string{"", storage.AuthMethodBasic, storage.AuthMethodPost, storage.AuthMethodPrivateKeyJWT}, s.AuthMethod):
+		return "token_endpoint_auth_method", fmt.Sprintf("auth method %q: want client_secret_basic, client_secret_post or private_key_jwt", s.AuthMethod)
+	}
+	return "", ""
+}
+
+// redirectURIProblem: absolute, no fragment (RFC 6749 3.1.2); plain http
+// only for loopback (native apps and development, RFC 8252).
+func redirectURIProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "":
+		return fmt.Sprintf("redirect URI %q: must be an absolute URL", raw)
+	case u.Fragment != "":
+		return fmt.Sprintf("redirect URI %q: must not contain a fragment", raw)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return fmt.Sprintf("redirect URI %q: plain http is only allowed for loopback addresses", raw)
+	}
+	return ""
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Client builds the stored client of tenantID.
+func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
+	method := s.AuthMethod
+	if s.Public {
+		method = storage.AuthMethodNone
+	} else if method == "" {
+		method = storage.AuthMethodBasic
+	}
+	return storage.Client{
+		ID: s.ID, TenantID: tenantID, Name: s.Name, Public: s.Public, AuthMethod: method, RedirectURIs: s.RedirectURIs,
+		PostLogoutRedirectURIs: s.PostLogoutURIs, GrantTypes: s.Grants, Scopes: s.Scopes, FirstParty: s.FirstParty, RequireMFA: s.RequireMFA,
+		JWKS: s.JWKS, AccessTokenLifetime: s.AccessTTL, IDTokenLifetime: s.IDTTL, RefreshTokenLifetime: s.RefreshTTL,
+		CreatedAt: now.Truncate(time.Microsecond),
+	}
+}
+
+// SpecOf is the spec of a stored client (for updates).
+func SpecOf(c storage.Client) ClientSpec {
+	return ClientSpec{
+		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, PostLogoutURIs: c.PostLogoutRedirectURIs, Grants: c.GrantTypes,
+		Scopes: c.Scopes, Public: c.Public, FirstParty: c.FirstParty, RequireMFA: c.RequireMFA, AuthMethod: c.AuthMethod,
+		JWKS: c.JWKS, AccessTTL: c.AccessTokenLifetime, IDTTL: c.IDTokenLifetime, RefreshTTL: c.RefreshTokenLifetime,
+	}
+}
+
+// usesSecret reports whether the client authenticates with a secret.
+func usesSecret(c storage.Client) bool {
+	return !c.Public && c.AuthMethod != storage.AuthMethodPrivateKeyJWT
+}
+
+// NewSecret makes a client secret (256 bits).
+func NewSecret() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("client secret: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// CreateClient validates and stores a client of the tenant. For a client
+// that authenticates with a secret it returns the generated secret: shown
+// once, stored only as a hash.
+func (s *Service) CreateClient(ctx context.Context, p Principal, tenantID string, spec ClientSpec) (storage.Client, string, error) {
+	if err := s.inTenant(ctx, p, tenantID); err != nil {
+		return storage.Client{}, "", err
+	}
+	if err := spec.Validate(); err != nil {
+		return storage.Client{}, "", err
+	}
+	c := spec.Client(tenantID, s.now())
+	var secret string
+	if usesSecret(c) {
+		var err error
+		if secret, err = NewSecret(); err != nil {
+			return storage.Client{}, "", err
+		}
+		c.SecretHash = hashSecret(secret)
+	}
+	if err := s.Store.CreateClient(ctx, c); err != nil {
+		return storage.Client{}, "", mapErr(err, "client "+c.ID)
+	}
+	s.record(ctx, p, tenantID, "admin.client.created", storage.AuditEvent{ClientID: c.ID, Details: map[string]string{"name": c.Name}})
+	return c, secret, nil
+}
+
+// ListClients lists the tenant's clients.
+func (s *Service) ListClients(ctx context.Context, p Principal, f storage.ClientFilter, pg Page) (List[storage.Client], error) {
+	if err := s.inTenant(ctx, p, f.TenantID); err != nil {
+		return List[storage.Client]{}, err
+	}
+	req, err := pg.request()
+	if err != nil {
+		return List[storage.Client]{}, err
+	}
+	page, err := s.Store.ListTenantClients(ctx, f, req)
+	return listOf(page), err
+}
+
+// GetClient returns a client of the tenant (ErrNotFound for another
+// tenant's).
+func (s *Service) GetClient(ctx context.Context, p Principal, tenantID, clientID string) (storage.Client, error) {
+	if err := s.inTenant(ctx, p, tenantID); err != nil {
+		return storage.Client{}, err
+	}
+	c, err := s.Store.GetTenantClient(ctx, tenantID, clientID)
+	return c, mapErr(err, "client "+clientID)
+}
+
+// UpdateClient applies change to the client's spec, validates the result
+// and stores it. The ID cannot change; a client cannot switch between
+// public and confidential (register a new one).
+func (s *Service) UpdateClient(ctx context.Context, p Principal, tenantID, clientID string, change func(*ClientSpec)) (storage.Client, error) {
+	c, err := s.GetClient(ctx, p, tenantID, clientID)
+	if err != nil {
+		return storage.Client{}, err
+	}
+	spec := SpecOf(c)
+	change(&spec)
+	if spec.ID != c.ID {
+		return storage.Client{}, invalid("id", "the client id cannot change")
+	}
+	if spec.Public != c.Public {
+		return storage.Client{}, invalid("public", "a client cannot switch between public and confidential")
+	}
+	if err := spec.Validate(); err != nil {
+		return storage.Client{}, err
+	}
+	next := spec.Client(tenantID, c.CreatedAt)
+	if usesSecret(next) != usesSecret(c) {
+		return storage.Client{}, invalid("token_endpoint_auth_method", "switching between secret and private_key_jwt authentication needs a new client")
+	}
+	next.SecretHash, next.CreatedAt = c.SecretHash, c.CreatedAt
+	if err := s.Store.UpdateClient(ctx, next); err != nil {
+		return storage.Client{}, mapErr(err, "client "+clientID)
+	}
+	s.record(ctx, p, tenantID, "admin.client.updated", storage.AuditEvent{ClientID: clientID})
+	return s.Store.GetTenantClient(ctx, tenantID, clientID)
+}
+
+// RotateClientSecret replaces the secret of a client that authenticates
+// with one and returns the new secret (shown once).
+func (s *Service) RotateClientSecret(ctx context.Context, p Principal, tenantID, clientID string) (string, error) {
+	c, err := s.GetClient(ctx, p, tenantID, clientID)
+	if err != nil {
+		return "", err
+	}
+	if !usesSecret(c) {
+		return "", fmt.Errorf("client %s does not authenticate with a secret: %w", clientID, ErrConflict)
+	}
+	secret, err := NewSecret()
+	if err != nil {
+		return "", err
+	}
+	if err := s.Store.SetClientSecretHash(ctx, tenantID, clientID, hashSecret(secret)); err != nil {
+		return "", mapErr(err, "client "+clientID)
+	}
+	s.record(ctx, p, tenantID, "admin.client.secret_rotated", storage.AuditEvent{ClientID: clientID})
+	return secret, nil
+}
+
+// DeleteClient removes a client of the tenant.
+func (s *Service) DeleteClient(ctx context.Context, p Principal, tenantID, clientID string) error {
+	if err := s.inTenant(ctx, p, tenantID); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteTenantClient(ctx, tenantID, clientID); err != nil {
+		return mapErr(err, "client "+clientID)
+	}
+	s.record(ctx, p, tenantID, "admin.client.deleted", storage.AuditEvent{ClientID: clientID})
+	return nil
+}
+
+// hashSecret is the stored form of a client secret: the hex SHA-256
+// (storage.Client.SecretHash; op.HashSecret).
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}

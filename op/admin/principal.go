@@ -1,0 +1,160 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/admit-idp/admit/op/roles"
+	"github.com/admit-idp/admit/storage"
+)
+
+// Kinds of principals.
+const (
+	KindCLI    = "cli"
+	KindClient = "client"
+	KindUser   = "user"
+)
+
+// Principal is who acts. Build it with CLI, ClientPrincipal or
+// UserPrincipal: they read the principal's state live from the store.
+type Principal struct {
+	Kind     string
+	TenantID string
+	UserID   string // KindUser
+	ClientID string // KindClient
+	// Admin: every operation in TenantID (a client, a user with
+	// roles.PermAdmin, the CLI).
+	Admin bool
+	// Authz is a user's authorization from the grants in force.
+	Authz roles.Authorization
+}
+
+// CLI is the platform operator running `admit`.
+func CLI() Principal {
+	return Principal{Kind: KindCLI, TenantID: storage.DefaultTenantID, Admin: true}
+}
+
+// Actor is the audit log's ActorID: the user ID, "client:<id>" or "cli".
+func (p Principal) Actor() string {
+	switch p.Kind {
+	case KindUser:
+		return p.UserID
+	case KindClient:
+		return "client:" + p.ClientID
+	}
+	return "cli"
+}
+
+// Platform reports whether the principal administers the platform (an
+// administrator of the default tenant, or the CLI).
+func (p Principal) Platform() bool {
+	return p.Admin && p.TenantID == storage.DefaultTenantID
+}
+
+// ClientPrincipal is an admin client acting for itself (client_credentials).
+// ErrUnauthenticated if the client is gone; ErrForbidden if its tenant is
+// suspended.
+func (s *Service) ClientPrincipal(ctx context.Context, clientID string) (Principal, error) {
+	c, err := s.Store.GetClient(ctx, clientID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Principal{}, fmt.Errorf("client %s: %w", clientID, ErrUnauthenticated)
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	if c.TenantSuspended() {
+		return Principal{}, fmt.Errorf("tenant of client %s is suspended: %w", clientID, ErrForbidden)
+	}
+	return Principal{Kind: KindClient, TenantID: tenantOr(c.TenantID), ClientID: c.ID, Admin: true}, nil
+}
+
+// UserPrincipal is a user acting through a token or the account area. An
+// empty tenantID is looked up. The user's grants in force now decide what
+// it may do. ErrUnauthenticated if the user is gone or disabled.
+func (s *Service) UserPrincipal(ctx context.Context, tenantID, userID string) (Principal, error) {
+	var u storage.User
+	var err error
+	if tenantID == "" {
+		u, err = s.Store.GetUser(ctx, userID)
+	} else {
+		u, err = s.Store.GetTenantUser(ctx, tenantID, userID)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return Principal{}, fmt.Errorf("user %s: %w", userID, ErrUnauthenticated)
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	if u.Disabled {
+		return Principal{}, fmt.Errorf("user %s is disabled: %w", userID, ErrUnauthenticated)
+	}
+	if u.TenantSuspended() {
+		return Principal{}, fmt.Errorf("tenant of user %s is suspended: %w", userID, ErrForbidden)
+	}
+	tid := tenantOr(u.TenantID)
+	grants, err := s.Store.UserRoleGrants(ctx, tid, u.ID, s.now())
+	if err != nil {
+		return Principal{}, err
+	}
+	a := s.Catalogue.Authorize(grants, s.now())
+	return Principal{Kind: KindUser, TenantID: tid, UserID: u.ID, Admin: a.Can(roles.PermAdmin), Authz: a}, nil
+}
+
+func tenantOr(id string) string {
+	if id == "" {
+		return storage.DefaultTenantID
+	}
+	return id
+}
+
+// inTenant checks that p administers tenantID: its own tenant, or any
+// existing tenant for a platform administrator.
+func (s *Service) inTenant(ctx context.Context, p Principal, tenantID string) error {
+	if !p.Admin {
+		return fmt.Errorf("%s is not an administrator: %w", p.Actor(), ErrForbidden)
+	}
+	if p.TenantID == tenantID {
+		return nil
+	}
+	if !p.Platform() {
+		return fmt.Errorf("%s may not act in tenant %s: %w", p.Actor(), tenantID, ErrForbidden)
+	}
+	_, err := s.Store.GetTenant(ctx, tenantID)
+	return mapErr(err, "tenant "+tenantID)
+}
+
+// platform checks that p administers the platform.
+func platform(p Principal) error {
+	if !p.Platform() {
+		return fmt.Errorf("%s is not a platform administrator: %w", p.Actor(), ErrForbidden)
+	}
+	return nil
+}
+
+// onVenue checks that p may manage the roles of the venue in tenantID: a
+// tenant administrator, or a user of the tenant with roles.PermManageRoles
+// on the venue (delegated administration).
+func (s *Service) onVenue(ctx context.Context, p Principal, tenantID, venueID string) error {
+	if p.Admin {
+		return s.inTenant(ctx, p, tenantID)
+	}
+	if p.Kind == KindUser && p.TenantID == tenantID && p.Authz.CanOn(roles.PermManageRoles, storage.ResourceVenue, venueID) {
+		return nil
+	}
+	return fmt.Errorf("%s may not manage the roles of venue %s: %w", p.Actor(), venueID, ErrForbidden)
+}
+
+// delegate reports whether p may manage roles of some venue (so it may
+// read the catalogue).
+func delegate(p Principal) bool {
+	if p.Admin {
+		return true
+	}
+	for id := range p.Authz.Venues() {
+		if p.Authz.CanOn(roles.PermManageRoles, storage.ResourceVenue, id) {
+			return true
+		}
+	}
+	return false
+}
