@@ -45,6 +45,10 @@ type Flow struct {
 	storage.LoginFlow
 	Request storage.AuthRequest
 	Client  storage.Client
+	// User is the user a method loaded while verifying the first factor
+	// (it is not stored): the engine's checks use it instead of loading
+	// the user again. Zero when the method did not set it.
+	User storage.User
 }
 
 // Local reports whether the flow signs in to Admit's own pages.
@@ -444,4 +448,9 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = c.Render(r.Context(), w)
+}
+
+// Render writes a page with the headers every hosted page carries.
+func (e *Engine) Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	render(w, r, status, c)
 }

@@ -45,7 +45,10 @@ func (e *Engine) localTenant(w http.ResponseWriter, r *http.Request) (string, bo
 // unique across tenants. A local flow (Admit's own pages) adopts the
 // user's tenant. It reports false when it has answered.
 func (e *Engine) tenantAdmits(w http.ResponseWriter, r *http.Request, f *Flow) bool {
-	u, err := e.Users.GetUser(r.Context(), f.UserID)
+	u, err := f.User, error(nil)
+	if u.ID != f.UserID {
+		u, err = e.Users.GetUser(r.Context(), f.UserID)
+	}
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		e.Unavailable(w, r, err)
 		return false

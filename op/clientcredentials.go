@@ -67,7 +67,7 @@ func (s *Storage) ClientCredentialsTokenRequest(ctx context.Context, clientID st
 	return &clientCredentialsRequest{client: c, scopes: granted}, nil
 }
 
-var userScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, oidc.ScopePhone, oidc.ScopeAddress}
+var userScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, oidc.ScopePhone, oidc.ScopeAddress, ScopeVenues}
 
 func machineScopes(c storage.Client, requested []string) ([]string, error) {
 	if len(requested) == 0 {

@@ -25,7 +25,8 @@ type AuditEvent struct {
 	Details   map[string]string
 }
 
-// AuditFilter selects audit events; zero fields match everything.
+// AuditFilter selects audit events; zero fields match everything (an
+// empty TenantID matches every tenant: tenant-scoped callers must set it).
 type AuditFilter struct {
 	TenantID string
 	UserID   string

@@ -26,7 +26,8 @@ var (
 // Users is the user aggregate (durable).
 type Users interface {
 	// CreateUser stores u. ErrAlreadyExists if the ID or, in u's tenant,
-	// the (normalised, lower-case) e-mail is taken.
+	// the (normalised, lower-case) e-mail is taken; ErrNotFound if the
+	// tenant does not exist.
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByEmail looks up by tenant and normalised e-mail (callers pass

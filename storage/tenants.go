@@ -67,7 +67,8 @@ type TenantFilter struct {
 
 // Tenants is the tenant aggregate (durable).
 type Tenants interface {
-	// CreateTenant: ErrAlreadyExists if the ID or the slug is taken.
+	// CreateTenant: ErrAlreadyExists if the ID or the slug is taken. An
+	// empty Status is stored as TenantActive.
 	CreateTenant(ctx context.Context, t Tenant) error
 	// GetTenant: ErrNotFound if there is no such tenant.
 	GetTenant(ctx context.Context, id string) (Tenant, error)
@@ -134,7 +135,9 @@ type GrantFilter struct {
 
 // RoleGrants is the role-grant aggregate (durable).
 type RoleGrants interface {
-	// PutRoleGrant stores g. If an active grant of the same (tenant, user,
+	// PutRoleGrant stores g as an active grant (Active, RevokedBy and
+	// RevokedAt of g are ignored); ErrNotFound if its tenant does not
+	// exist. If an active grant of the same (tenant, user,
 	// role, resource) exists, that grant is kept and only its ExpiresAt is
 	// replaced by g's; the stored grant is returned either way.
 	PutRoleGrant(ctx context.Context, g RoleGrant) (RoleGrant, error)

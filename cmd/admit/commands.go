@@ -16,6 +16,7 @@ import (
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/migrations"
+	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -111,14 +112,21 @@ func (e *cliEnv) clients(ctx context.Context, args []string) error {
 	case "add":
 		return e.clientsAdd(ctx, args[1:])
 	case "list":
-		return e.withApp(ctx, e.flags("clients list"), args[1:], e.clientsList)
+		fs := e.flags("clients list")
+		tenant := tenantFlag(fs)
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error { return e.clientsList(ctx, a, *tenant) })
 	case "remove":
 		fs := e.flags("clients remove")
+		tenant := tenantFlag(fs)
 		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
 			if fs.NArg() != 1 {
 				return errors.New("usage: admit clients remove CLIENT_ID")
 			}
-			return e.done(a.Stores.Durable.DeleteClient(ctx, fs.Arg(0)), "removed "+fs.Arg(0))
+			t, err := a.Admin.ResolveTenant(ctx, *tenant)
+			if err != nil {
+				return err
+			}
+			return e.done(a.Admin.DeleteClient(ctx, admin.CLI(), t.ID, fs.Arg(0)), "removed "+fs.Arg(0))
 		})
 	}
 	return fmt.Errorf("unknown clients command %q (add, list, remove)", args[0])
@@ -142,6 +150,7 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "access token lifetime (default 15m)")
 	fs.DurationVar(&s.IDTTL, "id-token-ttl", 0, "id token lifetime (default 1h)")
 	fs.DurationVar(&s.RefreshTTL, "refresh-token-ttl", 0, "refresh token lifetime (default 168h)")
+	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
 		s.RedirectURIs, s.PostLogoutURIs, s.Grants, s.Scopes = redirects, logouts, orList(grants, "authorization_code", "refresh_token"), orList(scopes, app.SupportedScopes...)
 		if *jwksFile != "" {
@@ -151,7 +160,11 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 			}
 			s.JWKS = raw
 		}
-		secret, err := a.AddClient(ctx, s)
+		t, err := a.Admin.ResolveTenant(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		_, secret, err := a.Admin.CreateClient(ctx, admin.CLI(), t.ID, s)
 		if err != nil {
 			return err
 		}
@@ -170,8 +183,14 @@ func orList(l listFlag, def ...string) []string {
 	return l
 }
 
-func (e *cliEnv) clientsList(a *app.App) error {
-	cs, err := a.Stores.Durable.ListClients(context.Background())
+func (e *cliEnv) clientsList(ctx context.Context, a *app.App, tenant string) error {
+	t, err := a.Admin.ResolveTenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	cs, err := allPages(func(pg admin.Page) (admin.List[storage.Client], error) {
+		return a.Admin.ListClients(ctx, admin.CLI(), storage.ClientFilter{TenantID: t.ID}, pg)
+	})
 	if err != nil {
 		return err
 	}
@@ -197,13 +216,18 @@ func (e *cliEnv) users(ctx context.Context, args []string) error {
 	fs.StringVar(&nu.GivenName, "given-name", "", "given name")
 	fs.StringVar(&nu.FamilyName, "family-name", "", "family name")
 	fs.BoolVar(&nu.EmailVerified, "verified", false, "mark the e-mail as verified")
+	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
 		pw, err := e.readSecret("password")
 		if err != nil {
 			return err
 		}
-		nu.Password = pw
-		u, err := a.CreateUser(ctx, nu)
+		t, err := a.Admin.ResolveTenant(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		u, err := a.Admin.CreateUser(ctx, admin.CLI(), t.ID, admin.NewUser{Email: nu.Email, Password: pw, GivenName: nu.GivenName,
+			FamilyName: nu.FamilyName, EmailVerified: nu.EmailVerified, SkipPolicy: true})
 		if errors.Is(err, storage.ErrAlreadyExists) {
 			return fmt.Errorf("a user with the e-mail address %s already exists", nu.Email)
 		}
@@ -239,7 +263,10 @@ func (e *cliEnv) keys(ctx context.Context, args []string) error {
 		}
 		return err
 	case "rotate":
-		return e.withApp(ctx, fs, args[1:], func(a *app.App) error { return e.done(a.Keys.Rotate(ctx), "rotated: the next key is now active") })
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
+			_, err := a.Admin.RotateKeys(ctx, admin.CLI())
+			return e.done(err, "rotated: the next key is now active")
+		})
 	case "prune":
 		return e.withApp(ctx, fs, args[1:], func(a *app.App) error { return e.done(a.Keys.Prune(ctx), "pruned") })
 	case "list":

@@ -4,6 +4,8 @@
 //	admit migrate [up|down N|version]     manage the database schema
 //	admit clients add|list|remove         manage OAuth clients
 //	admit users add                       create a user
+//	admit tenants add|list|suspend|activate manage tenants
+//	admit roles grant|revoke|list         manage role grants
 //	admit keys rotate|list|prune          manage signing keys
 //	admit keys master-key                 print a new random master key
 //
@@ -49,6 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.clients(ctx, rest)
 	case "users":
 		return env.users(ctx, rest)
+	case "tenants":
+		return env.tenants(ctx, rest)
+	case "roles":
+		return env.roles(ctx, rest)
 	case "keys":
 		return env.keys(ctx, rest)
 	case "audit":
@@ -66,7 +72,10 @@ commands:
   serve                      run the OpenID Provider (default)
   migrate [up|down N|version] apply, roll back or show database migrations
   clients add|list|remove    manage OAuth clients
-  users add                  create a user
+  users add [--tenant T]     create a user
+  tenants add|list|suspend|activate
+                             manage tenants
+  roles grant|revoke|list    manage role grants (--tenant --user --role --venue --expires)
   keys rotate|list|prune     manage signing keys
   keys master-key            print a new random master key (ADMIT_MASTER_KEY)
   audit [--user --event --since --until --limit] [--prune]

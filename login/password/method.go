@@ -66,6 +66,7 @@ func (m *Method) submit(w http.ResponseWriter, r *http.Request) {
 	case m.Gate != nil && m.Gate(f, u) != "":
 		m.Engine.RenderLogin(w, r, f, http.StatusForbidden, email, m.Gate(f, u))
 	default:
+		f.User = u
 		m.Engine.Succeed(w, r, f, "password", u.ID, "pwd")
 	}
 }

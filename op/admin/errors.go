@@ -68,9 +68,19 @@ func mapErr(err error, what string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, storage.ErrNotFound):
-		return fmt.Errorf("%s: %w", what, ErrNotFound)
+		return &wrapped{msg: what + ": not found", errs: []error{ErrNotFound, err}}
 	case errors.Is(err, storage.ErrAlreadyExists):
-		return fmt.Errorf("%s already exists: %w", what, ErrConflict)
+		return &wrapped{msg: what + " already exists", errs: []error{ErrConflict, err}}
 	}
 	return err
 }
+
+// wrapped is a service error that still matches the storage error it came
+// from (errors.Is with storage.ErrNotFound keeps working for callers).
+type wrapped struct {
+	msg  string
+	errs []error
+}
+
+func (w *wrapped) Error() string   { return w.msg }
+func (w *wrapped) Unwrap() []error { return w.errs }

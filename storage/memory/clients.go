@@ -18,6 +18,9 @@ func (s *Store) CreateClient(_ context.Context, c storage.Client) error {
 		return fmt.Errorf("memory: create client %s: %w", c.ID, storage.ErrAlreadyExists)
 	}
 	c.TenantID, c.TenantStatus = tenantOrDefault(c.TenantID), ""
+	if _, ok := s.tenants[c.TenantID]; !ok {
+		return fmt.Errorf("memory: create client %s: tenant %s: %w", c.ID, c.TenantID, storage.ErrNotFound)
+	}
 	s.clients[c.ID] = cloneClient(c)
 	return nil
 }

@@ -25,7 +25,10 @@ func (s *Store) PutRoleGrant(_ context.Context, g storage.RoleGrant) (storage.Ro
 	if _, ok := s.grants[g.ID]; ok {
 		return storage.RoleGrant{}, fmt.Errorf("memory: put role grant %s: %w", g.ID, storage.ErrAlreadyExists)
 	}
-	g.Active = true
+	if _, ok := s.tenants[g.TenantID]; !ok {
+		return storage.RoleGrant{}, fmt.Errorf("memory: put role grant %s: tenant %q: %w", g.ID, g.TenantID, storage.ErrNotFound)
+	}
+	g.Active, g.RevokedBy, g.RevokedAt = true, "", time.Time{}
 	s.grants[g.ID] = g
 	return g, nil
 }

@@ -31,6 +31,7 @@ func (s *Store) CreateTenant(_ context.Context, t storage.Tenant) error {
 	if _, ok := s.tenants[t.ID]; ok || s.slugTakenLocked(t.Slug, "") {
 		return fmt.Errorf("memory: create tenant %s: %w", t.ID, storage.ErrAlreadyExists)
 	}
+	t.Status = cmp.Or(t.Status, storage.TenantActive)
 	s.tenants[t.ID] = t
 	return nil
 }

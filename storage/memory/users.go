@@ -23,6 +23,9 @@ func (s *Store) createUserLocked(u storage.User) error {
 	if _, ok := s.users[u.ID]; ok {
 		return fmt.Errorf("memory: create user %s: %w", u.ID, storage.ErrAlreadyExists)
 	}
+	if _, ok := s.tenants[u.TenantID]; !ok {
+		return fmt.Errorf("memory: create user %s: tenant %s: %w", u.ID, u.TenantID, storage.ErrNotFound)
+	}
 	key := emailKey(u.TenantID, u.Email)
 	if _, ok := s.userByEmail[key]; ok && u.Email != "" {
 		return fmt.Errorf("memory: create user %s: e-mail taken: %w", u.ID, storage.ErrAlreadyExists)

@@ -18,6 +18,13 @@
 //   - Times come back in UTC; optional moments (RotatedAt, RevokedAt,
 //     ActivatedAt, RetiredAt) are NULL while zero.
 //
+// Tenancy: every read of a user or client joins its tenant in the same
+// query to fill TenantStatus (no extra round trip on the token endpoint);
+// Directory and role-grant queries always carry "tenant_id = $n", and an
+// empty tenant ID matches nothing. Lists page by keyset (id > after ORDER
+// BY id LIMIT size+1). PutRoleGrant is one INSERT ... ON CONFLICT on the
+// partial unique index of active grants.
+//
 // Concurrency: RotateRefreshToken marks the old token and inserts its
 // successor in a single statement guarded by "rotated_at IS NULL AND
 // revoked_at IS NULL", so concurrent rotations serialise on the row lock and

@@ -250,3 +250,27 @@ func mustOK(t *testing.T, err error, what string) {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
+
+// Users, clients and grants reference their tenant (a foreign key): naming
+// an unknown tenant is ErrNotFound and stores nothing.
+func TestUnknownTenant(t *testing.T) {
+	s := postgres.New(newPool(t), nil)
+	ctx := t.Context()
+	now := time.Now()
+	tenant := "no-such-tenant"
+	err := s.CreateUser(ctx, storage.User{ID: "u1", TenantID: tenant, Email: "a@example.com", CreatedAt: now, UpdatedAt: now})
+	if !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("CreateUser in an unknown tenant: got %v, want ErrNotFound", err)
+	}
+	err = s.CreateClient(ctx, storage.Client{ID: "c1", TenantID: tenant, CreatedAt: now})
+	if !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("CreateClient in an unknown tenant: got %v, want ErrNotFound", err)
+	}
+	_, err = s.PutRoleGrant(ctx, storage.RoleGrant{ID: "g1", TenantID: tenant, UserID: "u1", Role: "r", GrantedBy: "cli", GrantedAt: now})
+	if !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("PutRoleGrant in an unknown tenant: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetUser(ctx, "u1"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("GetUser after the refused CreateUser: got %v, want ErrNotFound", err)
+	}
+}

@@ -21,6 +21,8 @@ import (
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/op/admin"
+	"github.com/admit-idp/admit/op/roles"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -44,6 +46,12 @@ type App struct {
 	Audit           *audit.Writer
 	Defences        *defence.Guard
 	LockoutNotifier defence.Notifier
+	// Admin is the administration service (admin API, CLI, account area;
+	// admin.go).
+	Admin *admin.Service
+	// Roles is the role catalogue (config_roles.go); rolesDoc its JSON.
+	Roles    *roles.Catalogue
+	rolesDoc []byte
 	// passkeysOn is set when passkeys are installed (not on an IP issuer).
 	passkeysOn bool
 	logout     *login.Logout
@@ -63,6 +71,9 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 		a.Now = func() time.Time { return time.Now().UTC() }
 	}
 	a.startAudit()
+	if err := a.initRoles(); err != nil {
+		return nil, err
+	}
 	if err := a.initKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -85,6 +96,7 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 		return nil, err
 	}
 	a.addDefences()
+	a.addAdmin()
 	a.handler = a.routes()
 	return a, nil
 }
@@ -133,6 +145,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		GrantRevoked: a.grantRevoked,
 		ExtraClaims:  a.allClaims,
 		Now:          a.Now, Logger: a.Logger,
+		Authorizer: a.Roles, Grants: d, MaxTokenVenues: a.Config.Roles.TokenVenueLimit(),
 	}
 }
 
@@ -158,12 +171,12 @@ func (a *App) opOptions(st *op.Storage) []zop.Option {
 }
 
 // SupportedScopes are the scopes Admit knows.
-var SupportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, ScopeWallet}
+var SupportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, ScopeWallet, op.ScopeVenues}
 
 var supportedClaims = []string{
 	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash", "c_hash",
 	"name", "given_name", "family_name", "locale", "updated_at", "email", "email_verified",
-	ClaimWallets,
+	ClaimWallets, op.ClaimTenantID, op.ClaimRoles, op.ClaimPermissions, op.ClaimVenueRoles,
 }
 
 func (a *App) loginEngine(provider *zop.Provider) *login.Engine {

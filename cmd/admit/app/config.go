@@ -39,6 +39,7 @@ type Config struct {
 	Defences       DefencesConfig `yaml:"defences"`
 	Passkey        PasskeyConfig  `yaml:",inline"`
 	Accounts       AccountsConfig `yaml:"accounts"`
+	Roles          RolesConfig    `yaml:"roles"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -77,6 +78,7 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	applyAccountsEnv(&cfg, getenv)
 	applyDefencesEnv(&cfg, getenv)
 	applyPasskeyEnv(&cfg, getenv)
+	applyRolesEnv(&cfg, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -145,7 +147,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}

@@ -30,6 +30,7 @@ func (a *App) routes() http.Handler {
 	r.Handle("/metrics", a.Metrics.Handler())
 	r.Handle("/static/*", http.StripPrefix("/static/", static.Handler()))
 	r.Group(a.pageRoutes)
+	r.Group(a.adminRoutes)
 	r.Group(a.protocolRoutes)
 	return r
 }
@@ -51,6 +52,7 @@ func (a *App) protocolRoutes(r chi.Router) {
 	disc := &discovery{app: a}
 	r.Get("/.well-known/openid-configuration", disc.configuration)
 	r.Get("/keys", disc.jwks)
+	r.Get(RolesPath, a.rolesCatalogue)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
 	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
 	r.Get("/authorize/callback", closedCallback)

@@ -1,0 +1,112 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/storage"
+)
+
+// grantRole stores a grant the way an administrator would have.
+func grantRole(t testing.TB, e *env, tenantID, userID, role, venue string) {
+	t.Helper()
+	g := storage.RoleGrant{ID: uuid.NewString(), TenantID: tenantID, UserID: userID, Role: role, GrantedBy: "cli",
+		GrantedAt: e.clock.Now(), Active: true}
+	if venue != "" {
+		g.ResourceType, g.ResourceID = storage.ResourceVenue, venue
+	}
+	if _, err := e.app.Stores.Durable.PutRoleGrant(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// addUser creates a verified user of the default tenant.
+func addUser(t testing.TB, e *env, email string) storage.User {
+	t.Helper()
+	now := e.clock.Now()
+	u := storage.User{ID: uuid.NewString(), TenantID: storage.DefaultTenantID, Email: email, EmailVerified: true, CreatedAt: now, UpdatedAt: now}
+	if err := e.app.Stores.Durable.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestVenueOwnerManagesRolesFromTheAccountArea: the owner of one venue
+// sees it on the account page, grants a box-office role there to a
+// colleague by e-mail and revokes it; another venue, a global role and a
+// person of another tenant are refused with a clear answer.
+func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
+	e := newEnv(t, postgresBackend)
+	owner, err := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grantRole(t, e, storage.DefaultTenantID, owner.ID, "venue-owner", "venue-1")
+	colleague := addUser(t, e, "colleague@example.com")
+	newAcme(t, e) // a demo@example.com exists in another tenant too
+
+	br := e.browser()
+	acct := br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
+	if acct.testid("venue-manage").Text() != "venue-1" || !strings.Contains(acct.testid("roles-global").Text(), "customer") {
+		t.Fatalf("account page roles block: %s", acct.body)
+	}
+	venue := br.get(e.issuer + "/account/venues/venue-1")
+	csrf := venue.hidden("csrf_token")
+
+	p := br.post("/account/venues/venue-1/grant", url.Values{"csrf_token": {csrf}, "user": {"colleague@example.com"}, "role": {"box-office"}})
+	if p.status != http.StatusOK || p.testid("notice").Length() == 0 || !strings.Contains(p.testid("grants").Text(), "colleague@example.com") {
+		t.Fatalf("grant: status %d: %s", p.status, p.body)
+	}
+	grants, err := e.app.Stores.Durable.UserRoleGrants(context.Background(), storage.DefaultTenantID, colleague.ID, e.clock.Now())
+	if err != nil || len(grants) != 1 || grants[0].Role != "box-office" || grants[0].ResourceID != "venue-1" || grants[0].GrantedBy != owner.ID {
+		t.Fatalf("stored grants = %+v, %v", grants, err)
+	}
+
+	cases := []struct {
+		name, path, user, role string
+		status                 int
+		testid                 string
+	}{
+		{"another venue", "/account/venues/venue-2/grant", "colleague@example.com", "box-office", http.StatusForbidden, "error-title"},
+		{"a global role", "/account/venues/venue-1/grant", "colleague@example.com", "admin", http.StatusUnprocessableEntity, "error-role"},
+		{"an unknown person", "/account/venues/venue-1/grant", "nobody@example.com", "door-staff", http.StatusUnprocessableEntity, "error-user"},
+		{"a role not in the catalogue", "/account/venues/venue-1/grant", "colleague@example.com", "emperor", http.StatusUnprocessableEntity, "error-role"},
+	}
+	for _, c := range cases {
+		p := br.post(c.path, url.Values{"csrf_token": {csrf}, "user": {c.user}, "role": {c.role}})
+		if p.status != c.status || p.testid(c.testid).Length() == 0 {
+			t.Errorf("%s: status %d (want %d), no %s: %s", c.name, p.status, c.status, c.testid, p.body)
+		}
+		if c.status == http.StatusUnprocessableEntity && p.testid("grant-user-input").AttrOr("value", "") != c.user {
+			t.Errorf("%s: the form lost what was typed", c.name)
+		}
+	}
+
+	p = br.post("/account/venues/venue-1/revoke", url.Values{"csrf_token": {csrf}, "user": {colleague.ID}})
+	if p.status != http.StatusOK || p.testid("grants").Text() == "" || strings.Contains(p.testid("grants").Text(), "colleague@example.com") {
+		t.Fatalf("revoke: status %d: %s", p.status, p.body)
+	}
+	if p := br.post("/account/venues/venue-1/grant", url.Values{"user": {"colleague@example.com"}, "role": {"box-office"}}); p.status != http.StatusForbidden {
+		t.Fatalf("grant without the CSRF token: status %d", p.status)
+	}
+
+	// A customer without a venue role sees no venue and may not open one.
+	other := e.browser()
+	hash, _ := e.app.Hasher.Hash("colleague-password-1")
+	if err := e.app.Stores.Durable.SetPasswordHash(context.Background(), colleague.ID, hash, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	acct = other.submitLogin(other.get(e.issuer+"/account"), "colleague@example.com", "colleague-password-1")
+	if acct.testid("venue-manage").Length() != 0 || acct.testid("venue-open").Length() != 0 {
+		t.Fatalf("a customer is offered venue administration: %s", acct.body)
+	}
+	if p := other.get(e.issuer + "/account/venues/venue-1"); p.status != http.StatusForbidden {
+		t.Fatalf("customer opening a venue: status %d", p.status)
+	}
+}

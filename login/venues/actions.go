@@ -1,0 +1,120 @@
+package venues
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/admit-idp/admit/op/admin"
+	"github.com/admit-idp/admit/templates"
+)
+
+// grant gives the person a venue role; on a problem the page comes back
+// with the message and what was typed.
+func (s *Section) grant(w http.ResponseWriter, r *http.Request) {
+	if !s.csrf(w, r) {
+		return
+	}
+	p, ok := s.principal(w, r)
+	if !ok {
+		return
+	}
+	v := templates.VenueRolesView{VenueID: chi.URLParam(r, "venue"),
+		User: strings.TrimSpace(r.PostFormValue("user")), Role: r.PostFormValue("role"), ExpiresOn: r.PostFormValue("expires_on")}
+	expires, err := expiryOf(v.ExpiresOn)
+	if err == nil {
+		_, err = s.Admin.GrantVenueRole(r.Context(), p, "", v.VenueID, v.User, v.Role, expires)
+	}
+	if err != nil {
+		s.formError(w, r, p, v, err)
+		return
+	}
+	http.Redirect(w, r, "/account/venues/"+v.VenueID+"?done=granted", http.StatusSeeOther)
+}
+
+// expiryOf reads the optional date field: the grant ends at the end of
+// that day (UTC).
+func expiryOf(day string) (time.Time, error) {
+	if day == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return time.Time{}, &admin.ValidationError{Errors: []admin.FieldError{{Field: "expires_at", Detail: "Enter the date as YYYY-MM-DD."}}}
+	}
+	return t.Add(24*time.Hour - time.Second), nil
+}
+
+func (s *Section) revoke(w http.ResponseWriter, r *http.Request) {
+	if !s.csrf(w, r) {
+		return
+	}
+	p, ok := s.principal(w, r)
+	if !ok {
+		return
+	}
+	venue := chi.URLParam(r, "venue")
+	if _, err := s.Admin.RevokeVenueRoles(r.Context(), p, "", venue, r.PostFormValue("user")); err != nil {
+		s.formError(w, r, p, templates.VenueRolesView{VenueID: venue}, err)
+		return
+	}
+	http.Redirect(w, r, "/account/venues/"+venue+"?done=revoked", http.StatusSeeOther)
+}
+
+func (s *Section) csrf(w http.ResponseWriter, r *http.Request) bool {
+	if s.Area.Cookies.CheckCSRF(r) {
+		return true
+	}
+	s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+	return false
+}
+
+// formError shows validation problems and unknown people on the page,
+// keeping the form's input; other errors get their own page.
+func (s *Section) formError(w http.ResponseWriter, r *http.Request, p admin.Principal, v templates.VenueRolesView, err error) {
+	var verr *admin.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		v.Error, v.FieldErrors = "Check the form.", map[string]string{}
+		for _, f := range verr.Errors {
+			v.FieldErrors[fieldOf(f.Field)] = f.Detail
+		}
+		s.render(w, r, p, http.StatusUnprocessableEntity, v)
+	case errors.Is(err, admin.ErrNotFound):
+		v.Error = "No account of your organisation has that e-mail address or ID."
+		v.FieldErrors = map[string]string{"user": v.Error}
+		s.render(w, r, p, http.StatusUnprocessableEntity, v)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// fieldOf maps the service's field names to the form's.
+func fieldOf(field string) string {
+	switch field {
+	case "user_id", "user":
+		return "user"
+	case "venue_id":
+		return "user" // shown with the form; the venue comes from the URL
+	}
+	return field
+}
+
+// fail answers errors that end the page: not allowed, signed out, or a
+// backend that is down.
+func (s *Section) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, admin.ErrForbidden):
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Not allowed",
+			"You cannot manage the roles of this venue. Ask its owner or your administrator.")
+	case errors.Is(err, admin.ErrUnauthenticated):
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Not allowed", "Your account can no longer manage roles.")
+	case errors.Is(err, admin.ErrNotFound):
+		s.Area.Engine.ErrorPage(w, r, http.StatusNotFound, "Not found", "There is nothing to show here.")
+	default:
+		s.Area.Engine.Unavailable(w, r, err)
+	}
+}
