@@ -26,7 +26,7 @@ var DemoRedirectURIs = []string{"http://127.0.0.1:5555/callback", "http://localh
 func (a *App) SeedDemo(ctx context.Context) error {
 	now := a.Now()
 	grants := []string{"authorization_code", "refresh_token", "client_credentials"}
-	scopes := []string{"openid", "profile", "email", "offline_access", ScopeWallet}
+	scopes := []string{"openid", "profile", "email", "offline_access", ScopeWallet, op.ScopeVenues}
 	clients := []storage.Client{
 		{ID: DemoClientID, Name: "Demo App", SecretHash: op.HashSecret(DemoClientSecret), AuthMethod: storage.AuthMethodBasic,
 			RedirectURIs: DemoRedirectURIs, PostLogoutRedirectURIs: DemoRedirectURIs, GrantTypes: grants, Scopes: scopes, CreatedAt: now},
