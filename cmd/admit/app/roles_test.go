@@ -200,7 +200,13 @@ func TestRoleClaims(t *testing.T) {
 			}
 
 			// A client that did not register the scope does not get it.
-			demo := e.codeSignIn(e.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID, op.ScopeVenues))
+			noVenues := storage.Client{ID: "no-venues-app", Name: "No Venues", SecretHash: op.HashSecret(venuesClientSecret),
+				AuthMethod: storage.AuthMethodBasic, RedirectURIs: []string{rpCallback}, GrantTypes: []string{"authorization_code"},
+				Scopes: []string{"openid"}, FirstParty: true, CreatedAt: e.clock.Now()}
+			if err := e.app.Stores.Durable.CreateClient(context.Background(), noVenues); err != nil {
+				t.Fatal(err)
+			}
+			demo := e.codeSignIn(e.rp(noVenues.ID, venuesClientSecret, oidc.ScopeOpenID, op.ScopeVenues))
 			if c := e.verifiedClaims(demo.AccessToken); c.VenueRoles != nil || strings.Contains(c.Scope, op.ScopeVenues) {
 				t.Fatalf("unregistered venues scope granted: %+v", c)
 			}

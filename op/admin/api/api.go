@@ -146,7 +146,10 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := bearer(r)
 		if !ok {
-			unauthorized(w, "missing bearer access token")
+			// RFC 6750 3.1: a request without credentials gets the
+			// challenge but no error code.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="admit-admin"`)
+			writeProblem(w, http.StatusUnauthorized, "invalid-token", "Unauthorized", "missing bearer access token", nil)
 			return
 		}
 		tok, err := h.Tokens.VerifyAccessToken(r.Context(), raw)

@@ -76,7 +76,7 @@ func TestBearerErrors(t *testing.T) {
 		status int
 		www    string
 	}{
-		{"", 401, `error="invalid_token"`},
+		{"", 401, `Bearer realm="admit-admin"`}, // no error code: RFC 6750 3.1
 		{"forged", 401, `error="invalid_token"`},
 		{"noscope", 403, `error="insufficient_scope"`},
 	} {
