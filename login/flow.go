@@ -365,15 +365,18 @@ func (e *Engine) Succeed(w http.ResponseWriter, r *http.Request, f *Flow, method
 			f.AMR = append(f.AMR, v)
 		}
 	}
+	// The tenant check comes before anything is recorded for the user: a
+	// refused sign-in must not reset their lockout counter or enrol the
+	// device.
+	if !second && !e.tenantAdmits(w, r, f) {
+		return
+	}
 	if e.LoginSucceeded != nil {
 		e.LoginSucceeded(r, method)
 	}
 	e.defenceSucceeded(r, f, method)
 	if !second {
 		e.observeDevice(w, r, f)
-	}
-	if !second && !e.tenantAdmits(w, r, f) {
-		return
 	}
 	if !second && e.askSecondFactor(w, r, f) {
 		return

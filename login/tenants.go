@@ -53,9 +53,13 @@ func (e *Engine) tenantAdmits(w http.ResponseWriter, r *http.Request, f *Flow) b
 		e.Unavailable(w, r, err)
 		return false
 	}
+	// Refusals are recorded in the user's own tenant's log: the tenant the
+	// flow was for must not learn about another tenant's user.
+	own := *f
+	own.TenantID = u.TenantID
 	switch {
 	case err == nil && u.TenantSuspended():
-		e.audit(r, f, "login", "failure", "tenant_suspended", "")
+		e.audit(r, &own, "login", "failure", "tenant_suspended", "")
 		e.tenantSuspendedPage(w, r)
 		return false
 	case err == nil && f.Local():
@@ -64,7 +68,9 @@ func (e *Engine) tenantAdmits(w http.ResponseWriter, r *http.Request, f *Flow) b
 	case err == nil && u.TenantID == f.TenantID:
 		return true
 	}
-	e.audit(r, f, "login", "failure", "other_tenant", "")
+	if err == nil {
+		e.audit(r, &own, "login", "failure", "other_tenant", "")
+	}
 	_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
 	e.ErrorPage(w, r, http.StatusForbidden, "This account cannot sign in here",
 		"The account you used does not belong to "+clientName(f.Client)+". Go back to the application and sign in with an account of its organisation.")

@@ -17,9 +17,12 @@ type AccessToken struct {
 	Scopes   []string
 	GrantID  string
 	Expiry   time.Time
+	IssuedAt time.Time
 	// User reports whether the token was issued to a user (an
 	// authorization-code or refresh grant) rather than to the client itself
-	// (client_credentials).
+	// (client_credentials). A client_credentials token is about the client
+	// (sub = client_id) and has no auth_time; anything else is a user's, so
+	// a missing auth_time can never turn a user's token into the client's.
 	User bool
 }
 
@@ -48,6 +51,7 @@ func (s *Storage) VerifyAccessToken(ctx context.Context, token string) (AccessTo
 	}
 	return AccessToken{
 		ID: c.ID, Subject: c.Subject, ClientID: c.ClientID, TenantID: c.TenantID, Scopes: strings.Fields(c.Scope),
-		GrantID: c.GrantID, Expiry: time.Unix(c.Expiry, 0), User: c.AuthTime != 0,
+		GrantID: c.GrantID, Expiry: time.Unix(c.Expiry, 0), IssuedAt: time.Unix(c.IssuedAt, 0),
+		User: c.AuthTime != 0 || c.Subject != c.ClientID,
 	}, nil
 }

@@ -106,7 +106,11 @@ func fieldOf(field string) string {
 // fail answers errors that end the page: not allowed, signed out, or a
 // backend that is down.
 func (s *Section) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var verr *admin.ValidationError
 	switch {
+	case errors.As(err, &verr): // a malformed venue ID or cursor in the URL
+		s.Area.Engine.ErrorPage(w, r, http.StatusBadRequest, "This link is not valid",
+			"The address does not name a venue or a page of its roles. Go back to your account and open the venue again.")
 	case errors.Is(err, admin.ErrForbidden):
 		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Not allowed",
 			"You cannot manage the roles of this venue. Ask its owner or your administrator.")

@@ -180,8 +180,17 @@ func TestUserLifecycleAndAudit(t *testing.T) {
 	if _, err := f.s.RevokeSessions(f.ctx, p, tn.ID, u.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.s.GrantVenueRole(f.ctx, p, tn.ID, "V9", u.ID, "door-staff", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.s.DeleteUser(f.ctx, p, tn.ID, u.ID); err != nil {
 		t.Fatal(err)
+	}
+	if l, err := f.s.ListVenueRoles(f.ctx, p, tn.ID, "V9", admin.Page{}); err != nil || len(l.Items) != 0 {
+		t.Fatalf("a deleted user still holds venue roles: %+v %v", l.Items, err)
+	}
+	if _, err := f.s.GrantVenueRole(f.ctx, p, tn.ID, "V9", u.ID, "door-staff", time.Time{}); !errors.As(err, &ve) {
+		t.Fatalf("granting a role to a deleted user: %v", err)
 	}
 	got := strings.Join(f.audit.names(), " ")
 	for _, want := range []string{"admin.tenant.created", "admin.user.created", "admin.user.disabled", "admin.user.enabled",
@@ -236,5 +245,111 @@ func TestClientsAndPagination(t *testing.T) {
 	}
 	if err := f.s.DeleteClient(f.ctx, admin.CLI(), storage.DefaultTenantID, "c-1"); !errors.Is(err, admin.ErrNotFound) {
 		t.Fatalf("deleting through another tenant: %v", err)
+	}
+}
+
+// TestDelegatedGrantsAreBoundedByTheGrantersRights: a venue owner whose
+// ownership expires cannot make it permanent by granting it to themselves,
+// nor hand out a role that outlives their own right to manage the venue;
+// re-granting a held role is audited as an update.
+func TestDelegatedGrantsAreBoundedByTheGrantersRights(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "bounded")
+	owner, staff := f.user(t, tn.ID, "owner@b.example"), f.user(t, tn.ID, "staff@b.example")
+	ends := f.now.Add(24 * time.Hour)
+	if _, err := f.s.GrantVenueRole(f.ctx, admin.CLI(), tn.ID, "V1", owner.ID, "venue-owner", ends); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.s.UserPrincipal(f.ctx, tn.ID, owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.GrantVenueRole(f.ctx, p, "", "V1", owner.ID, "venue-owner", time.Time{}); !errors.Is(err, admin.ErrForbidden) {
+		t.Fatalf("self-grant: %v, want ErrForbidden", err)
+	}
+	var ve *admin.ValidationError
+	for _, exp := range []time.Time{{}, ends.Add(time.Second)} {
+		if _, err := f.s.GrantVenueRole(f.ctx, p, "", "V1", staff.ID, "venue-owner", exp); !errors.As(err, &ve) || ve.Errors[0].Field != "expires_at" {
+			t.Fatalf("grant ending %v past the owner's own (%v): %v", exp, ends, err)
+		}
+	}
+	g, err := f.s.GrantVenueRole(f.ctx, p, "", "V1", staff.ID, "box-office", ends.Add(-time.Hour))
+	if err != nil {
+		t.Fatalf("grant within the owner's rights: %v", err)
+	}
+	again, err := f.s.GrantVenueRole(f.ctx, p, "", "V1", staff.ID, "box-office", ends)
+	if err != nil || again.ID != g.ID || !again.ExpiresAt.Equal(ends) {
+		t.Fatalf("re-grant: %+v %v", again, err)
+	}
+	if n := f.audit.names(); n[len(n)-1] != "admin.grant.updated" {
+		t.Fatalf("re-grant audited as %v", n[len(n)-1])
+	}
+	if _, err := f.s.GrantVenueRole(f.ctx, admin.CLI(), tn.ID, "V1", staff.ID, "door-staff", time.Time{}); err != nil {
+		t.Fatalf("the operator is not bounded: %v", err)
+	}
+}
+
+// TestTokenPrincipalChecksTheIssuingClientLive: an admin token works only
+// while the client that obtained it still exists in the token's tenant,
+// is still registered for admit:admin and is not younger than the token
+// (a deleted client's ID taken again); a user token acts as the user, in
+// the client's tenant.
+func TestTokenPrincipalChecksTheIssuingClientLive(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "tokens")
+	u := f.user(t, tn.ID, "admin@t.example")
+	spec := admin.ClientSpec{ID: "ops-bot", Grants: []string{"client_credentials", "authorization_code"},
+		RedirectURIs: []string{"https://ops.example/cb"}, Scopes: []string{"openid", admin.Scope}}
+	if _, _, err := f.s.CreateClient(f.ctx, admin.CLI(), tn.ID, spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.ID, spec.Scopes = "plain-bot", []string{"openid"}
+	if _, _, err := f.s.CreateClient(f.ctx, admin.CLI(), tn.ID, spec); err != nil {
+		t.Fatal(err)
+	}
+	issued := f.now
+	cases := []struct {
+		name string
+		tok  admin.Token
+		want error // nil: accepted
+		kind string
+	}{
+		{"client token", admin.Token{ClientID: "ops-bot", Subject: "ops-bot", TenantID: tn.ID, IssuedAt: issued}, nil, admin.KindClient},
+		{"user token", admin.Token{ClientID: "ops-bot", Subject: u.ID, TenantID: tn.ID, User: true, IssuedAt: issued}, nil, admin.KindUser},
+		{"unknown client", admin.Token{ClientID: "gone", Subject: "gone", IssuedAt: issued}, admin.ErrUnauthenticated, ""},
+		{"client not registered for the scope", admin.Token{ClientID: "plain-bot", Subject: "plain-bot", TenantID: tn.ID, IssuedAt: issued}, admin.ErrUnauthenticated, ""},
+		{"token older than the client", admin.Token{ClientID: "ops-bot", Subject: "ops-bot", TenantID: tn.ID, IssuedAt: issued.Add(-time.Hour)}, admin.ErrUnauthenticated, ""},
+		{"token of another tenant", admin.Token{ClientID: "ops-bot", Subject: "ops-bot", TenantID: storage.DefaultTenantID, IssuedAt: issued}, admin.ErrUnauthenticated, ""},
+		{"client token about someone else", admin.Token{ClientID: "ops-bot", Subject: u.ID, TenantID: tn.ID, IssuedAt: issued}, admin.ErrUnauthenticated, ""},
+	}
+	for _, c := range cases {
+		p, err := f.s.TokenPrincipal(f.ctx, c.tok)
+		switch {
+		case c.want != nil && !errors.Is(err, c.want):
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		case c.want == nil && (err != nil || p.Kind != c.kind || p.TenantID != tn.ID):
+			t.Errorf("%s: %+v %v", c.name, p, err)
+		}
+	}
+}
+
+// TestClientUpdateAuditsWhatChanged: the audit event of an update names
+// the changed fields and, when scopes change, the new scopes (a client
+// gaining admit:admin must be visible in the log).
+func TestClientUpdateAuditsWhatChanged(t *testing.T) {
+	f := newFixture(t)
+	spec := admin.ClientSpec{ID: "app-1", Grants: []string{"client_credentials"}, Scopes: []string{"openid"}}
+	if _, _, err := f.s.CreateClient(f.ctx, admin.CLI(), storage.DefaultTenantID, spec); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.s.UpdateClient(f.ctx, admin.CLI(), storage.DefaultTenantID, "app-1", func(s *admin.ClientSpec) {
+		s.Scopes, s.Name = append(s.Scopes, admin.Scope), "Renamed"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := f.audit.got[len(f.audit.got)-1]
+	if ev.Event != "admin.client.updated" || ev.Details["changed"] != "Name,Scopes" || ev.Details["scopes"] != "openid admit:admin" {
+		t.Fatalf("update event %+v", ev)
 	}
 }

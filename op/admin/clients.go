@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -234,7 +236,11 @@ func (s *Service) UpdateClient(ctx context.Context, p Principal, tenantID, clien
 	if err := s.Store.UpdateClient(ctx, next); err != nil {
 		return storage.Client{}, mapErr(err, "client "+clientID)
 	}
-	s.record(ctx, p, tenantID, "admin.client.updated", storage.AuditEvent{ClientID: clientID})
+	details := map[string]string{"changed": strings.Join(changedFields(SpecOf(c), spec), ",")}
+	if !slices.Equal(c.Scopes, next.Scopes) { // scopes decide who may reach the admin API
+		details["scopes"] = strings.Join(next.Scopes, " ")
+	}
+	s.record(ctx, p, tenantID, "admin.client.updated", storage.AuditEvent{ClientID: clientID, Details: details})
 	return s.Store.GetTenantClient(ctx, tenantID, clientID)
 }
 
@@ -276,4 +282,16 @@ func (s *Service) DeleteClient(ctx context.Context, p Principal, tenantID, clien
 func hashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// changedFields names the spec fields that differ, for the audit log.
+func changedFields(before, after ClientSpec) []string {
+	b, a := reflect.ValueOf(before), reflect.ValueOf(after)
+	var out []string
+	for i := range b.NumField() {
+		if !reflect.DeepEqual(b.Field(i).Interface(), a.Field(i).Interface()) {
+			out = append(out, b.Type().Field(i).Name)
+		}
+	}
+	return out
 }

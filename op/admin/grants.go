@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,6 +110,12 @@ func (s *Service) CreateGrant(ctx context.Context, p Principal, tenantID string,
 	if err != nil {
 		return storage.RoleGrant{}, err
 	}
+	if u.Disabled {
+		return storage.RoleGrant{}, invalid("user_id", "user %s is disabled or deleted: enable the account before granting it a role", u.ID)
+	}
+	if err := s.delegatedLimit(p, u.ID, in); err != nil {
+		return storage.RoleGrant{}, err
+	}
 	g := storage.RoleGrant{
 		ID: s.newID(), TenantID: tenantID, UserID: u.ID, Role: role.Name, GrantedBy: p.Actor(), GrantedAt: now,
 		ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Microsecond), Active: true,
@@ -120,8 +127,56 @@ func (s *Service) CreateGrant(ctx context.Context, p Principal, tenantID string,
 	if err != nil {
 		return storage.RoleGrant{}, mapErr(err, "grant")
 	}
-	s.record(ctx, p, tenantID, "admin.grant.created", storage.AuditEvent{UserID: u.ID, Details: grantDetails(stored)})
+	event := "admin.grant.created"
+	if stored.ID != g.ID { // the user held the role already: its expiry was replaced
+		event = "admin.grant.updated"
+	}
+	s.record(ctx, p, tenantID, event, storage.AuditEvent{UserID: u.ID, Details: grantDetails(stored)})
 	return stored, nil
+}
+
+// delegatedLimit bounds what a delegated venue administrator (a user who is
+// not a tenant administrator) may grant: never to themselves (an owner
+// whose ownership expires could otherwise make it permanent), and never
+// for longer than their own right to manage the venue lasts.
+func (s *Service) delegatedLimit(p Principal, userID string, in GrantInput) error {
+	if p.Admin || p.Kind != KindUser {
+		return nil
+	}
+	if userID == p.UserID {
+		return fmt.Errorf("%s may not grant roles to themselves: %w", p.Actor(), ErrForbidden)
+	}
+	until, forever := s.manageUntil(p, in.VenueID)
+	if forever {
+		return nil
+	}
+	if in.ExpiresAt.IsZero() || in.ExpiresAt.After(until) {
+		return invalid("expires_at", "expires_at: your own right to manage this venue ends at %s; a role you grant must end by then", until.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// manageUntil is when p's right to manage the venue's roles ends: the
+// latest expiry of the grants giving it, on the venue or globally (forever
+// if one does not expire).
+func (s *Service) manageUntil(p Principal, venueID string) (until time.Time, forever bool) {
+	for _, g := range p.Grants {
+		role, ok := s.Catalogue.Role(g.Role)
+		onVenue := g.ResourceType == storage.ResourceVenue && g.ResourceID == venueID
+		if !ok || !(onVenue || g.Global()) {
+			continue
+		}
+		if !slices.Contains(role.Permissions, roles.Wildcard) && !slices.Contains(role.Permissions, roles.PermManageRoles) {
+			continue
+		}
+		if g.ExpiresAt.IsZero() {
+			return time.Time{}, true
+		}
+		if g.ExpiresAt.After(until) {
+			until = g.ExpiresAt
+		}
+	}
+	return until, false
 }
 
 func grantDetails(g storage.RoleGrant) map[string]string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/admit-idp/admit/op/roles"
 	"github.com/admit-idp/admit/storage"
@@ -28,6 +30,9 @@ type Principal struct {
 	Admin bool
 	// Authz is a user's authorization from the grants in force.
 	Authz roles.Authorization
+	// Grants are a user's grants in force (they bound what a delegated
+	// administrator may grant: see delegatedLimit).
+	Grants []storage.RoleGrant
 }
 
 // CLI is the platform operator running `admit`.
@@ -69,6 +74,48 @@ func (s *Service) ClientPrincipal(ctx context.Context, clientID string) (Princip
 	return Principal{Kind: KindClient, TenantID: tenantOr(c.TenantID), ClientID: c.ID, Admin: true}, nil
 }
 
+// Scope is the OAuth scope an access token needs at the admin API.
+const Scope = "admit:admin"
+
+// Token is what the admin API knows of a verified access token.
+type Token struct {
+	ClientID, Subject, TenantID string
+	// User: issued to a user (not client_credentials).
+	User     bool
+	IssuedAt time.Time
+}
+
+// TokenPrincipal is the principal behind an admin API token, checked live
+// against the client that obtained it: the client must still exist, still
+// be registered for Scope, be the one the token was issued to (not a later
+// client that took a deleted client's ID) and be of the token's tenant. A
+// user token then acts as UserPrincipal in the client's tenant.
+func (s *Service) TokenPrincipal(ctx context.Context, t Token) (Principal, error) {
+	c, err := s.Store.GetClient(ctx, t.ClientID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Principal{}, fmt.Errorf("client %s: %w", t.ClientID, ErrUnauthenticated)
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	tenant := tenantOr(c.TenantID)
+	switch {
+	case !slices.Contains(c.Scopes, Scope):
+		return Principal{}, fmt.Errorf("client %s is no longer registered for %s: %w", c.ID, Scope, ErrUnauthenticated)
+	case t.IssuedAt.Before(c.CreatedAt.Truncate(time.Second)):
+		return Principal{}, fmt.Errorf("token older than client %s: %w", c.ID, ErrUnauthenticated)
+	case t.TenantID != "" && t.TenantID != tenant:
+		return Principal{}, fmt.Errorf("token of tenant %s for client of tenant %s: %w", t.TenantID, tenant, ErrUnauthenticated)
+	case c.TenantSuspended():
+		return Principal{}, fmt.Errorf("tenant of client %s is suspended: %w", c.ID, ErrForbidden)
+	case t.User:
+		return s.UserPrincipal(ctx, tenant, t.Subject)
+	case t.Subject != c.ID || !c.AllowsGrant("client_credentials"):
+		return Principal{}, fmt.Errorf("client %s: not a client_credentials token: %w", c.ID, ErrUnauthenticated)
+	}
+	return Principal{Kind: KindClient, TenantID: tenant, ClientID: c.ID, Admin: true}, nil
+}
+
 // UserPrincipal is a user acting through a token or the account area. An
 // empty tenantID is looked up. The user's grants in force now decide what
 // it may do. ErrUnauthenticated if the user is gone or disabled.
@@ -98,7 +145,7 @@ func (s *Service) UserPrincipal(ctx context.Context, tenantID, userID string) (P
 		return Principal{}, err
 	}
 	a := s.Catalogue.Authorize(grants, s.now())
-	return Principal{Kind: KindUser, TenantID: tid, UserID: u.ID, Admin: a.Can(roles.PermAdmin), Authz: a}, nil
+	return Principal{Kind: KindUser, TenantID: tid, UserID: u.ID, Admin: a.Can(roles.PermAdmin), Authz: a, Grants: grants}, nil
 }
 
 func tenantOr(id string) string {

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -117,7 +118,7 @@ func (s *Service) SetTenantStatus(ctx context.Context, p Principal, id, status s
 		return storage.Tenant{}, invalid("status", "status %q: want active or suspended", status)
 	}
 	if id == storage.DefaultTenantID && status == storage.TenantSuspended {
-		return storage.Tenant{}, errors.Join(errors.New("the default tenant cannot be suspended"), ErrConflict)
+		return storage.Tenant{}, fmt.Errorf("the default tenant cannot be suspended: %w", ErrConflict)
 	}
 	event := "admin.tenant.activated"
 	if status == storage.TenantSuspended {

@@ -110,3 +110,21 @@ func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
 		t.Fatalf("customer opening a venue: status %d", p.status)
 	}
 }
+
+// TestVenuePageRefusesMalformedLinks: a venue ID or cursor the service
+// rejects is a 400 page, not an outage page.
+func TestVenuePageRefusesMalformedLinks(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	owner, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
+	grantRole(t, e, storage.DefaultTenantID, owner.ID, "admin", "")
+	br := e.browser()
+	br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
+	for _, path := range []string{"/account/venues/" + strings.Repeat("v", 200), "/account/venues/v1?cursor=%21%21", "/account/venues?venue=a%2Fb"} {
+		if p := br.get(e.issuer + path); p.status != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400: %s", path, p.status, p.body)
+		}
+	}
+	if p := br.get(e.issuer + "/account/venues/v1"); p.status != http.StatusOK || p.testid("grant-form").Length() != 1 {
+		t.Fatalf("a tenant admin opening any venue: status %d", p.status)
+	}
+}

@@ -28,7 +28,7 @@ import (
 )
 
 // Scope is the scope every admin API token must carry.
-const Scope = "admit:admin"
+const Scope = admin.Scope
 
 // Spec is the OpenAPI 3 document of the API (YAML).
 //
@@ -168,12 +168,8 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 			forbidden(w, "the access token lacks the scope "+Scope)
 			return
 		}
-		var p admin.Principal
-		if tok.User {
-			p, err = h.Service.UserPrincipal(r.Context(), tok.TenantID, tok.Subject)
-		} else {
-			p, err = h.Service.ClientPrincipal(r.Context(), tok.ClientID)
-		}
+		p, err := h.Service.TokenPrincipal(r.Context(), admin.Token{ClientID: tok.ClientID, Subject: tok.Subject,
+			TenantID: tok.TenantID, User: tok.User, IssuedAt: tok.IssuedAt})
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -226,7 +222,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, admin.ErrUnauthenticated):
 		unauthorized(w, "the token's principal no longer exists or is disabled")
 	case errors.Is(err, admin.ErrForbidden):
-		forbidden(w, "the principal may not do this")
+		// The token has the scope: what is missing is a right, which RFC
+		// 6750's insufficient_scope would misdescribe.
+		writeProblem(w, http.StatusForbidden, "forbidden", "Forbidden", "the principal may not do this", nil)
 	case errors.Is(err, admin.ErrNotFound):
 		writeProblem(w, http.StatusNotFound, "not-found", "Not Found", trimSentinel(err), nil)
 	case errors.Is(err, admin.ErrConflict):

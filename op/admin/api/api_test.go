@@ -37,7 +37,7 @@ func (down) ListUsers(context.Context, storage.UserFilter, storage.PageRequest) 
 func handler(t *testing.T) http.Handler {
 	now := func() time.Time { return time.Now().UTC() }
 	mem := memory.New(now)
-	if err := mem.CreateClient(context.Background(), storage.Client{ID: "ops", Scopes: []string{api.Scope}}); err != nil {
+	if err := mem.CreateClient(context.Background(), storage.Client{ID: "ops", Scopes: []string{api.Scope}, GrantTypes: []string{"client_credentials"}}); err != nil {
 		t.Fatal(err)
 	}
 	s := &admin.Service{Store: down{mem}, Catalogue: roles.Default(), Now: now}
