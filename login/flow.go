@@ -54,6 +54,15 @@ type Flow struct {
 // Local reports whether the flow signs in to Admit's own pages.
 func (f *Flow) Local() bool { return f.AuthRequestID == "" }
 
+// MayCreateAccounts reports whether a sign-up in this flow may create an
+// account: always for a client's flow (the deployment and the client
+// decide), but on Admit's own pages only in the default tenant. Another
+// tenant opens sign-up through its own clients, and can close it there;
+// /account?tenant=<slug> must not be a way around that.
+func (f *Flow) MayCreateAccounts() bool {
+	return !f.Local() || f.TenantID == storage.DefaultTenantID
+}
+
 // dataReturnTo is where a local flow ends.
 const dataReturnTo = "engine.return_to"
 

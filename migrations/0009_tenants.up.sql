@@ -30,8 +30,9 @@ CREATE UNIQUE INDEX users_email_key ON users (tenant_id, lower(email)) WHERE ema
 DROP INDEX users_deleted_email;
 CREATE INDEX users_deleted_email ON users (tenant_id, lower(deleted_email), deleted_at)
     WHERE deleted_at IS NOT NULL;
--- Tenant-scoped listings page by id.
-CREATE INDEX users_tenant_id ON users (tenant_id, id);
+-- Tenant-scoped listings page by id; unique so that role grants can
+-- reference (tenant_id, id).
+CREATE UNIQUE INDEX users_tenant_id ON users (tenant_id, id);
 
 ALTER TABLE clients ADD COLUMN tenant_id text NOT NULL
     DEFAULT '00000000-0000-0000-0000-000000000001' REFERENCES tenants (id);
@@ -40,7 +41,10 @@ CREATE INDEX clients_tenant_id ON clients (tenant_id, id);
 -- A grant counts while active and before expires_at (NULL: never expires);
 -- expiry needs no job, readers compare with their clock. Revoked grants
 -- stay for the record. Global grants have resource_type = resource_id = ''.
--- No foreign key to users, like the other per-user aggregates of 0001.
+-- The foreign key to users names the tenant too: a grant can only ever be
+-- for a user of its own tenant, whatever the code above does. Users are
+-- soft-deleted (the admin service revokes their grants); the cascade only
+-- matters for rows removed by hand.
 CREATE TABLE role_grants (
     id            text        PRIMARY KEY,
     tenant_id     text        NOT NULL REFERENCES tenants (id),
@@ -53,7 +57,8 @@ CREATE TABLE role_grants (
     expires_at    timestamptz,
     active        boolean     NOT NULL DEFAULT true,
     revoked_by    text        NOT NULL DEFAULT '',
-    revoked_at    timestamptz
+    revoked_at    timestamptz,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
 );
 -- At most one active grant per (tenant, user, role, resource): the arbiter
 -- of PutRoleGrant's ON CONFLICT upsert. Its (tenant_id, user_id) prefix

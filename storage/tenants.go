@@ -137,7 +137,7 @@ type GrantFilter struct {
 type RoleGrants interface {
 	// PutRoleGrant stores g as an active grant (Active, RevokedBy and
 	// RevokedAt of g are ignored); ErrNotFound if its tenant does not
-	// exist. If an active grant of the same (tenant, user,
+	// exist or has no user g.UserID. If an active grant of the same (tenant, user,
 	// role, resource) exists, that grant is kept and only its ExpiresAt is
 	// replaced by g's; the stored grant is returned either way.
 	PutRoleGrant(ctx context.Context, g RoleGrant) (RoleGrant, error)

@@ -103,7 +103,7 @@ type Service struct {
 // signUpOpen reports whether sign-up is offered in flow f: allowed by the
 // deployment and not closed for the flow's client.
 func (s *Service) signUpOpen(f *login.Flow) bool {
-	return s.Settings.SignUp && !slices.Contains(s.Settings.NoSignUpClients, f.Client.ID)
+	return s.Settings.SignUp && f.MayCreateAccounts() && !slices.Contains(s.Settings.NoSignUpClients, f.Client.ID)
 }
 
 // RequiresVerifiedEmail reports whether logins to the client need a

@@ -151,7 +151,7 @@ func (m *Method) firstLogin(w http.ResponseWriter, r *http.Request, f *login.Flo
 		m.askToLink(w, r, f, p, prof, u, "", http.StatusOK)
 	case !errors.Is(err, storage.ErrNotFound):
 		m.Engine.Unavailable(w, r, err)
-	case !m.signUp:
+	case !m.signUp || !f.MayCreateAccounts():
 		m.back(w, r, f, http.StatusForbidden, "No account uses this "+p.name()+" account. Sign in another way, then link "+p.name()+" from your account page.")
 	default:
 		m.signUpWith(w, r, f, p, prof, email)

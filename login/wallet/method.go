@@ -132,7 +132,7 @@ func (m *Method) signIn(w http.ResponseWriter, r *http.Request, f *login.Flow, w
 func (m *Method) signUp(w http.ResponseWriter, r *http.Request, f *login.Flow, wal storage.Wallet, amr []string) {
 	// A flow that already identified someone (a first factor awaiting its
 	// second) must not spawn a new account that Succeed would then refuse.
-	if !m.SignUp || f.UserID != "" {
+	if !m.SignUp || !f.MayCreateAccounts() || f.UserID != "" {
 		m.fail(w, r, f, "unknown_wallet", msgNoAccount)
 		return
 	}

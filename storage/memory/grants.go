@@ -28,6 +28,9 @@ func (s *Store) PutRoleGrant(_ context.Context, g storage.RoleGrant) (storage.Ro
 	if _, ok := s.tenants[g.TenantID]; !ok {
 		return storage.RoleGrant{}, fmt.Errorf("memory: put role grant %s: tenant %q: %w", g.ID, g.TenantID, storage.ErrNotFound)
 	}
+	if u, ok := s.users[g.UserID]; !ok || u.TenantID != g.TenantID {
+		return storage.RoleGrant{}, fmt.Errorf("memory: put role grant %s: no user %s in tenant %s: %w", g.ID, g.UserID, g.TenantID, storage.ErrNotFound)
+	}
 	g.Active, g.RevokedBy, g.RevokedAt = true, "", time.Time{}
 	s.grants[g.ID] = g
 	return g, nil

@@ -87,8 +87,11 @@ func (s *Store) PutRoleGrant(ctx context.Context, g storage.RoleGrant) (storage.
 		RETURNING `+grantColumns,
 		g.ID, g.TenantID, g.UserID, g.Role, g.ResourceType, g.ResourceID, g.GrantedBy,
 		g.GrantedAt, optional(g.ExpiresAt)))
-	if foreignKeyViolation(err, "tenant_id") {
+	switch {
+	case foreignKeyViolation(err, "tenant_id"):
 		err = errNoSuch("tenant")
+	case foreignKeyViolation(err, "user_id"): // (tenant_id, user_id): no such user in the tenant
+		err = errNoSuch("user of the tenant")
 	}
 	return got, wrap("put role grant", err)
 }

@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -13,6 +14,17 @@ import (
 type grantStore interface {
 	storage.Tenants
 	storage.RoleGrants
+	storage.Users
+}
+
+// member creates a user of the tenant and returns its ID: a grant must
+// name a user of its own tenant (ErrNotFound otherwise).
+func member(t *testing.T, s grantStore, c *Clock, tenantID string) string {
+	t.Helper()
+	u := sampleUser(c)
+	u.TenantID = tenantID
+	mustOK(t, s.CreateUser(t.Context(), u), "CreateUser")
+	return u.ID
 }
 
 func grantTests() []testCase[grantStore] {
@@ -91,7 +103,7 @@ func grantID(g storage.RoleGrant) string { return g.ID }
 
 func testGrantPutRoundTrip(t *testing.T, s grantStore, c *Clock) {
 	tn := newTenant(t, s, c)
-	g := sampleGrant(c, tn.ID, randomID())
+	g := sampleGrant(c, tn.ID, member(t, s, c, tn.ID))
 	assertFilled(t, g, "RevokedBy", "RevokedAt")
 	putGrant(t, s, g)
 	assertEqual(t, "ListRoleGrants", listGrants(t, s, storage.GrantFilter{TenantID: tn.ID}), []storage.RoleGrant{g})
@@ -110,7 +122,7 @@ func testGrantPutRoundTrip(t *testing.T, s grantStore, c *Clock) {
 // (its ID, GrantedBy and GrantedAt) and replaces only ExpiresAt.
 func testGrantPutAgain(t *testing.T, s grantStore, c *Clock) {
 	tn := newTenant(t, s, c)
-	first := putGrant(t, s, sampleGrant(c, tn.ID, randomID()))
+	first := putGrant(t, s, sampleGrant(c, tn.ID, member(t, s, c, tn.ID)))
 	for i, expires := range []time.Time{c.Now().Add(48 * time.Hour), {}, c.Now().Add(time.Hour)} {
 		c.Advance(time.Minute)
 		again := first
@@ -130,7 +142,7 @@ func testGrantPutAgain(t *testing.T, s grantStore, c *Clock) {
 
 func testGrantPutOtherResource(t *testing.T, s grantStore, c *Clock) {
 	tn := newTenant(t, s, c)
-	a := putGrant(t, s, sampleGrant(c, tn.ID, randomID()))
+	a := putGrant(t, s, sampleGrant(c, tn.ID, member(t, s, c, tn.ID)))
 	otherVenue := a
 	otherVenue.ID, otherVenue.ResourceID = randomID(), "venue-"+randomHex(5)
 	otherRole := a
@@ -138,7 +150,7 @@ func testGrantPutOtherResource(t *testing.T, s grantStore, c *Clock) {
 	global := a
 	global.ID, global.ResourceType, global.ResourceID = randomID(), "", ""
 	otherUser := a
-	otherUser.ID, otherUser.UserID = randomID(), randomID()
+	otherUser.ID, otherUser.UserID = randomID(), member(t, s, c, tn.ID)
 	for _, g := range []storage.RoleGrant{otherVenue, otherRole, global, otherUser} {
 		putGrant(t, s, g)
 	}
@@ -149,7 +161,7 @@ func testGrantPutOtherResource(t *testing.T, s grantStore, c *Clock) {
 func testGrantRevoke(t *testing.T, s grantStore, c *Clock) {
 	ctx := t.Context()
 	tn := newTenant(t, s, c)
-	user := randomID()
+	user := member(t, s, c, tn.ID)
 	g := putGrant(t, s, sampleGrant(c, tn.ID, user))
 	keep := putGrant(t, s, globalGrant(c, tn.ID, user, "tenant_admin"))
 	c.Advance(time.Minute)
@@ -188,7 +200,7 @@ func testGrantRevoke(t *testing.T, s grantStore, c *Clock) {
 
 func testGrantRevokeFilters(t *testing.T, s grantStore, c *Clock) {
 	tn := newTenant(t, s, c)
-	user := randomID()
+	user := member(t, s, c, tn.ID)
 	venue := "venue-" + randomHex(4)
 	mk := func(role, resourceType, resourceID string) storage.RoleGrant {
 		g := globalGrant(c, tn.ID, user, role)
@@ -200,7 +212,7 @@ func testGrantRevokeFilters(t *testing.T, s grantStore, c *Clock) {
 	staffV := mk("venue_staff", storage.ResourceVenue, venue)
 	staffW := mk("venue_staff", storage.ResourceVenue, "venue-other")
 	managerV := mk("venue_manager", storage.ResourceVenue, venue)
-	other := putGrant(t, s, globalGrant(c, tn.ID, randomID(), "tenant_admin"))
+	other := putGrant(t, s, globalGrant(c, tn.ID, member(t, s, c, tn.ID), "tenant_admin"))
 
 	for _, tc := range []struct {
 		name   string
@@ -234,7 +246,7 @@ func testGrantRevokeFilters(t *testing.T, s grantStore, c *Clock) {
 // a new grant.
 func testGrantPutAfterRevoke(t *testing.T, s grantStore, c *Clock) {
 	tn := newTenant(t, s, c)
-	g := putGrant(t, s, sampleGrant(c, tn.ID, randomID()))
+	g := putGrant(t, s, sampleGrant(c, tn.ID, member(t, s, c, tn.ID)))
 	_, err := s.RevokeRoleGrants(t.Context(), storage.GrantFilter{TenantID: tn.ID, UserID: g.UserID}, "admin-1", c.Now())
 	mustOK(t, err, "RevokeRoleGrants")
 	c.Advance(time.Minute)
@@ -251,7 +263,7 @@ func testGrantPutAfterRevoke(t *testing.T, s grantStore, c *Clock) {
 
 func testGrantListFilters(t *testing.T, s grantStore, c *Clock) {
 	tn := newTenant(t, s, c)
-	alice, bob := randomID(), randomID()
+	alice, bob := member(t, s, c, tn.ID), member(t, s, c, tn.ID)
 	venue := "venue-" + randomHex(4)
 	mk := func(user, role, resourceID string, expires time.Time) storage.RoleGrant {
 		g := globalGrant(c, tn.ID, user, role)
@@ -314,10 +326,10 @@ func testGrantListPagination(t *testing.T, s grantStore, c *Clock) {
 	tn, other := newTenant(t, s, c), newTenant(t, s, c)
 	var want []string
 	for i := range 5 {
-		g := putGrant(t, s, sampleGrant(c, tn.ID, randomID()))
+		g := putGrant(t, s, sampleGrant(c, tn.ID, member(t, s, c, tn.ID)))
 		want = append(want, g.ID)
 		if i%2 == 0 {
-			putGrant(t, s, sampleGrant(c, other.ID, randomID()))
+			putGrant(t, s, sampleGrant(c, other.ID, member(t, s, c, other.ID)))
 		}
 	}
 	slices.Sort(want)
@@ -336,7 +348,7 @@ func testGrantListPagination(t *testing.T, s grantStore, c *Clock) {
 func testGrantUserRoleGrants(t *testing.T, s grantStore, c *Clock) {
 	ctx := t.Context()
 	tn := newTenant(t, s, c)
-	user := randomID()
+	user := member(t, s, c, tn.ID)
 	forever := putGrant(t, s, globalGrant(c, tn.ID, user, "tenant_admin"))
 	short := sampleGrant(c, tn.ID, user)
 	short.ExpiresAt = c.Now().Add(time.Hour)
@@ -347,7 +359,7 @@ func testGrantUserRoleGrants(t *testing.T, s grantStore, c *Clock) {
 	revoked := putGrant(t, s, globalGrant(c, tn.ID, user, "support"))
 	_, err := s.RevokeRoleGrants(ctx, storage.GrantFilter{TenantID: tn.ID, UserID: user, Role: revoked.Role}, "admin-1", c.Now())
 	mustOK(t, err, "RevokeRoleGrants")
-	putGrant(t, s, globalGrant(c, tn.ID, randomID(), "tenant_admin")) // another user
+	putGrant(t, s, globalGrant(c, tn.ID, member(t, s, c, tn.ID), "tenant_admin")) // another user
 
 	check := func(what string, at time.Time, want ...storage.RoleGrant) {
 		t.Helper()
@@ -371,40 +383,41 @@ func testGrantUserRoleGrants(t *testing.T, s grantStore, c *Clock) {
 	}
 }
 
-// The same user ID in two tenants has separate grants: listing, revoking
-// and resolving in one tenant never touches the other.
+// Grants never cross tenants: a grant for a user of another tenant is
+// refused (ErrNotFound), and listing, revoking and resolving in one tenant
+// never touches the other's grants.
 func testGrantTenantIsolation(t *testing.T, s grantStore, c *Clock) {
 	ctx := t.Context()
 	a, b := newTenant(t, s, c), newTenant(t, s, c)
-	user := randomID()
-	ga := putGrant(t, s, globalGrant(c, a.ID, user, "tenant_admin"))
-	gb := globalGrant(c, b.ID, user, "tenant_admin") // same user, role and resource, other tenant
-	putGrant(t, s, gb)
-
-	assertEqual(t, "grants of A", listGrants(t, s, storage.GrantFilter{TenantID: a.ID, UserID: user}), []storage.RoleGrant{ga})
-	got, err := s.UserRoleGrants(ctx, b.ID, user, c.Now())
-	mustOK(t, err, "UserRoleGrants in B")
-	assertEqual(t, "UserRoleGrants in B", got, []storage.RoleGrant{gb})
-
-	revoked, err := s.RevokeRoleGrants(ctx, storage.GrantFilter{TenantID: a.ID, UserID: user}, "admin-1", c.Now())
-	mustOK(t, err, "RevokeRoleGrants in A")
-	if len(revoked) != 1 || revoked[0].ID != ga.ID {
-		t.Fatalf("revoke in A revoked %+v, want only %s", revoked, ga.ID)
+	ua, ub := member(t, s, c, a.ID), member(t, s, c, b.ID)
+	if _, err := s.PutRoleGrant(ctx, globalGrant(c, b.ID, ua, "tenant_admin")); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("grant in B for A's user: %v, want ErrNotFound", err)
 	}
-	got, err = s.UserRoleGrants(ctx, b.ID, user, c.Now())
-	mustOK(t, err, "UserRoleGrants in B after revoke in A")
-	assertEqual(t, "UserRoleGrants in B after revoke in A", got, []storage.RoleGrant{gb})
-	got, err = s.UserRoleGrants(ctx, "", user, c.Now())
+	ga := putGrant(t, s, globalGrant(c, a.ID, ua, "tenant_admin"))
+	gb := putGrant(t, s, globalGrant(c, b.ID, ub, "tenant_admin")) // same role and resource, other tenant
+
+	assertEqual(t, "grants of A", listGrants(t, s, storage.GrantFilter{TenantID: a.ID}), []storage.RoleGrant{ga})
+	got, err := s.UserRoleGrants(ctx, b.ID, ua, c.Now())
+	mustOK(t, err, "UserRoleGrants of A's user in B")
+	if len(got) != 0 {
+		t.Errorf("A's user has %d grants in B", len(got))
+	}
+	revoked, err := s.RevokeRoleGrants(ctx, storage.GrantFilter{TenantID: a.ID, UserID: ub}, "admin-1", c.Now())
+	mustOK(t, err, "RevokeRoleGrants in A of B's user")
+	if len(revoked) != 0 {
+		t.Fatalf("revoke in A of B's user revoked %+v", revoked)
+	}
+	got, err = s.UserRoleGrants(ctx, "", ub, c.Now())
 	mustOK(t, err, "UserRoleGrants without a tenant")
 	if len(got) != 0 {
 		t.Errorf("UserRoleGrants without a tenant returned %d grants", len(got))
 	}
-	none, err := s.RevokeRoleGrants(ctx, storage.GrantFilter{UserID: user}, "admin-1", c.Now())
+	none, err := s.RevokeRoleGrants(ctx, storage.GrantFilter{UserID: ub}, "admin-1", c.Now())
 	mustOK(t, err, "RevokeRoleGrants without a tenant")
 	if len(none) != 0 {
 		t.Errorf("RevokeRoleGrants without a tenant revoked %d grants", len(none))
 	}
-	got, err = s.UserRoleGrants(ctx, b.ID, user, c.Now())
+	got, err = s.UserRoleGrants(ctx, b.ID, ub, c.Now())
 	mustOK(t, err, "UserRoleGrants in B")
-	assertEqual(t, "UserRoleGrants in B after revoke without a tenant", got, []storage.RoleGrant{gb})
+	assertEqual(t, "UserRoleGrants in B after revokes elsewhere", got, []storage.RoleGrant{gb})
 }

@@ -152,7 +152,11 @@ func TestAccountAreaSignInPerTenant(t *testing.T) {
 	ac := newAcme(t, e)
 	br := e.browser()
 
-	p := br.submitLogin(br.get(e.issuer+"/account?tenant=acme"), app.DemoUserEmail, acmePassword)
+	login := br.get(e.issuer + "/account?tenant=acme")
+	if login.testid("signup").Length() != 0 || e.browser().get(e.issuer+"/account").testid("signup").Length() != 1 {
+		t.Fatal("Admit's own pages must offer sign-up in the default tenant only, not in acme's")
+	}
+	p := br.submitLogin(login, app.DemoUserEmail, acmePassword)
 	if p.status != http.StatusOK || !strings.Contains(p.body, "Acme") {
 		t.Fatalf("acme account sign-in: status %d at %s: %s", p.status, p.url, p.body)
 	}
