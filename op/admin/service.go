@@ -90,6 +90,18 @@ func (s *Service) record(ctx context.Context, p Principal, tenantID, event strin
 	s.Audit.Record(ctx, e)
 }
 
+// Refused records an operation refused for lack of rights
+// ("admin.refused", outcome failure) in the principal's own tenant, so
+// its administrators see a client or user probing beyond its rights.
+func (s *Service) Refused(ctx context.Context, p Principal, operation, reason string) {
+	if s.Audit == nil {
+		return
+	}
+	s.Audit.Record(ctx, storage.AuditEvent{Event: "admin.refused", Outcome: "failure", Reason: reason,
+		TenantID: p.TenantID, ActorID: p.Actor(), UserID: p.UserID, ClientID: p.ClientID,
+		Details: map[string]string{"operation": operation}})
+}
+
 // maxAccessTokenLifetime bounds every access token (op's bound): a
 // deny-list entry must outlive the tokens it covers.
 const maxAccessTokenLifetime = 24 * time.Hour

@@ -362,6 +362,21 @@ func TestAdminTenantIsolation(t *testing.T) {
 	e.must(http.StatusForbidden, e.call(tokB, http.MethodPost, "/tenants", map[string]any{"slug": "evil", "name": "Evil"}))
 	e.must(http.StatusForbidden, e.call(tokB, http.MethodPost, tenantPath(b)+"/suspend", nil))
 	e.must(http.StatusForbidden, e.call(tokB, http.MethodGet, "/keys", nil))
+	// B's administrators see B's client probing: refusals are audited in B.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		refused := e.must(http.StatusOK, e.call(tokB, http.MethodGet, tenantPath(b)+"/audit?event=admin.refused", nil)).items()
+		if len(refused) >= 6 {
+			if refused[0]["actor_id"] != "client:tenant-b-admin" || refused[0]["outcome"] != "failure" {
+				t.Fatalf("refusal event %v", refused[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("refusals audited in B: %d, want at least 6", len(refused))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// The platform admin acts in any tenant.
 	e.must(http.StatusOK, e.call(e.platform, http.MethodGet, tenantPath(a)+"/users/"+uid, nil))
 	e.must(http.StatusNotFound, e.call(e.platform, http.MethodGet, tenantPath("no-such-tenant")+"/users", nil))

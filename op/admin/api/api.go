@@ -224,6 +224,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, admin.ErrForbidden):
 		// The token has the scope: what is missing is a right, which RFC
 		// 6750's insufficient_scope would misdescribe.
+		if p, ok := r.Context().Value(principalKey{}).(admin.Principal); ok {
+			h.Service.Refused(r.Context(), p, r.Method+" "+r.URL.Path, trimSentinel(err))
+		}
 		writeProblem(w, http.StatusForbidden, "forbidden", "Forbidden", "the principal may not do this", nil)
 	case errors.Is(err, admin.ErrNotFound):
 		writeProblem(w, http.StatusNotFound, "not-found", "Not Found", trimSentinel(err), nil)
