@@ -23,6 +23,9 @@ type requestState struct {
 	mu      sync.Mutex
 	clients map[string]storage.Client
 	users   map[string]storage.User
+	// grants are the users' grants read together with the user (see
+	// getUser): minting the token then needs no query of its own.
+	grants map[string][]storage.RoleGrant
 }
 
 type requestStateKey struct{}
@@ -81,5 +84,40 @@ func (s *Storage) getClient(ctx context.Context, id string) (storage.Client, err
 }
 
 func (s *Storage) getUser(ctx context.Context, id string) (storage.User, error) {
-	return memo(ctx, func(st *requestState) *map[string]storage.User { return &st.users }, id, s.Users.GetUser)
+	load := s.Users.GetUser
+	if s.rolesOn() {
+		load = s.loadUserWithGrants
+	}
+	return memo(ctx, func(st *requestState) *map[string]storage.User { return &st.users }, id, load)
+}
+
+// loadUserWithGrants reads the user and their grants in one round trip and
+// keeps the grants for the rest of the request (rememberedGrants).
+func (s *Storage) loadUserWithGrants(ctx context.Context, id string) (storage.User, error) {
+	u, grants, err := s.Grants.GetUserWithGrants(ctx, id, s.now())
+	if err != nil {
+		return u, err
+	}
+	if st := stateOf(ctx); st != nil {
+		st.mu.Lock()
+		if st.grants == nil {
+			st.grants = map[string][]storage.RoleGrant{}
+		}
+		st.grants[id] = grants
+		st.mu.Unlock()
+	}
+	return u, nil
+}
+
+// rememberedGrants returns the grants loadUserWithGrants read in this
+// request, if it did.
+func rememberedGrants(ctx context.Context, userID string) ([]storage.RoleGrant, bool) {
+	st := stateOf(ctx)
+	if st == nil {
+		return nil, false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	g, ok := st.grants[userID]
+	return g, ok
 }

@@ -37,9 +37,10 @@ type Authorizer interface {
 }
 
 // GrantReader reads the role grants of a user in force at a time, in one
-// query (storage.RoleGrants implements it).
+// query, alone or with the user (storage.RoleGrants implements it).
 type GrantReader interface {
 	UserRoleGrants(ctx context.Context, tenantID, userID string, at time.Time) ([]storage.RoleGrant, error)
+	GetUserWithGrants(ctx context.Context, userID string, at time.Time) (storage.User, []storage.RoleGrant, error)
 }
 
 // claimSource is a distributed-claims source (OIDC Core 5.6.2).
@@ -59,15 +60,20 @@ type roleClaims struct {
 // authorization reads the user's grants (one query) and authorizes them at
 // now; ok is false when no Authorizer is configured.
 func (s *Storage) authorization(ctx context.Context, tenantID, userID string, now time.Time) (roles.Authorization, bool, error) {
-	if s.Authorizer == nil || s.Grants == nil {
+	if !s.rolesOn() {
 		return roles.Authorization{}, false, nil
 	}
-	grants, err := s.Grants.UserRoleGrants(ctx, tenantOf(tenantID), userID, now)
-	if err != nil {
-		return roles.Authorization{}, false, toOIDCError(ctx, err, "cannot read the user's roles")
+	grants, ok := rememberedGrants(ctx, userID)
+	if !ok {
+		var err error
+		if grants, err = s.Grants.UserRoleGrants(ctx, tenantOf(tenantID), userID, now); err != nil {
+			return roles.Authorization{}, false, toOIDCError(ctx, err, "cannot read the user's roles")
+		}
 	}
 	return s.Authorizer.Authorize(grants, now), true, nil
 }
+
+func (s *Storage) rolesOn() bool { return s.Authorizer != nil && s.Grants != nil }
 
 // userRoleClaims builds the role claims of a user's access token: global
 // roles and permissions always, venue roles only with the venues scope and

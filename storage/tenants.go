@@ -150,6 +150,10 @@ type RoleGrants interface {
 	// UserRoleGrants returns every grant of the user in force at `at`, in
 	// one round trip (the token endpoint calls it), ordered by ID.
 	UserRoleGrants(ctx context.Context, tenantID, userID string, at time.Time) ([]RoleGrant, error)
+	// GetUserWithGrants is GetUser and UserRoleGrants (in the user's
+	// tenant) in one round trip: the token endpoint needs both for every
+	// token it issues. ErrNotFound if there is no such user.
+	GetUserWithGrants(ctx context.Context, userID string, at time.Time) (User, []RoleGrant, error)
 }
 
 // UserFilter selects users of one tenant (TenantID required).

@@ -82,6 +82,16 @@ func (s *Store) ListRoleGrants(_ context.Context, f storage.GrantFilter, p stora
 	return page(all, p, func(g storage.RoleGrant) string { return g.ID }), nil
 }
 
+// GetUserWithGrants implements storage.RoleGrants.
+func (s *Store) GetUserWithGrants(ctx context.Context, userID string, at time.Time) (storage.User, []storage.RoleGrant, error) {
+	u, err := s.GetUser(ctx, userID)
+	if err != nil {
+		return storage.User{}, nil, err
+	}
+	grants, err := s.UserRoleGrants(ctx, u.TenantID, u.ID, at)
+	return u, grants, err
+}
+
 // UserRoleGrants implements storage.RoleGrants.
 func (s *Store) UserRoleGrants(ctx context.Context, tenantID, userID string, at time.Time) ([]storage.RoleGrant, error) {
 	if tenantID == "" || userID == "" {

@@ -155,6 +155,49 @@ func (s *Store) UserRoleGrants(ctx context.Context, tenantID, userID string, at 
 	return out, wrap("user role grants", err)
 }
 
+// selectUserWithGrants is selectUser with the user's grants in force at $2
+// joined in: one row per grant, or one row with NULL grant columns.
+const selectUserWithGrants = `SELECT u.id, u.tenant_id, t.status, u.email, u.email_verified,
+	u.password_hash, u.given_name, u.family_name, u.locale, u.disabled, u.created_at, u.updated_at,
+	g.id, g.role, g.resource_type, g.resource_id, g.granted_by, g.granted_at, g.expires_at
+	FROM users u JOIN tenants t ON t.id = u.tenant_id
+	LEFT JOIN role_grants g ON g.tenant_id = u.tenant_id AND g.user_id = u.id
+		AND g.active AND (g.expires_at IS NULL OR g.expires_at > $2)
+	WHERE u.id = $1 ORDER BY g.id`
+
+// GetUserWithGrants implements storage.RoleGrants in one query.
+func (s *Store) GetUserWithGrants(ctx context.Context, userID string, at time.Time) (storage.User, []storage.RoleGrant, error) {
+	rows, err := s.pool.Query(ctx, selectUserWithGrants, userID, at)
+	if err != nil {
+		return storage.User{}, nil, wrap("get user with grants", err)
+	}
+	defer rows.Close()
+	var u storage.User
+	var grants []storage.RoleGrant
+	for rows.Next() {
+		var g storage.RoleGrant
+		var id, role, typ, res, by *string
+		err := rows.Scan(&u.ID, &u.TenantID, &u.TenantStatus, &u.Email, &u.EmailVerified, &u.PasswordHash,
+			&u.GivenName, &u.FamilyName, &u.Locale, &u.Disabled, utc(&u.CreatedAt), utc(&u.UpdatedAt),
+			&id, &role, &typ, &res, &by, utc(&g.GrantedAt), utc(&g.ExpiresAt))
+		if err != nil {
+			return storage.User{}, nil, wrap("get user with grants", err)
+		}
+		if id != nil {
+			g.ID, g.TenantID, g.UserID, g.Role, g.ResourceType, g.ResourceID, g.GrantedBy, g.Active =
+				*id, u.TenantID, u.ID, *role, *typ, *res, *by, true
+			grants = append(grants, g)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return storage.User{}, nil, wrap("get user with grants", err)
+	}
+	if u.ID == "" {
+		return storage.User{}, nil, wrap("get user with grants", errNoSuch("user"))
+	}
+	return u, grants, nil
+}
+
 // grantFilter adds the conditions of f other than InForceAt. TenantID is
 // always a condition, even when empty (then nothing matches).
 func grantFilter(w *where, f storage.GrantFilter) {

@@ -38,6 +38,7 @@ func grantTests() []testCase[grantStore] {
 		{"ListFilters", testGrantListFilters},
 		{"ListPagination", testGrantListPagination},
 		{"UserRoleGrantsInForce", testGrantUserRoleGrants},
+		{"UserWithGrants", testGrantUserWithGrants},
 		{"TenantIsolation", testGrantTenantIsolation},
 	}
 }
@@ -420,4 +421,42 @@ func testGrantTenantIsolation(t *testing.T, s grantStore, c *Clock) {
 	got, err = s.UserRoleGrants(ctx, b.ID, ub, c.Now())
 	mustOK(t, err, "UserRoleGrants in B")
 	assertEqual(t, "UserRoleGrants in B after revokes elsewhere", got, []storage.RoleGrant{gb})
+}
+
+// GetUserWithGrants answers what GetUser and UserRoleGrants answer, in
+// force at the given time: expired and revoked grants are left out, a user
+// without grants has none, and an unknown user is ErrNotFound.
+func testGrantUserWithGrants(t *testing.T, s grantStore, c *Clock) {
+	ctx := t.Context()
+	tn := newTenant(t, s, c)
+	user := member(t, s, c, tn.ID)
+	lone := member(t, s, c, tn.ID)
+	short := sampleGrant(c, tn.ID, user)
+	short.ExpiresAt = c.Now().Add(time.Hour)
+	putGrant(t, s, short)
+	forever := putGrant(t, s, globalGrant(c, tn.ID, user, "tenant_admin"))
+	putGrant(t, s, globalGrant(c, tn.ID, user, "auditor")) // revoked next
+	_, err := s.RevokeRoleGrants(ctx, storage.GrantFilter{TenantID: tn.ID, UserID: user, Role: "auditor"}, "admin-1", c.Now())
+	mustOK(t, err, "RevokeRoleGrants")
+
+	check := func(name string, at time.Time, want ...storage.RoleGrant) {
+		t.Helper()
+		u, got, err := s.GetUserWithGrants(ctx, user, at)
+		mustOK(t, err, "GetUserWithGrants "+name)
+		plain, err := s.GetUser(ctx, user)
+		mustOK(t, err, "GetUser")
+		assertEqual(t, "user "+name, u, plain)
+		assertEqual(t, "grants "+name, got, byID(want...))
+	}
+	check("now", c.Now(), short, forever)
+	check("after the short grant", c.Now().Add(time.Hour), forever)
+
+	u, none, err := s.GetUserWithGrants(ctx, lone, c.Now())
+	mustOK(t, err, "GetUserWithGrants without grants")
+	if u.ID != lone || len(none) != 0 {
+		t.Errorf("user without grants: %s with %d grants", u.ID, len(none))
+	}
+	if _, _, err := s.GetUserWithGrants(ctx, randomID(), c.Now()); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("unknown user: %v, want ErrNotFound", err)
+	}
 }

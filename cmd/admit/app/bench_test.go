@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -12,6 +13,8 @@ import (
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/login/password"
+	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/storage"
 )
 
 // The benchmarks measure Admit's own cost per operation: requests go to the
@@ -106,12 +109,26 @@ func BenchmarkClientCredentials(b *testing.B) {
 	})
 }
 
-// BenchmarkRefresh rotates refresh tokens; each worker owns one grant.
+// BenchmarkRefresh rotates refresh tokens; each worker owns one grant. The
+// user holds a global role and five venue roles and the client asks for
+// the venues scope, so every token carries role claims read from the
+// grants store.
 func BenchmarkRefresh(b *testing.B) {
 	benchBackends(b, func(b *testing.B, e *env) {
-		r := e.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
-		grants := make(chan string, workers)
-		for range workers {
+		u, err := e.app.Stores.Durable.GetUserByEmail(b.Context(), storage.DefaultTenantID, app.DemoUserEmail)
+		if err != nil {
+			b.Fatal(err)
+		}
+		grantRole(b, e, storage.DefaultTenantID, u.ID, "admin", "")
+		for _, v := range []string{"v1", "v2", "v3", "v4", "v5"} {
+			grantRole(b, e, storage.DefaultTenantID, u.ID, "box-office", v)
+		}
+		r := e.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID, oidc.ScopeOfflineAccess, op.ScopeVenues)
+		// RunParallel starts workers goroutines per GOMAXPROCS: each needs
+		// a grant of its own (with fewer, the rest would wait forever).
+		n := workers * runtime.GOMAXPROCS(0)
+		grants := make(chan string, n)
+		for range n {
 			code, ar, _ := codeFor(b, e, r)
 			tok, err := r.exchange(code, ar)
 			if err != nil {
