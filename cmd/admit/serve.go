@@ -30,6 +30,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		if err := a.SeedDemo(ctx); err != nil {
 			return err
 		}
+		if err := a.SeedDemoAdmin(ctx); err != nil {
+			return err
+		}
 		e.banner(cfg)
 	}
 	go a.RunMaintenance(ctx)
@@ -89,7 +92,9 @@ func (e *cliEnv) banner(cfg app.Config) {
   │ Public client:  %s (PKCE required)
   │ Redirect URIs:  %s, %s
   │ User:           %s / %s
+  │ Admin API:      %s/admin/v1 (client %s / secret %s, scope admit:admin)
   └──────────────────────────────────────────────────────────────────────
 `, cfg.Issuer, cfg.Issuer, app.DemoClientID, app.DemoClientSecret, app.DemoSPAID,
-		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword)
+		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword,
+		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret)
 }

@@ -675,3 +675,17 @@ func TestAdminUserWithAdminRole(t *testing.T) {
 	e.must(http.StatusOK, e.call(e.platform, http.MethodPost, d+"/grants/revoke", map[string]any{"user_id": app.DemoUserEmail, "role": "admin"}))
 	e.must(http.StatusForbidden, e.call(tok, http.MethodGet, d+"/users", nil))
 }
+
+// TestDemoAdminClientReachesTheAdminAPI: development mode's seeded admin
+// client gets a token with admit:admin and administers the platform, as
+// the README's quick start shows.
+func TestDemoAdminClientReachesTheAdminAPI(t *testing.T) {
+	e := newAdminEnv(t, memoryBackend)
+	if err := e.app.SeedDemoAdmin(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.clientToken([2]string{app.DemoAdminID, app.DemoAdminSecret}, api.Scope)
+	if l := e.must(http.StatusOK, e.call(tok, http.MethodGet, "/tenants", nil)).items(); len(l) != 1 || l[0]["slug"] != "default" {
+		t.Fatalf("tenants: %v", l)
+	}
+}

@@ -19,6 +19,22 @@ const (
 	DemoUserPassword = "demo-password-1"
 )
 
+// The development admin client (seeded by `admit` without a database only,
+// never by tests or production): client_credentials with admit:admin, a
+// platform administrator of the throwaway in-memory instance.
+const (
+	DemoAdminID     = "demo-admin"
+	DemoAdminSecret = "demo-admin-secret"
+)
+
+// SeedDemoAdmin creates the development admin client.
+func (a *App) SeedDemoAdmin(ctx context.Context) error {
+	c := storage.Client{ID: DemoAdminID, Name: "Demo Admin", SecretHash: op.HashSecret(DemoAdminSecret),
+		AuthMethod: storage.AuthMethodBasic, GrantTypes: []string{"client_credentials"},
+		Scopes: []string{admin.Scope}, CreatedAt: a.Now()}
+	return ignoreExists(a.Stores.Durable.CreateClient(ctx, c))
+}
+
 // DemoRedirectURIs are the demo clients' callbacks.
 var DemoRedirectURIs = []string{"http://127.0.0.1:5555/callback", "http://localhost:5555/callback"}
 
