@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
 
 	"github.com/admit-idp/admit/storage"
 )
@@ -12,6 +14,25 @@ import (
 // (/account?tenant=<slug>).
 type TenantResolver interface {
 	GetTenantBySlug(ctx context.Context, slug string) (storage.Tenant, error)
+	GetTenant(ctx context.Context, id string) (storage.Tenant, error)
+}
+
+// slugPattern is the shape of tenant slugs (op/admin enforces it on
+// writes); anything else is unknown without asking the store.
+var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// AccountURL is the account area's address for a user of the tenant: it
+// names the tenant (?tenant=<slug>) unless it is the default one, so that
+// a link in a mail or on a page signs in to the right tenant.
+func (e *Engine) AccountURL(ctx context.Context, tenantID string) string {
+	if tenantID == "" || tenantID == storage.DefaultTenantID || e.Tenants == nil {
+		return "/account"
+	}
+	t, err := e.Tenants.GetTenant(ctx, tenantID)
+	if err != nil {
+		return "/account"
+	}
+	return "/account?tenant=" + url.QueryEscape(t.Slug)
 }
 
 // localTenant is the tenant a local flow signs in to: the one named by the
@@ -22,7 +43,10 @@ func (e *Engine) localTenant(w http.ResponseWriter, r *http.Request) (string, bo
 	if slug == "" || e.Tenants == nil {
 		return storage.DefaultTenantID, true
 	}
-	t, err := e.Tenants.GetTenantBySlug(r.Context(), slug)
+	t, err := storage.Tenant{}, storage.ErrNotFound
+	if slugPattern.MatchString(slug) {
+		t, err = e.Tenants.GetTenantBySlug(r.Context(), slug)
+	}
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		e.ErrorPage(w, r, http.StatusNotFound, "Unknown organisation",

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -26,6 +28,8 @@ type requestState struct {
 	// grants are the users' grants read together with the user (see
 	// getUser): minting the token then needs no query of its own.
 	grants map[string][]storage.RoleGrant
+	// signingOut marks an end_session request (SigningOut).
+	signingOut bool
 }
 
 type requestStateKey struct{}
@@ -33,6 +37,19 @@ type requestStateKey struct{}
 // WithRequestState returns a context carrying per-request state.
 func WithRequestState(ctx context.Context) context.Context {
 	return context.WithValue(ctx, requestStateKey{}, &requestState{})
+}
+
+// EndSessionPath is where op serves RP-initiated logout.
+var EndSessionPath = zop.DefaultEndpoints.EndSession.Relative()
+
+// SigningOut marks ctx (which must carry request state) as an end_session
+// request: a user of a suspended tenant must still be able to sign out, so
+// there the client is looked up whatever its tenant's state.
+func SigningOut(ctx context.Context) context.Context {
+	if st := stateOf(ctx); st != nil {
+		st.signingOut = true
+	}
+	return ctx
 }
 
 func stateOf(ctx context.Context) *requestState {

@@ -55,22 +55,41 @@ type roleClaims struct {
 	VenueRoles   map[string][]string
 	ClaimNames   map[string]string
 	ClaimSources map[string]claimSource
+	// Until is when the first grant behind these claims expires (zero:
+	// none does): the token must not outlive it.
+	Until time.Time
 }
 
 // authorization reads the user's grants (one query) and authorizes them at
 // now; ok is false when no Authorizer is configured.
-func (s *Storage) authorization(ctx context.Context, tenantID, userID string, now time.Time) (roles.Authorization, bool, error) {
+func (s *Storage) authorization(ctx context.Context, tenantID, userID string, now time.Time) (roles.Authorization, []storage.RoleGrant, bool, error) {
 	if !s.rolesOn() {
-		return roles.Authorization{}, false, nil
+		return roles.Authorization{}, nil, false, nil
 	}
 	grants, ok := rememberedGrants(ctx, userID)
 	if !ok {
 		var err error
 		if grants, err = s.Grants.UserRoleGrants(ctx, tenantOf(tenantID), userID, now); err != nil {
-			return roles.Authorization{}, false, toOIDCError(ctx, err, "cannot read the user's roles")
+			return roles.Authorization{}, nil, false, toOIDCError(ctx, err, "cannot read the user's roles")
 		}
 	}
-	return s.Authorizer.Authorize(grants, now), true, nil
+	return s.Authorizer.Authorize(grants, now), grants, true, nil
+}
+
+// firstExpiry is when the first grant in force at now, of those behind the
+// claims (global grants, and venue grants when venue roles are included),
+// expires; zero if none of them does.
+func firstExpiry(grants []storage.RoleGrant, now time.Time, venues bool) time.Time {
+	var first time.Time
+	for _, g := range grants {
+		if !g.InForce(now) || g.ExpiresAt.IsZero() || (!g.Global() && !venues) {
+			continue
+		}
+		if first.IsZero() || g.ExpiresAt.Before(first) {
+			first = g.ExpiresAt
+		}
+	}
+	return first
 }
 
 func (s *Storage) rolesOn() bool { return s.Authorizer != nil && s.Grants != nil }
@@ -80,12 +99,13 @@ func (s *Storage) rolesOn() bool { return s.Authorizer != nil && s.Grants != nil
 // at most MaxTokenVenues of them; past the limit the token points to the
 // userinfo endpoint instead (distributed claims).
 func (s *Storage) userRoleClaims(ctx context.Context, t tokenSubject, now time.Time) (roleClaims, error) {
-	a, ok, err := s.authorization(ctx, t.tenantID, t.subject, now)
+	a, grants, ok, err := s.authorization(ctx, t.tenantID, t.subject, now)
 	if err != nil || !ok {
 		return roleClaims{}, err
 	}
-	rc := roleClaims{Roles: a.Roles, Permissions: a.Permissions}
-	if !slices.Contains(t.scopes, ScopeVenues) {
+	venuesScope := slices.Contains(t.scopes, ScopeVenues)
+	rc := roleClaims{Roles: a.Roles, Permissions: a.Permissions, Until: firstExpiry(grants, now, venuesScope)}
+	if !venuesScope {
 		return rc, nil
 	}
 	venues := a.Venues()
@@ -115,7 +135,7 @@ func userinfoURL(ctx context.Context) string {
 // limit send resource servers).
 func (s *Storage) appendUserinfoRoles(ctx context.Context, info *oidc.UserInfo, u storage.User, scopes []string) error {
 	info.AppendClaims(ClaimTenantID, tenantOf(u.TenantID))
-	a, ok, err := s.authorization(ctx, u.TenantID, u.ID, s.now())
+	a, _, ok, err := s.authorization(ctx, u.TenantID, u.ID, s.now())
 	if err != nil || !ok {
 		return err
 	}

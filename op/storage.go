@@ -266,7 +266,11 @@ func (s *Storage) KeySet(ctx context.Context) ([]zop.Key, error) {
 // /authorize op then shows an error instead of redirecting, at the token
 // endpoint it is invalid_client.
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
-	c, err := s.activeClient(ctx, id)
+	lookup := s.activeClient
+	if st := stateOf(ctx); st != nil && st.signingOut {
+		lookup = s.getClient // signing out is never refused (see SigningOut)
+	}
+	c, err := lookup(ctx, id)
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}

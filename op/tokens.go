@@ -138,6 +138,13 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 		}
 		claims.Roles, claims.Permissions, claims.VenueRoles = rc.Roles, rc.Permissions, rc.VenueRoles
 		claims.ClaimNames, claims.ClaimSources = rc.ClaimNames, rc.ClaimSources
+		// A role must not outlive its grant in a token resource servers
+		// check offline: the token ends when the first grant behind it
+		// does (the client refreshes and gets the roles then in force).
+		if !rc.Until.IsZero() && rc.Until.Before(exp) {
+			exp = rc.Until
+			claims.Expiry = exp.Unix()
+		}
 	}
 	jwt, err := s.signAccessToken(ctx, claims)
 	if err != nil {
@@ -283,9 +290,15 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 }
 
 // SetIntrospectionFromToken answers RFC 7662 introspection of access tokens.
-func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, _, _ string) error {
+// A token is reported active only to a client of its own tenant, and only
+// while its client, and its user, may still get tokens (a suspended tenant,
+// a disabled user): as userinfo would answer it.
+func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, _, callerID string) error {
 	c, err := s.liveAccessClaims(ctx, tokenID)
 	if err != nil {
+		return err
+	}
+	if err := s.introspectable(ctx, c, callerID); err != nil {
 		return err
 	}
 	resp.Scope = strings.Fields(c.Scope)
@@ -310,10 +323,34 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 	if c.VenueRoles != nil {
 		claims[ClaimVenueRoles] = c.VenueRoles
 	}
+	if c.ClaimNames != nil { // past the venue limit: where to find venue_roles
+		claims["_claim_names"], claims["_claim_sources"] = c.ClaimNames, c.ClaimSources
+	}
 	if len(claims) > 0 {
 		resp.Claims = claims
 	}
 	return nil
+}
+
+// introspectable checks that the caller may learn about the token and that
+// the token still stands: caller and token of one tenant, the token's client
+// active, its user active.
+func (s *Storage) introspectable(ctx context.Context, c accessClaims, callerID string) error {
+	caller, err := s.activeClient(ctx, callerID)
+	if err != nil {
+		return err
+	}
+	if c.TenantID != "" && tenantOf(caller.TenantID) != c.TenantID {
+		return oidc.ErrInvalidRequest().WithDescription("the token belongs to another tenant")
+	}
+	if _, err := s.activeClient(ctx, c.ClientID); err != nil {
+		return err
+	}
+	if c.Subject == c.ClientID && c.AuthTime == 0 {
+		return nil // client_credentials: no user
+	}
+	_, err = s.activeUser(ctx, c.Subject)
+	return err
 }
 
 // GetPrivateClaimsFromScopes is only used by op for JWT access tokens, which

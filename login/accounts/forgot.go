@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -55,7 +56,11 @@ func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
 			"Too many password resets were asked for. Wait an hour and try again.")
 		return
 	}
-	err := m.sendReset(r.Context(), m.flowTenant(r.Context(), flowID), email)
+	tenantID, ok := m.flowTenant(w, r, flowID)
+	if !ok {
+		return
+	}
+	err := m.sendReset(r.Context(), tenantID, email)
 	m.waitFloor(r.Context(), start)
 	switch {
 	case errors.Is(err, mail.ErrUnavailable):
@@ -147,7 +152,7 @@ func (m Method) reset(w http.ResponseWriter, r *http.Request) {
 	m.message(w, r, http.StatusOK, templates.FormView{
 		Title: "Your password was changed", TestID: "reset-done",
 		Notice: "You were signed out everywhere. Sign in with your new password.",
-		Links:  []templates.Link{{Href: "/account", Label: "Sign in", TestID: "continue"}},
+		Links:  []templates.Link{{Href: m.Engine.AccountURL(r.Context(), u.TenantID), Label: "Sign in", TestID: "continue"}},
 	})
 }
 
@@ -172,15 +177,24 @@ func (s *Service) setPassword(ctx context.Context, u storage.User, pw, keep stri
 }
 
 // flowTenant is the tenant of the login flow a page was opened from (the
-// application's), or the default tenant when there is none: e-mail
-// addresses are unique per tenant only.
-func (m Method) flowTenant(ctx context.Context, flowID string) string {
+// application's), or the default tenant when the page was opened without
+// one: e-mail addresses are unique per tenant only. A flow that has
+// expired cannot tell its tenant, so the user is asked to start again
+// (rather than being looked up in the default tenant); it reports false
+// when it has answered.
+func (m Method) flowTenant(w http.ResponseWriter, r *http.Request, flowID string) (string, bool) {
 	if flowID == "" {
-		return storage.DefaultTenantID
+		return storage.DefaultTenantID, true
 	}
-	f, err := m.Engine.Flows.GetLoginFlow(ctx, flowID)
-	if err != nil || f.TenantID == "" {
-		return storage.DefaultTenantID
+	f, err := m.Engine.Flows.GetLoginFlow(r.Context(), flowID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		m.Engine.ErrorPage(w, r, http.StatusBadRequest, "This page has expired",
+			"Go back to the application and start signing in again, then use the link on the sign-in page.")
+		return "", false
+	case err != nil:
+		m.Engine.Unavailable(w, r, err)
+		return "", false
 	}
-	return f.TenantID
+	return cmp.Or(f.TenantID, storage.DefaultTenantID), true
 }

@@ -179,7 +179,7 @@ func (m Method) register(ctx context.Context, f *login.Flow, in signupInput) err
 	existing, err := m.Store.GetUserByEmail(ctx, f.TenantID, in.Email)
 	if err == nil {
 		m.audit(ctx, "signup_duplicate", existing.ID)
-		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+"/account"))
+		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+m.Engine.AccountURL(ctx, existing.TenantID)))
 	}
 	if !errors.Is(err, storage.ErrNotFound) {
 		return err

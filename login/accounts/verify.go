@@ -79,11 +79,12 @@ func (m Method) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.audit(r.Context(), "email_verified", u.ID)
-	m.verified(w, r, t, u.Email)
+	m.verified(w, r, t, u)
 }
 
-func (s *Service) verified(w http.ResponseWriter, r *http.Request, t storage.AccountToken, email string) {
-	next := templates.Link{Href: "/account", Label: "Go to your account", TestID: "continue"}
+func (s *Service) verified(w http.ResponseWriter, r *http.Request, t storage.AccountToken, u storage.User) {
+	email := u.Email
+	next := templates.Link{Href: s.Engine.AccountURL(r.Context(), u.TenantID), Label: "Go to your account", TestID: "continue"}
 	if t.FlowID != "" {
 		if _, err := s.Engine.Flows.GetLoginFlow(r.Context(), t.FlowID); err == nil {
 			next = templates.Link{Href: "/login/continue?flow=" + url.QueryEscape(t.FlowID) + "&email=" + url.QueryEscape(email),
@@ -113,7 +114,8 @@ func (m Method) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.audit(r.Context(), "email_changed", u.ID)
-	m.verified(w, r, storage.AccountToken{}, t.Email)
+	u.Email = t.Email
+	m.verified(w, r, storage.AccountToken{}, u)
 }
 
 func (m Method) resendView(flowID, email string) templates.FormView {
@@ -146,7 +148,11 @@ func (m Method) resend(w http.ResponseWriter, r *http.Request) {
 		m.form(w, r, http.StatusBadRequest, v)
 		return
 	}
-	err := m.resendTo(r.Context(), email, flowID)
+	tenantID, ok := m.flowTenant(w, r, flowID)
+	if !ok {
+		return
+	}
+	err := m.resendTo(r.Context(), tenantID, email, flowID)
 	switch {
 	case errors.Is(err, mail.ErrUnavailable):
 		m.message(w, r, http.StatusServiceUnavailable, couldNotSend("/login/resend?flow="+url.QueryEscape(flowID)))
@@ -160,11 +166,11 @@ func (m Method) resend(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (m Method) resendTo(ctx context.Context, email, flowID string) error {
+func (m Method) resendTo(ctx context.Context, tenantID, email, flowID string) error {
 	if !m.Mail.Ready() {
 		return mail.ErrUnavailable
 	}
-	u, err := m.Store.GetUserByEmail(ctx, m.flowTenant(ctx, flowID), email)
+	u, err := m.Store.GetUserByEmail(ctx, tenantID, email)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (u.EmailVerified || u.Disabled)) {
 		return nil
 	}

@@ -112,6 +112,9 @@ func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := op.WithRequestState(r.Context())
+			if r.URL.Path == op.EndSessionPath {
+				ctx = op.SigningOut(ctx)
+			}
 			cw := &catch5xx{ResponseWriter: w, outage: func() bool { return op.Outage(ctx) }}
 			next.ServeHTTP(cw, r.WithContext(ctx))
 			if cw.caught {

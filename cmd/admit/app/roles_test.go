@@ -38,6 +38,7 @@ type roleATClaims struct {
 	VenueRoles   map[string][]string          `json:"venue_roles"`
 	ClaimNames   map[string]string            `json:"_claim_names"`
 	ClaimSources map[string]map[string]string `json:"_claim_sources"`
+	Expiry       int64                        `json:"exp"`
 }
 
 const venuesClientID, venuesClientSecret = "venues-app", "venues-secret"
