@@ -31,9 +31,9 @@ type Section struct {
 	Area      *account.Area
 	Admin     Admin
 	Catalogue *roles.Catalogue
-	// Users names the people on a venue's page.
+	// Users names the people on a venue's page (in the viewer's tenant).
 	Users interface {
-		GetUser(ctx context.Context, id string) (storage.User, error)
+		GetTenantUser(ctx context.Context, tenantID, userID string) (storage.User, error)
 	}
 }
 
@@ -131,7 +131,7 @@ func (s *Section) render(w http.ResponseWriter, r *http.Request, p admin.Princip
 		return
 	}
 	v.CSRFToken, v.RoleOptions = csrf, s.venueRoles()
-	v.Grants = s.rows(r.Context(), list.Items)
+	v.Grants = s.rows(r.Context(), p.TenantID, list.Items)
 	if list.Next != "" {
 		v.Next = "/account/venues/" + v.VenueID + "?cursor=" + url.QueryEscape(list.Next)
 	}
@@ -148,12 +148,12 @@ func (s *Section) venueRoles() []string {
 	return out
 }
 
-func (s *Section) rows(ctx context.Context, grants []storage.RoleGrant) []templates.VenueGrantRow {
+func (s *Section) rows(ctx context.Context, tenantID string, grants []storage.RoleGrant) []templates.VenueGrantRow {
 	rows := make([]templates.VenueGrantRow, 0, len(grants))
 	for _, g := range grants {
 		row := templates.VenueGrantRow{UserID: g.UserID, User: g.UserID, Role: g.Role,
 			GrantedAt: g.GrantedAt.UTC().Format("2 Jan 2006"), Expires: "does not expire"}
-		if u, err := s.Users.GetUser(ctx, g.UserID); err == nil && u.Email != "" {
+		if u, err := s.Users.GetTenantUser(ctx, tenantID, g.UserID); err == nil && u.Email != "" {
 			row.User = u.Email
 		}
 		if !g.ExpiresAt.IsZero() {

@@ -19,6 +19,11 @@
 // Tenant isolation is by construction: every read and write of a user,
 // client or grant goes through a storage.Directory or storage.RoleGrants
 // method that takes the tenant ID, so a record of another tenant is
-// ErrNotFound. Every change is audited ("admin.<resource>.<action>") with
+// ErrNotFound. What is done to a user afterwards (sessions, refresh tokens,
+// second factors, soft deletion) takes a member: a user value only the
+// tenant-scoped read makes, never a bare ID from the request. A grant's
+// (tenant_id, user_id) also references the user in the schema. Delegated
+// grants are bounded: never to oneself, never beyond the granter's own
+// right on the venue. Refusals are audited as "admin.refused". Every change is audited ("admin.<resource>.<action>") with
 // the tenant, the actor and details.
 package admin

@@ -109,12 +109,12 @@ const maxAccessTokenLifetime = 24 * time.Hour
 // signOutEverywhere ends every session of the user, revokes every refresh
 // token and deny-lists their grants (as the account area's "sign out
 // everywhere" does). It returns how many token families were revoked.
-func (s *Service) signOutEverywhere(ctx context.Context, userID string) (int, error) {
-	if err := s.Store.DeleteUserSessions(ctx, userID); err != nil {
+func (s *Service) signOutEverywhere(ctx context.Context, m member) (int, error) {
+	if err := s.Store.DeleteUserSessions(ctx, m.ID); err != nil {
 		return 0, err
 	}
 	now := s.now()
-	families, err := s.Store.RevokeRefreshTokens(ctx, userID, "", now)
+	families, err := s.Store.RevokeRefreshTokens(ctx, m.ID, "", now)
 	if err != nil {
 		return 0, err
 	}

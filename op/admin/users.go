@@ -88,15 +88,33 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, f storage.UserFilt
 
 // GetUser returns a user of the tenant (ErrNotFound for another tenant's).
 func (s *Service) GetUser(ctx context.Context, p Principal, tenantID, userID string) (storage.User, error) {
+	m, err := s.memberOf(ctx, p, tenantID, userID)
+	return m.User, err
+}
+
+// member is a user proven to belong to a tenant: only (*Service).member
+// makes one, from the query that matches tenant and ID together. The
+// operations that follow on a user's sessions, tokens and factors take a
+// member, never a bare ID, so none of them can be pointed at a user of
+// another tenant: tenant isolation by construction.
+type member struct{ storage.User }
+
+func (s *Service) member(ctx context.Context, tenantID, userID string) (member, error) {
+	u, err := s.Store.GetTenantUser(ctx, tenantID, userID)
+	return member{u}, mapErr(err, "user "+userID)
+}
+
+// memberOf checks that p administers tenantID, then finds the member.
+func (s *Service) memberOf(ctx context.Context, p Principal, tenantID, userID string) (member, error) {
 	if err := s.inTenant(ctx, p, tenantID); err != nil {
-		return storage.User{}, err
+		return member{}, err
 	}
-	return s.tenantUser(ctx, tenantID, userID)
+	return s.member(ctx, tenantID, userID)
 }
 
 func (s *Service) tenantUser(ctx context.Context, tenantID, userID string) (storage.User, error) {
-	u, err := s.Store.GetTenantUser(ctx, tenantID, userID)
-	return u, mapErr(err, "user "+userID)
+	m, err := s.member(ctx, tenantID, userID)
+	return m.User, err
 }
 
 // SetUserDisabled disables or enables a user. A disabled user's sessions
@@ -112,15 +130,19 @@ func (s *Service) SetUserDisabled(ctx context.Context, p Principal, tenantID, us
 	if err := s.Store.SetUserDisabled(ctx, tenantID, userID, disabled, s.now()); err != nil {
 		return storage.User{}, mapErr(err, "user "+userID)
 	}
+	m, err := s.member(ctx, tenantID, userID)
+	if err != nil {
+		return storage.User{}, err
+	}
 	event := "admin.user.enabled"
 	if disabled {
 		event = "admin.user.disabled"
-		if _, err := s.signOutEverywhere(ctx, userID); err != nil {
+		if _, err := s.signOutEverywhere(ctx, m); err != nil {
 			return storage.User{}, err
 		}
 	}
-	s.record(ctx, p, tenantID, event, storage.AuditEvent{UserID: userID})
-	return s.tenantUser(ctx, tenantID, userID)
+	s.record(ctx, p, tenantID, event, storage.AuditEvent{UserID: m.ID})
+	return m.User, nil
 }
 
 // UnlockUser lifts a sign-in lockout of the user (as the unlock link of
@@ -150,30 +172,31 @@ type MFAReset struct {
 // its backup codes, and every passkey (the user enrols again at the next
 // sign-in that needs one).
 func (s *Service) ResetMFA(ctx context.Context, p Principal, tenantID, userID string) (MFAReset, error) {
-	if _, err := s.GetUser(ctx, p, tenantID, userID); err != nil {
+	m, err := s.memberOf(ctx, p, tenantID, userID)
+	if err != nil {
 		return MFAReset{}, err
 	}
 	var out MFAReset
-	switch _, err := s.Store.GetTOTPCredential(ctx, userID); {
+	switch _, err := s.Store.GetTOTPCredential(ctx, m.ID); {
 	case err == nil:
-		if err := s.Store.DeleteTOTPCredential(ctx, userID); err != nil {
+		if err := s.Store.DeleteTOTPCredential(ctx, m.ID); err != nil {
 			return MFAReset{}, err
 		}
 		out.TOTPRemoved = true
 	case !errors.Is(err, storage.ErrNotFound):
 		return MFAReset{}, err
 	}
-	keys, err := s.Store.ListUserPasskeys(ctx, userID)
+	keys, err := s.Store.ListUserPasskeys(ctx, m.ID)
 	if err != nil {
 		return MFAReset{}, err
 	}
 	for _, k := range keys {
-		if err := s.Store.DeletePasskey(ctx, userID, k.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		if err := s.Store.DeletePasskey(ctx, m.ID, k.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return MFAReset{}, err
 		}
 		out.PasskeysRemoved++
 	}
-	s.record(ctx, p, tenantID, "admin.user.mfa_reset", storage.AuditEvent{UserID: userID, Details: map[string]string{
+	s.record(ctx, p, tenantID, "admin.user.mfa_reset", storage.AuditEvent{UserID: m.ID, Details: map[string]string{
 		"totp_removed": fmt.Sprint(out.TOTPRemoved), "passkeys_removed": fmt.Sprint(out.PasskeysRemoved)}})
 	return out, nil
 }
@@ -182,38 +205,40 @@ func (s *Service) ResetMFA(ctx context.Context, p Principal, tenantID, userID st
 // tokens and the grants' access tokens; it returns how many token families
 // were revoked.
 func (s *Service) RevokeSessions(ctx context.Context, p Principal, tenantID, userID string) (int, error) {
-	if _, err := s.GetUser(ctx, p, tenantID, userID); err != nil {
-		return 0, err
-	}
-	n, err := s.signOutEverywhere(ctx, userID)
+	m, err := s.memberOf(ctx, p, tenantID, userID)
 	if err != nil {
 		return 0, err
 	}
-	s.record(ctx, p, tenantID, "admin.user.sessions_revoked", storage.AuditEvent{UserID: userID, Details: map[string]string{"token_families": fmt.Sprint(n)}})
+	n, err := s.signOutEverywhere(ctx, m)
+	if err != nil {
+		return 0, err
+	}
+	s.record(ctx, p, tenantID, "admin.user.sessions_revoked", storage.AuditEvent{UserID: m.ID, Details: map[string]string{"token_families": fmt.Sprint(n)}})
 	return n, nil
 }
 
 // DeleteUser soft-deletes the user (the row stays for audit; the e-mail is
 // held for a while) and signs them out everywhere.
 func (s *Service) DeleteUser(ctx context.Context, p Principal, tenantID, userID string) error {
-	if _, err := s.GetUser(ctx, p, tenantID, userID); err != nil {
+	m, err := s.memberOf(ctx, p, tenantID, userID)
+	if err != nil {
 		return err
 	}
-	if p.Kind == KindUser && p.UserID == userID {
+	if p.Kind == KindUser && p.UserID == m.ID {
 		return fmt.Errorf("administrators cannot delete themselves here (use the account page): %w", ErrConflict)
 	}
-	if err := s.Store.SoftDeleteUser(ctx, userID, s.now()); err != nil {
-		return mapErr(err, "user "+userID)
+	if err := s.Store.SoftDeleteUser(ctx, m.ID, s.now()); err != nil {
+		return mapErr(err, "user "+m.ID)
 	}
-	if _, err := s.signOutEverywhere(ctx, userID); err != nil {
+	if _, err := s.signOutEverywhere(ctx, m); err != nil {
 		return err
 	}
 	// A deleted account holds no roles: its grants leave venue pages and
 	// cannot come back with the address.
-	f := storage.GrantFilter{TenantID: tenantID, UserID: userID}
+	f := storage.GrantFilter{TenantID: tenantID, UserID: m.ID}
 	if _, err := s.Store.RevokeRoleGrants(ctx, f, p.Actor(), s.now()); err != nil {
 		return err
 	}
-	s.record(ctx, p, tenantID, "admin.user.deleted", storage.AuditEvent{UserID: userID})
+	s.record(ctx, p, tenantID, "admin.user.deleted", storage.AuditEvent{UserID: m.ID})
 	return nil
 }
