@@ -26,12 +26,20 @@ func (e *cliEnv) auditCmd(ctx context.Context, args []string) error {
 	until := fs.String("until", "", "before this time (RFC 3339) or this long ago")
 	limit := fs.Int("limit", 0, "at most this many events (0: all)")
 	prune := fs.Bool("prune", false, "delete events older than defences.audit_retention and exit")
+	tenant := fs.String("tenant", "", "only events of this tenant (slug or ID; default: every tenant)")
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
 		if *prune {
 			n, err := audit.Prune(ctx, a.Stores.Durable, a.Now(), a.Config.Defences.AuditRetentionOrDefault())
 			return e.done(err, fmt.Sprintf("pruned %d events", n))
 		}
 		f := storage.AuditFilter{UserID: *user, Event: *event, Limit: *limit}
+		if *tenant != "" {
+			t, err := a.Admin.ResolveTenant(ctx, *tenant)
+			if err != nil {
+				return err
+			}
+			f.TenantID = t.ID
+		}
 		var err error
 		if f.Since, err = parseWhen(*since, a.Now()); err != nil {
 			return fmt.Errorf("--since: %w", err)
@@ -62,6 +70,7 @@ func auditLine(e storage.AuditEvent) any {
 	return struct {
 		ID        string            `json:"id"`
 		Time      time.Time         `json:"time"`
+		TenantID  string            `json:"tenant_id,omitempty"`
 		Event     string            `json:"event"`
 		Outcome   string            `json:"outcome,omitempty"`
 		Reason    string            `json:"reason,omitempty"`
@@ -72,7 +81,7 @@ func auditLine(e storage.AuditEvent) any {
 		UserAgent string            `json:"user_agent,omitempty"`
 		RequestID string            `json:"request_id,omitempty"`
 		Details   map[string]string `json:"details,omitempty"`
-	}{e.ID, e.Time, e.Event, e.Outcome, e.Reason, e.ActorID, e.UserID, e.ClientID, e.IP, e.UserAgent, e.RequestID, e.Details}
+	}{e.ID, e.Time, e.TenantID, e.Event, e.Outcome, e.Reason, e.ActorID, e.UserID, e.ClientID, e.IP, e.UserAgent, e.RequestID, e.Details}
 }
 
 // parseWhen reads an RFC 3339 time or a duration before now; "" is zero.

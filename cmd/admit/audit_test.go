@@ -40,6 +40,14 @@ func TestAuditCommand(t *testing.T) {
 	if n := strings.Count(strings.TrimSpace(only), "\n") + 1; n != 1 || !strings.Contains(only, `"client.deleted"`) {
 		t.Fatalf("--event filter: %s", only)
 	}
+	// --tenant keeps one tenant's events (the client of acme, not the
+	// default tenant's).
+	c.ok("", "tenants", "add", "--slug", "acme", "--name", "Acme")
+	c.ok("", "clients", "add", "--tenant", "acme", "--id", "acme-app", "--redirect-uri", "https://acme.example.com/cb")
+	acme := c.ok("", "audit", "--tenant", "acme")
+	if !strings.Contains(acme, `"acme-app"`) || strings.Contains(acme, `"audited"`) || !strings.Contains(acme, `"tenant_id"`) {
+		t.Fatalf("--tenant filter: %s", acme)
+	}
 	if out := c.ok("", "audit", "--until", "2000-01-01T00:00:00Z"); strings.TrimSpace(out) != "" {
 		t.Fatalf("--until filter: %s", out)
 	}
