@@ -2,14 +2,17 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/login/browsertest"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -126,5 +129,42 @@ func TestVenuePageRefusesMalformedLinks(t *testing.T) {
 	}
 	if p := br.get(e.issuer + "/account/venues/v1"); p.status != http.StatusOK || p.testid("grant-form").Length() != 1 {
 		t.Fatalf("a tenant admin opening any venue: status %d", p.status)
+	}
+}
+
+// TestBrowserVenueRoles: the venue owner's page in headless Chromium, with
+// screenshots, under the pages' CSP (a violation fails the test).
+func TestBrowserVenueRoles(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	owner, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
+	grantRole(t, e, storage.DefaultTenantID, owner.ID, "venue-owner", "venue-1")
+	addUser(t, e, "colleague@example.com")
+	shots := t.ArtifactDir()
+	t.Logf("screenshots: %s", shots)
+	results := browsertest.Run(t, "scripts/venues.mjs", map[string]string{
+		"START_URL": e.issuer + "/account", "EMAIL": app.DemoUserEmail, "PASSWORD": app.DemoUserPassword,
+		"COLLEAGUE": "colleague@example.com", "SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
+	})
+	if len(results) != 1 {
+		t.Fatalf("got %d results, want 1", len(results))
+	}
+	var res struct {
+		Managed          []string
+		Notice           string
+		Rows             []string
+		FieldError, Kept string
+		AfterRevoke      []string
+	}
+	if err := json.Unmarshal(results[0], &res); err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(res.Rows, "|")
+	if len(res.Managed) != 1 || res.Managed[0] != "venue-1" || !strings.Contains(res.Notice, "granted") ||
+		!strings.Contains(joined, "colleague@example.com") || !strings.Contains(joined, "box-office") || !strings.Contains(joined, "31 Dec 2099") ||
+		res.FieldError == "" || res.Kept != "nobody@example.com" || strings.Contains(strings.Join(res.AfterRevoke, "|"), "colleague@example.com") {
+		t.Fatalf("result = %+v", res)
+	}
+	for _, name := range []string{"venues-account.png", "venues-granted.png", "venues-error.png"} {
+		checkPNG(t, filepath.Join(shots, name))
 	}
 }
