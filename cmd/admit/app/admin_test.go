@@ -268,14 +268,15 @@ func securedOperations(doc *openapi3.T) []struct{ id, method, path string } {
 }
 
 var validBodies = map[string]any{
-	"createTenant":   map[string]any{"slug": "acme", "name": "Acme"},
-	"updateTenant":   map[string]any{"name": "Acme"},
-	"createClient":   map[string]any{"id": "new-client", "redirect_uris": []string{"https://app.example.com/cb"}},
-	"updateClient":   map[string]any{"name": "New"},
-	"createUser":     map[string]any{"email": "new@example.com"},
-	"createGrant":    map[string]any{"user_id": "x-userid", "role": "admin"},
-	"revokeGrants":   map[string]any{"user_id": "x-userid"},
-	"grantVenueRole": map[string]any{"user_id": "x-userid", "role": "box-office"},
+	"createTenant":      map[string]any{"slug": "acme", "name": "Acme"},
+	"updateTenant":      map[string]any{"name": "Acme"},
+	"createClient":      map[string]any{"id": "new-client", "redirect_uris": []string{"https://app.example.com/cb"}},
+	"updateClient":      map[string]any{"name": "New"},
+	"createUser":        map[string]any{"email": "new@example.com"},
+	"createGrant":       map[string]any{"user_id": "x-userid", "role": "admin"},
+	"revokeGrants":      map[string]any{"user_id": "x-userid"},
+	"grantVenueRole":    map[string]any{"user_id": "x-userid", "role": "box-office"},
+	"grantOwnVenueRole": map[string]any{"user_id": "x-userid", "role": "box-office"},
 }
 
 // TestAdminEndpointsRequireTheScopeAndARole: every secured operation of
@@ -420,6 +421,20 @@ func TestAdminDelegatedVenueAdministration(t *testing.T) {
 		t.Fatalf("revoked: %v", rev)
 	}
 	e.must(http.StatusForbidden, e.call(tok, http.MethodDelete, d+"/venues/V2/roles/"+staff, nil))
+
+	// The old service's routes, without a tenant in the path: the caller's.
+	g = e.must(http.StatusCreated, e.call(tok, http.MethodPost, "/venues/V1/roles", map[string]any{"user_id": staff, "role": "door-staff"}))
+	if g.str("tenant_id") != storage.DefaultTenantID || g.str("venue_id") != "V1" {
+		t.Fatalf("grant by the old route: %s", g.raw)
+	}
+	if l := e.must(http.StatusOK, e.call(tok, http.MethodGet, "/venues/V1/roles", nil)).items(); len(l) != 2 {
+		t.Fatalf("venue V1 roles by the old route: %v", l)
+	}
+	e.must(http.StatusForbidden, e.call(tok, http.MethodPost, "/venues/V2/roles", map[string]any{"user_id": staff, "role": "door-staff"}))
+	e.must(http.StatusNotFound, e.call(tok, http.MethodPost, "/venues/V1/roles", map[string]any{"user_id": outsider, "role": "door-staff"}))
+	if l := e.must(http.StatusOK, e.call(tok, http.MethodDelete, "/venues/V1/roles/"+staff, nil)).items(); len(l) != 1 {
+		t.Fatalf("revoke by the old route: %v", l)
+	}
 }
 
 func TestAdminGrantExpiryAndValidation(t *testing.T) {

@@ -81,6 +81,11 @@ func (h *Handler) Routes() http.Handler {
 		r.Post("/keys/rotate", h.rotateKeys)
 		r.Post("/tenants", h.createTenant)
 		r.Get("/tenants", h.listTenants)
+		// The old service's venue role routes, in the caller's own tenant
+		// (the handlers pass an empty tenant: the principal's).
+		r.Get("/venues/{venueId}/roles", h.listVenueRoles)
+		r.Post("/venues/{venueId}/roles", h.grantVenueRole)
+		r.Delete("/venues/{venueId}/roles/{userId}", h.revokeVenueRoles)
 		r.Route("/tenants/{tenantId}", func(r chi.Router) {
 			r.Get("/", h.getTenant)
 			r.Patch("/", h.updateTenant)
