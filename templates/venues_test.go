@@ -8,7 +8,7 @@ import "testing"
 // selected; every revoke form carries the CSRF token.
 func TestVenueRolesPageKeepsInputAndShowsFieldErrors(t *testing.T) {
 	v := VenueRolesView{
-		CSRFToken: "tok", VenueID: "venue-1", RoleOptions: []string{"box-office", "door-staff"},
+		CSRFToken: "tok", VenueID: "venue-1", CanManage: true, RoleOptions: []string{"box-office", "door-staff"},
 		Grants:      []VenueGrantRow{{UserID: "u1", User: "a@example.com", Role: "box-office", GrantedAt: "1 Jan 2026", Expires: "does not expire"}},
 		Error:       "Check the form.",
 		FieldErrors: map[string]string{"user": "No such person.", "expires_at": "Enter the date as YYYY-MM-DD."},
@@ -33,5 +33,12 @@ func TestVenueRolesPageKeepsInputAndShowsFieldErrors(t *testing.T) {
 	}
 	if one(t, doc, "grant-user").Text() != "a@example.com" {
 		t.Fatal("grant row does not name the person")
+	}
+
+	// Someone who may only see the venue's roles gets no forms.
+	v.CanManage = false
+	doc, _ = render(t, VenueRolesPage(v))
+	if byTestID(doc, "grant-form").Length() != 0 || byTestID(doc, "grant-revoke").Length() != 0 || byTestID(doc, "grant-row").Length() != 1 {
+		t.Fatal("a viewer is offered the grant and revoke forms, or does not see the grants")
 	}
 }

@@ -37,6 +37,8 @@ type VenueRolesView struct {
 	User, Role, ExpiresOn string
 	// Next is the URL of the next page of grants, if any.
 	Next string
+	// CanManage shows the grant form and the revoke buttons.
+	CanManage bool
 }
 
 // VenueGrantRow is one grant at the venue.

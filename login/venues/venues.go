@@ -57,7 +57,7 @@ func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session
 	venues := p.Authz.Venues()
 	for _, id := range sortedKeys(venues) {
 		v.Venues = append(v.Venues, templates.VenueRolesRow{VenueID: id, Roles: venues[id]})
-		if p.Authz.CanOn(roles.PermManageRoles, storage.ResourceVenue, id) {
+		if p.CanManageVenue(id) {
 			v.Managed = append(v.Managed, id)
 		}
 	}
@@ -130,7 +130,7 @@ func (s *Section) render(w http.ResponseWriter, r *http.Request, p admin.Princip
 		s.fail(w, r, err)
 		return
 	}
-	v.CSRFToken, v.RoleOptions = csrf, s.venueRoles()
+	v.CSRFToken, v.RoleOptions, v.CanManage = csrf, s.venueRoles(), p.CanManageVenue(v.VenueID)
 	v.Grants = s.rows(r.Context(), p.TenantID, list.Items)
 	if list.Next != "" {
 		v.Next = "/account/venues/" + v.VenueID + "?cursor=" + url.QueryEscape(list.Next)

@@ -287,6 +287,20 @@ func TestDelegatedGrantsAreBoundedByTheGrantersRights(t *testing.T) {
 	if _, err := f.s.GrantVenueRole(f.ctx, admin.CLI(), tn.ID, "V1", staff.ID, "door-staff", time.Time{}); err != nil {
 		t.Fatalf("the operator is not bounded: %v", err)
 	}
+	// Staff holding a role at the venue may see its roles, not change them.
+	sp, err := f.s.UserPrincipal(f.ctx, tn.ID, staff.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := f.s.ListVenueRoles(f.ctx, sp, "", "V1", admin.Page{}); err != nil || len(l.Items) != 3 {
+		t.Fatalf("staff listing V1: %d grants, %v", len(l.Items), err)
+	}
+	if _, err := f.s.ListVenueRoles(f.ctx, sp, "", "V2", admin.Page{}); !errors.Is(err, admin.ErrForbidden) {
+		t.Fatalf("staff listing a venue where they hold nothing: %v", err)
+	}
+	if _, err := f.s.GrantVenueRole(f.ctx, sp, "", "V1", owner.ID, "door-staff", ends); !errors.Is(err, admin.ErrForbidden) {
+		t.Fatalf("staff granting: %v", err)
+	}
 }
 
 // TestTokenPrincipalChecksTheIssuingClientLive: an admin token works only

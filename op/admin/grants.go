@@ -253,6 +253,10 @@ func (s *Service) ListGrants(ctx context.Context, p Principal, tenantID string, 
 	if err := s.authorizeGrants(ctx, p, tenantID, q.VenueID); err != nil {
 		return List[storage.RoleGrant]{}, err
 	}
+	return s.listGrants(ctx, tenantID, q, pg)
+}
+
+func (s *Service) listGrants(ctx context.Context, tenantID string, q GrantQuery, pg Page) (List[storage.RoleGrant], error) {
 	f, err := s.grantFilter(tenantID, q)
 	if err != nil {
 		return List[storage.RoleGrant]{}, err
@@ -292,12 +296,18 @@ func (s *Service) RevokeVenueRoles(ctx context.Context, p Principal, tenantID, v
 	return s.RevokeGrants(ctx, p, cmpTenant(tenantID, p), GrantQuery{User: user, VenueID: venueID})
 }
 
-// ListVenueRoles lists the grants in force at the venue.
+// ListVenueRoles lists the grants in force at the venue, for tenant
+// administrators and anyone holding a role there (managing them needs
+// roles.PermManageRoles).
 func (s *Service) ListVenueRoles(ctx context.Context, p Principal, tenantID, venueID string, pg Page) (List[storage.RoleGrant], error) {
 	if venueID == "" {
 		return List[storage.RoleGrant]{}, invalid("venue_id", "venue_id: required")
 	}
-	return s.ListGrants(ctx, p, cmpTenant(tenantID, p), GrantQuery{VenueID: venueID, InForce: true}, pg)
+	tenantID = cmpTenant(tenantID, p)
+	if err := s.venueAccess(ctx, p, tenantID, venueID); err != nil {
+		return List[storage.RoleGrant]{}, err
+	}
+	return s.listGrants(ctx, tenantID, GrantQuery{VenueID: venueID, InForce: true}, pg)
 }
 
 func cmpTenant(tenantID string, p Principal) string {

@@ -192,6 +192,25 @@ func (s *Service) onVenue(ctx context.Context, p Principal, tenantID, venueID st
 	return fmt.Errorf("%s may not manage the roles of venue %s: %w", p.Actor(), venueID, ErrForbidden)
 }
 
+// venueAccess checks that p may see who holds roles at the venue: a tenant
+// administrator, or a user of the tenant holding any role there (the old
+// service's requireVenueAccess for GET /venues/{venueId}/roles).
+func (s *Service) venueAccess(ctx context.Context, p Principal, tenantID, venueID string) error {
+	if p.Admin {
+		return s.inTenant(ctx, p, tenantID)
+	}
+	if p.Kind == KindUser && p.TenantID == tenantID && len(p.Authz.Venues()[venueID]) > 0 {
+		return nil
+	}
+	return fmt.Errorf("%s holds no role at venue %s: %w", p.Actor(), venueID, ErrForbidden)
+}
+
+// CanManageVenue reports whether p may grant and revoke roles at the venue
+// of its own tenant (the account area shows the forms only then).
+func (p Principal) CanManageVenue(venueID string) bool {
+	return p.Admin || (p.Kind == KindUser && p.Authz.CanOn(roles.PermManageRoles, storage.ResourceVenue, venueID))
+}
+
 // delegate reports whether p may manage roles of some venue (so it may
 // read the catalogue).
 func delegate(p Principal) bool {

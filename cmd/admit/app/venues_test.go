@@ -91,6 +91,18 @@ func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
 		}
 	}
 
+	// The colleague, holding a role at the venue, may see its roles (the old
+	// service's requireVenueAccess) but is offered no forms.
+	hash, _ := e.app.Hasher.Hash("colleague-password-1")
+	if err := e.app.Stores.Durable.SetPasswordHash(context.Background(), colleague.ID, hash, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	staff := e.browser()
+	staff.submitLogin(staff.get(e.issuer+"/account"), "colleague@example.com", "colleague-password-1")
+	if p := staff.get(e.issuer + "/account/venues/venue-1"); p.status != http.StatusOK || p.testid("grant-row").Length() != 2 || p.testid("grant-form").Length() != 0 {
+		t.Fatalf("staff viewing the venue: status %d: %s", p.status, p.body)
+	}
+
 	p = br.post("/account/venues/venue-1/revoke", url.Values{"csrf_token": {csrf}, "user": {colleague.ID}})
 	if p.status != http.StatusOK || p.testid("grants").Text() == "" || strings.Contains(p.testid("grants").Text(), "colleague@example.com") {
 		t.Fatalf("revoke: status %d: %s", p.status, p.body)
@@ -101,10 +113,6 @@ func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
 
 	// A customer without a venue role sees no venue and may not open one.
 	other := e.browser()
-	hash, _ := e.app.Hasher.Hash("colleague-password-1")
-	if err := e.app.Stores.Durable.SetPasswordHash(context.Background(), colleague.ID, hash, e.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
 	acct = other.submitLogin(other.get(e.issuer+"/account"), "colleague@example.com", "colleague-password-1")
 	if acct.testid("venue-manage").Length() != 0 || acct.testid("venue-open").Length() != 0 {
 		t.Fatalf("a customer is offered venue administration: %s", acct.body)
