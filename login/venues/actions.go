@@ -15,10 +15,7 @@ import (
 // grant gives the person a venue role; on a problem the page comes back
 // with the message and what was typed.
 func (s *Section) grant(w http.ResponseWriter, r *http.Request) {
-	if !s.csrf(w, r) {
-		return
-	}
-	p, ok := s.principal(w, r)
+	p, ok := s.posted(w, r)
 	if !ok {
 		return
 	}
@@ -49,10 +46,7 @@ func expiryOf(day string) (time.Time, error) {
 }
 
 func (s *Section) revoke(w http.ResponseWriter, r *http.Request) {
-	if !s.csrf(w, r) {
-		return
-	}
-	p, ok := s.principal(w, r)
+	p, ok := s.posted(w, r)
 	if !ok {
 		return
 	}
@@ -64,12 +58,14 @@ func (s *Section) revoke(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account/venues/"+venue+"?done=revoked", http.StatusSeeOther)
 }
 
-func (s *Section) csrf(w http.ResponseWriter, r *http.Request) bool {
-	if s.Area.Cookies.CheckCSRF(r) {
-		return true
+// posted checks a form post's CSRF token, then loads the signed-in user as
+// a principal; false when it has answered.
+func (s *Section) posted(w http.ResponseWriter, r *http.Request) (admin.Principal, bool) {
+	if !s.Area.Cookies.CheckCSRF(r) {
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		return admin.Principal{}, false
 	}
-	s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
-	return false
+	return s.principal(w, r)
 }
 
 // formError shows validation problems and unknown people on the page,
