@@ -258,14 +258,23 @@ func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessC
 	if err != nil {
 		return accessClaims{}, err
 	}
-	revoked, err := s.Revocations.IsRevoked(ctx, "at:"+c.ID, "grant:"+c.GrantID)
-	if err != nil {
+	switch err := s.checkNotRevoked(ctx, c); {
+	case errors.Is(err, ErrTokenRevoked):
+		return accessClaims{}, oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
+	case err != nil:
 		return accessClaims{}, toOIDCError(ctx, err, "cannot check revocation")
 	}
-	if revoked {
-		return accessClaims{}, oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
-	}
 	return c, nil
+}
+
+// checkNotRevoked consults the deny-list for the token and its grant:
+// ErrTokenRevoked, or the store's error.
+func (s *Storage) checkNotRevoked(ctx context.Context, c accessClaims) error {
+	revoked, err := s.Revocations.IsRevoked(ctx, "at:"+c.ID, "grant:"+c.GrantID)
+	if err == nil && revoked {
+		err = ErrTokenRevoked
+	}
+	return err
 }
 
 // SetUserinfoFromToken answers the userinfo endpoint.

@@ -42,12 +42,8 @@ func (s *Storage) VerifyAccessToken(ctx context.Context, token string) (AccessTo
 	if err != nil {
 		return AccessToken{}, err
 	}
-	revoked, err := s.Revocations.IsRevoked(ctx, "at:"+c.ID, "grant:"+c.GrantID)
-	if err != nil {
+	if err := s.checkNotRevoked(ctx, c); err != nil {
 		return AccessToken{}, err
-	}
-	if revoked {
-		return AccessToken{}, ErrTokenRevoked
 	}
 	return AccessToken{
 		ID: c.ID, Subject: c.Subject, ClientID: c.ClientID, TenantID: c.TenantID, Scopes: strings.Fields(c.Scope),
