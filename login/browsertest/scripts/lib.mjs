@@ -69,7 +69,12 @@ export async function launch() {
     }
   });
   page.on('requestfailed', (req) => {
-    if (isCheckedSubresource(req)) {
+    // ERR_ABORTED is the browser cancelling a request still in flight
+    // because the page navigated (a form submitted while a passkey's
+    // conditional-UI options fetch was pending): not a failure of the page.
+    // Errors the server or the CSP cause fail with other codes, or show in
+    // the response check above.
+    if (isCheckedSubresource(req) && req.failure()?.errorText !== 'net::ERR_ABORTED') {
       report('subresource', `${req.method()} ${req.url()} failed: ${req.failure()?.errorText}`);
     }
   });
