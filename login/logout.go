@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/admit-idp/admit/templates"
 )
@@ -58,4 +59,67 @@ const SignedOutPath = "/logged-out"
 // SignedOut renders the signed-out page (op's DefaultLogoutRedirectURI).
 func SignedOut(w http.ResponseWriter, r *http.Request) {
 	render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window."}))
+}
+
+// ConfirmEndSession wraps op's end_session endpoint (RP-Initiated Logout
+// 1.0, section 2). A request with an id_token_hint names the user it is
+// for and goes straight on. One without could be any site's doing (a GET
+// from an <img> signs people out), so the user is asked first; only their
+// answer, a same-site POST with the CSRF token, goes on to op.
+func (l *Logout) ConfirmEndSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			l.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-out request",
+				"The application sent a sign-out request Admit cannot read. Use its sign-out button again.")
+			return
+		}
+		switch {
+		case r.Form.Get("id_token_hint") != "":
+			next.ServeHTTP(w, r)
+		case r.Method == http.MethodPost && r.PostForm.Get("confirm") == "yes" && l.Engine.Cookies.CheckCSRF(r):
+			for _, k := range []string{"confirm", "csrf_token"} {
+				r.Form.Del(k)
+				r.PostForm.Del(k)
+			}
+			next.ServeHTTP(w, r)
+		default:
+			l.askToSignOut(w, r)
+		}
+	})
+}
+
+// askToSignOut renders the confirmation, carrying the request's parameters
+// for op. The form may end at the client's registered post-logout URI, so
+// that origin is allowed as a form target (browsers apply form-action to
+// the redirects that follow a form post); op validates it again.
+func (l *Logout) askToSignOut(w http.ResponseWriter, r *http.Request) {
+	csrf, err := l.Engine.Cookies.CSRFToken(w, r)
+	if err != nil {
+		l.Engine.Unavailable(w, r, err)
+		return
+	}
+	hidden := map[string]string{"confirm": "yes"}
+	for _, k := range []string{"client_id", "post_logout_redirect_uri", "state", "ui_locales", "logout_hint"} {
+		if v := r.Form.Get(k); v != "" {
+			hidden[k] = v
+		}
+	}
+	if l.registeredTarget(r, hidden["client_id"], hidden["post_logout_redirect_uri"]) {
+		allowFormTarget(w, hidden["post_logout_redirect_uri"])
+	}
+	render(w, r, http.StatusOK, templates.FormPage(templates.FormView{
+		Title: "Sign out?", Intro: "An application asked to sign you out of Admit on this device. Sign out?",
+		Action: r.URL.Path, CSRFToken: csrf, Hidden: hidden, Submit: "Sign out", TestID: "signout-form",
+		Links: []templates.Link{{Href: "/account", Label: "Stay signed in", TestID: "stay"}},
+	}))
+}
+
+// registeredTarget reports whether the client registered the post-logout
+// URI (errors count as no).
+func (l *Logout) registeredTarget(r *http.Request, clientID, uri string) bool {
+	if clientID == "" || uri == "" {
+		return false
+	}
+	c, err := l.Engine.Clients.GetClient(r.Context(), clientID)
+	return err == nil && slices.Contains(c.PostLogoutRedirectURIs, uri)
 }

@@ -1,9 +1,20 @@
 package app_test
 
 import (
+	"context"
+	"encoding/json"
+	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/login/browsertest"
 )
 
 // TestLogoutIsNotAnOpenRedirect: /logout only redirects to targets op
@@ -22,11 +33,101 @@ func TestLogoutIsNotAnOpenRedirect(t *testing.T) {
 func TestEndSessionRefusesUnregisteredPostLogoutURI(t *testing.T) {
 	e := newEnv(t, memoryBackend)
 	q := url.Values{"client_id": {"demo-app"}, "post_logout_redirect_uri": {"https://evil.example/"}}
-	p := e.browser().get(e.issuer + "/end_session?" + q.Encode())
+	br := e.browser()
+	ask := br.get(e.issuer + "/end_session?" + q.Encode())
+	if csp := ask.header.Get("Content-Security-Policy"); strings.Contains(csp, "evil.example") {
+		t.Fatalf("the confirmation allows an unregistered form target: %s", csp)
+	}
+	p := br.confirmSignOut(ask)
 	if p.location != nil && p.location.Host == "evil.example" {
 		t.Fatalf("end_session redirected to an unregistered URI")
 	}
 	if p.status < 400 {
 		t.Fatalf("status %d, want an error", p.status)
 	}
+}
+
+// confirmSignOut answers the sign-out confirmation page p.
+func (b *browser) confirmSignOut(p page) page {
+	b.t.Helper()
+	form := p.testid("signout-form")
+	if form.Length() == 0 {
+		b.t.Fatalf("no sign-out confirmation (status %d): %s", p.status, p.body)
+	}
+	v := url.Values{}
+	form.Find(`input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) {
+		v.Set(s.AttrOr("name", ""), s.AttrOr("value", ""))
+	})
+	return b.post(form.AttrOr("action", ""), v)
+}
+
+// TestEndSessionWithoutHintAsksFirst: RP-initiated logout without an
+// id_token_hint (which any page can trigger with a GET) asks the user; a
+// forged confirmation without the CSRF token signs nobody out; the user's
+// answer signs out and returns to the client's registered URI with its
+// state. With an id_token_hint it signs out at once (TestSession).
+func TestEndSessionWithoutHintAsksFirst(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	_, _, br := codeFor(t, e, e.rp(app.DemoClientID, app.DemoClientSecret))
+	q := url.Values{"client_id": {app.DemoClientID}, "post_logout_redirect_uri": {rpCallback}, "state": {"bye"}}
+
+	ask := br.get(e.issuer + "/end_session?" + q.Encode())
+	if ask.status != http.StatusOK || ask.testid("signout-form").Length() != 1 || !strings.Contains(ask.header.Get("Content-Security-Policy"), "form-action 'self' http://127.0.0.1:5555") {
+		t.Fatalf("no confirmation page: status %d csp %q", ask.status, ask.header.Get("Content-Security-Policy"))
+	}
+	forged := url.Values{"confirm": {"yes"}, "client_id": {app.DemoClientID}}
+	if p := br.post("/end_session", forged); p.testid("signout-form").Length() != 1 {
+		t.Fatalf("a confirmation without the CSRF token was not asked again: status %d %v", p.status, p.location)
+	}
+	if p := br.get(e.issuer + "/account"); p.testid("login-form").Length() != 0 {
+		t.Fatal("signed out before the user confirmed")
+	}
+	p := br.confirmSignOut(ask)
+	for p.location != nil && p.location.Host != "127.0.0.1:5555" { // op → /logout → the RP
+		p = br.get(p.location.String())
+	}
+	if p.location == nil || p.location.Query().Get("state") != "bye" {
+		t.Fatalf("after confirming: status %d location %v", p.status, p.location)
+	}
+	if p := br.get(e.issuer + "/account"); p.testid("login-form").Length() == 0 {
+		t.Fatal("still signed in after confirming")
+	}
+}
+
+// TestBrowserSignOutConfirmation: the confirmation in Chromium, ending on
+// a real post-logout page of another origin (the form-action CSP must let
+// the redirect through).
+func TestBrowserSignOutConfirmation(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	rpSite := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("<!doctype html><title>RP</title><p>bye " + html.EscapeString(r.URL.Query().Get("state")) + "</p>"))
+	}))
+	t.Cleanup(rpSite.Close)
+	c, _ := e.app.Stores.Durable.GetClient(context.Background(), app.DemoClientID)
+	c.PostLogoutRedirectURIs = append(c.PostLogoutRedirectURIs, rpSite.URL+"/signed-out")
+	if err := e.app.Stores.Durable.UpdateClient(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"client_id": {app.DemoClientID}, "post_logout_redirect_uri": {rpSite.URL + "/signed-out"}, "state": {"s1"}}
+	shots := t.ArtifactDir()
+	results := browsertest.Run(t, "scripts/signout.mjs", map[string]string{
+		"START_URL": e.issuer + "/account", "EMAIL": app.DemoUserEmail, "PASSWORD": app.DemoUserPassword,
+		"END_SESSION_URL": e.issuer + "/end_session?" + q.Encode(), "RP_ORIGIN": rpSite.URL,
+		"SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
+	})
+	if len(results) != 1 {
+		t.Fatalf("got %d results, want 1", len(results))
+	}
+	var res struct {
+		Asked, Landed, Body string
+		SignedOut           bool
+	}
+	if err := json.Unmarshal(results[0], &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Asked != "Sign out?" || !strings.HasPrefix(res.Landed, rpSite.URL+"/signed-out") || !strings.Contains(res.Body, "bye s1") || !res.SignedOut {
+		t.Fatalf("result = %+v", res)
+	}
+	checkPNG(t, filepath.Join(shots, "signout-confirm.png"))
 }

@@ -9,6 +9,7 @@ import (
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/static"
 )
 
@@ -56,6 +57,9 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
 	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
 	r.Get("/authorize/callback", closedCallback)
+	// end_session may answer with a page (the sign-out confirmation): it
+	// gets the pages' security headers.
+	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
 	r.Mount("/", a.Provider)
 }
 

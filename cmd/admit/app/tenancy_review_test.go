@@ -70,7 +70,10 @@ func TestSignOutWorksWhileTheTenantIsSuspended(t *testing.T) {
 	e := newEnv(t, memoryBackend)
 	_, _, br := codeFor(t, e, e.rp(app.DemoClientID, app.DemoClientSecret))
 	e.setTenantStatus(storage.DefaultTenantID, storage.TenantSuspended)
-	p := br.get(e.issuer + "/end_session?client_id=" + app.DemoClientID)
+	p := br.confirmSignOut(br.get(e.issuer + "/end_session?client_id=" + app.DemoClientID))
+	for p.location != nil && p.location.Host == strings.TrimPrefix(e.issuer, "http://") {
+		p = br.get(p.location.String())
+	}
 	if p.status >= 400 {
 		t.Fatalf("end_session for a suspended tenant's client: status %d: %s", p.status, p.body)
 	}
