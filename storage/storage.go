@@ -80,6 +80,10 @@ type RefreshTokens interface {
 	// RevokeRefreshTokens revokes every token of the user, for one client if
 	// clientID is not empty (idempotent). It returns the revoked family IDs.
 	RevokeRefreshTokens(ctx context.Context, userID, clientID string, at time.Time) ([]string, error)
+	// RevokeSessionRefreshTokens revokes the user's tokens issued under the
+	// browser session (rotations keep it), when that session is signed out
+	// from the account area (idempotent). It returns the family IDs.
+	RevokeSessionRefreshTokens(ctx context.Context, userID, sessionID string, at time.Time) ([]string, error)
 }
 
 // Sessions is the browser SSO session aggregate (durable).

@@ -148,6 +148,9 @@ func (p SessionsSection) revoke(w http.ResponseWriter, r *http.Request) {
 	list, err := p.Store.ListUserSessions(r.Context(), u.ID)
 	if err == nil && slices.ContainsFunc(list, func(s storage.Session) bool { return s.ID == id }) {
 		err = p.Store.DeleteSession(r.Context(), id)
+		if err == nil {
+			err = p.revokeSessionGrants(r.Context(), u.ID, id)
+		}
 	}
 	if err != nil {
 		p.Engine.Unavailable(w, r, err)
@@ -162,7 +165,11 @@ func (p SessionsSection) revokeOthers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := p.endSessions(r.Context(), u.ID, sess.ID); err != nil {
+	ended, err := p.endSessions(r.Context(), u.ID, sess.ID)
+	for _, id := range ended { // even after an error: what ended is revoked
+		err = errors.Join(err, p.revokeSessionGrants(r.Context(), u.ID, id))
+	}
+	if err != nil {
 		p.Engine.Unavailable(w, r, err)
 		return
 	}

@@ -190,28 +190,33 @@ func (s *Service) notify(ctx context.Context, to string, v templates.MailView) {
 // revokes every refresh token, deny-listing their grants so access tokens
 // already issued stop working at introspection and userinfo too.
 func (s *Service) signOutEverywhere(ctx context.Context, userID, keep string) error {
-	if err := s.endSessions(ctx, userID, keep); err != nil {
+	if _, err := s.endSessions(ctx, userID, keep); err != nil {
 		return err
 	}
 	return s.revokeGrants(ctx, userID, "")
 }
 
-func (s *Service) endSessions(ctx context.Context, userID, keep string) error {
+// endSessions deletes the user's sessions but keep, and returns the IDs it
+// ended (none listed when keep is empty: every session goes at once).
+func (s *Service) endSessions(ctx context.Context, userID, keep string) ([]string, error) {
 	if keep == "" {
-		return s.Store.DeleteUserSessions(ctx, userID)
+		return nil, s.Store.DeleteUserSessions(ctx, userID)
 	}
 	list, err := s.Store.ListUserSessions(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var ended []string
 	for _, ss := range list {
-		if ss.ID != keep {
-			if err := s.Store.DeleteSession(ctx, ss.ID); err != nil {
-				return err
-			}
+		if ss.ID == keep {
+			continue
 		}
+		if err := s.Store.DeleteSession(ctx, ss.ID); err != nil {
+			return ended, err
+		}
+		ended = append(ended, ss.ID)
 	}
-	return nil
+	return ended, nil
 }
 
 // maxAccessTokenLifetime matches op's bound on access tokens: a deny-list
@@ -226,6 +231,23 @@ func (s *Service) revokeGrants(ctx context.Context, userID, clientID string) err
 	if err != nil {
 		return err
 	}
+	return s.denyGrants(ctx, families, now)
+}
+
+// revokeSessionGrants revokes the refresh tokens applications obtained
+// through one browser session, and deny-lists their grants: signing a
+// device out from the account area cuts off what was signed in there.
+func (s *Service) revokeSessionGrants(ctx context.Context, userID, sessionID string) error {
+	now := s.Now()
+	families, err := s.Store.RevokeSessionRefreshTokens(ctx, userID, sessionID, now)
+	if err != nil {
+		return err
+	}
+	return s.denyGrants(ctx, families, now)
+}
+
+// denyGrants puts the families' grants on the access-token deny-list.
+func (s *Service) denyGrants(ctx context.Context, families []string, now time.Time) error {
 	for _, f := range families {
 		if err := s.Revocations.Revoke(ctx, "grant:"+f, now.Add(maxAccessTokenLifetime)); err != nil {
 			return err

@@ -72,6 +72,18 @@ func (s *Store) RevokeRefreshTokens(_ context.Context, userID, clientID string, 
 	return families, nil
 }
 
+// RevokeSessionRefreshTokens implements storage.RefreshTokens.
+func (s *Store) RevokeSessionRefreshTokens(_ context.Context, userID, sessionID string, at time.Time) ([]string, error) {
+	if userID == "" || sessionID == "" {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.revokeWhereLocked(at, func(t storage.RefreshToken) bool {
+		return t.UserID == userID && t.SessionID == sessionID
+	}), nil
+}
+
 // revokeWhereLocked sets RevokedAt on every matching token not revoked yet
 // (keeping the first revocation time makes repeated calls idempotent) and
 // returns the distinct, sorted family IDs of all matches.

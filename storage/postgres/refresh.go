@@ -107,6 +107,26 @@ func (s *Store) RevokeRefreshTokens(ctx context.Context, userID, clientID string
 	return families, wrap("revoke refresh tokens", err)
 }
 
+// RevokeSessionRefreshTokens implements storage.RefreshTokens, like
+// RevokeRefreshTokens for the tokens of one browser session.
+func (s *Store) RevokeSessionRefreshTokens(ctx context.Context, userID, sessionID string, at time.Time) ([]string, error) {
+	if userID == "" || sessionID == "" {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `WITH revoke AS (
+			UPDATE refresh_tokens SET revoked_at = $3
+			WHERE user_id = $1 AND session_id = $2 AND revoked_at IS NULL
+		)
+		SELECT DISTINCT family_id FROM refresh_tokens
+		WHERE user_id = $1 AND session_id = $2
+		ORDER BY family_id`, userID, sessionID, at)
+	if err != nil {
+		return nil, wrap("revoke session refresh tokens", err)
+	}
+	families, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return families, wrap("revoke session refresh tokens", err)
+}
+
 // refreshArgs lists t's fields in refreshColumns order.
 func refreshArgs(t storage.RefreshToken) []any {
 	return []any{t.ID, t.Hash, t.FamilyID, t.ClientID, t.UserID, list(t.Scopes), list(t.AMR),

@@ -25,6 +25,7 @@ func refreshTests() []testCase[storage.RefreshTokens] {
 		{"RevokeByUser", testRefreshRevokeByUser},
 		{"RevokeByUserAndClient", testRefreshRevokeByUserAndClient},
 		{"RevokeByUserNone", testRefreshRevokeByUserNone},
+		{"RevokeBySession", testRefreshRevokeBySession},
 	}
 }
 
@@ -316,4 +317,25 @@ func testRefreshRevokeByUserNone(t *testing.T, s storage.RefreshTokens, c *Clock
 		t.Errorf("revoked families = %q, want none", families)
 	}
 	assertUntouched(t, s, stranger)
+}
+
+// Signing one browser session out revokes the tokens issued under it, its
+// rotations included, and nothing else: not the user's other sessions, and
+// not another user's tokens even given the same session ID.
+func testRefreshRevokeBySession(t *testing.T, s storage.RefreshTokens, c *Clock) {
+	atA, atB, stranger := userGrants(t, s, c)
+	c.Advance(time.Minute)
+	none, err := s.RevokeSessionRefreshTokens(t.Context(), stranger.UserID, atA[0].SessionID, c.Now())
+	mustOK(t, err, "RevokeSessionRefreshTokens of another user")
+	if len(none) != 0 {
+		t.Fatalf("another user's session ID revoked %q", none)
+	}
+	families, err := s.RevokeSessionRefreshTokens(t.Context(), atA[0].UserID, atA[0].SessionID, c.Now())
+	mustOK(t, err, "RevokeSessionRefreshTokens")
+	assertSameSet(t, "revoked families", families, []string{atA[0].FamilyID})
+	assertRevoked(t, s, c.Now(), atA...)
+	assertUntouched(t, s, append(atB, stranger)...)
+	_, err = s.RevokeSessionRefreshTokens(t.Context(), atA[0].UserID, atA[0].SessionID, c.Now().Add(time.Minute))
+	mustOK(t, err, "RevokeSessionRefreshTokens (again)")
+	assertRevoked(t, s, c.Now(), atA...)
 }

@@ -667,3 +667,47 @@ func TestSignUpCanBeClosedPerClient(t *testing.T) {
 		t.Fatal("sign-up link missing for another client")
 	}
 }
+
+// TestSigningADeviceOutRevokesItsApps: signing one device out from the
+// account area also revokes the refresh tokens applications obtained
+// through that device's session (and deny-lists their access tokens);
+// the tokens obtained on the device doing it keep working. "Sign out every
+// other device" does the same for each session it ends.
+func TestSigningADeviceOutRevokesItsApps(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
+	tokenOn := func() (*oauth2.Token, *browser) {
+		code, ar, br := codeFor(t, e, r)
+		tok, err := r.exchange(code, ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok, br
+	}
+	lost, _ := tokenOn()
+	kept, here := tokenOn()
+
+	acct := here.get(e.issuer + "/account")
+	id, _ := acct.doc.Find(`form[action="/account/sessions/revoke"] input[name="session"]`).Attr("value")
+	here.post("/account/sessions/revoke", url.Values{"csrf_token": {acct.hidden("csrf_token")}, "session": {id}})
+	if _, err := r.refresh(lost.RefreshToken); !isOAuthError(err, "invalid_grant") {
+		t.Fatalf("refresh token of the signed-out device: %v, want invalid_grant", err)
+	}
+	if got := r.introspect(lost.AccessToken); got["active"] != false {
+		t.Fatalf("access token of the signed-out device: %v", got)
+	}
+	next, err := r.refresh(kept.RefreshToken)
+	if err != nil {
+		t.Fatalf("the device that stayed lost its app: %v", err)
+	}
+
+	other, _ := tokenOn()
+	acct = here.get(e.issuer + "/account")
+	here.post("/account/sessions/revoke-others", url.Values{"csrf_token": {acct.hidden("csrf_token")}})
+	if _, err := r.refresh(other.RefreshToken); !isOAuthError(err, "invalid_grant") {
+		t.Fatalf("refresh token of a device signed out with the others: %v", err)
+	}
+	if _, err := r.refresh(next.RefreshToken); err != nil {
+		t.Fatalf("this device's app after signing the others out: %v", err)
+	}
+}
