@@ -432,3 +432,40 @@ func TestProtocolErrorShapes(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthorizeParametersOpWouldMisreport: a max_age that is not a whole
+// number of seconds, and request or request_uri (unsupported, as discovery
+// says), are answered with the OAuth error at the registered redirect URI
+// with the state, or with a page when the URI is not registered; never a
+// library's plain-text message, never silently ignored.
+func TestAuthorizeParametersOpWouldMisreport(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	pkce := url.Values{"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	with := func(k, v string) url.Values {
+		q := url.Values{k: {v}}
+		for key, val := range pkce {
+			q[key] = val
+		}
+		return q
+	}
+	for _, c := range []struct{ param, value, want string }{
+		{"max_age", "-5", "invalid_request"},
+		{"max_age", "soon", "invalid_request"},
+		{"request_uri", "https://evil.example/req", "request_uri_not_supported"},
+		{"request", "eyJhbGciOiJub25lIn0.e30.", "request_not_supported"},
+	} {
+		t.Run(c.param+"="+c.value, func(t *testing.T) {
+			p := e.browser().get(authorizeURL(e, app.DemoClientID, rpCallback, with(c.param, c.value)))
+			if p.location == nil || p.location.Query().Get("error") != c.want || p.location.Query().Get("state") != "s1" {
+				t.Fatalf("status %d location %v: want error=%s at the redirect URI", p.status, p.location, c.want)
+			}
+			p = e.browser().get(authorizeURL(e, app.DemoClientID, "https://evil.example/cb", with(c.param, c.value)))
+			if p.location != nil || p.status != http.StatusBadRequest || p.testid("error-title").Length() != 1 {
+				t.Fatalf("unregistered redirect URI: status %d location %v: %s", p.status, p.location, p.body)
+			}
+		})
+	}
+	if p := e.browser().get(authorizeURL(e, app.DemoClientID, rpCallback, with("max_age", "60"))); p.testid("login-form").Length() != 1 {
+		t.Fatalf("a valid max_age: status %d %v", p.status, p.location)
+	}
+}

@@ -46,6 +46,9 @@ func (a *App) pageRoutes(r chi.Router) {
 	a.devRoutes(r)
 }
 
+// authorizePath is op's authorization endpoint.
+var authorizePath = zop.DefaultEndpoints.Authorization.Relative()
+
 // protocolRoutes are op's endpoints; discovery and JWKS are served from
 // precomputed documents.
 func (a *App) protocolRoutes(r chi.Router) {
@@ -57,6 +60,7 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
 	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
 	r.Get("/authorize/callback", closedCallback)
+	r.With(a.authorizeParams).Handle(authorizePath, a.Provider)
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
