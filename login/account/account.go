@@ -60,7 +60,7 @@ func (a *Area) page(w http.ResponseWriter, r *http.Request) {
 		a.Engine.Unavailable(w, r, err)
 		return
 	}
-	v := templates.AccountView{Email: displayName(u), CSRFToken: csrf, Notice: r.URL.Query().Get("notice")}
+	v := templates.AccountView{Email: displayName(u), CSRFToken: csrf, Notice: a.Engine.TakeNotice(w, r)}
 	for _, sec := range a.Sections {
 		v.Sections = append(v.Sections, sec.Section(r.Context(), u, s, csrf))
 	}

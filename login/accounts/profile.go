@@ -104,7 +104,7 @@ func (p ProfileSection) save(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "profile_updated", u.ID)
-	http.Redirect(w, r, "/account?notice=Your+profile+was+saved.", http.StatusSeeOther)
+	p.Engine.RedirectWithNotice(w, r, "/account", "Your profile was saved.")
 }
 
 func (p ProfileSection) emailView(u storage.User, value string) templates.FormView {
@@ -152,7 +152,7 @@ func (p ProfileSection) changeEmail(w http.ResponseWriter, r *http.Request) {
 		p.Engine.Unavailable(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account?notice=We+sent+a+confirmation+link+to+your+new+address.", http.StatusSeeOther)
+	p.Engine.RedirectWithNotice(w, r, "/account", "We sent a confirmation link to your new address.")
 }
 
 func (p ProfileSection) startEmailChange(ctx context.Context, u storage.User, to string) error {

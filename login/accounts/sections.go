@@ -99,7 +99,7 @@ func (p PasswordSection) change(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "password_changed", u.ID)
-	http.Redirect(w, r, "/account?notice=Your+password+was+changed.+Other+devices+were+signed+out.", http.StatusSeeOther)
+	p.Engine.RedirectWithNotice(w, r, "/account", "Your password was changed. Other devices were signed out.")
 }
 
 // SessionsSection lists active sessions and signs them out.
@@ -157,7 +157,7 @@ func (p SessionsSection) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "session_revoked", u.ID)
-	http.Redirect(w, r, "/account?notice=That+device+was+signed+out.", http.StatusSeeOther)
+	p.Engine.RedirectWithNotice(w, r, "/account", "That device was signed out.")
 }
 
 func (p SessionsSection) revokeOthers(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +174,7 @@ func (p SessionsSection) revokeOthers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "sessions_revoked", u.ID)
-	http.Redirect(w, r, "/account?notice=Every+other+device+was+signed+out.", http.StatusSeeOther)
+	p.Engine.RedirectWithNotice(w, r, "/account", "Every other device was signed out.")
 }
 
 // ago is a short, human "5 minutes ago".
@@ -236,5 +236,5 @@ func (p AppsSection) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "consent_revoked", u.ID)
-	http.Redirect(w, r, "/account?notice=The+app%27s+access+was+removed.", http.StatusSeeOther)
+	p.Engine.RedirectWithNotice(w, r, "/account", "The app's access was removed.")
 }

@@ -65,5 +65,5 @@ func (s *Section) forget(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		s.Trust.Audit.Record(r.Context(), audit.Event{Event: "device.forgotten", Outcome: audit.Success, UserID: u.ID, ActorID: u.ID})
 	}
-	http.Redirect(w, r, "/account?notice=That+device+was+forgotten.", http.StatusSeeOther)
+	s.Area.Engine.RedirectWithNotice(w, r, "/account", "That device was forgotten.")
 }

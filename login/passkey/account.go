@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -174,7 +173,7 @@ func (s *Section) register(w http.ResponseWriter, r *http.Request) {
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account?notice="+url.QueryEscape("Passkey “"+name+"” added."), http.StatusSeeOther)
+	s.Area.Engine.RedirectWithNotice(w, r, "/account", "Passkey “"+name+"” added.")
 }
 
 // cleanName trims the name; empty becomes "Passkey".

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/a-h/templ"
@@ -65,14 +64,14 @@ func (s *Section) renderRename(w http.ResponseWriter, r *http.Request, status in
 // gone answers for a passkey that does not exist (or is someone else's).
 func (s *Section) gone(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, storage.ErrNotFound) {
-		back(w, r, msgNotFound)
+		s.back(w, r, msgNotFound)
 		return
 	}
 	s.Engine.Unavailable(w, r, err)
 }
 
-func back(w http.ResponseWriter, r *http.Request, notice string) {
-	http.Redirect(w, r, "/account?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+func (s *Section) back(w http.ResponseWriter, r *http.Request, notice string) {
+	s.Area.Engine.RedirectWithNotice(w, r, "/account", notice)
 }
 
 func (s *Section) rename(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +94,7 @@ func (s *Section) rename(w http.ResponseWriter, r *http.Request) {
 		s.gone(w, r, err)
 		return
 	}
-	back(w, r, "Passkey renamed to “"+name+"”.")
+	s.back(w, r, "Passkey renamed to “"+name+"”.")
 }
 
 // delete removes a passkey, unless it is the user's last way to sign in.
@@ -115,14 +114,14 @@ func (s *Section) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if last {
-		back(w, r, msgLastPasskey)
+		s.back(w, r, msgLastPasskey)
 		return
 	}
 	if err := s.Core.Store.DeletePasskey(r.Context(), u.ID, p.ID); err != nil {
 		s.gone(w, r, err)
 		return
 	}
-	back(w, r, "Passkey “"+p.Name+"” deleted.")
+	s.back(w, r, "Passkey “"+p.Name+"” deleted.")
 }
 
 // isLastSignIn: the user has no password, one passkey and no other way in.

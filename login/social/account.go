@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/a-h/templ"
@@ -134,7 +133,7 @@ func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
 		m.Engine.Unavailable(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account?notice="+url.QueryEscape(msg), http.StatusSeeOther)
+	s.Area.Engine.RedirectWithNotice(w, r, "/account", msg)
 }
 
 func (m *Method) unlink(ctx context.Context, u storage.User, providerID, subject string) (string, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -91,7 +90,7 @@ func (m *Method) upstreamFailed(w http.ResponseWriter, r *http.Request, f *login
 func (m *Method) back(w http.ResponseWriter, r *http.Request, f *login.Flow, status int, msg string) {
 	if f.Data[dataLinkUser] != "" {
 		_ = m.Flows.DeleteLoginFlow(r.Context(), f.ID)
-		http.Redirect(w, r, "/account?notice="+url.QueryEscape(msg), http.StatusSeeOther)
+		m.Engine.RedirectWithNotice(w, r, "/account", msg)
 		return
 	}
 	m.Engine.RenderLogin(w, r, f, status, "", msg)

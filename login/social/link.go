@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/password"
@@ -136,5 +135,5 @@ func (m *Method) finishLink(w http.ResponseWriter, r *http.Request, f *login.Flo
 		}
 	}
 	_ = m.Flows.DeleteLoginFlow(r.Context(), f.ID)
-	http.Redirect(w, r, "/account?notice="+url.QueryEscape(msg), http.StatusSeeOther)
+	m.Engine.RedirectWithNotice(w, r, "/account", msg)
 }

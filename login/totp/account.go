@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -211,7 +210,7 @@ func (s *Section) disable(w http.ResponseWriter, r *http.Request) {
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account?notice="+url.QueryEscape("Two-step verification is off."), http.StatusSeeOther)
+	s.Area.Engine.RedirectWithNotice(w, r, "/account", "Two-step verification is off.")
 }
 
 func (s *Section) verifyAnyCode(ctx context.Context, userID, code string) error {

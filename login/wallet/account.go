@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/a-h/templ"
@@ -109,12 +108,12 @@ func (s *Section) link(w http.ResponseWriter, r *http.Request) {
 	err = s.Wallets.LinkWallet(r.Context(), wal)
 	switch {
 	case errors.Is(err, storage.ErrAlreadyExists):
-		notice(w, r, "This wallet is already linked to an account.")
+		s.notice(w, r, "This wallet is already linked to an account.")
 	case err != nil:
 		s.Area.Engine.Unavailable(w, r, err)
 	default:
 		s.Logger.InfoContext(r.Context(), "wallet: linked", "user_id", u.ID, "wallet", wal.AccountID())
-		notice(w, r, chainLabel(wal.Namespace)+" wallet linked.")
+		s.notice(w, r, chainLabel(wal.Namespace)+" wallet linked.")
 	}
 }
 
@@ -125,7 +124,7 @@ func (s *Section) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.Logger.InfoContext(r.Context(), "wallet: link refused", "error", err)
-	notice(w, r, msg)
+	s.notice(w, r, msg)
 }
 
 func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
@@ -139,21 +138,21 @@ func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(ws) <= 1 && !s.hasOtherSignIn(r.Context(), u) {
-		notice(w, r, "This wallet is your only way to sign in, so it cannot be unlinked.")
+		s.notice(w, r, "This wallet is your only way to sign in, so it cannot be unlinked.")
 		return
 	}
 	err = s.Wallets.UnlinkWallet(r.Context(), u.ID, r.PostFormValue("namespace"), r.PostFormValue("address"))
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		notice(w, r, "That wallet is not linked to your account.")
+		s.notice(w, r, "That wallet is not linked to your account.")
 	case err != nil:
 		s.Area.Engine.Unavailable(w, r, err)
 	default:
-		notice(w, r, "Wallet unlinked.")
+		s.notice(w, r, "Wallet unlinked.")
 	}
 }
 
 // notice returns to the account page with a message (Post/Redirect/Get).
-func notice(w http.ResponseWriter, r *http.Request, msg string) {
-	http.Redirect(w, r, "/account?notice="+url.QueryEscape(msg), http.StatusSeeOther)
+func (s *Section) notice(w http.ResponseWriter, r *http.Request, msg string) {
+	s.Area.Engine.RedirectWithNotice(w, r, "/account", msg)
 }

@@ -711,3 +711,22 @@ func TestSigningADeviceOutRevokesItsApps(t *testing.T) {
 		t.Fatalf("this device's app after signing the others out: %v", err)
 	}
 }
+
+// TestAccountNoticesCannotComeFromALink: the account page shows the
+// confirmation of what the user just did, once; a notice written into a
+// link (?notice=) is not shown.
+func TestAccountNoticesCannotComeFromALink(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	br := e.browser()
+	acct := br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
+	if p := br.get(e.issuer + "/account?notice=Your+account+is+locked.+Call+0800+000+000"); p.testid("notice").Length() != 0 {
+		t.Fatalf("a notice from the URL was shown: %q", p.testid("notice").Text())
+	}
+	p := br.post("/account/sessions/revoke-others", url.Values{"csrf_token": {acct.hidden("csrf_token")}})
+	if got := p.testid("notice").Text(); !strings.Contains(got, "Every other device was signed out") {
+		t.Fatalf("notice after the action = %q", got)
+	}
+	if p := br.get(e.issuer + "/account"); p.testid("notice").Length() != 0 {
+		t.Fatalf("the notice was shown twice: %q", p.testid("notice").Text())
+	}
+}

@@ -57,7 +57,8 @@ await run(async (page) => {
   await screenshot(page, 'passkey-new.png');
   await page.fill('[data-testid=passkey-name-input]', 'Chromium virtual key');
   await page.click('[data-testid=passkey-create]');
-  await page.waitForURL((url) => url.pathname === '/account' && url.searchParams.has('notice'));
+  await page.waitForURL((url) => url.pathname === '/account');
+  await page.locator('[data-testid=notice]', { hasText: 'Chromium virtual key' }).waitFor();
   await page.locator('[data-testid=passkey-row]').waitFor();
   await screenshot(page, 'passkey-account.png');
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
