@@ -59,3 +59,17 @@ func allowFormTarget(w http.ResponseWriter, redirectURI string) {
 		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1))
 	}
 }
+
+// IPPrefix is what per-address limits count: the address for IPv4, and its
+// /64 for IPv6 (one host usually holds a whole /64, so counting single
+// addresses would let it rotate past any limit).
+func IPPrefix(ip string) string {
+	parsed := net.ParseIP(ip)
+	if parsed == nil || parsed.To4() != nil {
+		return ip
+	}
+	return parsed.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// ClientPrefix is IPPrefix of the request's client address.
+func ClientPrefix(r *http.Request) string { return IPPrefix(ClientIP(r)) }

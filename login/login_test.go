@@ -119,3 +119,20 @@ func TestLogoutURLIsSigned(t *testing.T) {
 		t.Fatal("signature does not depend on the target")
 	}
 }
+
+// TestIPPrefix: per-address limits count IPv4 addresses one by one and
+// IPv6 addresses per /64, which one host usually holds whole.
+func TestIPPrefix(t *testing.T) {
+	for _, c := range []struct{ ip, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"::ffff:192.0.2.7", "::ffff:192.0.2.7"},
+		{"not an address", "not an address"},
+	} {
+		if got := IPPrefix(c.ip); got != c.want {
+			t.Errorf("IPPrefix(%q) = %q, want %q", c.ip, got, c.want)
+		}
+	}
+}

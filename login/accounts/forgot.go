@@ -76,7 +76,7 @@ func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m Method) allowForgot(r *http.Request, email string) bool {
-	ip := login.ClientIP(r)
+	ip := login.ClientPrefix(r)
 	ctx := r.Context()
 	okIP := m.Limiter.Allow(ctx, "forgot:ip:"+ip, m.Settings.ForgotPerIP, resendWindow)
 	okEmail := m.Limiter.Allow(ctx, "forgot:email:"+email, m.Settings.ForgotPerEmail, resendWindow)

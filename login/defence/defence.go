@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -117,14 +116,8 @@ func acctKey(identifier string) string {
 
 func ipKey(ip string) string { return "ip:" + IPPrefix(ip) }
 
-// IPPrefix is the address for IPv4 and its /64 for IPv6.
-func IPPrefix(ip string) string {
-	parsed := net.ParseIP(ip)
-	if parsed == nil || parsed.To4() != nil {
-		return ip
-	}
-	return parsed.Mask(net.CIDRMask(64, 128)).String() + "/64"
-}
+// IPPrefix is the address for IPv4 and its /64 for IPv6 (login.IPPrefix).
+func IPPrefix(ip string) string { return login.IPPrefix(ip) }
 
 // ClientIP is login.ClientIP (kept so the defences read as one package).
 func ClientIP(r *http.Request) string { return login.ClientIP(r) }

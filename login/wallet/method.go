@@ -185,7 +185,7 @@ type nonceResponse struct {
 // and the message fields for the requested chain ("ethereum" with the
 // wallet's chain_id, or "solana").
 func issueNonce(w http.ResponseWriter, r *http.Request, q nonceRequest) {
-	ok, err := q.limiter.Allow(r.Context(), "wallet-nonce:"+login.ClientIP(r))
+	ok, err := q.limiter.Allow(r.Context(), "wallet-nonce:"+login.ClientPrefix(r))
 	switch {
 	case err != nil:
 		q.logger.ErrorContext(r.Context(), "wallet: rate limiter", "error", err)
