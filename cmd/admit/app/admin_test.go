@@ -510,6 +510,12 @@ func TestAdminValidationProblems(t *testing.T) {
 		t.Fatalf("query problems: %s", r.raw)
 	}
 	e.must(http.StatusUnprocessableEntity, e.call(e.platform, http.MethodGet, d+"/users?cursor=bogus", nil))
+	// Text Postgres cannot store (a NUL character) is a 400 problem, not a
+	// database error.
+	r = e.must(http.StatusBadRequest, e.call(e.platform, http.MethodPost, d+"/users", `{"email":"nul@example.com","given_name":"A\u0000B"}`, skipRequestValidation, "1"))
+	if !strings.Contains(r.raw, `"field":"given_name"`) {
+		t.Fatalf("NUL in a field: %s", r.raw)
+	}
 	e.must(http.StatusConflict, e.call(e.platform, http.MethodPost, d+"/users", map[string]any{"email": app.DemoUserEmail}))
 }
 

@@ -9,14 +9,17 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -277,19 +280,66 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported Media Type", "send application/json", nil)
 		return false
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeProblem(w, http.StatusRequestEntityTooLarge, "too-large", "Content Too Large", "the request body is too large", nil)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeProblem(w, http.StatusRequestEntityTooLarge, "too-large", "Content Too Large", "the request body is too large", nil)
-			return false
-		}
+	if err == nil {
+		err = dec.Decode(v)
+	}
+	if err != nil {
 		writeProblem(w, http.StatusBadRequest, "malformed", "Bad Request", "the body is not valid JSON for this operation",
 			[]admin.FieldError{{Field: jsonField(err), Detail: err.Error()}})
 		return false
 	}
+	if field, ok := nulField(body); ok {
+		writeProblem(w, http.StatusBadRequest, "malformed", "Bad Request", "text fields cannot contain NUL characters",
+			[]admin.FieldError{{Field: field, Detail: field + ": contains a NUL character"}})
+		return false
+	}
 	return true
+}
+
+// nulField finds a string holding a NUL character (JSON allows "\u0000";
+// Postgres text does not) and names its field: the request is refused
+// before it reaches the store, which would fail with an internal error.
+func nulField(body []byte) (string, bool) {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return "", false
+	}
+	return findNUL(doc, "")
+}
+
+func findNUL(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return path, strings.ContainsRune(x, 0)
+	case map[string]any:
+		for k, e := range x {
+			if p, ok := findNUL(e, joinField(path, k)); ok || strings.ContainsRune(k, 0) {
+				return p, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p, ok := findNUL(e, path+"["+strconv.Itoa(i)+"]"); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+func joinField(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
 }
 
 func jsonField(err error) string {
