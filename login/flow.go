@@ -3,6 +3,7 @@ package login
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -462,7 +463,16 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	_ = c.Render(r.Context(), w)
 }
 
-// Render writes a page with the headers every hosted page carries.
-func (e *Engine) Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+// Render writes a page with the headers every hosted page carries: HTML,
+// never cached (pages carry CSRF tokens and personal data).
+func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	render(w, r, status, c)
+}
+
+// WriteJSON writes a JSON answer of a page's script endpoint, never cached.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }

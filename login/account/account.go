@@ -64,9 +64,7 @@ func (a *Area) page(w http.ResponseWriter, r *http.Request) {
 	for _, sec := range a.Sections {
 		v.Sections = append(v.Sections, sec.Section(r.Context(), u, s, csrf))
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = templates.AccountPage(v).Render(r.Context(), w)
+	login.Render(w, r, http.StatusOK, templates.AccountPage(v))
 }
 
 func displayName(u storage.User) string {

@@ -37,18 +37,8 @@ func (m Method) forgotPage(w http.ResponseWriter, r *http.Request) {
 // whether the account exists or not.
 func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
 	start := time.Now() // wall time: the floor is about what a client measures
-	if !m.Cookies.CheckCSRF(r) {
-		m.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
-		return
-	}
-	if !m.guard(w, r, "forgot") {
-		return
-	}
-	flowID, email := r.PostFormValue("flow"), password.NormaliseEmail(r.PostFormValue("email"))
-	if email == "" {
-		v := m.forgotView(flowID, email)
-		v.Error = "Enter your e-mail address."
-		m.form(w, r, http.StatusBadRequest, v)
+	flowID, email, ok := m.emailPost(w, r, "forgot", m.forgotView)
+	if !ok {
 		return
 	}
 	if !m.allowForgot(r, email) {
@@ -174,6 +164,28 @@ func (s *Service) setPassword(ctx context.Context, u storage.User, pw, keep stri
 	}
 	s.notify(ctx, u.Email, passwordChangedMail(u))
 	return nil
+}
+
+// emailPost is the start of the e-mail-only forms (forgot password,
+// resend the confirmation): CSRF, the defences for action, and a
+// normalised e-mail, the form coming back (view) when it is missing.
+// It reports false when it has answered.
+func (m Method) emailPost(w http.ResponseWriter, r *http.Request, action string, view func(flowID, email string) templates.FormView) (flowID, email string, ok bool) {
+	if !m.Cookies.CheckCSRF(r) {
+		m.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
+		return "", "", false
+	}
+	if !m.guard(w, r, action) {
+		return "", "", false
+	}
+	flowID, email = r.PostFormValue("flow"), password.NormaliseEmail(r.PostFormValue("email"))
+	if email == "" {
+		v := view(flowID, email)
+		v.Error = "Enter your e-mail address."
+		m.form(w, r, http.StatusBadRequest, v)
+		return "", "", false
+	}
+	return flowID, email, true
 }
 
 // flowTenant is the tenant of the login flow a page was opened from (the

@@ -128,19 +128,12 @@ func (s *Service) form(w http.ResponseWriter, r *http.Request, status int, v tem
 		return
 	}
 	v.CSRFToken = csrf
-	page(w, r, status, templates.FormPage(v))
+	login.Render(w, r, status, templates.FormPage(v))
 }
 
 func (s *Service) message(w http.ResponseWriter, r *http.Request, status int, v templates.FormView) {
 	v.Action = ""
 	s.form(w, r, status, v)
-}
-
-func page(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = c.Render(r.Context(), w)
 }
 
 // guard runs the optional defences hook.

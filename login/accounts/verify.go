@@ -7,7 +7,6 @@ import (
 	"net/url"
 
 	"github.com/admit-idp/admit/login/mail"
-	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
 )
@@ -134,18 +133,8 @@ func (m Method) resendPage(w http.ResponseWriter, r *http.Request) {
 // resend answers the same whether or not an unverified account exists; it
 // says so plainly only when the mail cannot be sent at all.
 func (m Method) resend(w http.ResponseWriter, r *http.Request) {
-	if !m.Cookies.CheckCSRF(r) {
-		m.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
-		return
-	}
-	if !m.guard(w, r, "resend") {
-		return
-	}
-	flowID, email := r.PostFormValue("flow"), password.NormaliseEmail(r.PostFormValue("email"))
-	if email == "" {
-		v := m.resendView(flowID, email)
-		v.Error = "Enter your e-mail address."
-		m.form(w, r, http.StatusBadRequest, v)
+	flowID, email, ok := m.emailPost(w, r, "resend", m.resendView)
+	if !ok {
 		return
 	}
 	tenantID, ok := m.flowTenant(w, r, flowID)

@@ -93,7 +93,7 @@ func (s *Section) renderNew(w http.ResponseWriter, r *http.Request, status int, 
 	v := templates.PasskeyNewView{
 		CSRFToken: csrf, Name: name, Error: errMsg, OptionsURL: "/account/passkeys/options", SubmitURL: "/account/passkeys",
 	}
-	page(w, r, status, templates.PasskeyNewPage(v))
+	login.Render(w, r, status, templates.PasskeyNewPage(v))
 }
 
 // begin checks the session and the CSRF token of a POST.
@@ -117,7 +117,7 @@ func (s *Section) registerOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.Area.Now().Sub(sess.AuthTime) > account.RecentLogin {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": msgRecentLogin})
+		login.WriteJSON(w, http.StatusForbidden, map[string]string{"error": msgRecentLogin})
 		return
 	}
 	wu, err := s.Core.loadUser(r.Context(), u.ID)
@@ -134,7 +134,7 @@ func (s *Section) registerOptions(w http.ResponseWriter, r *http.Request) {
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"publicKey": opts.Response})
+	login.WriteJSON(w, http.StatusOK, map[string]any{"publicKey": opts.Response})
 }
 
 func (s *Section) registrationOptions(u *user) []webauthn.RegistrationOption {

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
 )
@@ -58,7 +58,7 @@ func (s *Section) renderRename(w http.ResponseWriter, r *http.Request, status in
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	page(w, r, status, templates.PasskeyRenamePage(templates.PasskeyRenameView{CSRFToken: csrf, ID: id, Name: name, Error: errMsg}))
+	login.Render(w, r, status, templates.PasskeyRenamePage(templates.PasskeyRenameView{CSRFToken: csrf, ID: id, Name: name, Error: errMsg}))
 }
 
 // gone answers for a passkey that does not exist (or is someone else's).
@@ -138,11 +138,4 @@ func (s *Section) isLastSignIn(r *http.Request, u storage.User) (bool, error) {
 	}
 	other, err := s.OtherSignIn(r.Context(), u)
 	return !other, err
-}
-
-func page(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = c.Render(r.Context(), w)
 }

@@ -2,7 +2,6 @@ package passkey
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -90,7 +89,7 @@ func (m *Method) sendOptions(w http.ResponseWriter, r *http.Request, binding str
 		m.Engine.Unavailable(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"publicKey": opts})
+	login.WriteJSON(w, http.StatusOK, map[string]any{"publicKey": opts})
 }
 
 // loginSubmit verifies a passwordless assertion.
@@ -203,7 +202,7 @@ func (m *Method) verifyOptions(w http.ResponseWriter, r *http.Request) {
 	}
 	opts, sd, err := m.Core.WebAuthn.BeginLogin(u, webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": msgUnknown})
+		login.WriteJSON(w, http.StatusConflict, map[string]string{"error": msgUnknown})
 		return
 	}
 	m.sendOptions(w, r, flowBinding(f.ID), sd, opts.Response)
@@ -224,11 +223,4 @@ func (m *Method) verifySubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// As a second factor the engine adds "mfa" itself.
 	m.Engine.Succeed(w, r, f, MethodName, f.UserID, a.Factors()...)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -40,10 +40,7 @@ func (m *Method) askToLink(w http.ResponseWriter, r *http.Request, f *login.Flow
 		FlowID: f.ID, CSRFToken: csrf, ProviderName: p.name(), Email: u.Email,
 		HasPassword: u.PasswordHash != "" && !u.Disabled, Error: errMsg,
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = templates.SocialLinkPage(v).Render(r.Context(), w)
+	login.Render(w, r, status, templates.SocialLinkPage(v))
 }
 
 func (m *Method) pending(f *login.Flow) (pendingLink, *provider, error) {

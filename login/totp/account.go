@@ -91,7 +91,7 @@ func (s *Section) renderForm(w http.ResponseWriter, r *http.Request, v templates
 		return
 	}
 	v.CSRFToken, v.Error = csrf, errMsg
-	page(w, r, status, templates.TOTPFormPage(v))
+	login.Render(w, r, status, templates.TOTPFormPage(v))
 }
 
 // begin checks the session, the CSRF token and the re-entered password of
@@ -131,7 +131,7 @@ func (s *Section) renderEnrol(w http.ResponseWriter, r *http.Request, u storage.
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	page(w, r, status, templates.TOTPEnrolPage(enrolView(en, csrf, "/account/totp/confirm", errMsg)))
+	login.Render(w, r, status, templates.TOTPEnrolPage(enrolView(en, csrf, "/account/totp/confirm", errMsg)))
 }
 
 // enrolConfirm checks the code against the pending secret. An expired
@@ -176,7 +176,7 @@ func (s *Section) showCodes(w http.ResponseWriter, r *http.Request, title string
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	page(w, r, http.StatusOK, templates.TOTPBackupCodesPage(templates.TOTPBackupCodesView{Title: title, Codes: codes, CSRFToken: csrf}))
+	login.Render(w, r, http.StatusOK, templates.TOTPBackupCodesPage(templates.TOTPBackupCodesView{Title: title, Codes: codes, CSRFToken: csrf}))
 }
 
 // regenerate replaces the backup codes; the old set stops working.
@@ -263,11 +263,4 @@ func all(ss []string, ok func(string) bool) bool {
 		}
 	}
 	return true
-}
-
-func page(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = c.Render(r.Context(), w)
 }

@@ -163,14 +163,8 @@ func (m *Method) backupSubmit(w http.ResponseWriter, r *http.Request, f *login.F
 		m.fail(w, r, f, err)
 		return
 	}
-	f.Data[dataVerified] = "backup"
-	if err := m.Engine.SaveFlow(r.Context(), f); err != nil {
-		m.Engine.Unavailable(w, r, err)
-		return
-	}
-	csrf, err := m.Engine.Cookies.CSRFToken(w, r)
-	if err != nil {
-		m.Engine.Unavailable(w, r, err)
+	csrf, ok := m.markVerified(w, r, f, "backup")
+	if !ok {
 		return
 	}
 	v := templates.TOTPVerifiedView{FlowID: f.ID, CSRFToken: csrf, Remaining: remaining}
@@ -257,14 +251,8 @@ func (m *Method) enrolSubmit(w http.ResponseWriter, r *http.Request) {
 		m.enrolFailed(w, r, f, err)
 		return
 	}
-	f.Data[dataVerified] = "enrolled"
-	if err := m.Engine.SaveFlow(r.Context(), f); err != nil {
-		m.Engine.Unavailable(w, r, err)
-		return
-	}
-	csrf, err := m.Engine.Cookies.CSRFToken(w, r)
-	if err != nil {
-		m.Engine.Unavailable(w, r, err)
+	csrf, ok := m.markVerified(w, r, f, "enrolled")
+	if !ok {
 		return
 	}
 	v := templates.TOTPBackupCodesView{Title: "Two-step verification is on", Codes: codes, CSRFToken: csrf, FlowID: f.ID, ContinueAction: "/login/totp/continue"}
@@ -284,4 +272,21 @@ func (m *Method) enrolFailed(w http.ResponseWriter, r *http.Request, f *login.Fl
 	if m.Engine.Fail(w, r, f, MethodName, reason) {
 		m.renderEnrol(w, r, f, http.StatusUnauthorized, msg)
 	}
+}
+
+// markVerified records how the flow's second factor was verified (a backup
+// code, a new enrolment) before a page that continues the login, and
+// returns that page's CSRF token; false when it has answered.
+func (m *Method) markVerified(w http.ResponseWriter, r *http.Request, f *login.Flow, how string) (string, bool) {
+	f.Data[dataVerified] = how
+	if err := m.Engine.SaveFlow(r.Context(), f); err != nil {
+		m.Engine.Unavailable(w, r, err)
+		return "", false
+	}
+	csrf, err := m.Engine.Cookies.CSRFToken(w, r)
+	if err != nil {
+		m.Engine.Unavailable(w, r, err)
+		return "", false
+	}
+	return csrf, true
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/op/roles"
@@ -135,7 +136,7 @@ func (s *Section) render(w http.ResponseWriter, r *http.Request, p admin.Princip
 	if list.Next != "" {
 		v.Next = "/account/venues/" + v.VenueID + "?cursor=" + url.QueryEscape(list.Next)
 	}
-	s.Area.Engine.Render(w, r, status, templates.VenueRolesPage(v))
+	login.Render(w, r, status, templates.VenueRolesPage(v))
 }
 
 func (s *Section) venueRoles() []string {

@@ -1,7 +1,6 @@
 package wallet
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -189,29 +188,29 @@ func issueNonce(w http.ResponseWriter, r *http.Request, q nonceRequest) {
 	switch {
 	case err != nil:
 		q.logger.ErrorContext(r.Context(), "wallet: rate limiter", "error", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "The service is temporarily unavailable. Try again in a moment."})
+		login.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "The service is temporarily unavailable. Try again in a moment."})
 		return
 	case !ok:
 		w.Header().Set("Retry-After", "60")
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "Too many wallet requests from your network. Wait a minute and try again."})
+		login.WriteJSON(w, http.StatusTooManyRequests, map[string]string{"error": "Too many wallet requests from your network. Wait a minute and try again."})
 		return
 	}
 	chain := r.PostFormValue("chain")
 	chainID, okChain := q.chainFor(chain, r.PostFormValue("chain_id"))
 	addr, errAddr := normaliseAddress(chain, r.PostFormValue("address"))
 	if !okChain || errAddr != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Your wallet returned an account this site cannot read."})
+		login.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "Your wallet returned an account this site cannot read."})
 		return
 	}
 	nonce, rec, err := q.checker.Nonces.Issue(r.Context(), q.binding)
 	if err != nil {
 		q.logger.ErrorContext(r.Context(), "wallet: issue nonce", "error", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "The service is temporarily unavailable. Try again in a moment."})
+		login.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "The service is temporarily unavailable. Try again in a moment."})
 		return
 	}
 	resp := q.response(nonce, chainID, rec)
 	resp.Address = addr
-	writeJSON(w, http.StatusOK, resp)
+	login.WriteJSON(w, http.StatusOK, resp)
 }
 
 // normaliseAddress gives the script the address in the form the message
@@ -246,11 +245,4 @@ func (q nonceRequest) response(nonce, chainID string, rec storage.WalletNonce) n
 		Domain: v.domain(), URI: v.Issuer, Version: "1", Statement: q.statement, ChainID: chainID, Nonce: nonce,
 		IssuedAt: rec.IssuedAt.UTC().Format(timeLayout), ExpirationTime: rec.ExpiresAt.UTC().Format(timeLayout),
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/admit-idp/admit/storage"
 )
@@ -21,22 +24,28 @@ func (s *Store) PutLoginFlow(ctx context.Context, f storage.LoginFlow) error {
 
 // GetLoginFlow returns the flow unless it is missing or expired by the clock.
 func (s *Store) GetLoginFlow(ctx context.Context, id string) (storage.LoginFlow, error) {
-	const op = "get login flow"
-	data, err := s.client.Get(ctx, s.key(kindFlow, id)).Bytes()
-	if err != nil {
-		return storage.LoginFlow{}, mapErr(op, err)
-	}
-	var f storage.LoginFlow
-	if err := json.Unmarshal(data, &f); err != nil {
-		return storage.LoginFlow{}, fmt.Errorf("redis: %s: decode: %w", op, err)
-	}
-	if expired(s.now(), f.ExpiresAt) {
-		return storage.LoginFlow{}, fmt.Errorf("redis: %s: expired: %w", op, storage.ErrNotFound)
-	}
-	return f, nil
+	return decodeLive(s, "get login flow", s.client.Get(ctx, s.key(kindFlow, id)), func(f storage.LoginFlow) time.Time { return f.ExpiresAt })
 }
 
 // DeleteLoginFlow is idempotent.
 func (s *Store) DeleteLoginFlow(ctx context.Context, id string) error {
 	return mapErr("delete login flow", s.client.Del(ctx, s.key(kindFlow, id)).Err())
+}
+
+// decodeLive reads the JSON record a GET or GETDEL returned: a missing key
+// and a record past its expiry by the store's clock (Redis expires keys a
+// little later) are both ErrNotFound.
+func decodeLive[T any](s *Store, op string, cmd *goredis.StringCmd, expiresAt func(T) time.Time) (T, error) {
+	var v, zero T
+	data, err := cmd.Bytes()
+	if err != nil {
+		return zero, mapErr(op, err)
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return zero, fmt.Errorf("redis: %s: decode: %w", op, err)
+	}
+	if expired(s.now(), expiresAt(v)) {
+		return zero, fmt.Errorf("redis: %s: expired: %w", op, storage.ErrNotFound)
+	}
+	return v, nil
 }

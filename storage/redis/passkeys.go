@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/admit-idp/admit/storage"
 )
@@ -29,17 +30,5 @@ func (s *Store) PutPasskeyChallenge(ctx context.Context, c storage.PasskeyChalle
 // ConsumePasskeyChallenge implements storage.PasskeyChallenges with GETDEL:
 // of concurrent calls exactly one reads it.
 func (s *Store) ConsumePasskeyChallenge(ctx context.Context, key string) (storage.PasskeyChallenge, error) {
-	const op = "consume passkey challenge"
-	data, err := s.client.GetDel(ctx, s.key(kindPasskeyChallenge, key)).Bytes()
-	if err != nil {
-		return storage.PasskeyChallenge{}, mapErr(op, err)
-	}
-	var c storage.PasskeyChallenge
-	if err := json.Unmarshal(data, &c); err != nil {
-		return storage.PasskeyChallenge{}, fmt.Errorf("redis: %s: decode: %w", op, err)
-	}
-	if expired(s.now(), c.ExpiresAt) {
-		return storage.PasskeyChallenge{}, fmt.Errorf("redis: %s: expired: %w", op, storage.ErrNotFound)
-	}
-	return c, nil
+	return decodeLive(s, "consume passkey challenge", s.client.GetDel(ctx, s.key(kindPasskeyChallenge, key)), func(c storage.PasskeyChallenge) time.Time { return c.ExpiresAt })
 }

@@ -33,19 +33,7 @@ func (s *Store) PutPendingTOTP(ctx context.Context, p storage.PendingTOTP) error
 
 // GetPendingTOTP returns the enrolment unless missing or expired by the clock.
 func (s *Store) GetPendingTOTP(ctx context.Context, userID string) (storage.PendingTOTP, error) {
-	const op = "get pending totp"
-	data, err := s.client.Get(ctx, s.key(kindTOTPPending, userID)).Bytes()
-	if err != nil {
-		return storage.PendingTOTP{}, mapErr(op, err)
-	}
-	var p storage.PendingTOTP
-	if err := json.Unmarshal(data, &p); err != nil {
-		return storage.PendingTOTP{}, fmt.Errorf("redis: %s: decode: %w", op, err)
-	}
-	if expired(s.now(), p.ExpiresAt) {
-		return storage.PendingTOTP{}, fmt.Errorf("redis: %s: expired: %w", op, storage.ErrNotFound)
-	}
-	return p, nil
+	return decodeLive(s, "get pending totp", s.client.Get(ctx, s.key(kindTOTPPending, userID)), func(p storage.PendingTOTP) time.Time { return p.ExpiresAt })
 }
 
 // DeletePendingTOTP is idempotent.

@@ -43,19 +43,7 @@ func (s *Store) PutWalletNonce(ctx context.Context, n storage.WalletNonce) error
 // concurrent calls exactly one reads it. A retry after a lost reply finds
 // nothing and fails closed (the user asks for a new nonce).
 func (s *Store) ConsumeWalletNonce(ctx context.Context, hash string) (storage.WalletNonce, error) {
-	const op = "consume wallet nonce"
-	data, err := s.client.GetDel(ctx, s.key(kindWalletNonce, hash)).Bytes()
-	if err != nil {
-		return storage.WalletNonce{}, mapErr(op, err)
-	}
-	var n storage.WalletNonce
-	if err := json.Unmarshal(data, &n); err != nil {
-		return storage.WalletNonce{}, fmt.Errorf("redis: %s: decode: %w", op, err)
-	}
-	if expired(s.now(), n.ExpiresAt) {
-		return storage.WalletNonce{}, fmt.Errorf("redis: %s: expired: %w", op, storage.ErrNotFound)
-	}
-	return n, nil
+	return decodeLive(s, "consume wallet nonce", s.client.GetDel(ctx, s.key(kindWalletNonce, hash)), func(n storage.WalletNonce) time.Time { return n.ExpiresAt })
 }
 
 // HitCounter increments the counter of the current fixed window (the window
