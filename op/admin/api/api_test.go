@@ -81,6 +81,9 @@ func TestBearerErrors(t *testing.T) {
 		{"noscope", 403, `error="insufficient_scope"`},
 	} {
 		rec := do(h, tc.token, http.MethodGet, path)
+		if tc.token == "" && strings.Contains(rec.Header().Get("WWW-Authenticate"), "error=") {
+			t.Errorf("no token: %q carries an error code (RFC 6750 3.1: it should not)", rec.Header().Get("WWW-Authenticate"))
+		}
 		if rec.Code != tc.status || !strings.Contains(rec.Header().Get("WWW-Authenticate"), tc.www) ||
 			rec.Header().Get("Cache-Control") != "no-store" {
 			t.Errorf("token %q: %d %v", tc.token, rec.Code, rec.Header())
