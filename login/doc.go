@@ -83,7 +83,9 @@
 // A backend failure shows a 503 page with Retry-After: nothing is consumed,
 // so the user can retry.
 //
-// RP-initiated logout: op validates end_session and its
+// RP-initiated logout: a request without an id_token_hint naming the
+// browser's own session (sub, and sid when present) is confirmed by the user
+// first (Logout.ConfirmEndSession); op validates end_session and its
 // post_logout_redirect_uri, then sends the browser to /logout with that URI
 // signed (HMAC, key derived from the master key); Logout deletes the session
 // and its cookie, then redirects.

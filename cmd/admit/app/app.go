@@ -125,6 +125,7 @@ func (a *App) buildProvider() error {
 	a.Provider = provider
 	a.Engine = a.loginEngine(provider)
 	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
+	logout.Hints = idTokenHints{provider: provider, issuer: a.Config.Issuer}
 	a.logout = logout
 	a.Account = &account.Area{
 		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies,
