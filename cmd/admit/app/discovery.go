@@ -51,6 +51,8 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 	doc.CheckSessionIframe = ""
 	doc.DeviceAuthorizationEndpoint = ""
 	doc.RequestURIParameterSupported = false
+	// op reads only Basic there; introspectionClientAuth adds the form.
+	doc.IntrospectionEndpointAuthMethodsSupported = append(doc.IntrospectionEndpointAuthMethodsSupported, oidc.AuthMethodPost)
 	return json.Marshal(doc)
 }
 

@@ -58,7 +58,9 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.Get("/keys", disc.jwks)
 	r.Get(RolesPath, a.rolesCatalogue)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
-	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
+	r.With(clientAuthErrors, introspectionClientAuth).Handle("/oauth/introspect", a.Provider)
+	r.With(clientAuth).Handle("/oauth/token", a.Provider)
+	r.With(clientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", closedCallback)
 	r.With(a.authorizeParams).Handle(authorizePath, a.Provider)
 	// end_session may answer with a page (the sign-out confirmation): it
