@@ -187,7 +187,7 @@ func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
 		Flows: e, AuthRequests: e, Clients: d, Users: d, Tenants: d, Consents: d, Cookies: cookies,
 		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
 		Respond:        a.authResponse,
-		Errors:         errorRedirector{provider: provider},
+		Errors:         errorRedirector{provider: provider, issuer: a.Config.Issuer},
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
 		Now: a.Now, Logger: a.Logger,
 	}
@@ -206,11 +206,14 @@ func (a *App) derivedKey(purpose string) []byte {
 }
 
 // errorRedirector sends protocol errors to the client through op, which
-// honours response_mode and the state.
-type errorRedirector struct{ provider *zop.Provider }
+// honours response_mode and the state, adding iss (RFC 9207).
+type errorRedirector struct {
+	provider *zop.Provider
+	issuer   string
+}
 
 func (e errorRedirector) RedirectError(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, err *oidc.Error) {
-	zop.AuthRequestError(w, r, errAuthRequest{req}, err, e.provider)
+	zop.AuthRequestError(w, r, errAuthRequest{req}, err, withIss(e.provider, e.issuer))
 }
 
 type errAuthRequest struct{ storage.AuthRequest }

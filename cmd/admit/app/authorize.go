@@ -34,7 +34,7 @@ func (a *App) authorizeParams(next http.Handler) http.Handler {
 		req := storage.AuthRequest{ClientID: r.Form.Get("client_id"), RedirectURI: r.Form.Get("redirect_uri"),
 			ResponseType: r.Form.Get("response_type"), ResponseMode: r.Form.Get("response_mode"), State: r.Form.Get("state")}
 		if a.redirectable(r.Context(), req) {
-			errorRedirector{provider: a.Provider}.RedirectError(w, r, req, oerr)
+			errorRedirector{provider: a.Provider, issuer: a.Config.Issuer}.RedirectError(w, r, req, oerr)
 			return
 		}
 		securityHeaders(a.Config.Secure())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
-	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/admit-idp/admit/storage"
 )
@@ -26,7 +25,7 @@ func (a *App) authResponse(w http.ResponseWriter, r *http.Request, id string) {
 	if req.GetResponseMode() == oidc.ResponseModeFormPost {
 		allowFormPost(w, req.GetRedirectURI())
 	}
-	zop.AuthResponse(req, a.Provider, w, r)
+	a.respondWithIss(w, r, req)
 	if err := a.Stores.Ephemeral.DeleteAuthRequest(r.Context(), id); err != nil {
 		a.Logger.WarnContext(r.Context(), "deleting an answered authorization request", "error", err)
 	}

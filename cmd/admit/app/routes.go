@@ -62,7 +62,7 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(clientAuth).Handle("/oauth/token", a.Provider)
 	r.With(clientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", closedCallback)
-	r.With(a.authorizeParams).Handle(authorizePath, a.Provider)
+	r.With(a.authorizeParams).Handle(authorizePath, a.authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
