@@ -19,8 +19,8 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	}
 	log := app.NewLogger(e.stderr, cfg)
 	// zitadel's op logs through the default logger: give it the same
-	// handler (format, level) as Admit's own logs.
-	slog.SetDefault(log)
+	// handler (format, level) as Admit's own logs, op's lines at DEBUG.
+	app.SetDefaultLogger(log)
 	a, cleanup, err := e.open(ctx, cfg, log, true)
 	if err != nil {
 		return err

@@ -45,6 +45,13 @@ func (a *App) authorizeParams(next http.Handler) http.Handler {
 }
 
 func authorizeParamError(q url.Values) *oidc.Error {
+	// RFC 6749 §4.1.2.1: without a client and its redirect URI the user is
+	// told, never redirected (op would answer plain text).
+	for _, p := range []string{"client_id", "redirect_uri"} {
+		if q.Get(p) == "" {
+			return oidc.ErrInvalidRequest().WithDescription("%s is missing", p)
+		}
+	}
 	if v, ok := q["max_age"]; ok && len(v) > 0 {
 		if _, err := strconv.ParseUint(v[0], 10, 32); err != nil {
 			return oidc.ErrInvalidRequest().WithDescription("max_age must be a whole number of seconds, 0 or more")

@@ -76,6 +76,8 @@ type envOptions struct {
 	configure func(*app.Config)
 	// wrap wraps the handler (the fake Apple token endpoint wraps an Admit).
 	wrap func(http.Handler) http.Handler
+	// log receives the App's logs (nil: discarded).
+	log *slog.Logger
 	// host replaces 127.0.0.1 in the issuer ("localhost"): WebAuthn needs a
 	// domain name, and a real browser keeps two Admits' cookies apart only
 	// by host (cookies ignore ports).
@@ -106,7 +108,10 @@ func newEnvWith(t testing.TB, b backend, o envOptions) *env {
 func (e *env) start(b backend, cfg app.Config, o envOptions) {
 	t := e.t
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := o.log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	st, err := app.OpenStores(context.Background(), cfg, e.clock.Now, b == postgresBackend, log)
 	if err != nil {
 		t.Fatalf("open stores: %v", err)
