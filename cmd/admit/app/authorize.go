@@ -9,6 +9,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
+	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -75,5 +76,6 @@ func authorizeParamError(q url.Values) *oidc.Error {
 // such requests get the page).
 func (a *App) redirectable(ctx context.Context, req storage.AuthRequest) bool {
 	c, err := a.Stores.Durable.GetClient(ctx, req.ClientID)
-	return err == nil && !c.TenantSuspended() && slices.Contains(c.RedirectURIs, req.RedirectURI)
+	return err == nil && !c.TenantSuspended() && slices.Contains(c.RedirectURIs, req.RedirectURI) &&
+		op.CheckRedirectURI(req.RedirectURI, c.Public) == nil
 }
