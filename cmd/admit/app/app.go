@@ -164,7 +164,8 @@ func (a *App) opConfig() *zop.Config {
 }
 
 func (a *App) opOptions(st *op.Storage) []zop.Option {
-	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger)}
+	origins := &corsOrigins{clients: a.Stores.Durable, now: a.Now, log: a.Logger}
+	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger), zop.WithCORSOptions(origins.options())}
 	if !a.Config.Secure() {
 		opts = append(opts, zop.WithAllowInsecure())
 	}

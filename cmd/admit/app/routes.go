@@ -54,8 +54,10 @@ var authorizePath = zop.DefaultEndpoints.Authorization.Relative()
 func (a *App) protocolRoutes(r chi.Router) {
 	r.Use(apiHeaders, unavailableAs503(a.Logger), a.protocolLimits)
 	disc := &discovery{app: a}
-	r.Get("/.well-known/openid-configuration", disc.configuration)
-	r.Get("/keys", disc.jwks)
+	for path, h := range map[string]http.HandlerFunc{"/.well-known/openid-configuration": disc.configuration, "/keys": disc.jwks} {
+		r.With(publicCORS).Get(path, h)
+		r.With(publicCORS).Options(path, h) // publicCORS answers the preflight
+	}
 	r.Get(RolesPath, a.rolesCatalogue)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
 	r.With(clientAuthErrors, introspectionClientAuth).Handle("/oauth/introspect", a.Provider)
