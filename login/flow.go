@@ -135,6 +135,10 @@ func (e *Engine) Routes() chi.Router {
 	return r
 }
 
+// StartPath is where op sends the browser to sign in (/login?id=<auth
+// request>); it is mounted at the root of Routes.
+const StartPath = "/login"
+
 // start is where op sends the browser (/login?id=<auth request>).
 func (e *Engine) start(w http.ResponseWriter, r *http.Request) {
 	req, client, ok := e.loadRequest(w, r, r.URL.Query().Get("id"))

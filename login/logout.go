@@ -50,7 +50,9 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window."}))
 		return
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	// A page, not a redirect: the sign-out confirmation is a form POST, and
+	// the client's post-logout page may redirect on (see Continue).
+	Continue(w, r, to, "You are signed out", "Taking you back to the application…")
 }
 
 // SignedOutPath is op's default post-logout page.
@@ -89,9 +91,10 @@ func (l *Logout) ConfirmEndSession(next http.Handler) http.Handler {
 }
 
 // askToSignOut renders the confirmation, carrying the request's parameters
-// for op. The form may end at the client's registered post-logout URI, so
-// that origin is allowed as a form target (browsers apply form-action to
-// the redirects that follow a form post); op validates it again.
+// for op. The form ends at the client's registered post-logout URI through
+// /logout's ContinuePage; a native app's private-use scheme is reached by
+// redirect, so it is allowed as a form target (allowFormTarget); op
+// validates the URI again.
 func (l *Logout) askToSignOut(w http.ResponseWriter, r *http.Request) {
 	csrf, err := l.Engine.Cookies.CSRFToken(w, r)
 	if err != nil {

@@ -40,6 +40,13 @@ type ErrorView struct {
 // MessageView is a plain informational page, e.g. "You are signed out".
 type MessageView struct{ Title, Message string }
 
+// ContinueView is a page that sends the browser on to Target by itself.
+type ContinueView struct {
+	Title, Message string
+	Link           string         // the fallback link's label
+	Target         templ.SafeURL // an http(s) URL the caller has validated
+}
+
 const (
 	// Element ids that aria-describedby and label[for] refer to.
 	loginErrorID = "login-error"

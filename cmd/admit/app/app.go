@@ -209,7 +209,9 @@ func (a *App) derivedKey(purpose string) []byte {
 type errorRedirector struct{ provider *zop.Provider }
 
 func (e errorRedirector) RedirectError(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, err *oidc.Error) {
-	zop.AuthRequestError(w, r, errAuthRequest{req}, err, e.provider)
+	login.DeliverToClient(w, r, answersClientNavigation(r), func(w http.ResponseWriter) {
+		zop.AuthRequestError(w, r, errAuthRequest{req}, err, e.provider)
+	})
 }
 
 type errAuthRequest struct{ storage.AuthRequest }
