@@ -43,7 +43,7 @@ type MessageView struct{ Title, Message string }
 // ContinueView is a page that sends the browser on to Target by itself.
 type ContinueView struct {
 	Title, Message string
-	Link           string         // the fallback link's label
+	Link           string        // the fallback link's label
 	Target         templ.SafeURL // an http(s) URL the caller has validated
 }
 
