@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -204,6 +205,10 @@ func newBrowserRP(t *testing.T, e *env) *browserRP {
 type browserRPOptions struct {
 	Hops       int
 	FirstParty bool
+	// ClientID, Name and Scopes default to a third-party "Browser RP"
+	// asking for openid, profile and email.
+	ClientID, Name string
+	Scopes         []string
 }
 
 func newBrowserRPWith(t *testing.T, e *env, o browserRPOptions) *browserRP {
@@ -213,13 +218,17 @@ func newBrowserRPWith(t *testing.T, e *env, o browserRPOptions) *browserRP {
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	redirectURL := onwardRedirects(t, base+"/callback", o.Hops)
-	clientID := fmt.Sprintf("browser-rp-%d", o.Hops)
+	clientID := cmp.Or(o.ClientID, fmt.Sprintf("browser-rp-%d", o.Hops))
 	if o.FirstParty {
 		clientID += "-first-party"
 	}
+	scopes := o.Scopes
+	if scopes == nil {
+		scopes = []string{oidc.ScopeOpenID, "profile", "email"}
+	}
 	secret, err := e.app.AddClient(context.Background(), app.ClientSpec{
-		ID: clientID, Name: "Browser RP", RedirectURIs: []string{redirectURL}, FirstParty: o.FirstParty,
-		Grants: []string{"authorization_code"}, Scopes: []string{oidc.ScopeOpenID, "profile", "email"},
+		ID: clientID, Name: cmp.Or(o.Name, "Browser RP"), RedirectURIs: []string{redirectURL}, FirstParty: o.FirstParty,
+		Grants: []string{"authorization_code"}, Scopes: scopes,
 	})
 	if err != nil {
 		t.Fatalf("register RP: %v", err)
@@ -232,7 +241,7 @@ func newBrowserRPWith(t *testing.T, e *env, o browserRPOptions) *browserRP {
 		srv: srv, host: srv.Listener.Addr().String(), clientID: clientID, provider: p,
 		oauth: oauth2.Config{
 			ClientID: clientID, ClientSecret: secret, Endpoint: p.Endpoint(),
-			RedirectURL: redirectURL, Scopes: []string{oidc.ScopeOpenID, "profile", "email"},
+			RedirectURL: redirectURL, Scopes: scopes,
 		},
 		// Admit's clock is frozen for the test; tokens are checked against it.
 		verifier: p.Verifier(&oidc.Config{ClientID: clientID, Now: e.clock.Now}),
