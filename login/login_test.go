@@ -47,9 +47,13 @@ func TestACRFor(t *testing.T) {
 
 func TestAllowFormTarget(t *testing.T) {
 	const base = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
+	// Web redirect URIs are reached through a ContinuePage (Continue), so
+	// the login pages keep form-action 'self' for them; a native app's
+	// private-use scheme is reached by redirect and is allowed.
 	tests := []struct{ redirect, want string }{
-		{"https://app.example.com/cb?x=1", "form-action 'self' https://app.example.com;"},
-		{"http://127.0.0.1:5555/callback", "form-action 'self' http://127.0.0.1:5555;"},
+		{"https://app.example.com/cb?x=1", "form-action 'self';"},
+		{"http://127.0.0.1:5555/callback", "form-action 'self';"},
+		{"com.example.app:/oauth2redirect", "form-action 'self' com.example.app:;"},
 		{"", "form-action 'self';"},
 		{"not a url", "form-action 'self';"},
 	}
