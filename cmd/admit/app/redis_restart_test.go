@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,4 +241,68 @@ func TestLockoutSurvivesRedisRestart(t *testing.T) {
 	rs.restart()
 	ar = r.start()
 	br.callback(br.consent(br.submitLogin(br.get(ar.url), app.DemoUserEmail, app.DemoUserPassword), "allow"), ar)
+}
+
+// TestLostSignInStartsAgainForTheSameApplication: Redis restarts while the
+// login page is open, so the flow and the authorization request are gone.
+// The password POST (and reloading the login page) answer a page whose
+// "Start again" leads to the login page of the same client, and finishing
+// it gives the client a code for its original request (state, PKCE). A
+// browser that never showed that login page gets the plain advice.
+func TestLostSignInStartsAgainForTheSameApplication(t *testing.T) {
+	e, rs := newEnvOnOwnRedis(t)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	ar := r.start()
+	br := e.browser()
+	login := br.get(ar.url)
+	if login.testid("login-form").Length() == 0 {
+		t.Fatalf("no login page: %d %s", login.status, login.body)
+	}
+	loginURL := login.url.String()
+
+	rs.restart()
+	lost := br.submitLogin(login, app.DemoUserEmail, app.DemoUserPassword)
+	if lost.status != http.StatusBadRequest || lost.testid("start-again").Length() != 1 {
+		t.Fatalf("password POST into a lost flow: status %d, no Start again: %s", lost.status, lost.body)
+	}
+	if msg := lost.testid("error-message").Text(); !strings.Contains(msg, clientDisplayName(t, e)) {
+		t.Fatalf("the page does not name the application: %q", msg)
+	}
+	if reload := br.get(loginURL); reload.testid("start-again").Length() != 1 {
+		t.Fatalf("reloading the lost login page: status %d, no Start again", reload.status)
+	}
+
+	again := br.get(e.abs(lost.href(t, "start-again")))
+	if again.testid("login-form").Length() == 0 || !strings.Contains(again.body, clientDisplayName(t, e)) {
+		t.Fatalf("Start again did not lead to the client's login page: %d %s", again.status, again.body)
+	}
+	cb := br.callback(br.consent(br.submitLogin(again, app.DemoUserEmail, app.DemoUserPassword), "allow"), ar)
+	tok, err := r.exchange(cb.Query().Get("code"), ar)
+	if err != nil {
+		t.Fatalf("the client could not redeem the code of the restarted sign-in with its original verifier: %v", err)
+	}
+	if _, err := r.verifier.Verify(context.Background(), tok.Extra("id_token").(string)); err != nil {
+		t.Fatalf("id token: %v", err)
+	}
+
+	// Another browser that never showed this login page knows nothing to
+	// start again: the plain advice, no link.
+	stranger := e.browser().get(loginURL)
+	if stranger.status != http.StatusBadRequest || stranger.testid("start-again").Length() != 0 ||
+		!strings.Contains(stranger.testid("error-message").Text(), "Go back to the application") {
+		t.Fatalf("a browser without the sign-in: status %d: %s", stranger.status, stranger.body)
+	}
+}
+
+// clientDisplayName is the demo client's name as the login page shows it.
+func clientDisplayName(t *testing.T, e *env) string {
+	t.Helper()
+	c, err := e.app.Stores.Durable.GetClient(context.Background(), app.DemoClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
 }
