@@ -257,3 +257,23 @@ func TestLockSurvivesCacheLoss(t *testing.T) {
 		t.Fatalf("clearing the count lifted the durable lock: %+v", st)
 	}
 }
+
+// A revocation another node recorded but could not cache (Redis kept its
+// marker) is honoured by every node once the marker expires: the periodic
+// refill bounds that gap to RefillEvery.
+func TestMarkerExpiryBoundsAMissedWrite(t *testing.T) {
+	f := newFixture(t)
+	f.store.RefillEvery = 300 * time.Millisecond
+	ctx := t.Context()
+	if got, err := f.store.IsRevoked(ctx, "grant:g"); err != nil || got {
+		t.Fatalf("IsRevoked on an empty list = %v, %v", got, err)
+	}
+	// Another node: the record took the revocation, its Redis write failed.
+	if err := f.record.RecordRevocation(ctx, "grant:g", f.clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if got, err := f.store.IsRevoked(ctx, "grant:g"); err != nil || !got {
+		t.Fatalf("after the marker expired IsRevoked = %v, %v; want true", got, err)
+	}
+}
