@@ -31,7 +31,9 @@
 // marker (a network fault between one node and Redis). The failing node
 // refills before its next check; the others at the latest when the marker
 // expires. Redis must not evict keys (maxmemory-policy noeviction), or an
-// evicted entry stays missing until the marker expires.
+// evicted entry stays missing until the marker expires. On Redis Cluster the
+// marker and the entries must share a slot (a hash-tag prefix such as
+// "{admit}:"), so that a shard losing the entries also loses the marker.
 //
 // # Locks
 //
