@@ -306,3 +306,19 @@ func clientDisplayName(t *testing.T, e *env) string {
 	}
 	return c.ID
 }
+
+// TestLostAccountSignInStartsAgain: the same for a sign-in to Admit's own
+// account area, which has no client: "Start again" leads back to it.
+func TestLostAccountSignInStartsAgain(t *testing.T) {
+	e, rs := newEnvOnOwnRedis(t)
+	br := e.browser()
+	login := br.get(e.abs("/account"))
+	rs.restart()
+	lost := br.submitLogin(login, app.DemoUserEmail, app.DemoUserPassword)
+	if lost.status != http.StatusBadRequest || lost.href(t, "start-again") != "/account" {
+		t.Fatalf("lost account sign-in: status %d: %s", lost.status, lost.body)
+	}
+	if p := br.submitLogin(br.get(e.abs(lost.href(t, "start-again"))), app.DemoUserEmail, app.DemoUserPassword); p.url.Path != "/account" || p.testid("account-user").Length() == 0 {
+		t.Fatalf("signing in after Start again: %s %d", p.url, p.status)
+	}
+}
