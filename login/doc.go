@@ -68,6 +68,14 @@
 // Every login step is audited (Audit, package login/audit) and the first
 // factor's device recorded (DeviceTrust, package login/device).
 //
+// # Lost sign-ins (restart.go)
+//
+// Flows and authorization requests are ephemeral and may be lost (expiry, a
+// Redis restart). The login page remembers, in a short-lived HttpOnly
+// cookie, how to start its sign-in again; a POST to or a reload of a lost
+// flow then shows "Start again", which re-enters /authorize for the same
+// client with the original parameters (validated there again).
+//
 // # Browser security
 //
 // Every form carries a CSRF token (double submit: cookie admit_csrf and a

@@ -35,6 +35,9 @@ type ErrorView struct {
 	Title     string // empty falls back to a generic title
 	Message   string
 	RequestID string // shown as "Reference: …" so support can find the logs
+	// StartAgainURL, when set, is a local URL (Admit's /authorize with the
+	// lost sign-in's parameters) offered as "Start again".
+	StartAgainURL string
 }
 
 // MessageView is a plain informational page, e.g. "You are signed out".
