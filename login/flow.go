@@ -180,6 +180,13 @@ func (e *Engine) loadRequest(w http.ResponseWriter, r *http.Request, id string) 
 // or lost with the ephemeral store): a way to start the same sign-in again
 // when this browser showed its login page (restart.go), the plain advice
 // otherwise.
+// RequestGone answers a sign-in whose flow or authorization request is
+// gone: the retry page for an outage, otherwise a page that starts the same
+// sign-in again when the browser remembers it (restart cookie).
+func (e *Engine) RequestGone(w http.ResponseWriter, r *http.Request, err error) {
+	e.requestGone(w, r, err)
+}
+
 func (e *Engine) requestGone(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.Is(err, storage.ErrNotFound) {
 		e.Unavailable(w, r, err)

@@ -1,13 +1,11 @@
 package app
 
 import (
-	"errors"
 	"net/http"
 
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/storage"
 )
 
 // authResponse answers a completed authorization request in the browser's
@@ -20,7 +18,7 @@ func (a *App) authResponse(w http.ResponseWriter, r *http.Request, id string) {
 	r = r.WithContext(a.issuerContext(r.Context()))
 	req, err := a.Provider.Storage().AuthRequestByID(r.Context(), id)
 	if err != nil {
-		a.authResponseFailed(w, r, err)
+		a.Engine.RequestGone(w, r, err)
 		return
 	}
 	login.DeliverToClient(w, r, answersClientNavigation(r), func(w http.ResponseWriter) {
@@ -29,15 +27,6 @@ func (a *App) authResponse(w http.ResponseWriter, r *http.Request, id string) {
 	if err := a.Stores.Ephemeral.DeleteAuthRequest(r.Context(), id); err != nil {
 		a.Logger.WarnContext(r.Context(), "deleting an answered authorization request", "error", err)
 	}
-}
-
-func (a *App) authResponseFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, storage.ErrUnavailable) {
-		a.Engine.Unavailable(w, r, err)
-		return
-	}
-	a.Engine.ErrorPage(w, r, http.StatusBadRequest, "This sign-in link has expired",
-		"Go back to the application and start signing in again.")
 }
 
 // answersClientNavigation reports whether r is the navigation the client
