@@ -18,9 +18,8 @@ const (
 )
 
 // The shapes of tenant slugs and venue IDs, declared once here for every
-// layer that checks them: op/admin refuses other values on writes, login
-// treats them as unknown without asking the store, and op/admin/api's
-// openapi.yaml states the same patterns (a test keeps them equal).
+// layer that checks them: op/admin refuses other values on writes, and
+// login treats them as unknown without asking the store.
 const (
 	// SlugPattern: 1-63 of a-z 0-9 and inner hyphens (a lower-case DNS
 	// label, RFC 1035 section 2.3.1, digits allowed first per RFC 1123).
