@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -161,5 +162,49 @@ func TestLayerRules(t *testing.T) {
 	got := violations(pkgs)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// importTable renders the module's own non-test imports as
+// docs/architecture.md shows them under "Imports today".
+func importTable(pkgs []pkg) string {
+	type row struct{ from, to string }
+	var rows []row
+	width := 0
+	for _, p := range pkgs {
+		rel, ok := relative(p.ImportPath)
+		if !ok {
+			continue
+		}
+		var own []string
+		for _, imp := range p.Imports {
+			if dep, ours := relative(imp); ours {
+				own = append(own, dep)
+			}
+		}
+		to := strings.Join(own, " ")
+		if to == "" {
+			to = "(none of ours)"
+		}
+		rows = append(rows, row{rel, to})
+		width = max(width, len(rel))
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s -> %s\n", width, r.from, r.to)
+	}
+	return b.String()
+}
+
+// TestArchitectureDocMatchesGoList keeps docs/architecture.md's import
+// listing equal to what go list reports.
+func TestArchitectureDocMatchesGoList(t *testing.T) {
+	doc, err := os.ReadFile("docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := importTable(listPackages(t))
+	if !strings.Contains(string(doc), "```\n"+want+"```") {
+		t.Fatalf("docs/architecture.md's \"Imports today\" block is out of date; replace it with:\n%s", want)
 	}
 }
