@@ -199,7 +199,7 @@ func fieldError(err error) (admin.FieldError, bool) {
 		if hasSchema {
 			reason = se.Reason
 		} else if re.Err != nil {
-			reason = "invalid value"
+			reason = parseReason(re.Parameter)
 		}
 		return admin.FieldError{Field: re.Parameter.Name, Detail: re.Parameter.Name + ": " + reason}, false
 	}
@@ -221,6 +221,23 @@ func fieldError(err error) (admin.FieldError, bool) {
 	// before the document was enforced stays a malformed body.
 	malformed := isUnknown || se.SchemaField == "type" || se.SchemaField == "format"
 	return admin.FieldError{Field: field, Detail: detail}, malformed
+}
+
+// parseReason describes a parameter value that does not parse as its
+// schema's type, without repeating the value.
+func parseReason(p *openapi3.Parameter) string {
+	if p.Schema == nil || p.Schema.Value == nil || p.Schema.Value.Type == nil {
+		return "invalid value"
+	}
+	switch t := p.Schema.Value.Type; {
+	case t.Is(openapi3.TypeBoolean):
+		return "want true or false"
+	case t.Is(openapi3.TypeInteger):
+		return "want an integer"
+	case t.Is(openapi3.TypeNumber):
+		return "want a number"
+	}
+	return "invalid value"
 }
 
 // unknownProperty returns the name of a property additionalProperties:

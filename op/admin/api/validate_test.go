@@ -34,20 +34,21 @@ func TestRequestsAreValidatedAgainstTheDocument(t *testing.T) {
 		name, method, path, ct, body string
 		status                       int
 		fields                       []string
+		details                      []string
 	}{
-		{"valid", http.MethodPost, "/admin/v1/tenants", js, `{"slug":"box","name":"Box"}`, http.StatusCreated, nil},
-		{"required field missing", http.MethodPost, "/admin/v1/tenants", js, `{"slug":"box"}`, http.StatusUnprocessableEntity, []string{"name"}},
-		{"unknown field", http.MethodPost, "/admin/v1/tenants", js, `{"slug":"box","name":"Box","admin":true}`, http.StatusBadRequest, []string{"admin"}},
-		{"wrong JSON type", http.MethodPost, "/admin/v1/tenants", js, `{"slug":5,"name":"Box"}`, http.StatusBadRequest, []string{"slug"}},
-		{"not JSON", http.MethodPost, "/admin/v1/tenants", js, `{"slug":`, http.StatusBadRequest, nil},
-		{"no body", http.MethodPost, "/admin/v1/tenants", js, ``, http.StatusBadRequest, nil},
-		{"not application/json", http.MethodPost, "/admin/v1/tenants", "text/plain", `{"slug":"box","name":"Box"}`, http.StatusUnsupportedMediaType, nil},
-		{"enum in an array", http.MethodPost, d + "/clients", js, `{"id":"shop","grant_types":["password"]}`, http.StatusUnprocessableEntity, []string{"grant_types[0]"}},
-		{"integer out of range", http.MethodPost, d + "/clients", js, `{"id":"shop","access_token_ttl":86401}`, http.StatusUnprocessableEntity, []string{"access_token_ttl"}},
-		{"date-time format", http.MethodPost, d + "/grants", js, `{"user_id":"u","role":"admin","expires_at":"tomorrow"}`, http.StatusBadRequest, []string{"expires_at"}},
-		{"every query problem", http.MethodGet, d + "/users?limit=0&disabled=maybe", "", "", http.StatusUnprocessableEntity, []string{"limit", "disabled"}},
-		{"query enum", http.MethodGet, "/admin/v1/keys?state=lost", "", "", http.StatusUnprocessableEntity, []string{"state"}},
-		{"query date-time", http.MethodGet, d + "/audit?since=yesterday", "", "", http.StatusUnprocessableEntity, []string{"since"}},
+		{"valid", http.MethodPost, "/admin/v1/tenants", js, `{"slug":"box","name":"Box"}`, http.StatusCreated, nil, nil},
+		{"required field missing", http.MethodPost, "/admin/v1/tenants", js, `{"slug":"box"}`, http.StatusUnprocessableEntity, []string{"name"}, nil},
+		{"unknown field", http.MethodPost, "/admin/v1/tenants", js, `{"slug":"box","name":"Box","admin":true}`, http.StatusBadRequest, []string{"admin"}, nil},
+		{"wrong JSON type", http.MethodPost, "/admin/v1/tenants", js, `{"slug":5,"name":"Box"}`, http.StatusBadRequest, []string{"slug"}, nil},
+		{"not JSON", http.MethodPost, "/admin/v1/tenants", js, `{"slug":`, http.StatusBadRequest, nil, nil},
+		{"no body", http.MethodPost, "/admin/v1/tenants", js, ``, http.StatusBadRequest, nil, nil},
+		{"not application/json", http.MethodPost, "/admin/v1/tenants", "text/plain", `{"slug":"box","name":"Box"}`, http.StatusUnsupportedMediaType, nil, nil},
+		{"enum in an array", http.MethodPost, d + "/clients", js, `{"id":"shop","grant_types":["password"]}`, http.StatusUnprocessableEntity, []string{"grant_types[0]"}, nil},
+		{"integer out of range", http.MethodPost, d + "/clients", js, `{"id":"shop","access_token_ttl":86401}`, http.StatusUnprocessableEntity, []string{"access_token_ttl"}, nil},
+		{"date-time format", http.MethodPost, d + "/grants", js, `{"user_id":"u","role":"admin","expires_at":"tomorrow"}`, http.StatusBadRequest, []string{"expires_at"}, nil},
+		{"every query problem", http.MethodGet, d + "/users?limit=0&disabled=maybe", "", "", http.StatusUnprocessableEntity, []string{"limit", "disabled"}, []string{"disabled: want true or false"}},
+		{"query enum", http.MethodGet, "/admin/v1/keys?state=lost", "", "", http.StatusUnprocessableEntity, []string{"state"}, nil},
+		{"query date-time", http.MethodGet, d + "/audit?since=yesterday", "", "", http.StatusUnprocessableEntity, []string{"since"}, nil},
 	}
 	h := handler(t)
 	for _, tt := range tests {
@@ -75,13 +76,18 @@ func TestRequestsAreValidatedAgainstTheDocument(t *testing.T) {
 					t.Errorf("errors %v lack the field %q: %s", fields, want, rec.Body)
 				}
 			}
+			for _, want := range tt.details {
+				if !strings.Contains(rec.Body.String(), want) {
+					t.Errorf("problem lacks %q: %s", want, rec.Body)
+				}
+			}
 		})
 	}
 }
 
-// TestValidationDoesNotEchoValues: a refused value (here a password with
-// the wrong type's neighbour, an unknown field) is not repeated in the
-// problem, which clients may log.
+// TestValidationDoesNotEchoValues: a refused value (a password of the
+// wrong type, an unknown field's value) is not repeated in the problem,
+// which clients may log.
 func TestValidationDoesNotEchoValues(t *testing.T) {
 	rec := send(handler(t), http.MethodPost, "/admin/v1/tenants/"+storage.DefaultTenantID+"/users", "application/json",
 		`{"email":"a@example.com","password":12345678901234,"secret":"hunter2-hunter2"}`)
