@@ -1,13 +1,12 @@
 package login
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
+	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/templates"
 )
 
@@ -16,28 +15,27 @@ import (
 // signed, because only this handler can see and clear the session cookie.
 type Logout struct {
 	Sessions *Sessions
-	// Key signs the redirect so this endpoint cannot become an open redirect.
-	Key    []byte
+	// Signer signs the redirect (keys/signed) so this endpoint cannot become
+	// an open redirect.
+	Signer *signed.Signer
 	Engine *Engine
 }
+
+// logoutLinkLifetime bounds the signed URL: op sends the browser straight
+// to it, so minutes are plenty.
+const logoutLinkLifetime = 10 * time.Minute
 
 // URL returns the signed logout URL that ends at redirectURI ("" or op's
 // default: Admit's signed-out page).
 func (l *Logout) URL(redirectURI string) string {
-	q := url.Values{"to": {redirectURI}, "sig": {l.sign(redirectURI)}}
+	q := url.Values{"to": {redirectURI}, "sig": {l.Signer.SignDetached([]byte(redirectURI), logoutLinkLifetime)}}
 	return "/logout?" + q.Encode()
-}
-
-func (l *Logout) sign(to string) string {
-	m := hmac.New(sha256.New, l.Key)
-	m.Write([]byte("logout\x00" + to))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // ServeHTTP ends the browser session and redirects.
 func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	to, sig := r.URL.Query().Get("to"), r.URL.Query().Get("sig")
-	if !hmac.Equal([]byte(sig), []byte(l.sign(to))) {
+	if l.Signer.VerifyDetached([]byte(to), sig) != nil {
 		l.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-out link",
 			"This sign-out link is not valid. To sign out, use the application's sign-out button.")
 		return
