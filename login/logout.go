@@ -3,13 +3,12 @@ package login
 import (
 	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
+	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/templates"
 )
 
@@ -18,8 +17,9 @@ import (
 // signed, because only this handler can see and clear the session cookie.
 type Logout struct {
 	Sessions *Sessions
-	// Key signs the redirect so this endpoint cannot become an open redirect.
-	Key    []byte
+	// Signer signs the redirect (keys/signed) so this endpoint cannot become
+	// an open redirect.
+	Signer *signed.Signer
 	Engine *Engine
 	// Hints reads an id_token_hint at end_session.
 	Hints HintVerifier
@@ -38,23 +38,21 @@ type IDTokenHint struct {
 	ClientID  string // azp
 }
 
+// logoutLinkLifetime bounds the signed URL: op sends the browser straight
+// to it, so minutes are plenty.
+const logoutLinkLifetime = 10 * time.Minute
+
 // URL returns the signed logout URL that ends at redirectURI ("" or op's
 // default: Admit's signed-out page).
 func (l *Logout) URL(redirectURI string) string {
-	q := url.Values{"to": {redirectURI}, "sig": {l.sign(redirectURI)}}
+	q := url.Values{"to": {redirectURI}, "sig": {l.Signer.SignDetached([]byte(redirectURI), logoutLinkLifetime)}}
 	return "/logout?" + q.Encode()
-}
-
-func (l *Logout) sign(to string) string {
-	m := hmac.New(sha256.New, l.Key)
-	m.Write([]byte("logout\x00" + to))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // ServeHTTP ends the browser session and redirects.
 func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	to, sig := r.URL.Query().Get("to"), r.URL.Query().Get("sig")
-	if !hmac.Equal([]byte(sig), []byte(l.sign(to))) {
+	if l.Signer.VerifyDetached([]byte(to), sig) != nil {
 		l.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-out link",
 			"This sign-out link is not valid. To sign out, use the application's sign-out button.")
 		return
@@ -67,7 +65,9 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window."}))
 		return
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	// A page, not a redirect: the sign-out confirmation is a form POST, and
+	// the client's post-logout page may redirect on (see Continue).
+	Continue(w, r, to, "You are signed out", "Taking you back to the application…")
 }
 
 // SignedOutPath is op's default post-logout page.
@@ -135,10 +135,11 @@ func (l *Logout) hintNamesSession(r *http.Request, hint string) (IDTokenHint, bo
 }
 
 // askToSignOut renders the confirmation, carrying the request's parameters
-// for op. The form may end at the client's registered post-logout URI, so
-// that origin is allowed as a form target (browsers apply form-action to
-// the redirects that follow a form post); op validates it again. hintClient
-// is the azp of a verified id_token_hint, for requests without client_id.
+// for op. The form ends at the client's registered post-logout URI through
+// /logout's ContinuePage; a native app's private-use scheme is reached by
+// redirect, so it is allowed as a form target (allowFormTarget); op
+// validates the URI again. hintClient is the azp of a verified
+// id_token_hint, for requests without client_id.
 func (l *Logout) askToSignOut(w http.ResponseWriter, r *http.Request, hintClient string) {
 	csrf, err := l.Engine.Cookies.CSRFToken(w, r)
 	if err != nil {

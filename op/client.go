@@ -35,7 +35,7 @@ func (c client) RedirectURIs() []string { return c.valid(c.Client.RedirectURIs) 
 func (c client) PostLogoutRedirectURIs() []string { return c.valid(c.Client.PostLogoutRedirectURIs) }
 
 func (c client) valid(uris []string) []string {
-	return slices.DeleteFunc(slices.Clone(uris), func(u string) bool { return CheckRedirectURI(u, c.Public) != nil })
+	return slices.DeleteFunc(slices.Clone(uris), func(u string) bool { return storage.CheckRedirectURI(u, c.Public) != nil })
 }
 
 // ApplicationType: a public client with a loopback or private-use redirect
@@ -47,7 +47,7 @@ func (c client) ApplicationType() zop.ApplicationType {
 	switch {
 	case !c.Public:
 		return zop.ApplicationTypeWeb
-	case slices.ContainsFunc(c.RedirectURIs(), func(u string) bool { return isLoopbackURI(u) || isPrivateUseRedirect(u) }):
+	case slices.ContainsFunc(c.RedirectURIs(), func(u string) bool { return isLoopbackURI(u) || storage.IsPrivateUseRedirect(u) }):
 		return zop.ApplicationTypeNative
 	}
 	return zop.ApplicationTypeUserAgent

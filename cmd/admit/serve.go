@@ -79,8 +79,10 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 	return nil
 }
 
+// banner prints the development-mode notice. A failed write does not stop
+// the server: the notice is a convenience, not part of serving.
 func (e *cliEnv) banner(cfg app.Config) {
-	fmt.Fprintf(e.stdout, `
+	_, _ = fmt.Fprintf(e.stdout, `
   ┌─ Admit — DEVELOPMENT MODE ───────────────────────────────────────────
   │ In-memory storage: every user, client, session and signing key is
   │ throwaway and lost on exit. A random master key was generated.

@@ -16,7 +16,6 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -97,10 +96,10 @@ func (s ClientSpec) authProblem() (field, msg string) {
 	return "", ""
 }
 
-// redirectURIProblem applies op.CheckRedirectURI, the one set of redirect
+// redirectURIProblem applies storage.CheckRedirectURI, the one set of redirect
 // URI rules (RFC 6749 3.1.2, RFC 8252 7.1 and 7.3).
 func redirectURIProblem(raw string, public bool) string {
-	if err := op.CheckRedirectURI(raw, public); err != nil {
+	if err := storage.CheckRedirectURI(raw, public); err != nil {
 		return fmt.Sprintf("redirect URI %q: %v", raw, err)
 	}
 	return ""

@@ -83,8 +83,8 @@ func (a *App) respondWithIss(w http.ResponseWriter, r *http.Request, req zop.Aut
 	_, _ = page.WriteTo(w)
 }
 
-// formPostPage is op's form_post page (same markup, so allowFormPost's CSP
-// fits) with every parameter.
+// formPostPage is op's form_post page (same markup, so the CSP
+// login.DeliverToClient gives op's page fits) with every parameter.
 var formPostPage = template.Must(template.New("form_post").Parse(`<!doctype html>
 <html>
 <head><meta charset="UTF-8" /></head>

@@ -9,7 +9,6 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
-	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -77,5 +76,5 @@ func authorizeParamError(q url.Values) *oidc.Error {
 func (a *App) redirectable(ctx context.Context, req storage.AuthRequest) bool {
 	c, err := a.Stores.Durable.GetClient(ctx, req.ClientID)
 	return err == nil && !c.TenantSuspended() && slices.Contains(c.RedirectURIs, req.RedirectURI) &&
-		op.CheckRedirectURI(req.RedirectURI, c.Public) == nil
+		storage.CheckRedirectURI(req.RedirectURI, c.Public) == nil
 }

@@ -243,7 +243,34 @@ func (b *browser) do(req *http.Request) page {
 		p.location = loc
 	}
 	p.doc, _ = goquery.NewDocumentFromReader(strings.NewReader(p.body))
+	if next := refreshTarget(p); next != nil {
+		// A ContinuePage: a browser follows its meta refresh, as a new
+		// navigation. Like redirects, it stops at the RP.
+		if next.Host == "127.0.0.1:5555" {
+			p.location = next
+			return p
+		}
+		follow, _ := http.NewRequest(http.MethodGet, next.String(), nil)
+		return b.do(follow)
+	}
 	return p
+}
+
+// refreshTarget is the URL of a page's meta refresh (login.Continue), or nil.
+func refreshTarget(p page) *url.URL {
+	content, ok := p.doc.Find(`meta[http-equiv="refresh"]`).Attr("content")
+	if !ok || p.status != http.StatusOK {
+		return nil
+	}
+	_, target, found := strings.Cut(content, "url=")
+	if !found {
+		return nil
+	}
+	u, err := p.url.Parse(target)
+	if err != nil {
+		return nil
+	}
+	return u
 }
 
 func (b *browser) get(u string) page {

@@ -39,7 +39,7 @@ func (a *App) routes() http.Handler {
 // pageRoutes are the browser pages: security headers and CSRF defences.
 func (a *App) pageRoutes(r chi.Router) {
 	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler)
-	r.Mount("/login", a.Engine.Routes())
+	r.Mount(login.StartPath, a.Engine.Routes())
 	r.Mount("/account", a.Account.Routes())
 	r.Handle("/logout", a.logout)
 	r.Get(login.SignedOutPath, login.SignedOut)

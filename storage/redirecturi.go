@@ -1,4 +1,4 @@
-package op
+package storage
 
 import (
 	"errors"
@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 )
+
+// Redirect URI rules, declared once for registration (op/admin) and the
+// protocol (op, cmd/admit/app).
 
 // Why a redirect URI cannot be registered (CheckRedirectURI).
 var (
@@ -72,9 +75,9 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// isPrivateUseRedirect reports whether raw is a valid private-use redirect
+// IsPrivateUseRedirect reports whether raw is a valid private-use redirect
 // URI of a public client (a native app).
-func isPrivateUseRedirect(raw string) bool {
+func IsPrivateUseRedirect(raw string) bool {
 	u, err := url.Parse(raw)
 	return err == nil && u.Scheme != "http" && u.Scheme != "https" && CheckRedirectURI(raw, true) == nil
 }
