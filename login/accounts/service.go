@@ -65,8 +65,9 @@ type Settings struct {
 	ResendLimit          int           // verification e-mails per hour, 3
 	// EmailHold is how long a soft-deleted user's address stays taken.
 	EmailHold time.Duration
-	// ForgotFloor is the fixed minimum time of a forgot-password answer, so
-	// that an existing account cannot be told from a missing one by timing.
+	// ForgotFloor is the fixed minimum time of a forgot-password answer and
+	// of a sign-up answer, so that an existing account cannot be told from
+	// a missing one by timing.
 	ForgotFloor    time.Duration
 	ForgotPerIP    int // per hour
 	ForgotPerEmail int // per hour

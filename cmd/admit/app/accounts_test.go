@@ -225,6 +225,34 @@ func TestSignUpIsRateLimited(t *testing.T) {
 
 const newUserPassword = "correct horse battery staple"
 
+// TestSignUpAnswersAfterTheFloor: a new address and a taken one get the
+// same answer, and neither sooner than the floor forgot password uses
+// (accounts.forgot_floor), so timing does not tell which addresses have
+// accounts. The floor is a guaranteed minimum, so the check is exact: the
+// test needs no timing statistics.
+func TestSignUpAnswersAfterTheFloor(t *testing.T) {
+	const floor = 300 * time.Millisecond
+	e := newAccountsEnv(t, memoryBackend, nil, func(c *app.Config) { c.Accounts.ForgotFloor = floor })
+	br := e.browser()
+	login := br.get(e.rp(app.DemoClientID, app.DemoClientSecret).start().url)
+	for _, email := range []string{"brand-new@example.com", app.DemoUserEmail} {
+		form := br.get(e.abs(login.href(t, "signup")))
+		fields := signupFields(email, newUserPassword)
+		fields.Set("flow", form.hidden("flow"))
+		fields.Set("csrf_token", form.hidden("csrf_token"))
+		start := time.Now()
+		p := br.post("/login/signup", fields)
+		took := time.Since(start)
+		if p.status != http.StatusOK || !strings.Contains(p.body, "Check your inbox") {
+			t.Fatalf("sign-up with %s: %d %s", email, p.status, p.body)
+		}
+		if took < floor {
+			t.Errorf("sign-up with %s answered after %s, before the %s floor", email, took, floor)
+		}
+	}
+}
+
+
 // href returns the link with the test id on p.
 func (p page) href(t testing.TB, id string) string {
 	t.Helper()
