@@ -196,21 +196,25 @@ func (s *Service) endSessions(ctx context.Context, userID, keep string) ([]strin
 	if keep == "" {
 		return nil, s.Store.DeleteUserSessions(ctx, userID)
 	}
-	list, err := s.Store.ListUserSessions(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
 	var ended []string
-	for _, ss := range list {
-		if ss.ID == keep {
-			continue
-		}
-		if err := s.Store.DeleteSession(ctx, ss.ID); err != nil {
+	for after := ""; ; {
+		page, err := s.Store.ListUserSessions(ctx, userID, storage.PageRequest{After: after})
+		if err != nil {
 			return ended, err
 		}
-		ended = append(ended, ss.ID)
+		for _, ss := range page.Items {
+			if ss.ID == keep {
+				continue
+			}
+			if err := s.Store.DeleteSession(ctx, ss.ID); err != nil {
+				return ended, err
+			}
+			ended = append(ended, ss.ID)
+		}
+		if after = page.Next; after == "" {
+			return ended, nil
+		}
 	}
-	return ended, nil
 }
 
 // maxAccessTokenLifetime matches op's bound on access tokens: a deny-list

@@ -252,7 +252,6 @@ func TestSignUpAnswersAfterTheFloor(t *testing.T) {
 	}
 }
 
-
 // href returns the link with the test id on p.
 func (p page) href(t testing.TB, id string) string {
 	t.Helper()
