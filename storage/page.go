@@ -24,7 +24,10 @@ func ParseTimeCursor(c string) (time.Time, string, error) {
 		return time.Time{}, "", ErrBadCursor
 	}
 	at, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
+	// Only the canonical form TimeCursor writes: another offset, or a time
+	// whose UTC form has no RFC 3339 rendering (year 10000, found by
+	// FuzzTimeCursor), was not issued by a store.
+	if err != nil || at.UTC().Format(time.RFC3339Nano) != ts {
 		return time.Time{}, "", ErrBadCursor
 	}
 	return at.UTC(), id, nil
