@@ -1,4 +1,5 @@
 BEGIN;
+DROP INDEX IF EXISTS audit_log_tenant_user;
 DROP INDEX IF EXISTS devices_last_seen_idx;
 CREATE INDEX devices_user ON devices (user_id, last_seen);
 DROP INDEX IF EXISTS devices_user_seen_idx;

@@ -15,4 +15,9 @@ DROP INDEX devices_user;
 -- Device retention: the hourly sweep deletes devices not seen for
 -- defences.device_retention.
 CREATE INDEX devices_last_seen_idx ON devices (last_seen);
+-- The admin API's audit log of one user (every query carries the tenant
+-- since 0009): in (at, id) order straight from the index, even for a user
+-- who owns most of the tenant's events (audit_log_tenant would read all the
+-- others first, audit_log_user lacks the tenant and the id).
+CREATE INDEX audit_log_tenant_user ON audit_log (tenant_id, user_id, at, id) WHERE user_id <> '';
 COMMIT;

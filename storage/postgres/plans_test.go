@@ -17,12 +17,12 @@ import (
 	"github.com/admit-idp/admit/storage/postgres/pgtest"
 )
 
-// bigTables are the tables that grow with use; planRows is how many rows
-// each gets: half belong to one heavy user (100,000 refresh tokens is what
-// a user reached in the field: rotation keeps old rows until expiry).
-var bigTables = []string{"refresh_tokens", "sessions", "devices"}
+// bigTables are the tables that grow with use (the audit log holds a year
+// of events by default). fill gives each 200,000 rows, half of them one
+// heavy user's (100,000 refresh tokens is what a user reached in the
+// field: rotation keeps old rows until expiry).
+var bigTables = []string{"refresh_tokens", "sessions", "devices", "audit_log"}
 
-const planRows = 200_000
 
 // recorder is a pgx tracer that keeps every statement the store sends.
 type recorder struct {
@@ -130,6 +130,14 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			_, err := s.DeleteStaleDevices(ctx, now.Add(-199_990*time.Hour))
 			return err
 		}},
+		{"ListAudit of the tenant", func() error { return listAudit(s, storage.AuditFilter{Limit: 50}) }},
+		{"ListAudit of the tenant, later page", func() error {
+			return listAudit(s, storage.AuditFilter{Limit: 50, AfterTime: now.Add(-90 * 24 * time.Hour), AfterID: "a-1"})
+		}},
+		{"ListAudit of a user", func() error { return listAudit(s, storage.AuditFilter{UserID: "user-7", Limit: 50}) }},
+		{"ListAudit of the heavy user", func() error { return listAudit(s, storage.AuditFilter{UserID: "heavy", Limit: 50}) }},
+		{"ListAudit of an event", func() error { return listAudit(s, storage.AuditFilter{Event: "logout", Limit: 50}) }},
+		{"PruneAudit", func() error { _, err := s.PruneAudit(ctx, now.Add(-199_990*time.Minute)); return err }},
 		{"SweepExpired", func() error { _, err := s.SweepExpired(ctx, now.Add(-199_990*time.Hour)); return err }},
 	} {
 		t.Run(q.name, func(t *testing.T) {
@@ -151,11 +159,18 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	}
 }
 
+// listAudit lists the default tenant's audit log, as the admin API does.
+func listAudit(s *Store, f storage.AuditFilter) error {
+	f.TenantID = storage.DefaultTenantID
+	_, err := s.ListAudit(context.Background(), f)
+	return err
+}
+
 func isNotFound(err error) bool {
 	return err != nil && strings.Contains(err.Error(), storage.ErrNotFound.Error())
 }
 
-// fill inserts planRows rows into each big table (half of them the heavy
+// fill inserts 200,000 rows into each big table (half of them the heavy
 // user's; the rest spread over 2,000 users) and analyses them, as
 // autovacuum would in production.
 func fill(t *testing.T, pool *pgxpool.Pool, now time.Time) {
@@ -174,6 +189,11 @@ func fill(t *testing.T, pool *pgxpool.Pool, now time.Time) {
 		`INSERT INTO sessions (id, token_hash, user_id, auth_time, created_at, last_seen_at, expires_at)
 		 SELECT 's-' || g, 'st-' || g, CASE WHEN g < 100000 THEN 'heavy' ELSE 'user-' || (g % 2000) END, $1::timestamptz,
 		        $1::timestamptz - make_interval(hours => g), $1::timestamptz, $1::timestamptz + make_interval(hours => 200000 - g)
+		 FROM generate_series(0, 199999) g`,
+		`INSERT INTO audit_log (id, at, tenant_id, event, user_id, actor_id)
+		 SELECT 'a-' || g, $1::timestamptz - make_interval(mins => g), '` + storage.DefaultTenantID + `',
+		        (ARRAY['login', 'logout', 'token.refresh', 'consent.granted'])[1 + g % 4],
+		        CASE WHEN g < 100000 THEN 'heavy' ELSE 'user-' || (g % 2000) END, 'user-' || (g % 2000)
 		 FROM generate_series(0, 199999) g`,
 		`INSERT INTO devices (id, user_id, token_hash, first_seen, last_seen)
 		 SELECT 'd-' || g, CASE WHEN g < 100000 THEN 'heavy' ELSE 'user-' || (g % 2000) END, 'dt-' || g,
