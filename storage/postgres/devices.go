@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -75,4 +76,13 @@ func (s *Store) DeleteDevice(ctx context.Context, userID, id string) error {
 		err = errNoSuch("device")
 	}
 	return wrap("delete device", err)
+}
+
+// DeleteStaleDevices implements storage.Devices: devices not seen since
+// notSeenSince (the device retention) are forgotten, on the index
+// devices_last_seen_idx. A device forgotten this way is a new device at its
+// next sign-in, as after the user forgot it.
+func (s *Store) DeleteStaleDevices(ctx context.Context, notSeenSince time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM devices WHERE last_seen < $1`, notSeenSince)
+	return tag.RowsAffected(), wrap("delete stale devices", err)
 }

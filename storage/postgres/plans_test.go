@@ -23,7 +23,6 @@ import (
 // field: rotation keeps old rows until expiry).
 var bigTables = []string{"refresh_tokens", "sessions", "devices", "audit_log"}
 
-
 // recorder is a pgx tracer that keeps every statement the store sends.
 type recorder struct {
 	mu    sync.Mutex

@@ -23,12 +23,3 @@ func (s *Store) SweepExpired(ctx context.Context, before time.Time) (int64, erro
 	}
 	return total, nil
 }
-
-// DeleteStaleDevices implements storage.Devices: devices not seen since
-// notSeenSince (the device retention) are forgotten, on the index
-// devices_last_seen_idx. A device forgotten this way is a new device at its
-// next sign-in, as after the user forgot it.
-func (s *Store) DeleteStaleDevices(ctx context.Context, notSeenSince time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM devices WHERE last_seen < $1`, notSeenSince)
-	return tag.RowsAffected(), wrap("delete stale devices", err)
-}

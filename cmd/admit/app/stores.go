@@ -47,6 +47,7 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 	if cfg.DevMode() {
 		return openMemory(now)
 	}
+	redisstore.RouteClientLogs(log) // go-redis' pool lines through slog, not bare stderr
 	mk, err := keys.ParseMasterKey(cfg.MasterKey)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -59,7 +60,6 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 	if err := st.openPostgres(ctx, cfg.DatabaseURL, now, migrate, log); err != nil {
 		return nil, err
 	}
-	redisstore.RouteClientLogs(log) // go-redis' pool lines through slog, not bare stderr
 	if err := st.openRedis(ctx, cfg, now); err != nil {
 		st.Close()
 		return nil, err
