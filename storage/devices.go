@@ -30,8 +30,14 @@ type Devices interface {
 	GetDevice(ctx context.Context, userID, tokenHash string) (Device, error)
 	// SaveDevice inserts or replaces the device (keyed by ID).
 	SaveDevice(ctx context.Context, d Device) error
-	// ListDevices returns the user's devices, most recently seen first.
-	ListDevices(ctx context.Context, userID string) ([]Device, error)
+	// ListDevices returns one page of the user's devices, most recently
+	// seen first (ties: greater ID first). Next is a TimeCursor; a p.After
+	// that is not one is ErrBadCursor.
+	ListDevices(ctx context.Context, userID string, p PageRequest) (Page[Device], error)
+	// DeleteStaleDevices forgets every device (of every user) last seen
+	// before notSeenSince and reports how many: the hourly housekeeping
+	// applies the device retention with it.
+	DeleteStaleDevices(ctx context.Context, notSeenSince time.Time) (int64, error)
 	// DeleteDevice forgets one of the user's devices; ErrNotFound if the
 	// user has no such device.
 	DeleteDevice(ctx context.Context, userID, id string) error

@@ -99,8 +99,13 @@ type Sessions interface {
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteUserSessions deletes every session of the user (idempotent).
 	DeleteUserSessions(ctx context.Context, userID string) error
-	// ListUserSessions lists the user's unexpired sessions, newest first.
-	ListUserSessions(ctx context.Context, userID string) ([]Session, error)
+	// ListUserSessions returns one page of the user's unexpired sessions,
+	// newest (CreatedAt) first, ties by greater ID first. Next is a
+	// TimeCursor; a p.After that is not one is ErrBadCursor.
+	ListUserSessions(ctx context.Context, userID string, p PageRequest) (Page[Session], error)
+	// DeleteUserSession deletes one of the user's sessions; ErrNotFound if
+	// the user has no such unexpired session.
+	DeleteUserSession(ctx context.Context, userID, id string) error
 }
 
 // SigningKeys stores the provider's signing keys (durable). Private keys are

@@ -76,6 +76,9 @@ type AccountListView struct {
 	CSRFToken string
 	Sessions  []SessionItem
 	Apps      []AppItem
+	// Older links to the next page of sessions (empty: no more); Newest
+	// back to the first (empty on the first page).
+	Older, Newest string
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -20,6 +20,9 @@ type LockoutNoticeView struct {
 type DevicesSectionView struct {
 	CSRFToken string
 	Devices   []DeviceRow
+	// Older links to the next page of devices (empty: no more); Newest
+	// back to the first (empty on the first page).
+	Older, Newest string
 }
 
 // DeviceRow is one remembered device.

@@ -26,6 +26,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cleanup()
+	a.LogServeWarnings()
 	if cfg.DevMode() {
 		if err := a.SeedDemo(ctx); err != nil {
 			return err

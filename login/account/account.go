@@ -61,8 +61,9 @@ func (a *Area) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := templates.AccountView{Email: displayName(u), CSRFToken: csrf, Notice: a.Engine.TakeNotice(w, r)}
+	ctx := context.WithValue(r.Context(), queryKey{}, r.URL.Query())
 	for _, sec := range a.Sections {
-		v.Sections = append(v.Sections, sec.Section(r.Context(), u, s, csrf))
+		v.Sections = append(v.Sections, sec.Section(ctx, u, s, csrf))
 	}
 	login.Render(w, r, http.StatusOK, templates.AccountPage(v))
 }
@@ -134,4 +135,28 @@ func (a *Area) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	login.SignedOut(w, r)
+}
+
+// ListPageSize is how many items a list of the account page (sessions,
+// devices) shows at once: a user can have thousands of either, and the
+// page must stay small and fast.
+const ListPageSize = 10
+
+type queryKey struct{}
+
+// ListCursor is the position a list of the account page starts at: the
+// query parameter name of the page's URL (set by MoreURL), empty for the
+// newest items.
+func ListCursor(ctx context.Context, name string) string {
+	q, _ := ctx.Value(queryKey{}).(url.Values)
+	return q.Get(name)
+}
+
+// MoreURL is the account page showing the list name from cursor on (the
+// Next of the page shown), scrolled to the list.
+func MoreURL(name, cursor string) string {
+	if cursor == "" {
+		return "/account#" + name
+	}
+	return "/account?" + url.Values{name: {cursor}}.Encode() + "#" + name
 }

@@ -13,7 +13,9 @@
 //
 // The login continues once the user signs in; it is not completed by the
 // sign-up itself (that would reveal, by a different answer, that the address
-// was new). A client listed in RequireVerifiedEmail refuses the password
+// was new). For the same reason a sign-up answer never comes sooner than
+// ForgotFloor after the request: creating an account takes longer than
+// mailing the owner of a taken address. A client listed in RequireVerifiedEmail refuses the password
 // login of an unconfirmed address (password.Method.Gate); others let the
 // user in at once, with email_verified false in tokens until confirmed.
 //

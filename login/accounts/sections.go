@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -107,30 +106,40 @@ type SessionsSection struct{ *Service }
 
 var _ account.Section = SessionsSection{}
 
-// Section implements account.Section.
+// Section implements account.Section: one page of sessions (newest
+// first, account.ListPageSize at a time), the current one first.
 func (p SessionsSection) Section(ctx context.Context, u storage.User, cur storage.Session, csrf string) templ.Component {
-	list, err := p.Store.ListUserSessions(ctx, u.ID)
+	after := account.ListCursor(ctx, "sessions")
+	page, err := p.Store.ListUserSessions(ctx, u.ID, storage.PageRequest{After: after, Limit: account.ListPageSize})
+	if errors.Is(err, storage.ErrBadCursor) { // an edited link: show the newest
+		after = ""
+		page, err = p.Store.ListUserSessions(ctx, u.ID, storage.PageRequest{Limit: account.ListPageSize})
+	}
 	if err != nil {
 		p.Logger.ErrorContext(ctx, "accounts: list sessions", "error", err)
 	}
 	v := templates.AccountListView{CSRFToken: csrf}
-	for _, s := range list {
-		v.Sessions = append(v.Sessions, templates.SessionItem{
-			ID: s.ID, Device: describeAgent(s.UserAgent), IP: s.IP, Current: s.ID == cur.ID,
-			LastSeen: ago(p.Now(), s.LastSeenAt), SignedIn: ago(p.Now(), s.AuthTime),
-		})
+	if after == "" && cur.ID != "" { // the one the user recognises
+		v.Sessions = append(v.Sessions, p.sessionItem(cur, true))
+	} else if after != "" {
+		v.Newest = account.MoreURL("sessions", "")
 	}
-	// The current session first: it is the one the user recognises.
-	slices.SortStableFunc(v.Sessions, func(a, b templates.SessionItem) int {
-		switch {
-		case a.Current == b.Current:
-			return 0
-		case a.Current:
-			return -1
+	for _, s := range page.Items {
+		if s.ID != cur.ID {
+			v.Sessions = append(v.Sessions, p.sessionItem(s, false))
 		}
-		return 1
-	})
+	}
+	if page.Next != "" {
+		v.Older = account.MoreURL("sessions", page.Next)
+	}
 	return templates.SessionsSection(v)
+}
+
+func (p SessionsSection) sessionItem(s storage.Session, current bool) templates.SessionItem {
+	return templates.SessionItem{
+		ID: s.ID, Device: describeAgent(s.UserAgent), IP: s.IP, Current: current,
+		LastSeen: ago(p.Now(), s.LastSeenAt), SignedIn: ago(p.Now(), s.AuthTime),
+	}
 }
 
 // Mount implements account.Section.
@@ -145,12 +154,12 @@ func (p SessionsSection) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PostFormValue("session")
-	list, err := p.Store.ListUserSessions(r.Context(), u.ID)
-	if err == nil && slices.ContainsFunc(list, func(s storage.Session) bool { return s.ID == id }) {
-		err = p.Store.DeleteSession(r.Context(), id)
-		if err == nil {
-			err = p.revokeSessionGrants(r.Context(), u.ID, id)
-		}
+	err := p.Store.DeleteUserSession(r.Context(), u.ID, id)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		err = nil // not (or no longer) one of the user's sessions
+	case err == nil:
+		err = p.revokeSessionGrants(r.Context(), u.ID, id)
 	}
 	if err != nil {
 		p.Engine.Unavailable(w, r, err)

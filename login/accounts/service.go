@@ -65,8 +65,9 @@ type Settings struct {
 	ResendLimit          int           // verification e-mails per hour, 3
 	// EmailHold is how long a soft-deleted user's address stays taken.
 	EmailHold time.Duration
-	// ForgotFloor is the fixed minimum time of a forgot-password answer, so
-	// that an existing account cannot be told from a missing one by timing.
+	// ForgotFloor is the fixed minimum time of a forgot-password answer and
+	// of a sign-up answer, so that an existing account cannot be told from
+	// a missing one by timing.
 	ForgotFloor    time.Duration
 	ForgotPerIP    int // per hour
 	ForgotPerEmail int // per hour
@@ -195,21 +196,25 @@ func (s *Service) endSessions(ctx context.Context, userID, keep string) ([]strin
 	if keep == "" {
 		return nil, s.Store.DeleteUserSessions(ctx, userID)
 	}
-	list, err := s.Store.ListUserSessions(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
 	var ended []string
-	for _, ss := range list {
-		if ss.ID == keep {
-			continue
-		}
-		if err := s.Store.DeleteSession(ctx, ss.ID); err != nil {
+	for after := ""; ; {
+		page, err := s.Store.ListUserSessions(ctx, userID, storage.PageRequest{After: after})
+		if err != nil {
 			return ended, err
 		}
-		ended = append(ended, ss.ID)
+		for _, ss := range page.Items {
+			if ss.ID == keep {
+				continue
+			}
+			if err := s.Store.DeleteSession(ctx, ss.ID); err != nil {
+				return ended, err
+			}
+			ended = append(ended, ss.ID)
+		}
+		if after = page.Next; after == "" {
+			return ended, nil
+		}
 	}
-	return ended, nil
 }
 
 // maxAccessTokenLifetime matches op's bound on access tokens: a deny-list

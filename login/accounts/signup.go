@@ -6,6 +6,7 @@ import (
 	"net/http"
 	netmail "net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/a-h/templ"
@@ -139,7 +140,12 @@ func (m Method) signupPage(w http.ResponseWriter, r *http.Request) {
 	m.form(w, r, http.StatusOK, m.signupView(f, signupInput{}, nil, w, r))
 }
 
+// signup answers a valid form after the same fixed minimum time
+// (Settings.ForgotFloor) whether the address was new or taken: creating an
+// account costs more than mailing its owner, and the difference would tell
+// which addresses have accounts.
 func (m Method) signup(w http.ResponseWriter, r *http.Request) {
+	start := time.Now() // wall time: the floor is about what a client measures
 	f, ok := m.Engine.LoadFlow(w, r)
 	if !ok || !m.guard(w, r, "signup") {
 		return
@@ -154,6 +160,7 @@ func (m Method) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := m.register(r.Context(), f, in)
+	m.waitFloor(r.Context(), start)
 	switch {
 	case errors.Is(err, mail.ErrUnavailable):
 		m.message(w, r, http.StatusServiceUnavailable, couldNotSend("/login/resend?flow="+f.ID))

@@ -14,6 +14,10 @@
 // gets a "new sign-in" e-mail. Requiring the second factor needs no extra
 // code: the MFA policy asks every user who has one on every new login.
 //
-// The account area's Devices section lists devices (this browser marked)
-// and forgets them; a forgotten device's next sign-in counts as new.
+// The account area's Devices section lists devices (this browser marked),
+// account.ListPageSize at a time with a link to older ones, and forgets
+// them; a forgotten device's next sign-in counts as new. The hourly
+// housekeeping forgets devices not seen for defences.device_retention
+// (storage.Devices.DeleteStaleDevices), so the table does not grow with
+// every browser that ever signed in.
 package device

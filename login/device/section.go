@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -25,16 +26,28 @@ var _ account.Section = (*Section)(nil)
 // Mount adds POST /devices/forget to the /account router.
 func (s *Section) Mount(r chi.Router) { r.Post("/devices/forget", s.forget) }
 
-// Section implements account.Section.
+// Section implements account.Section: one page of devices, most recently
+// seen first (account.ListPageSize at a time).
 func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
-	list, err := s.Trust.Store.ListDevices(ctx, u.ID)
+	after := account.ListCursor(ctx, "devices")
+	page, err := s.Trust.Store.ListDevices(ctx, u.ID, storage.PageRequest{After: after, Limit: account.ListPageSize})
+	if errors.Is(err, storage.ErrBadCursor) { // an edited link: show the newest
+		after = ""
+		page, err = s.Trust.Store.ListDevices(ctx, u.ID, storage.PageRequest{Limit: account.ListPageSize})
+	}
 	if err != nil {
 		s.Trust.Logger.WarnContext(ctx, "device: list", "error", err)
 	}
 	current := hashToken(s.Trust.tokenFromContext(ctx))
 	v := templates.DevicesSectionView{CSRFToken: csrf}
+	if after != "" {
+		v.Newest = account.MoreURL("devices", "")
+	}
+	if page.Next != "" {
+		v.Older = account.MoreURL("devices", page.Next)
+	}
 	now := s.Trust.Now()
-	for _, d := range list {
+	for _, d := range page.Items {
 		detail := fmt.Sprintf("%s · %s · last seen %s · trust %d", orUnknown(d.Language), d.IPPrefix, d.LastSeen.Format("2 Jan 2006"), Score(d, now))
 		v.Devices = append(v.Devices, templates.DeviceRow{ID: d.ID, UserAgent: orUnknown(d.UserAgent), Detail: detail, Current: d.TokenHash == current})
 	}

@@ -26,7 +26,7 @@ type fixture struct {
 	user  storage.User
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	f.store = memory.New(func() time.Time { return f.now })
@@ -47,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 
 // register stores a credential for the user the way the account section
 // does (through go-webauthn's registration checks).
-func (f *fixture) register(t *testing.T, flags byte, count uint32) *passkeytest.Credential {
+func (f *fixture) register(t testing.TB, flags byte, count uint32) *passkeytest.Credential {
 	t.Helper()
 	ctx := context.Background()
 	u, err := f.core.loadUser(ctx, f.user.ID)

@@ -84,7 +84,7 @@ func ParseMessage(text string) (Message, error) {
 	p := &parser{lines: strings.Split(text, "\n")}
 	m, err := p.message()
 	if err != nil {
-		return Message{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return Message{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return m, nil
 }
@@ -230,10 +230,26 @@ func (p *parser) optional(m *Message) error {
 	return nil
 }
 
+// rfc3339RE is RFC 3339 section 5.6's date-time, exactly: four-digit year,
+// two-digit month, day, hour, minute and second, an optional fraction, and
+// "Z" or a two-digit hour:minute offset ("T" and "Z" may be lower case, per
+// the note in 5.6). Go's time.Parse is more lenient (a one-digit hour such
+// as "0000-01-01T0:00:00Z" passes), and both EIP-4361 and Sign-In with
+// Solana require RFC 3339, so the syntax is checked first; time.Parse then
+// checks the ranges (month 1-12, the day within the month, hour 0-23...).
+var rfc3339RE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
+
+// ErrBadTimestamp: a time field of the message is not an RFC 3339
+// date-time.
+var ErrBadTimestamp = errors.New("not an RFC 3339 date-time")
+
 func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
+	if !rfc3339RE.MatchString(s) {
+		return time.Time{}, fmt.Errorf("%w: %q", ErrBadTimestamp, s)
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("bad timestamp %q", s)
+		return time.Time{}, fmt.Errorf("%w: %q", ErrBadTimestamp, s)
 	}
 	return t.UTC(), nil
 }

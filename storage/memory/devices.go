@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/admit-idp/admit/storage"
 )
@@ -37,7 +38,7 @@ func (s *Store) SaveDevice(_ context.Context, dev storage.Device) error {
 }
 
 // ListDevices implements storage.Devices.
-func (s *Store) ListDevices(_ context.Context, userID string) ([]storage.Device, error) {
+func (s *Store) ListDevices(_ context.Context, userID string, p storage.PageRequest) (storage.Page[storage.Device], error) {
 	d := s.def()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -47,8 +48,24 @@ func (s *Store) ListDevices(_ context.Context, userID string) ([]storage.Device,
 			out = append(out, dev)
 		}
 	}
-	slices.SortFunc(out, func(a, b storage.Device) int { return cmp.Or(b.LastSeen.Compare(a.LastSeen), cmp.Compare(a.ID, b.ID)) })
-	return out, nil
+	slices.SortFunc(out, func(a, b storage.Device) int { return cmp.Or(b.LastSeen.Compare(a.LastSeen), cmp.Compare(b.ID, a.ID)) })
+	return timePage(out, p, func(dev storage.Device) (time.Time, string) { return dev.LastSeen, dev.ID })
+}
+
+// DeleteStaleDevices implements storage.Devices (the memory store's share
+// of the hourly housekeeping).
+func (s *Store) DeleteStaleDevices(_ context.Context, notSeenSince time.Time) (int64, error) {
+	d := s.def()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var n int64
+	for id, dev := range d.devices {
+		if dev.LastSeen.Before(notSeenSince) {
+			delete(d.devices, id)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // DeleteDevice implements storage.Devices.

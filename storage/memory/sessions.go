@@ -74,8 +74,21 @@ func (s *Store) DeleteUserSessions(_ context.Context, userID string) error {
 	return nil
 }
 
-// ListUserSessions returns the user's live sessions, newest first.
-func (s *Store) ListUserSessions(_ context.Context, userID string) ([]storage.Session, error) {
+// DeleteUserSession removes one of the user's live sessions.
+func (s *Store) DeleteUserSession(_ context.Context, userID, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.liveSessionLocked(id, s.now())
+	if !ok || sess.UserID != userID {
+		return fmt.Errorf("memory: delete user session: %w", storage.ErrNotFound)
+	}
+	s.deleteSessionLocked(id)
+	return nil
+}
+
+// ListUserSessions returns a page of the user's live sessions, newest
+// first.
+func (s *Store) ListUserSessions(_ context.Context, userID string, p storage.PageRequest) (storage.Page[storage.Session], error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -86,9 +99,30 @@ func (s *Store) ListUserSessions(_ context.Context, userID string) ([]storage.Se
 		}
 	}
 	slices.SortFunc(out, func(a, b storage.Session) int {
-		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
 	})
-	return out, nil
+	return timePage(out, p, func(ss storage.Session) (time.Time, string) { return ss.CreatedAt, ss.ID })
+}
+
+// timePage returns the page p of items sorted newest first by key.
+func timePage[T any](items []T, p storage.PageRequest, key func(T) (time.Time, string)) (storage.Page[T], error) {
+	if p.After != "" {
+		at, id, err := storage.ParseTimeCursor(p.After)
+		if err != nil {
+			return storage.Page[T]{}, fmt.Errorf("memory: list: %w", err)
+		}
+		i := slices.IndexFunc(items, func(it T) bool { t, k := key(it); return storage.Before(t, k, at, id) })
+		if i < 0 {
+			i = len(items)
+		}
+		items = items[i:]
+	}
+	if len(items) <= p.Size() {
+		return storage.Page[T]{Items: items}, nil
+	}
+	items = items[:p.Size()]
+	t, k := key(items[len(items)-1])
+	return storage.Page[T]{Items: items, Next: storage.TimeCursor(t, k)}, nil
 }
 
 // liveSessionLocked returns the session unless it is missing or expired; an

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,19 +53,40 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	return wrap("delete user sessions", err)
 }
 
-// ListUserSessions implements storage.Sessions: unexpired sessions, newest
-// first (ties broken by ID so the order is stable).
-func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]storage.Session, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions
-		WHERE user_id = $1 AND expires_at > $2
-		ORDER BY created_at DESC, id DESC`, userID, s.now())
+// DeleteUserSession implements storage.Sessions.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id = $2 AND expires_at > $3`, userID, id, s.now())
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errNoSuch("session")
+	}
+	return wrap("delete user session", err)
+}
+
+// ListUserSessions implements storage.Sessions: a keyset page of unexpired
+// sessions on the index (user_id, created_at, id), read backwards.
+func (s *Store) ListUserSessions(ctx context.Context, userID string, p storage.PageRequest) (storage.Page[storage.Session], error) {
+	q := `SELECT ` + sessionColumns + ` FROM sessions WHERE user_id = $1 AND expires_at > $2`
+	args := []any{userID, s.now()}
+	if p.After != "" {
+		at, id, err := storage.ParseTimeCursor(p.After)
+		if err != nil {
+			return storage.Page[storage.Session]{}, fmt.Errorf("postgres: list user sessions: %w", err)
+		}
+		q += ` AND (created_at, id) < ($3, $4)`
+		args = append(args, at, id)
+	}
+	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, p.Size()+1)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
-		return nil, wrap("list user sessions", err)
+		return storage.Page[storage.Session]{}, wrap("list user sessions", err)
 	}
 	sessions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.Session, error) {
 		return scanSession(r)
 	})
-	return sessions, wrap("list user sessions", err)
+	if err != nil {
+		return storage.Page[storage.Session]{}, wrap("list user sessions", err)
+	}
+	return timePage(sessions, p.Size(), func(ss storage.Session) string { return storage.TimeCursor(ss.CreatedAt, ss.ID) }), nil
 }
 
 func scanSession(r row) (storage.Session, error) {

@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"cmp"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,6 +22,8 @@ func sessionTests() []testCase[storage.Sessions] {
 		{"DeleteUserSessions", testSessionDeleteUser},
 		{"ListNewestFirst", testSessionList},
 		{"ListNone", testSessionListNone},
+		{"ListPages", testSessionListPages},
+		{"DeleteUserSession", testSessionDeleteOfUser},
 	}
 }
 
@@ -154,16 +158,72 @@ func testSessionList(t *testing.T, s storage.Sessions, c *Clock) {
 	}
 	c.Advance(2 * time.Minute)
 
-	got, err := s.ListUserSessions(t.Context(), userID)
+	got, err := s.ListUserSessions(t.Context(), userID, storage.PageRequest{})
 	mustOK(t, err, "ListUserSessions")
-	assertEqual(t, "ListUserSessions", got, []storage.Session{byAge[3], byAge[1], byAge[0]})
+	assertEqual(t, "ListUserSessions", got.Items, []storage.Session{byAge[3], byAge[1], byAge[0]})
+	if got.Next != "" {
+		t.Errorf("a list that fits one page has a next cursor %q", got.Next)
+	}
 }
 
 func testSessionListNone(t *testing.T, s storage.Sessions, c *Clock) {
 	mustOK(t, s.CreateSession(t.Context(), sampleSession(c)), "CreateSession")
-	got, err := s.ListUserSessions(t.Context(), randomID())
+	got, err := s.ListUserSessions(t.Context(), randomID(), storage.PageRequest{})
 	mustOK(t, err, "ListUserSessions")
-	if len(got) != 0 {
-		t.Errorf("ListUserSessions of a user without sessions returned %d", len(got))
+	if len(got.Items) != 0 || got.Next != "" {
+		t.Errorf("ListUserSessions of a user without sessions returned %d (next %q)", len(got.Items), got.Next)
 	}
+}
+
+// Pages of a user's sessions: Limit at a time, newest first, ties (same
+// CreatedAt) by greater ID first, each session exactly once, and Next
+// empty on the last page. A cursor that no store issued is ErrBadCursor.
+func testSessionListPages(t *testing.T, s storage.Sessions, c *Clock) {
+	userID := randomID()
+	var want []storage.Session
+	for i := range 7 {
+		ss := sampleSession(c)
+		ss.UserID = userID
+		ss.CreatedAt = c.Now().Add(-time.Duration(i/2) * time.Minute) // pairs share a time
+		want = append(want, ss)
+		mustOK(t, s.CreateSession(t.Context(), ss), "CreateSession")
+	}
+	slices.SortFunc(want, func(a, b storage.Session) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+	})
+	var got []storage.Session
+	pages := 0
+	for after := ""; ; pages++ {
+		page, err := s.ListUserSessions(t.Context(), userID, storage.PageRequest{After: after, Limit: 3})
+		mustOK(t, err, "ListUserSessions page")
+		if len(page.Items) > 3 {
+			t.Fatalf("page of %d sessions, limit 3", len(page.Items))
+		}
+		got = append(got, page.Items...)
+		if after = page.Next; after == "" || pages > 5 {
+			break
+		}
+	}
+	assertEqual(t, "sessions over all pages", got, want)
+	if pages != 2 {
+		t.Errorf("7 sessions 3 at a time took %d pages after the first, want 2", pages)
+	}
+	for _, bad := range []string{"x", "not-a-time|id", "2026-01-01T00:00:00Z|"} {
+		_, err := s.ListUserSessions(t.Context(), userID, storage.PageRequest{After: bad, Limit: 3})
+		mustErr(t, err, storage.ErrBadCursor, "ListUserSessions with cursor "+bad)
+	}
+}
+
+// DeleteUserSession deletes only the named user's session.
+func testSessionDeleteOfUser(t *testing.T, s storage.Sessions, c *Clock) {
+	mine, theirs := sampleSession(c), sampleSession(c)
+	for _, ss := range []storage.Session{mine, theirs} {
+		mustOK(t, s.CreateSession(t.Context(), ss), "CreateSession")
+	}
+	mustErr(t, s.DeleteUserSession(t.Context(), mine.UserID, theirs.ID), storage.ErrNotFound, "DeleteUserSession of another user's session")
+	assertEqual(t, "the other user's session", getSession(t, s, theirs.TokenHash), theirs)
+	mustOK(t, s.DeleteUserSession(t.Context(), mine.UserID, mine.ID), "DeleteUserSession")
+	_, err := s.GetSessionByTokenHash(t.Context(), mine.TokenHash)
+	mustErr(t, err, storage.ErrNotFound, "GetSessionByTokenHash after DeleteUserSession")
+	mustErr(t, s.DeleteUserSession(t.Context(), mine.UserID, mine.ID), storage.ErrNotFound, "second DeleteUserSession")
 }

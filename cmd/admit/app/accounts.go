@@ -41,7 +41,7 @@ func (a *App) addAccounts() *Accounts {
 		ac.Mailbox = &mail.Mailbox{Now: a.Now}
 		sender = ac.Mailbox
 		if !a.Config.DevMode() {
-			a.Logger.Warn("accounts: no SMTP server configured (accounts.smtp.host): e-mails are kept in memory and not sent")
+			a.warnAtServe("accounts: no SMTP server configured (accounts.smtp.host): e-mails are kept in memory and not sent")
 		}
 	}
 	ac.Queue = mail.NewQueue(sender, mail.QueueOptions{Backoff: cfg.SMTP.RetryBackoff}, a.Logger)

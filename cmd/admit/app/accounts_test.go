@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"flag"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -22,6 +23,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -222,6 +224,33 @@ func TestSignUpIsRateLimited(t *testing.T) {
 }
 
 const newUserPassword = "correct horse battery staple"
+
+// TestSignUpAnswersAfterTheFloor: a new address and a taken one get the
+// same answer, and neither sooner than the floor forgot password uses
+// (accounts.forgot_floor), so timing does not tell which addresses have
+// accounts. The floor is a guaranteed minimum, so the check is exact: the
+// test needs no timing statistics.
+func TestSignUpAnswersAfterTheFloor(t *testing.T) {
+	const floor = 300 * time.Millisecond
+	e := newAccountsEnv(t, memoryBackend, nil, func(c *app.Config) { c.Accounts.ForgotFloor = floor })
+	br := e.browser()
+	login := br.get(e.rp(app.DemoClientID, app.DemoClientSecret).start().url)
+	for _, email := range []string{"brand-new@example.com", app.DemoUserEmail} {
+		form := br.get(e.abs(login.href(t, "signup")))
+		fields := signupFields(email, newUserPassword)
+		fields.Set("flow", form.hidden("flow"))
+		fields.Set("csrf_token", form.hidden("csrf_token"))
+		start := time.Now()
+		p := br.post("/login/signup", fields)
+		took := time.Since(start)
+		if p.status != http.StatusOK || !strings.Contains(p.body, "Check your inbox") {
+			t.Fatalf("sign-up with %s: %d %s", email, p.status, p.body)
+		}
+		if took < floor {
+			t.Errorf("sign-up with %s answered after %s, before the %s floor", email, took, floor)
+		}
+	}
+}
 
 // href returns the link with the test id on p.
 func (p page) href(t testing.TB, id string) string {
@@ -449,6 +478,11 @@ func TestForgotResetSignsOutEverywhere(t *testing.T) {
 
 func TestForgotRateLimited(t *testing.T) {
 	e := newAccountsEnv(t, memoryBackend, nil, nil)
+	// newAccountsEnv turns rate limits off; this test is about the
+	// forgot-password limiter's 5 an hour per address, so the guard's own
+	// forgot rule (3 a minute per IP) is taken out of its way.
+	e.app.Defences.Policy.RateLimits = true
+	delete(e.app.Defences.Policy.Rates, defence.ActionForgotPassword)
 	br := e.browser()
 	for i := range 5 {
 		if p := br.forgot(app.DemoUserEmail); p.status != http.StatusOK {
@@ -462,6 +496,28 @@ func TestForgotRateLimited(t *testing.T) {
 	p := br.get(e.abs("/dev/mailbox"))
 	if p.status != http.StatusOK || p.testid("mail-link").Length() == 0 {
 		t.Fatalf("mailbox: %d", p.status)
+	}
+}
+
+// TestRateLimitsOffCoversForgotPassword: ADMIT_RATE_LIMITS=off turns
+// every rate limit off, as the README says, the forgot-password limits
+// (5 an hour per address) included.
+func TestRateLimitsOffCoversForgotPassword(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	e := &env{t: t, srv: srv, issuer: "http://" + srv.Listener.Addr().String(), clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, func(k string) string {
+		return map[string]string{"ADMIT_ISSUER": e.issuer, "ADMIT_RATE_LIMITS": "off"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Accounts.ForgotFloor = time.Millisecond
+	e.start(memoryBackend, cfg, envOptions{})
+	br := e.browser()
+	for i := range 8 {
+		if p := br.forgot(app.DemoUserEmail); p.status != http.StatusOK {
+			t.Fatalf("request %d with rate limits off: %d", i+1, p.status)
+		}
 	}
 }
 

@@ -55,6 +55,30 @@ type App struct {
 	passkeysOn bool
 	logout     *login.Logout
 	handler    http.Handler
+	// serveWarnings are configuration warnings that concern a serving
+	// node only (see warnAtServe).
+	serveWarnings []serveWarning
+}
+
+type serveWarning struct {
+	msg  string
+	args []any
+}
+
+// warnAtServe keeps a warning about how the server will behave (no SMTP,
+// no passkeys) for LogServeWarnings: an operator command such as
+// `admit clients list` builds the same App but neither sends mail nor
+// serves passkeys, and must not print warnings that do not concern it.
+func (a *App) warnAtServe(msg string, args ...any) {
+	a.serveWarnings = append(a.serveWarnings, serveWarning{msg: msg, args: args})
+}
+
+// LogServeWarnings logs the warnings kept by warnAtServe; `admit serve`
+// calls it before it listens.
+func (a *App) LogServeWarnings() {
+	for _, w := range a.serveWarnings {
+		a.Logger.Warn(w.msg, w.args...)
+	}
 }
 
 // Options tune New for tests and benchmarks.

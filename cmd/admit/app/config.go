@@ -31,6 +31,9 @@ type Config struct {
 	SessionLifetime time.Duration `yaml:"session_lifetime"`
 	LogLevel        string        `yaml:"log_level"`
 	LogFormat       string        `yaml:"log_format"`
+	// AccessLog is which requests get an access-log line: "off", "errors"
+	// (status 400 or more, or slower than slowRequest; the default) or "all".
+	AccessLog string `yaml:"access_log"`
 	// TrustedProxies are reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For gives the client address.
 	TrustedProxies []string       `yaml:"trusted_proxies"`
@@ -47,7 +50,7 @@ func Defaults() Config {
 	return Config{
 		Issuer: "http://localhost:8080", Addr: "127.0.0.1:8080", RedisPrefix: "admit:",
 		SigningAlg: "RS256", KeyGrace: 24 * time.Hour, SessionLifetime: 7 * 24 * time.Hour,
-		LogLevel: "info", LogFormat: "text",
+		LogLevel: "info", LogFormat: "text", AccessLog: "errors",
 	}
 }
 
@@ -104,6 +107,7 @@ func applyEnv(cfg *Config, getenv func(string) string) {
 		{"ADMIT_ISSUER", &cfg.Issuer}, {"ADMIT_ADDR", &cfg.Addr}, {"ADMIT_DATABASE_URL", &cfg.DatabaseURL},
 		{"ADMIT_REDIS_URL", &cfg.RedisURL}, {"ADMIT_REDIS_PREFIX", &cfg.RedisPrefix}, {"ADMIT_MASTER_KEY", &cfg.MasterKey},
 		{"ADMIT_SIGNING_ALG", &cfg.SigningAlg}, {"ADMIT_LOG_LEVEL", &cfg.LogLevel}, {"ADMIT_LOG_FORMAT", &cfg.LogFormat},
+		{"ADMIT_ACCESS_LOG", &cfg.AccessLog},
 	} {
 		if s := getenv(v.name); s != "" {
 			*v.dst = s
@@ -147,7 +151,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}
@@ -202,7 +206,7 @@ func (c Config) validateStores() error {
 	return errors.Join(errs...)
 }
 
-func validateLog(level, format string) error {
+func validateLog(level, format, access string) error {
 	var errs []error
 	switch level {
 	case "debug", "info", "warn", "error":
@@ -211,6 +215,9 @@ func validateLog(level, format string) error {
 	}
 	if format != "text" && format != "json" {
 		errs = append(errs, fmt.Errorf("log_format %q: want text or json", format))
+	}
+	if access != "off" && access != "errors" && access != "all" {
+		errs = append(errs, fmt.Errorf("access_log %q: want off, errors or all", access))
 	}
 	return errors.Join(errs...)
 }

@@ -18,7 +18,7 @@ import (
 //	  password_min_length: 8              # NIST SP 800-63B minimum
 //	  password_max_length: 128
 //	  email_hold: 720h                    # a deleted user's address stays taken
-//	  forgot_floor: 750ms                 # fixed minimum time of a forgot-password answer
+//	  forgot_floor: 750ms                 # fixed minimum time of a forgot-password or sign-up answer
 //	  smtp:
 //	    host: smtp.example.com            # ADMIT_SMTP_HOST; empty: development mailbox
 //	    port: 587                         # ADMIT_SMTP_PORT

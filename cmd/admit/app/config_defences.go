@@ -29,6 +29,10 @@ type DefencesConfig struct {
 	// NewDevice: what a sign-in from a new or low-trust device triggers:
 	// "mfa", "notify", "both" or "none" (default "notify").
 	NewDevice string `yaml:"new_device"`
+	// DeviceRetention: a remembered device not seen for this long is
+	// forgotten by the hourly housekeeping (default 4320h = 180 days; at
+	// least 24h). Its next sign-in counts as a new device.
+	DeviceRetention time.Duration `yaml:"device_retention"`
 }
 
 // CaptchaConfig is the CAPTCHA provider (empty provider: none).
@@ -68,6 +72,9 @@ func (d DefencesConfig) validate() error {
 	case "", "mfa", "notify", "both", "none":
 	default:
 		errs = append(errs, fmt.Errorf("defences.new_device %q: want mfa, notify, both or none", d.NewDevice))
+	}
+	if d.DeviceRetention != 0 && d.DeviceRetention < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("defences.device_retention %s: want at least 24h (0: the default, 180 days)", d.DeviceRetention))
 	}
 	if d.LockoutMaxAttempts < 0 || d.LockoutIPMax < 0 || d.CaptchaAfter < 0 || d.LockoutWindow < 0 || d.LockoutDuration < 0 {
 		errs = append(errs, errors.New("defences: counts and durations must not be negative"))
@@ -126,3 +133,15 @@ func (d DefencesConfig) retention() time.Duration {
 
 // AuditRetentionOrDefault is the audit log's retention (one year unless set).
 func (d DefencesConfig) AuditRetentionOrDefault() time.Duration { return d.retention() }
+
+// DefaultDeviceRetention is how long an unseen device is remembered unless
+// defences.device_retention says otherwise.
+const DefaultDeviceRetention = 180 * 24 * time.Hour
+
+// DeviceRetentionOrDefault is the device retention (180 days unless set).
+func (d DefencesConfig) DeviceRetentionOrDefault() time.Duration {
+	if d.DeviceRetention == 0 {
+		return DefaultDeviceRetention
+	}
+	return d.DeviceRetention
+}

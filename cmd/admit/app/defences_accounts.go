@@ -26,7 +26,7 @@ func (a *App) wireAccountsDefences(g *defence.Guard) {
 	}
 	s := a.Accounts.Service
 	s.Guard = accountsGuard{g: g, app: a}
-	s.Limiter = sharedLimiter{store: a.Stores.Ephemeral}
+	s.Limiter = sharedLimiter{store: a.Stores.Ephemeral, guard: g}
 	s.Audit = func(ctx context.Context, event, userID string) {
 		a.Audit.Record(ctx, audit.Event{Event: accountEvent(event), Outcome: audit.Success, UserID: userID})
 	}
@@ -86,11 +86,16 @@ func (ag accountsGuard) Widget(w http.ResponseWriter, r *http.Request, action st
 	return ag.app.Engine.CaptchaWidget(w, r, "")
 }
 
-// sharedLimiter adapts the shared limiter to accounts.Limiter.
-type sharedLimiter struct{ store storage.RateLimiter }
+// sharedLimiter adapts the shared limiter to accounts.Limiter. It obeys
+// the guard's policy, so rate_limits=off (ADMIT_RATE_LIMITS) turns the
+// forgot-password limits off with every other one.
+type sharedLimiter struct {
+	store storage.RateLimiter
+	guard *defence.Guard
+}
 
 func (l sharedLimiter) Allow(ctx context.Context, key string, limit int, window time.Duration) bool {
-	if limit <= 0 {
+	if limit <= 0 || !l.guard.Policy.RateLimits {
 		return true
 	}
 	res, err := l.store.AllowRate(ctx, "accounts:"+key, storage.Rate{Limit: limit, Period: window})

@@ -46,16 +46,31 @@ func (a *App) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// slowRequest is the duration from which access_log "errors" logs a
+// request that succeeded: slowness is worth a line even without an error.
+const slowRequest = time.Second
+
 // accessLog logs method, path (never the query: it can carry codes), status
-// and duration.
+// and duration. Which requests are logged is the access_log setting: one
+// line per request ("all") is tens of megabytes an hour under load, so the
+// default ("errors") keeps only failed (status >= 400) and slow requests,
+// and "off" leaves access logging to the reverse proxy.
 func (a *App) accessLog(next http.Handler) http.Handler {
+	mode := a.Config.AccessLog
+	if mode == "off" {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		took := time.Since(start)
+		if mode != "all" && sw.status < http.StatusBadRequest && took < slowRequest {
+			return
+		}
 		a.Logger.LogAttrs(r.Context(), slog.LevelInfo, "http",
 			slog.String("request_id", login.RequestID(r.Context())), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("duration", took))
 	})
 }
 

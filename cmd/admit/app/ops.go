@@ -29,6 +29,7 @@ func (a *App) RunMaintenance(ctx context.Context) {
 		}
 		a.pruneAudit(ctx)
 		a.sweepExpired(ctx)
+		a.sweepStaleDevices(ctx)
 		select {
 		case <-ctx.Done():
 			return

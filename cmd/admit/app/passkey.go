@@ -20,7 +20,7 @@ func (a *App) addPasskey() error {
 	}
 	rp, err := passkey.RelyingParty(a.Config.Issuer)
 	if errors.Is(err, passkey.ErrIPIssuer) {
-		a.Logger.Warn("passkeys disabled", "reason", err.Error())
+		a.warnAtServe("passkeys disabled", "reason", err.Error())
 		return nil
 	}
 	if err != nil {

@@ -48,6 +48,7 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 	if cfg.DevMode() {
 		return openMemory(now)
 	}
+	redisstore.RouteClientLogs(log) // go-redis' pool lines through slog, not bare stderr
 	mk, err := keys.ParseMasterKey(cfg.MasterKey)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
