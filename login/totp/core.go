@@ -281,3 +281,11 @@ func hexOf(code string) string {
 	sum := sha256.Sum256([]byte(code))
 	return hex.EncodeToString(sum[:])
 }
+
+// SealImported seals a plaintext TOTP secret for the user as enrolment
+// does, so an importer can carry over a secret from another system.
+func SealImported(s interface {
+	Seal(plaintext, additionalData []byte) ([]byte, error)
+}, userID string, secret []byte) ([]byte, error) {
+	return s.Seal(secret, []byte("totp:"+userID))
+}
