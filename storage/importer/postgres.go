@@ -17,6 +17,15 @@ type Postgres struct {
 	Pool   *pgxpool.Pool
 	Sealer sealer
 	Now    func() time.Time
+	// Tenants are created, if missing, in each batch's transaction (so a
+	// dry run sees them too); existing tenants are left as they are.
+	Tenants []Tenant
+}
+
+// Tenant is a tenant the source brings along.
+type Tenant struct {
+	ID, Slug, Name string
+	Suspended      bool
 }
 
 var _ Writer = (*Postgres)(nil)
@@ -129,6 +138,16 @@ func (p *Postgres) WriteBatch(ctx context.Context, users []User, dry bool, skip 
 	if _, err := tx.Exec(ctx, stagingDDL); err != nil {
 		return res, fmt.Errorf("staging tables: %w", err)
 	}
+	for _, t := range p.Tenants {
+		status := "active"
+		if t.Suspended {
+			status = "suspended"
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, slug, name, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING`, t.ID, t.Slug, t.Name, status, p.now()); err != nil {
+			return res, fmt.Errorf("tenant %s (slug %q): %w", t.ID, t.Slug, err)
+		}
+	}
 	if err := p.keepSealedSecrets(ctx, tx, users); err != nil {
 		return res, err
 	}
@@ -156,7 +175,7 @@ func (p *Postgres) WriteBatch(ctx context.Context, users []User, dry bool, skip 
 	if err := rows.Err(); err != nil {
 		return res, fmt.Errorf("upsert users: %w", err)
 	}
-	now := p.Now().UTC()
+	now := p.now()
 	for _, q := range factorSQL {
 		var args []any
 		if bytes.Contains([]byte(q), []byte("$1")) {
@@ -183,6 +202,13 @@ func (p *Postgres) WriteBatch(ctx context.Context, users []User, dry bool, skip 
 		return res, nil // the deferred rollback undoes everything
 	}
 	return res, tx.Commit(ctx)
+}
+
+func (p *Postgres) now() time.Time {
+	if p.Now == nil {
+		return time.Now().UTC()
+	}
+	return p.Now().UTC()
 }
 
 // keepSealedSecrets reuses the stored sealed bytes of a TOTP secret that
