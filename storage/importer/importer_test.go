@@ -1,0 +1,188 @@
+package importer_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/admit-idp/admit/keys"
+	"github.com/admit-idp/admit/login/password"
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/importer"
+	"github.com/admit-idp/admit/storage/postgres"
+	"github.com/admit-idp/admit/storage/postgres/pgtest"
+)
+
+func newWriter(t *testing.T) (*importer.Postgres, *postgres.Store, *keys.Sealer) {
+	t.Helper()
+	pool, err := postgres.Connect(context.Background(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	mk, _ := keys.GenerateMasterKey()
+	s, err := keys.NewSealer(mk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &importer.Postgres{Pool: pool, Sealer: s}, postgres.New(pool, time.Now), s
+}
+
+func run(t *testing.T, w importer.Writer, s *keys.Sealer, jsonl string, dry bool) *importer.Report {
+	t.Helper()
+	rep, err := importer.Run(context.Background(), importer.NewJSONL(strings.NewReader(jsonl)), w, importer.Options{Sealer: s, DryRun: dry})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return rep
+}
+
+func reasons(rep *importer.Report) map[string]string {
+	out := map[string]string{}
+	for _, s := range rep.Skipped {
+		out[s.ID] = s.Reason
+	}
+	return out
+}
+
+// TestJSONLSkipsWithReasons: every record that cannot be imported is
+// skipped whole with its reason; the others are imported.
+func TestJSONLSkipsWithReasons(t *testing.T) {
+	w, store, s := newWriter(t)
+	ctx := context.Background()
+	existing := storage.User{ID: "existing", Email: "taken@example.com", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := store.CreateUserWithWallet(ctx, existing, storage.Wallet{Namespace: "eip155", Address: "0x52908400098527886E0F7030069857D2E4169EE7", ChainRef: "1", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		`{"id":"ok1","email":"Ok1@Example.com","created_at":"2024-01-01T00:00:00Z","password":{"hash":"$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"}}`,
+		`{"id":"bad-email","email":"not an address","created_at":"2024-01-01T00:00:00Z"}`,
+		`{"id":"dup-email","email":"ok1@example.com","created_at":"2024-01-01T00:00:00Z"}`,
+		`{"id":"bad-hash","email":"h@example.com","created_at":"2024-01-01T00:00:00Z","password":{"hash":"md5$abc$def"}}`,
+		`{"id":"bad-secret","email":"s@example.com","created_at":"2024-01-01T00:00:00Z","totp":{"secret":"00:11:22","sealing":"legacy-aes-256-gcm"}}`,
+		`{"id":"wallet-taken","email":"w@example.com","created_at":"2024-01-01T00:00:00Z","wallets":[{"namespace":"eip155","address":"0x52908400098527886e0f7030069857d2e4169ee7"}]}`,
+		`{"id":"email-taken","email":"taken@example.com","created_at":"2024-01-01T00:00:00Z"}`,
+		`{"id":"no-created-at","email":"x@example.com"}`,
+		`{"id":"unknown-field","email":"y@example.com","created_at":"2024-01-01T00:00:00Z","shoe_size":42}`,
+		`not json`,
+		`{"id":"other-tenant","tenant_id":"no-such-tenant","email":"t@example.com","created_at":"2024-01-01T00:00:00Z"}`,
+	}
+	rep := run(t, w, s, strings.Join(lines, "\n"), false)
+	got := reasons(rep)
+	want := map[string]string{
+		"bad-email":    importer.ReasonInvalidEmail,
+		"dup-email":    importer.ReasonDuplicateEmail,
+		"bad-hash":     importer.ReasonUnknownHash,
+		"bad-secret":   importer.ReasonBadSecret,
+		"wallet-taken": importer.ReasonWalletInUse,
+		"email-taken":  importer.ReasonEmailTaken,
+		"other-tenant": importer.ReasonUnknownTenant,
+	}
+	for id, reason := range want {
+		if got[id] != reason {
+			t.Errorf("%s: skipped as %q, want %q", id, got[id], reason)
+		}
+	}
+	// The three schema failures have no id.
+	if got[""] != importer.ReasonBadRecord || len(rep.Skipped) != len(want)+3 || rep.Inserted != 1 || rep.Read != len(lines) {
+		t.Fatalf("report: %+v", rep)
+	}
+	for id := range want {
+		if _, err := store.GetUser(ctx, id); err == nil {
+			t.Errorf("skipped user %s was written", id)
+		}
+	}
+	if u, err := store.GetUser(ctx, "ok1"); err != nil || u.Email != "ok1@example.com" {
+		t.Fatalf("ok1 = %+v, %v", u, err)
+	}
+	var b strings.Builder
+	rep.Print(&b)
+	if !strings.Contains(b.String(), "skipped wallet-taken: wallet in use by another user") || strings.Contains(b.String(), "$2b$") {
+		t.Fatalf("printed report:\n%s", b.String())
+	}
+}
+
+// TestJSONLHashFormatsVerifyAndUpgrade: each password-hash format of the
+// import format is stored as it comes (no argon2 during import) and
+// verifies with its known vector, asking for the argon2id upgrade.
+func TestJSONLHashFormatsVerifyAndUpgrade(t *testing.T) {
+	w, store, s := newWriter(t)
+	vectors := map[string]struct{ pw, record string }{
+		"bcrypt":   {"U*U", `{"hash":"$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"}`},
+		"argon2i":  {"password", `{"hash":"$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA"}`},
+		"argon2id": {"password", `{"hash":"$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"}`},
+		"scrypt":   {"password", `{"hash":"$scrypt$ln=10,r=8,p=16$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWIurzDZLiKjiG/xCSedmDDaxyevuUqD7m2DYMvfoswGQA"}`},
+		"firebase": {"user1password", `{"algorithm":"firebase-scrypt","hash":"lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==","salt":"42xEC+ixf3L2lw==","salt_separator":"Bw==","signer_key":"jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==","rounds":8,"mem_cost":14}`},
+		"django":   {"passwd", `{"hash":"pbkdf2_sha256$1$salt$VawEblbjCJ/sFpHCJUS2BflBhSFt3gRl5oudV8INrLw="}`},
+		"phc512":   {"correct horse", `{"hash":"$pbkdf2-sha512$i=2000$MDEyMzQ1Njc4OWFiY2RlZg$JLIbHS/a1pwkuwB4YMVsxfgHL1RpHXfp7kAkuCcl9dhDgXytdhKp4KRA1tfCbROFYAyWs7Bgy1B82eY2dKJ0Uw"}`},
+	}
+	var lines []string
+	for id, v := range vectors {
+		lines = append(lines, `{"id":"`+id+`","email":"`+id+`@example.com","created_at":"2024-01-01T00:00:00Z","password":`+v.record+`}`)
+	}
+	start := time.Now()
+	rep := run(t, w, s, strings.Join(lines, "\n"), false)
+	if rep.Inserted != len(vectors) || len(rep.Skipped) != 0 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("import took %v: is it hashing?", d)
+	}
+	h, err := password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, v := range vectors {
+		u, err := store.GetUser(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := h.Verify(v.pw, u.PasswordHash)
+		if err != nil || !res.NeedsRehash {
+			t.Errorf("%s: Verify = %+v, %v; want a match that asks for the upgrade", id, res, err)
+		}
+	}
+}
+
+// TestJSONLDryRunAndRerun: a dry run writes nothing; a re-run of the same
+// file changes nothing; a changed record is updated, not duplicated.
+func TestJSONLDryRunAndRerun(t *testing.T) {
+	w, store, s := newWriter(t)
+	ctx := context.Background()
+	sum := sha256.Sum256([]byte("ABCD-1234"))
+	rec := `{"id":"u1","email":"u1@example.com","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-02-01T00:00:00Z",` +
+		`"totp":{"secret":"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"},"backup_codes":{"scheme":"legacy-sha256","hashes":["` + hex.EncodeToString(sum[:]) + `"]},` +
+		`"wallets":[{"namespace":"eip155","address":"0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359"}],"roles":[{"role":"box-office","venue_id":"v1"}]}`
+	if rep := run(t, w, s, rec, true); rep.Inserted != 1 || !rep.DryRun {
+		t.Fatalf("dry run report: %+v", rep)
+	}
+	if _, err := store.GetUser(ctx, "u1"); err == nil {
+		t.Fatal("the dry run wrote the user")
+	}
+	if rep := run(t, w, s, rec, false); rep.Inserted != 1 {
+		t.Fatalf("report: %+v", rep)
+	}
+	cred1, _ := store.GetTOTPCredential(ctx, "u1")
+	if rep := run(t, w, s, rec, false); rep.Unchanged != 1 || rep.Inserted+rep.Updated != 0 {
+		t.Fatalf("re-run report: %+v", rep)
+	}
+	cred2, _ := store.GetTOTPCredential(ctx, "u1")
+	if string(cred1.Secret) != string(cred2.Secret) {
+		t.Fatal("the re-run resealed an unchanged TOTP secret")
+	}
+	changed := strings.Replace(rec, `"u1@example.com"`, `"u1-new@example.com"`, 1)
+	if rep := run(t, w, s, changed, false); rep.Updated != 1 {
+		t.Fatalf("changed-record report: %+v", rep)
+	}
+	if u, err := store.GetUserByEmail(ctx, storage.DefaultTenantID, "u1-new@example.com"); err != nil || u.ID != "u1" {
+		t.Fatalf("updated user = %+v, %v", u, err)
+	}
+	if w, err := store.GetWallet(ctx, "eip155", "0xFB6916095CA1DF60BB79CE92CE3EA74C37C5D359"); err != nil || w.Address != "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359" {
+		t.Fatalf("wallet = %+v, %v (want EIP-55)", w, err)
+	}
+}
