@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/admit-idp/admit/storage"
@@ -37,6 +38,8 @@ type Options struct {
 	DryRun bool
 	// BatchSize is the number of users per transaction (default 2000).
 	BatchSize int
+	// Writers is the number of batches written at once (default 2).
+	Writers int
 	// Progress, when set, is called after each batch with the number of
 	// records read so far.
 	Progress func(read int)
@@ -46,80 +49,132 @@ type Options struct {
 // Run reads every record of src, prepares it and writes it in batches.
 // The error is for a failure that stops the import (the source or the
 // database); records that cannot be imported are in the report.
+//
+// Preparing (one goroutine) and writing (Options.Writers transactions at a
+// time) overlap, so Go and Postgres use both cores of a small machine.
+// Concurrent batches never share a user, e-mail, wallet or identity: the
+// preparer has already dropped such duplicates.
 func Run(ctx context.Context, src Source, w Writer, o Options) (*Report, error) {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 2000
 	}
+	if o.Writers <= 0 {
+		o.Writers = 2
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	rep := newReport(o.DryRun)
+	var mu sync.Mutex // guards rep once the writers run
+	batches := make(chan []User)
+	var wg sync.WaitGroup
+	for range o.Writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				if err := writeBatch(ctx, w, b, o.DryRun, rep, &mu); err != nil {
+					cancel(err)
+					return
+				}
+				if o.Progress != nil {
+					mu.Lock()
+					o.Progress(rep.Read)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	err := produce(ctx, src, o, rep, &mu, batches)
+	close(batches)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return rep, cause
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return rep, err
+}
+
+// produce reads and prepares records and sends them in batches.
+func produce(ctx context.Context, src Source, o Options, rep *Report, mu *sync.Mutex, out chan<- []User) error {
 	p := &preparer{sealer: o.Sealer, legacyKey: o.LegacyKey, tenant: o.Tenant, now: o.Now()}
 	seen := newSeen()
 	batch := make([]User, 0, o.BatchSize)
-	flush := func() error {
+	send := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := writeBatch(ctx, w, batch, o.DryRun, rep); err != nil {
-			return err
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		batch = batch[:0]
-		if o.Progress != nil {
-			o.Progress(rep.Read)
-		}
+		batch = make([]User, 0, o.BatchSize)
 		return nil
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return err
 		}
 		r, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return send()
 		}
-		if errors.Is(err, ErrBadRecord) {
-			rep.Read++
+		if err != nil && !errors.Is(err, ErrBadRecord) {
+			return err
+		}
+		mu.Lock()
+		rep.Read++
+		if err != nil {
 			rep.Skipped = append(rep.Skipped, Skipped{Reason: ReasonBadRecord, Detail: err.Error()})
+			mu.Unlock()
 			continue
 		}
-		if err != nil {
-			return rep, err
-		}
-		rep.Read++
 		for k, n := range r.Dropped {
 			rep.Dropped[k] += n
 		}
+		mu.Unlock()
 		u, err := p.prepare(r)
 		var se *skipError
 		if errors.As(err, &se) {
+			mu.Lock()
 			rep.skip(r.ID, se)
+			mu.Unlock()
 			continue
 		}
 		if err != nil {
-			return rep, err
+			return err
 		}
 		if se := seen.claim(u); se != nil {
+			mu.Lock()
 			rep.skip(u.ID, se)
+			mu.Unlock()
 			continue
 		}
 		batch = append(batch, u)
 		if len(batch) == o.BatchSize {
-			if err := flush(); err != nil {
-				return rep, err
+			if err := send(); err != nil {
+				return err
 			}
 		}
 	}
-	return rep, flush()
 }
 
-func writeBatch(ctx context.Context, w Writer, batch []User, dry bool, rep *Report) error {
+func writeBatch(ctx context.Context, w Writer, batch []User, dry bool, rep *Report, mu *sync.Mutex) error {
+	var skipped []Skipped
 	res, err := w.WriteBatch(ctx, batch, dry, func(id, reason string) {
-		rep.Skipped = append(rep.Skipped, Skipped{ID: id, Reason: reason})
+		skipped = append(skipped, Skipped{ID: id, Reason: reason})
 	})
 	if err != nil {
 		return fmt.Errorf("import: write: %w", err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
+	rep.Skipped = append(rep.Skipped, skipped...)
 	rep.Inserted += res.Inserted
 	rep.Updated += res.Updated
 	rep.Unchanged += res.Unchanged

@@ -185,4 +185,20 @@ func TestJSONLDryRunAndRerun(t *testing.T) {
 	if w, err := store.GetWallet(ctx, "eip155", "0xFB6916095CA1DF60BB79CE92CE3EA74C37C5D359"); err != nil || w.Address != "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359" {
 		t.Fatalf("wallet = %+v, %v (want EIP-55)", w, err)
 	}
+
+	// The delta run mirrors the source: a wallet, role and TOTP the source
+	// no longer has are removed from the user.
+	bare := `{"id":"u1","email":"u1-new@example.com","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-02-01T00:00:00Z"}`
+	if rep := run(t, w, s, bare, false); rep.Updated != 1 {
+		t.Fatalf("delta report: %+v", rep)
+	}
+	if _, err := store.GetWallet(ctx, "eip155", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"); err == nil {
+		t.Fatal("the wallet the source dropped is still linked")
+	}
+	if g, err := store.UserRoleGrants(ctx, storage.DefaultTenantID, "u1", time.Now()); err != nil || len(g) != 0 {
+		t.Fatalf("grants after the delta = %+v, %v", g, err)
+	}
+	if _, err := store.GetTOTPCredential(ctx, "u1"); err == nil {
+		t.Fatal("the TOTP the source dropped is still there")
+	}
 }

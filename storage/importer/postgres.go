@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,22 +93,25 @@ WHERE (users.email, users.email_verified, users.password_hash, users.given_name,
 RETURNING id, xmax = 0`
 
 // factorSQL replaces each imported user's factor sets with the source's;
-// every statement returns the users it changed.
+// every statement returns the users it changed. Removals concern only the
+// users that existed before the batch ($1, an index lookup by user_id:
+// joining the growing live tables against a staging table would scan
+// them, making a large import quadratic); they are skipped when none did.
 var factorSQL = []string{
-	`DELETE FROM wallets x USING imp_users s WHERE x.user_id = s.id AND NOT EXISTS (
+	`DELETE FROM wallets x WHERE x.user_id = ANY($1) AND NOT EXISTS (
 		SELECT 1 FROM imp_wallets w WHERE w.user_id = x.user_id AND w.namespace = x.namespace
 		AND w.address = x.address AND w.chain_ref = x.chain_ref) RETURNING x.user_id`,
 	`INSERT INTO wallets (namespace, address, chain_ref, user_id, created_at)
 		SELECT namespace, address, chain_ref, user_id, created_at FROM imp_wallets
 		ON CONFLICT DO NOTHING RETURNING user_id`,
-	`DELETE FROM identities x USING imp_users s WHERE x.user_id = s.id AND NOT EXISTS (
+	`DELETE FROM identities x WHERE x.user_id = ANY($1) AND NOT EXISTS (
 		SELECT 1 FROM imp_identities i WHERE i.user_id = x.user_id AND i.provider_id = x.provider_id
 		AND i.subject = x.subject) RETURNING x.user_id`,
 	`INSERT INTO identities (provider_id, subject, user_id, email, created_at, last_used_at)
 		SELECT provider_id, subject, user_id, email, created_at, created_at FROM imp_identities
 		ON CONFLICT DO NOTHING RETURNING user_id`,
-	`UPDATE role_grants g SET active = false, revoked_by = 'import', revoked_at = $1
-		FROM imp_users s WHERE g.tenant_id = s.tenant_id AND g.user_id = s.id AND g.active
+	`UPDATE role_grants g SET active = false, revoked_by = 'import', revoked_at = $2
+		FROM imp_users s WHERE g.user_id = ANY($1) AND g.tenant_id = s.tenant_id AND g.user_id = s.id AND g.active
 		AND NOT EXISTS (SELECT 1 FROM imp_grants i WHERE i.user_id = g.user_id AND i.role = g.role
 		AND i.resource_type = g.resource_type AND i.resource_id = g.resource_id) RETURNING g.user_id`,
 	`INSERT INTO role_grants (id, tenant_id, user_id, role, resource_type, resource_id, granted_by,
@@ -117,7 +121,7 @@ var factorSQL = []string{
 		ON CONFLICT (tenant_id, user_id, role, resource_type, resource_id) WHERE active
 		DO UPDATE SET expires_at = EXCLUDED.expires_at
 		WHERE role_grants.expires_at IS DISTINCT FROM EXCLUDED.expires_at RETURNING user_id`,
-	`DELETE FROM totp_credentials t USING imp_users s WHERE t.user_id = s.id
+	`DELETE FROM totp_credentials t WHERE t.user_id = ANY($1)
 		AND NOT EXISTS (SELECT 1 FROM imp_totp i WHERE i.user_id = t.user_id) RETURNING t.user_id`,
 	`INSERT INTO totp_credentials (user_id, secret, backup_codes, created_at, updated_at)
 		SELECT user_id, secret, backup_codes, created_at, updated_at FROM imp_totp
@@ -158,6 +162,10 @@ func (p *Postgres) WriteBatch(ctx context.Context, users []User, dry bool, skip 
 	if err != nil {
 		return res, err
 	}
+	existing, err := existingUsers(ctx, tx)
+	if err != nil {
+		return res, err
+	}
 	changed := map[string]bool{}
 	rows, err := tx.Query(ctx, upsertUsersSQL)
 	if err != nil {
@@ -175,11 +183,16 @@ func (p *Postgres) WriteBatch(ctx context.Context, users []User, dry bool, skip 
 	if err := rows.Err(); err != nil {
 		return res, fmt.Errorf("upsert users: %w", err)
 	}
-	now := p.now()
 	for _, q := range factorSQL {
+		if strings.Contains(q, "ANY($1)") && len(existing) == 0 {
+			continue
+		}
 		var args []any
-		if bytes.Contains([]byte(q), []byte("$1")) {
-			args = append(args, now)
+		if strings.Contains(q, "$1") {
+			args = append(args, existing)
+		}
+		if strings.Contains(q, "$2") {
+			args = append(args, p.now())
 		}
 		if err := collect(ctx, tx, q, args, changed); err != nil {
 			return res, err
@@ -243,6 +256,19 @@ func (p *Postgres) keepSealedSecrets(ctx context.Context, tx pgx.Tx, users []Use
 		}
 	}
 	return rows.Err()
+}
+
+// existingUsers lists the staged users already in Admit (a re-run).
+func existingUsers(ctx context.Context, tx pgx.Tx) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT u.id FROM imp_users s JOIN users u ON u.id = s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("existing users: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("existing users: %w", err)
+	}
+	return ids, nil
 }
 
 func nullTime(t time.Time) any {
