@@ -100,6 +100,9 @@ func (p *preparer) prepare(r Record) (User, error) {
 	}
 	tenant := r.TenantID
 	if tenant == "" {
+		tenant = p.tenant // a per-tenant import: records name no tenant
+	}
+	if tenant == "" {
 		tenant = storage.DefaultTenantID
 	}
 	if p.tenant != "" && tenant != p.tenant {
