@@ -70,8 +70,8 @@ type Storage struct {
 	// carry the old auth-service's claims (see legacyclaims.go). Empty:
 	// none (the default).
 	LegacyClaimsClients []string
-	Now            func() time.Time
-	Logger         *slog.Logger
+	Now                 func() time.Time
+	Logger              *slog.Logger
 
 	ids handoff
 }
