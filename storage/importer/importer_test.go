@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,31 @@ func TestJSONLDryRunAndRerun(t *testing.T) {
 	}
 	if _, err := store.GetTOTPCredential(ctx, "u1"); err == nil {
 		t.Fatal("the TOTP the source dropped is still there")
+	}
+}
+
+// TestFirebaseConvertedExport: the output of the docs' jq converter for a
+// Firebase Auth export (testdata, with the Firebase scrypt README's user)
+// imports, and the user's password verifies.
+func TestFirebaseConvertedExport(t *testing.T) {
+	w, store, s := newWriter(t)
+	raw, err := os.ReadFile("testdata/firebase-converted.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, w, s, string(raw), false)
+	if rep.Inserted != 2 || len(rep.Skipped) != 0 || rep.Factors["identity"] != 1 {
+		t.Fatalf("report: %+v", rep)
+	}
+	u, err := store.GetUser(context.Background(), "fbuser1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := password.New(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	if res, err := h.Verify("user1password", u.PasswordHash); err != nil || !res.NeedsRehash {
+		t.Fatalf("Firebase password: %+v, %v", res, err)
+	}
+	if u2, err := store.GetUser(context.Background(), "fbuser2"); err != nil || !u2.Disabled {
+		t.Fatalf("disabled Firebase user = %+v, %v", u2, err)
 	}
 }
