@@ -72,6 +72,16 @@ func Format(hash string) (string, error) {
 	return "", ErrUnknownFormat
 }
 
+// Cost bounds: an imported hash is verified at sign-in, so its parameters
+// must not let one login take gigabytes or minutes. They are far above
+// what the source systems use (Firebase m=14 r=8, Django 1,000,000
+// iterations, OWASP argon2id 19 MiB).
+const (
+	maxMemoryBytes = 256 << 20
+	maxIterations  = 10_000_000
+	maxArgon2Time  = 64
+)
+
 // errNotThisFormat: the prefix belongs to another format.
 var errNotThisFormat = errors.New("not this format")
 
@@ -144,7 +154,8 @@ func parseArgon2(h string) (verifier, error) {
 		return nil, bad(parts[1], "layout or version (want v=19)")
 	}
 	p, ok := params(parts[3])
-	if !ok || p["m"] == 0 || p["t"] == 0 || p["p"] == 0 || p["p"] > 255 || len(p) != 3 {
+	if !ok || p["m"] == 0 || p["t"] == 0 || p["p"] == 0 || p["p"] > 255 || len(p) != 3 ||
+		p["m"] > maxMemoryBytes>>10 || p["t"] > maxArgon2Time {
 		return nil, bad(parts[1], "parameters")
 	}
 	salt, err1 := b64(parts[4])
@@ -181,8 +192,9 @@ func parseScrypt(h string) (verifier, error) {
 		return nil, bad("scrypt", "layout")
 	}
 	p, ok := params(parts[2])
-	if !ok || p["ln"] == 0 || p["ln"] > 30 || p["r"] == 0 || p["p"] == 0 {
-		return nil, bad("scrypt", "parameters (want ln,r,p)")
+	if !ok || p["ln"] == 0 || p["ln"] > 30 || p["r"] == 0 || p["p"] == 0 || p["p"] > 64 ||
+		int64(128)*int64(p["r"])<<p["ln"] > maxMemoryBytes {
+		return nil, bad("scrypt", "parameters (want ln,r,p within 256 MiB)")
 	}
 	salt, err1 := b64(parts[3])
 	sum, err2 := b64(parts[4])
@@ -222,8 +234,8 @@ func parseFirebaseScrypt(h string) (verifier, error) {
 		return nil, bad("firebase-scrypt", "layout")
 	}
 	p, ok := params(parts[2])
-	if !ok || p["m"] == 0 || p["m"] > 30 || p["r"] == 0 {
-		return nil, bad("firebase-scrypt", "parameters (want m,r)")
+	if !ok || p["m"] == 0 || p["m"] > 30 || p["r"] == 0 || int64(128)*int64(p["r"])<<p["m"] > maxMemoryBytes {
+		return nil, bad("firebase-scrypt", "parameters (want m,r within 256 MiB)")
 	}
 	var fields [4][]byte
 	for i := range fields {
@@ -299,7 +311,7 @@ func parseDjangoPBKDF2(h string) (verifier, error) {
 		return nil, bad(alg, "layout")
 	}
 	iter, err := strconv.Atoi(parts[0])
-	if err != nil || iter <= 0 || parts[1] == "" {
+	if err != nil || iter <= 0 || iter > maxIterations || parts[1] == "" {
 		return nil, bad(alg, "iterations or salt")
 	}
 	sum, err := base64.StdEncoding.DecodeString(parts[2])
@@ -329,7 +341,7 @@ func parsePHCPBKDF2(h string) (verifier, error) {
 	}
 	salt, err1 := b64(parts[3])
 	sum, err2 := b64(parts[4])
-	if err1 != nil || err2 != nil || iter <= 0 || len(sum) < 16 {
+	if err1 != nil || err2 != nil || iter <= 0 || iter > maxIterations || len(sum) < 16 {
 		return nil, bad(parts[1], "iterations, salt or hash")
 	}
 	return pbkdf2Hash{h: digest(strings.TrimPrefix(parts[1], "pbkdf2-")), iter: iter, salt: salt, sum: sum}, nil

@@ -71,6 +71,11 @@ func TestFormatRejectsUnknownAndBroken(t *testing.T) {
 		"pbkdf2_sha256$x$salt$VawEblbjCJ/sFpHCJUS2BflBhSFt3gRl5oudV8INrLw=",
 		"pbkdf2_sha1$1$salt$VawEblbjCJ/sFpHCJUS2BflBhSFt3gRl5oudV8INrLw=",
 		"$2b$05$short",
+		// Costs that would let one sign-in take gigabytes or minutes.
+		"$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+		"$scrypt$ln=24,r=8,p=1$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWIurzDZLiKjiG/xCSedmDDaxyevuUqD7m2DYMvfoswGQA",
+		FirebaseScryptHash("bFNy", "c2FsdA==", "Bw==", "bFNy", 8, 30),
+		"pbkdf2_sha256$100000000$salt$VawEblbjCJ/sFpHCJUS2BflBhSFt3gRl5oudV8INrLw=",
 	} {
 		if f, err := Format(hash); !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("Format(%q) = %q, %v; want ErrUnknownFormat", hash, f, err)

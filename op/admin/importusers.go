@@ -32,6 +32,11 @@ func (s *Service) ImportUsers(ctx context.Context, p Principal, tenantID string,
 		return nil, fmt.Errorf("importing users needs the Postgres backend: %w", ErrUnsupported)
 	}
 	rep, err := s.Importer.ImportUsers(ctx, tenantID, body, dry)
+	if errors.Is(err, importer.ErrUnreadable) {
+		// The batches before the bad spot are imported; a re-run of the
+		// whole body is safe (idempotent).
+		return nil, invalid("body", "%v", err)
+	}
 	if err != nil {
 		return rep, err
 	}

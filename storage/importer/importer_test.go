@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -227,5 +228,24 @@ func TestFirebaseConvertedExport(t *testing.T) {
 	}
 	if u2, err := store.GetUser(context.Background(), "fbuser2"); err != nil || !u2.Disabled {
 		t.Fatalf("disabled Firebase user = %+v, %v", u2, err)
+	}
+}
+
+// TestSchemaMessagesHideSecrets: a record refused by the schema is
+// reported with where and which rule, never with a secret's value.
+func TestSchemaMessagesHideSecrets(t *testing.T) {
+	src := importer.NewJSONL(strings.NewReader(
+		`{"id":"a","created_at":"2024-01-01T00:00:00Z","backup_codes":{"scheme":"legacy-sha256","hashes":["SECRETVALUE"]}}` + "\n" +
+			`{"id":"b","created_at":"2024-01-01T00:00:00Z","emial":"typo@example.com"}` + "\n" +
+			strings.Repeat("x", 5<<20)))
+	_, err := src.Next()
+	if !errors.Is(err, importer.ErrBadRecord) || strings.Contains(err.Error(), "SECRETVALUE") || !strings.Contains(err.Error(), "/backup_codes/hashes/0") {
+		t.Fatalf("secret field error = %v", err)
+	}
+	if _, err := src.Next(); !errors.Is(err, importer.ErrBadRecord) || !strings.Contains(err.Error(), "emial") {
+		t.Fatalf("unknown field error = %v", err)
+	}
+	if _, err := src.Next(); !errors.Is(err, importer.ErrUnreadable) {
+		t.Fatalf("over-long line = %v, want ErrUnreadable", err)
 	}
 }

@@ -125,6 +125,10 @@ type Source interface {
 // ErrBadRecord: one record of the source cannot be read; the rest can.
 var ErrBadRecord = errors.New("bad record")
 
+// ErrUnreadable: the source itself cannot be read on (a line longer than
+// the limit, a body cut off or too large); the import stops.
+var ErrUnreadable = errors.New("import: unreadable input")
+
 //go:embed schema/user.schema.json
 var schemaJSON []byte
 
@@ -172,7 +176,7 @@ func (j *JSONL) Next() (Record, error) {
 		return j.decode(b)
 	}
 	if err := j.sc.Err(); err != nil {
-		return Record{}, fmt.Errorf("import: line %d: %w", j.line+1, err)
+		return Record{}, fmt.Errorf("%w: line %d: %v", ErrUnreadable, j.line+1, err)
 	}
 	return Record{}, io.EOF
 }
@@ -192,17 +196,26 @@ func (j *JSONL) decode(b []byte) (Record, error) {
 	return r, nil
 }
 
-// schemaMessage keeps the first line of a validation error: where and what.
+// secretFields hold secrets (hashes, TOTP seeds): a validation message
+// about them names the rule only, never the value.
+var secretFields = []string{"/password", "/totp", "/backup_codes"}
+
+// schemaMessage says where the first validation error is and what it is.
 func schemaMessage(err error) string {
 	var ve *jsonschema.ValidationError
-	if errors.As(err, &ve) {
-		out := ve.BasicOutput()
-		for _, u := range out.Errors {
-			if u.Error != nil && len(u.Errors) == 0 {
-				return "schema: " + u.InstanceLocation + ": " + u.Error.String()
+	if !errors.As(err, &ve) {
+		return "schema"
+	}
+	for _, u := range ve.BasicOutput().Errors {
+		if u.Error == nil || len(u.Errors) > 0 {
+			continue
+		}
+		for _, f := range secretFields {
+			if strings.HasPrefix(u.InstanceLocation, f) {
+				return "schema: " + u.InstanceLocation + ": violates " + u.KeywordLocation[strings.LastIndexByte(u.KeywordLocation, '/')+1:]
 			}
 		}
+		return "schema: " + u.InstanceLocation + ": " + u.Error.String()
 	}
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return "schema: " + s
+	return "schema"
 }

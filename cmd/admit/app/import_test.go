@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -56,6 +57,22 @@ func TestAdminImportUsers(t *testing.T) {
 	// Another tenant's administrator may not import here.
 	e.must(http.StatusForbidden, e.call(otherToken, http.MethodPost, path, body, ndjson...))
 	e.must(http.StatusUnprocessableEntity, e.call(e.platform, http.MethodPost, path+"?dry_run=maybe", body, append(ndjson, skipRequestValidation, "1")...))
+	// The body is streamed: well past the 64 KiB every other request is held to.
+	var many strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&many, `{"id":"bulk-%d","email":"bulk%d@example.com","given_name":"Bulk","created_at":"2024-01-01T00:00:00Z"}`+"\n", i, i)
+	}
+	if many.Len() < 128<<10 {
+		t.Fatalf("body of %d bytes is too small to prove streaming", many.Len())
+	}
+	if bulk := e.must(http.StatusOK, e.call(e.platform, http.MethodPost, path, many.String(), ndjson...)); bulk.body["inserted"] != float64(1500) {
+		t.Fatalf("bulk import: %.300s", bulk.raw)
+	}
+	// A line past the importer's limit is the client's error, not a 500.
+	long := e.must(http.StatusUnprocessableEntity, e.call(e.platform, http.MethodPost, path, strings.Repeat("x", 5<<20), ndjson...))
+	if !strings.Contains(long.raw, "unreadable input") {
+		t.Fatalf("over-long line: %s", long.raw)
+	}
 }
 
 // TestAdminImportUsersNeedsPostgres: development mode answers 501.
