@@ -12,10 +12,11 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/migrations"
-	"github.com/admit-idp/admit/storage/importer"
-	"github.com/admit-idp/admit/storage/importer/legacy"
+	"github.com/admit-idp/admit/op/admin/importer"
+	"github.com/admit-idp/admit/op/admin/importer/legacy"
 	"github.com/admit-idp/admit/storage/postgres"
 )
 
@@ -57,7 +58,7 @@ func (e *cliEnv) importCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	opts := importer.Options{Sealer: sealer, DryRun: *dry, BatchSize: *batch, Tenant: *tenant, Now: time.Now}
+	opts := importer.Options{Sealer: sealer, CheckHash: app.CheckImportedHash, DryRun: *dry, BatchSize: *batch, Tenant: *tenant, Now: time.Now}
 	var rep *importer.Report
 	switch kind {
 	case "file":

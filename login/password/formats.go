@@ -29,7 +29,7 @@ var ErrUnknownFormat = errors.New("password: unknown hash format")
 //	bcrypt           $2a$ $2b$ $2y$ $2x$ $2$ (x/crypto/bcrypt)
 //	argon2i/argon2id $argon2i$v=19$m=…,t=…,p=…$salt$hash (PHC, any parameters)
 //	scrypt           $scrypt$ln=…,r=…,p=…$salt$hash (PHC / passlib)
-//	Firebase scrypt  $firebase-scrypt$m=…,r=…$salt$separator$signerKey$hash
+//	Firebase scrypt  $firebase-scrypt$m=…,r=…$salt$separator$signerKey$hash (storage.FirebaseScryptHash)
 //	PBKDF2           pbkdf2_sha256$iter$salt$hash, pbkdf2_sha512$… (Django)
 //	                 $pbkdf2-sha256$i=…[,l=…]$salt$hash (PHC), $pbkdf2-sha256$iter$salt$hash (passlib)
 type format struct {
@@ -264,12 +264,6 @@ func (f firebaseHash) matches(pw string) (bool, error) {
 	got := make([]byte, len(f.signer))
 	cipher.NewCTR(block, make([]byte, aes.BlockSize)).XORKeyStream(got, f.signer)
 	return subtle.ConstantTimeCompare(got, f.h) == 1, nil
-}
-
-// FirebaseScryptHash builds the stored form of a Firebase Auth export's
-// user hash (all byte fields base64 as Firebase prints them).
-func FirebaseScryptHash(hash, salt, saltSeparator, signerKey string, rounds, memCost int) string {
-	return fmt.Sprintf("$firebase-scrypt$m=%d,r=%d$%s$%s$%s$%s", memCost, rounds, salt, saltSeparator, signerKey, hash)
 }
 
 // --- PBKDF2 (RFC 8018) ---

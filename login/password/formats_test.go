@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/admit-idp/admit/storage"
 )
 
 // importedVectors are known answers from the algorithms' own references:
@@ -21,7 +23,7 @@ var importedVectors = []struct {
 	// scrypt: RFC 7914 section 12, N=1024 r=8 p=16, "password"/"NaCl".
 	{"scrypt PHC", "scrypt", "password", "$scrypt$ln=10,r=8,p=16$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWIurzDZLiKjiG/xCSedmDDaxyevuUqD7m2DYMvfoswGQA"},
 	// Firebase: the example in github.com/firebase/scrypt's README.
-	{"firebase scrypt", "firebase-scrypt", "user1password", FirebaseScryptHash(
+	{"firebase scrypt", "firebase-scrypt", "user1password", storage.FirebaseScryptHash(
 		"lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
 		"42xEC+ixf3L2lw==", "Bw==",
 		"jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==", 8, 14)},
@@ -74,7 +76,7 @@ func TestFormatRejectsUnknownAndBroken(t *testing.T) {
 		// Costs that would let one sign-in take gigabytes or minutes.
 		"$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
 		"$scrypt$ln=24,r=8,p=1$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWIurzDZLiKjiG/xCSedmDDaxyevuUqD7m2DYMvfoswGQA",
-		FirebaseScryptHash("bFNy", "c2FsdA==", "Bw==", "bFNy", 8, 30),
+		storage.FirebaseScryptHash("bFNy", "c2FsdA==", "Bw==", "bFNy", 8, 30),
 		"pbkdf2_sha256$100000000$salt$VawEblbjCJ/sFpHCJUS2BflBhSFt3gRl5oudV8INrLw=",
 	} {
 		if f, err := Format(hash); !errors.Is(err, ErrUnknownFormat) {

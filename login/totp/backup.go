@@ -3,8 +3,6 @@ package totp
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -72,26 +70,10 @@ func IsBackupCode(s string) bool {
 	return true
 }
 
-// LegacyBackupScheme prefixes the stored hash of a backup code imported
-// from the old auth-service. Admit's own hashes are bare hex of the
-// normalised code; the old service (mfa.service.ts) stored the hex SHA-256
-// of the code exactly as it showed it, "XXXX-XXXX" in upper-case hex.
-const LegacyBackupScheme = "legacy-sha256:"
-
-// LegacyBackupHash is the stored form of an old service's backup-code hash
-// (hex SHA-256 of "XXXX-XXXX"). It reports false for anything else.
-func LegacyBackupHash(oldHex string) (string, bool) {
-	b, err := hex.DecodeString(oldHex)
-	if err != nil || len(b) != sha256.Size {
-		return "", false
-	}
-	return LegacyBackupScheme + strings.ToLower(oldHex), true
-}
-
 // ConsumeBackupCode spends one backup code and returns how many remain.
 // A code is tried in Admit's scheme first, then, when it could be an old
 // service's code (eight hex digits), in the legacy scheme: the user may type
-// it in any case, with or without the hyphen.
+// it in any case, with or without the hyphen (storage.LegacyBackupCodePrefix).
 func (c *Core) ConsumeBackupCode(ctx context.Context, userID, raw string) (int, error) {
 	if !IsBackupCode(raw) {
 		return 0, ErrMalformed
@@ -99,7 +81,7 @@ func (c *Core) ConsumeBackupCode(ctx context.Context, userID, raw string) (int, 
 	n := normaliseBackup(raw)
 	left, err := c.Durable.ConsumeBackupCode(ctx, userID, hexOf(n), c.Now())
 	if errors.Is(err, storage.ErrNotFound) && isHex(n) {
-		left, err = c.Durable.ConsumeBackupCode(ctx, userID, LegacyBackupScheme+hexOf(n[:4]+"-"+n[4:]), c.Now())
+		left, err = c.Durable.ConsumeBackupCode(ctx, userID, storage.LegacyBackupCodePrefix+hexOf(n[:4]+"-"+n[4:]), c.Now())
 	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return 0, ErrBackupUnknown

@@ -68,11 +68,11 @@ type Core struct {
 // seal binds the secret to the user: a sealed secret copied to another
 // user's row does not open.
 func (c *Core) seal(userID string, secret []byte) ([]byte, error) {
-	return c.Sealer.Seal(secret, []byte("totp:"+userID))
+	return c.Sealer.Seal(secret, storage.TOTPSecretAD(userID))
 }
 
 func (c *Core) open(userID string, sealed []byte) ([]byte, error) {
-	return c.Sealer.Open(sealed, []byte("totp:"+userID))
+	return c.Sealer.Open(sealed, storage.TOTPSecretAD(userID))
 }
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -280,12 +280,4 @@ func (c *Core) RegenerateBackupCodes(ctx context.Context, userID string) ([]stri
 func hexOf(code string) string {
 	sum := sha256.Sum256([]byte(code))
 	return hex.EncodeToString(sum[:])
-}
-
-// SealImported seals a plaintext TOTP secret for the user as enrolment
-// does, so an importer can carry over a secret from another system.
-func SealImported(s interface {
-	Seal(plaintext, additionalData []byte) ([]byte, error)
-}, userID string, secret []byte) ([]byte, error) {
-	return s.Seal(secret, []byte("totp:"+userID))
 }

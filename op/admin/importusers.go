@@ -7,15 +7,15 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/admit-idp/admit/op/admin/importer"
 	"github.com/admit-idp/admit/storage"
-	"github.com/admit-idp/admit/storage/importer"
 )
 
 // ErrUnsupported: this deployment cannot do the operation (importing users
 // needs the Postgres backend).
 var ErrUnsupported = errors.New("admin: not supported here")
 
-// UserImporter runs the shared importer (storage/importer, the one `admit
+// UserImporter runs the shared importer (op/admin/importer, the one `admit
 // import` uses) for one tenant, reading Admit's JSON Lines format from body.
 type UserImporter interface {
 	ImportUsers(ctx context.Context, tenantID string, body io.Reader, dry bool) (*importer.Report, error)

@@ -12,10 +12,10 @@ import (
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/op/admin/importer"
+	"github.com/admit-idp/admit/op/admin/importer/legacy"
+	"github.com/admit-idp/admit/op/admin/importer/legacy/legacytest"
 	"github.com/admit-idp/admit/storage"
-	"github.com/admit-idp/admit/storage/importer"
-	"github.com/admit-idp/admit/storage/importer/legacy"
-	"github.com/admit-idp/admit/storage/importer/legacy/legacytest"
 )
 
 // TestLegacyUsersSignInAfterImport: users of the old auth-service, imported
@@ -44,7 +44,7 @@ func TestLegacyUsersSignInAfterImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := legacy.Import(ctx, src, down.app.Stores.Pool, legacytest.JWTAccessSecret,
-		importer.Options{Sealer: down.app.Stores.Sealer, Now: down.clock.Now})
+		importer.Options{Sealer: down.app.Stores.Sealer, CheckHash: app.CheckImportedHash, Now: down.clock.Now})
 	if err != nil || rep.Inserted != 5 || len(rep.Skipped) != 0 {
 		t.Fatalf("import: %+v, %v", rep, err)
 	}

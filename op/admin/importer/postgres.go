@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/admit-idp/admit/storage"
 )
 
 // Postgres writes batches into Admit's Postgres schema: COPY into
@@ -250,7 +252,7 @@ func (p *Postgres) keepSealedSecrets(ctx context.Context, tx pgx.Tx, users []Use
 		if err := rows.Scan(&id, &sealed); err != nil {
 			return err
 		}
-		plain, err := p.Sealer.Open(sealed, []byte("totp:"+id))
+		plain, err := p.Sealer.Open(sealed, storage.TOTPSecretAD(id))
 		if u := byID[id]; err == nil && bytes.Equal(plain, u.TOTPSecret) {
 			u.TOTPSealed = sealed
 		}

@@ -15,8 +15,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/gagliardetto/solana-go"
 
-	"github.com/admit-idp/admit/login/password"
-	"github.com/admit-idp/admit/login/totp"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -89,6 +87,7 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // preparer turns records into Users. It is used by one goroutine.
 type preparer struct {
 	sealer    sealer
+	checkHash func(hash string) error
 	legacyKey []byte // first 32 bytes of the old JWT_ACCESS_SECRET; nil if not given
 	tenant    string // when set, every record must be of this tenant
 	now       time.Time
@@ -200,11 +199,11 @@ func (p *preparer) password(u *User, pw *Password) error {
 	switch pw.Algorithm {
 	case "", "auto":
 	case "firebase-scrypt":
-		hash = password.FirebaseScryptHash(pw.Hash, pw.Salt, pw.SaltSeparator, pw.SignerKey, pw.Rounds, pw.MemCost)
+		hash = storage.FirebaseScryptHash(pw.Hash, pw.Salt, pw.SaltSeparator, pw.SignerKey, pw.Rounds, pw.MemCost)
 	default:
 		return skip(ReasonUnknownHash, "algorithm %q", pw.Algorithm)
 	}
-	if _, err := password.Format(hash); err != nil {
+	if err := p.checkHash(hash); err != nil {
 		// Never the hash itself in the report: it is a secret.
 		return skip(ReasonUnknownHash, "")
 	}
@@ -220,7 +219,7 @@ func (p *preparer) totp(u *User, t *TOTP, codes *BackupCodes) error {
 		if err != nil {
 			return err
 		}
-		sealed, err := totp.SealImported(p.sealer, u.ID, secret)
+		sealed, err := p.sealer.Seal(secret, storage.TOTPSecretAD(u.ID))
 		if err != nil {
 			return fmt.Errorf("import: seal: %w", err) // the master key is broken: stop
 		}
@@ -237,10 +236,9 @@ func (p *preparer) totp(u *User, t *TOTP, codes *BackupCodes) error {
 		var ok bool
 		switch codes.Scheme {
 		case SchemeLegacySHA256:
-			stored, ok = totp.LegacyBackupHash(h)
+			stored, ok = storage.LegacyBackupCodePrefix+strings.ToLower(h), isSHA256Hex(h)
 		case SchemeAdminSHA256:
-			b, err := hex.DecodeString(h)
-			stored, ok = strings.ToLower(h), err == nil && len(b) == 32
+			stored, ok = strings.ToLower(h), isSHA256Hex(h)
 		}
 		if !ok {
 			return skip(ReasonBadBackupCodes, "scheme %q", codes.Scheme)
@@ -248,6 +246,11 @@ func (p *preparer) totp(u *User, t *TOTP, codes *BackupCodes) error {
 		u.BackupCodes = append(u.BackupCodes, stored)
 	}
 	return nil
+}
+
+func isSHA256Hex(h string) bool {
+	b, err := hex.DecodeString(h)
+	return err == nil && len(b) == 32
 }
 
 // openSecret returns the raw TOTP key bytes.

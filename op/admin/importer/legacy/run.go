@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/admit-idp/admit/storage/importer"
+	"github.com/admit-idp/admit/op/admin/importer"
 )
 
 // Import is `admit import legacy`: it checks the legacy key against every

@@ -30,6 +30,10 @@ type BatchResult struct {
 type Options struct {
 	// Sealer seals TOTP secrets (keys.Sealer with the master key).
 	Sealer sealer
+	// CheckHash recognises a password hash without hashing (login/password
+	// Format, wired by cmd: the login layer sits above this one); a hash it
+	// refuses skips the record. Required.
+	CheckHash func(hash string) error
 	// LegacyKey opens legacy-aes-256-gcm TOTP secrets (see LegacyKey).
 	LegacyKey []byte
 	// Tenant, when set, restricts the import to that tenant's records
@@ -63,6 +67,9 @@ func Run(ctx context.Context, src Source, w Writer, o Options) (*Report, error) 
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Sealer == nil || o.CheckHash == nil {
+		return nil, errors.New("import: Options.Sealer and Options.CheckHash are required")
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -101,7 +108,7 @@ func Run(ctx context.Context, src Source, w Writer, o Options) (*Report, error) 
 
 // produce reads and prepares records and sends them in batches.
 func produce(ctx context.Context, src Source, o Options, rep *Report, mu *sync.Mutex, out chan<- []User) error {
-	p := &preparer{sealer: o.Sealer, legacyKey: o.LegacyKey, tenant: o.Tenant, now: o.Now()}
+	p := &preparer{sealer: o.Sealer, checkHash: o.CheckHash, legacyKey: o.LegacyKey, tenant: o.Tenant, now: o.Now()}
 	seen := newSeen()
 	batch := make([]User, 0, o.BatchSize)
 	send := func() error {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/keys"
-	"github.com/admit-idp/admit/storage/importer"
+	"github.com/admit-idp/admit/op/admin/importer"
 	"github.com/admit-idp/admit/storage/postgres"
 	"github.com/admit-idp/admit/storage/postgres/pgtest"
 )
@@ -53,7 +53,7 @@ func (s *synthetic) Next() (importer.Record, error) {
 // with every factor into a fresh local Postgres and reports users/s and
 // the time a million would take at that rate. Run it once:
 //
-//	ADMIT_IMPORT_BENCH_USERS=100000 go test ./storage/importer -run '^$' -bench Import -benchtime 1x
+//	ADMIT_IMPORT_BENCH_USERS=100000 go test ./op/admin/importer -run '^$' -bench Import -benchtime 1x
 func BenchmarkImport(b *testing.B) {
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("ADMIT_IMPORT_BENCH_USERS")); err == nil && v > 0 {
@@ -70,7 +70,7 @@ func BenchmarkImport(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		rep, err := importer.Run(context.Background(), &synthetic{n: n}, &importer.Postgres{Pool: pool, Sealer: sealer},
-			importer.Options{Sealer: sealer, BatchSize: 5000})
+			importer.Options{Sealer: sealer, CheckHash: acceptHash, BatchSize: 5000})
 		if err != nil {
 			b.Fatal(err)
 		}

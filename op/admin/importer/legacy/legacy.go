@@ -28,7 +28,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/admit-idp/admit/storage/importer"
+	"github.com/admit-idp/admit/op/admin/importer"
 )
 
 // Tenant is a tenant of the old service.

@@ -18,6 +18,13 @@
 // bytes, and a password hash Admit has already upgraded (argon2id) is kept.
 // A dry run does the same work and rolls every batch back.
 //
+// The package sits in the domain layer (under op/admin, which calls it
+// for the admin API) and imports no login package: the password-hash check
+// (login/password's Format) comes in through Options.CheckHash, wired by
+// cmd, and the stored forms it writes (storage.FirebaseScryptHash,
+// storage.LegacyBackupCodePrefix, storage.TOTPSecretAD) are declared by the
+// storage model that login reads them from.
+//
 // argon2 never runs here: password hashes are stored as they come and
 // upgraded by login/password at the user's first successful sign-in.
 package importer
