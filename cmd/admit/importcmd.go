@@ -29,7 +29,7 @@ The legacy secret may also come from ADMIT_LEGACY_JWT_ACCESS_SECRET (kept out of
 // auth-service's database, through the one importer.
 func (e *cliEnv) importCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 || (args[0] != "file" && args[0] != "legacy") {
-		return errors.New(importUsage)
+		return e.importUsage()
 	}
 	kind := args[0]
 	fs := e.flags("import " + kind)
@@ -63,7 +63,7 @@ func (e *cliEnv) importCmd(ctx context.Context, args []string) error {
 	switch kind {
 	case "file":
 		if fs.NArg() != 1 {
-			return errors.New(importUsage)
+			return e.importUsage()
 		}
 		in, size, err := e.openInput(fs.Arg(0))
 		if err != nil {
@@ -99,6 +99,12 @@ func (e *cliEnv) importCmd(ctx context.Context, args []string) error {
 	}
 	rep.Print(e.stdout)
 	return nil
+}
+
+// importUsage prints the full usage and returns a short error.
+func (e *cliEnv) importUsage() error {
+	fmt.Fprintln(e.stderr, importUsage)
+	return errors.New("usage: admit import file [--dry-run] FILE | admit import legacy --source URL [--dry-run]")
 }
 
 func (e *cliEnv) openInput(name string) (io.ReadCloser, int64, error) {
