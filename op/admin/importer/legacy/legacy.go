@@ -81,25 +81,38 @@ func CheckKey(ctx context.Context, db *pgx.Conn, key []byte) (opened, total int,
 }
 
 // usersSQL reads one user per row with its factors aggregated as JSON.
+// Each factor table is aggregated once (hash aggregate) and joined by
+// user_id: a correlated subquery per user would scan the old tables once
+// per user where they have no user_id index, quadratic on a million users.
 const usersSQL = `
+WITH w AS (
+	SELECT user_id, json_agg(json_build_object('address', wallet_address, 'network', network,
+		'created_at', created_at) ORDER BY created_at) AS j
+	FROM wallet_connections WHERE verified GROUP BY user_id),
+o AS (
+	SELECT user_id, json_agg(json_build_object('provider', provider, 'subject', provider_user_id,
+		'created_at', created_at) ORDER BY created_at) AS j
+	FROM oauth_connections GROUP BY user_id),
+r AS (
+	SELECT user_id, json_agg(json_build_object('role', role, 'venue_id', venue_id::text,
+		'granted_by', granted_by::text, 'granted_at', granted_at, 'expires_at', expires_at)
+		ORDER BY venue_id, role) AS j
+	FROM user_venue_roles WHERE coalesce(is_active, true) GROUP BY user_id),
+b AS (SELECT user_id, count(*) AS n FROM biometric_credentials WHERE coalesce(is_active, true) GROUP BY user_id),
+d AS (SELECT user_id, count(*) AS n FROM trusted_devices GROUP BY user_id)
 SELECT u.id::text, u.tenant_id::text, u.email, coalesce(u.email_verified, false),
 	coalesce(u.first_name, ''), coalesce(u.last_name, ''), coalesce(u.phone, ''),
 	coalesce(u.password_hash, ''), coalesce(u.mfa_enabled, false), coalesce(u.mfa_secret, ''),
 	coalesce(u.backup_codes::text, ''), u.created_at, u.updated_at, u.last_login_at, u.deleted_at,
 	coalesce(u.role, ''),
-	(SELECT coalesce(json_agg(json_build_object('address', w.wallet_address, 'network', w.network,
-		'created_at', w.created_at) ORDER BY w.created_at), '[]')
-		FROM wallet_connections w WHERE w.user_id = u.id AND w.verified),
-	(SELECT coalesce(json_agg(json_build_object('provider', o.provider, 'subject', o.provider_user_id,
-		'created_at', o.created_at) ORDER BY o.created_at), '[]')
-		FROM oauth_connections o WHERE o.user_id = u.id),
-	(SELECT coalesce(json_agg(json_build_object('role', r.role, 'venue_id', r.venue_id::text,
-		'granted_by', r.granted_by::text, 'granted_at', r.granted_at, 'expires_at', r.expires_at)
-		ORDER BY r.venue_id, r.role), '[]')
-		FROM user_venue_roles r WHERE r.user_id = u.id AND coalesce(r.is_active, true)),
-	(SELECT count(*) FROM biometric_credentials b WHERE b.user_id = u.id AND coalesce(b.is_active, true)),
-	(SELECT count(*) FROM trusted_devices d WHERE d.user_id = u.id)
-FROM users u ORDER BY u.id`
+	coalesce(w.j, '[]'), coalesce(o.j, '[]'), coalesce(r.j, '[]'), coalesce(b.n, 0), coalesce(d.n, 0)
+FROM users u
+LEFT JOIN w ON w.user_id = u.id
+LEFT JOIN o ON o.user_id = u.id
+LEFT JOIN r ON r.user_id = u.id
+LEFT JOIN b ON b.user_id = u.id
+LEFT JOIN d ON d.user_id = u.id
+ORDER BY u.id`
 
 // Source streams the old users as importer records.
 type Source struct {
