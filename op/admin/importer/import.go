@@ -244,6 +244,20 @@ func (s *seen) claim(u User) *skipError {
 		}
 		ck = append(ck, k)
 	}
+	for _, pk := range u.Passkeys {
+		k := key("p", string(pk.ID))
+		if other, ok := s.creds[k]; ok {
+			return &skipError{reason: ReasonPasskeyInUse, detail: "also on " + other}
+		}
+		ck = append(ck, k)
+	}
+	if u.PasskeyHandle != nil {
+		k := key("h", string(u.PasskeyHandle))
+		if other, ok := s.creds[k]; ok {
+			return &skipError{reason: ReasonPasskeyInUse, detail: "user handle also on " + other}
+		}
+		ck = append(ck, k)
+	}
 	s.ids[idk] = u.ID
 	if u.Email != "" {
 		s.emails[ek] = u.ID

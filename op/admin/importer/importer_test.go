@@ -3,6 +3,7 @@ package importer_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -214,5 +215,35 @@ func TestSchemaMessagesHideSecrets(t *testing.T) {
 	}
 	if _, err := src.Next(); !errors.Is(err, importer.ErrUnreadable) {
 		t.Fatalf("over-long line = %v, want ErrUnreadable", err)
+	}
+}
+
+// TestJSONLPasskeys: real WebAuthn credentials and the user handle are
+// imported as they are; a re-run changes nothing; the same credential on
+// another user is skipped, in the source and against Admit.
+func TestJSONLPasskeys(t *testing.T) {
+	w, store, s := newWriter(t)
+	ctx := context.Background()
+	rec := func(id, cred string) string {
+		return `{"id":"` + id + `","email":"` + id + `@example.com","created_at":"2024-01-01T00:00:00Z",` +
+			`"passkeys":{"user_handle":"` + base64.RawURLEncoding.EncodeToString([]byte("handle-"+id)) + `","credentials":[{"id":"` + cred + `","public_key":"pQECAyYgASFYIA","sign_count":7,` +
+			`"aaguid":"ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4","transports":["internal","hybrid"],"backup_eligible":true,"backup_state":true,"user_verified":true,"name":"Phone"}]}}`
+	}
+	rep := run(t, w, s, rec("pk1", "Y3JlZC0x")+"\n"+rec("pk2", "Y3JlZC0x"), false)
+	if rep.Inserted != 1 || len(rep.Skipped) != 1 || rep.Skipped[0].Reason != importer.ReasonPasskeyInUse || rep.Factors["passkey"] != 1 {
+		t.Fatalf("report: %+v", rep)
+	}
+	pk, err := store.GetPasskey(ctx, []byte("cred-1"))
+	if err != nil || pk.UserID != "pk1" || pk.SignCount != 7 || !pk.BackupEligible || pk.Name != "Phone" || len(pk.AAGUID) != 16 || len(pk.Transports) != 2 {
+		t.Fatalf("passkey = %+v, %v", pk, err)
+	}
+	if uid, err := store.PasskeyUserByHandle(ctx, []byte("handle-pk1")); err != nil || uid != "pk1" {
+		t.Fatalf("user handle → %q, %v", uid, err)
+	}
+	if rep := run(t, w, s, rec("pk1", "Y3JlZC0x"), false); rep.Unchanged != 1 {
+		t.Fatalf("re-run: %+v", rep)
+	}
+	if rep := run(t, w, s, rec("pk3", "Y3JlZC0x"), false); len(rep.Skipped) != 1 || rep.Skipped[0].Reason != importer.ReasonPasskeyInUse {
+		t.Fatalf("credential of another user in Admit: %+v", rep)
 	}
 }

@@ -45,7 +45,11 @@ CREATE TEMP TABLE imp_identities (provider_id text, subject text, user_id text, 
 CREATE TEMP TABLE imp_grants (tenant_id text, user_id text, role text, resource_type text,
 	resource_id text, granted_by text, granted_at timestamptz, expires_at timestamptz) ON COMMIT DROP;
 CREATE TEMP TABLE imp_totp (user_id text, secret bytea, backup_codes text[],
-	created_at timestamptz, updated_at timestamptz) ON COMMIT DROP;`
+	created_at timestamptz, updated_at timestamptz) ON COMMIT DROP;
+CREATE TEMP TABLE imp_passkeys (id bytea, user_id text, public_key bytea, sign_count bigint,
+	aaguid bytea, transports text[], backup_eligible boolean, backup_state boolean,
+	user_verified boolean, name text, created_at timestamptz) ON COMMIT DROP;
+CREATE TEMP TABLE imp_handles (user_id text, handle bytea) ON COMMIT DROP;`
 
 // conflictsSQL finds staged users that collide with data already in Admit.
 // Each lookup uses an index of the live table (see migrations 0003, 0004,
@@ -69,7 +73,13 @@ SELECT w.user_id, '` + ReasonWalletInUse + `' FROM imp_wallets w JOIN wallets x
 	WHERE w.namespace <> 'eip155'
 UNION ALL
 SELECT i.user_id, '` + ReasonIdentityInUse + `' FROM imp_identities i JOIN identities x
-	ON x.provider_id = i.provider_id AND x.subject = i.subject AND x.user_id <> i.user_id`
+	ON x.provider_id = i.provider_id AND x.subject = i.subject AND x.user_id <> i.user_id
+UNION ALL
+SELECT k.user_id, '` + ReasonPasskeyInUse + `' FROM imp_passkeys k JOIN passkeys x
+	ON x.id = k.id AND x.user_id <> k.user_id
+UNION ALL
+SELECT h.user_id, '` + ReasonPasskeyInUse + `' FROM imp_handles h JOIN passkey_user_handles x
+	ON x.handle = h.handle AND x.user_id <> h.user_id`
 
 // keepPassword: a hash Admit already upgraded at a sign-in (argon2id) wins
 // over the source's older hash of the same password on a delta run.
@@ -131,6 +141,17 @@ var factorSQL = []string{
 		backup_codes = EXCLUDED.backup_codes, updated_at = EXCLUDED.updated_at
 		WHERE (totp_credentials.secret, totp_credentials.backup_codes)
 		IS DISTINCT FROM (EXCLUDED.secret, EXCLUDED.backup_codes) RETURNING user_id`,
+	// Passkeys keep their live state (counter, last use) once imported.
+	`DELETE FROM passkeys x WHERE x.user_id = ANY($1) AND NOT EXISTS (
+		SELECT 1 FROM imp_passkeys k WHERE k.id = x.id) RETURNING x.user_id`,
+	`INSERT INTO passkeys (id, user_id, public_key, sign_count, aaguid, transports, backup_eligible,
+		backup_state, user_verified, attestation_type, name, created_at)
+		SELECT id, user_id, public_key, sign_count, aaguid, transports, backup_eligible,
+		backup_state, user_verified, 'none', name, created_at FROM imp_passkeys
+		ON CONFLICT (id) DO NOTHING RETURNING user_id`,
+	`INSERT INTO passkey_user_handles (user_id, handle) SELECT user_id, handle FROM imp_handles
+		ON CONFLICT (user_id) DO UPDATE SET handle = EXCLUDED.handle
+		WHERE passkey_user_handles.handle <> EXCLUDED.handle RETURNING user_id`,
 }
 
 // WriteBatch implements Writer.
@@ -281,7 +302,7 @@ func nullTime(t time.Time) any {
 }
 
 func stage(ctx context.Context, tx pgx.Tx, users []User) error {
-	var us, ws, is, gs, ts [][]any
+	var us, ws, is, gs, ts, ps, hs [][]any
 	for _, u := range users {
 		us = append(us, []any{u.ID, u.TenantID, u.Email, u.EmailVerified, u.PasswordHash, u.GivenName,
 			u.FamilyName, u.Locale, u.Disabled, u.Phone, nullTime(u.DeletedAt), u.DeletedEmail, u.CreatedAt, u.UpdatedAt})
@@ -293,6 +314,13 @@ func stage(ctx context.Context, tx pgx.Tx, users []User) error {
 		}
 		for _, g := range u.Grants {
 			gs = append(gs, []any{g.TenantID, u.ID, g.Role, g.ResourceType, g.ResourceID, g.GrantedBy, g.GrantedAt, nullTime(g.ExpiresAt)})
+		}
+		for _, k := range u.Passkeys {
+			ps = append(ps, []any{k.ID, u.ID, k.PublicKey, int64(k.SignCount), k.AAGUID, k.Transports,
+				k.BackupEligible, k.BackupState, k.UserVerified, k.Name, k.CreatedAt})
+		}
+		if u.PasskeyHandle != nil {
+			hs = append(hs, []any{u.ID, u.PasskeyHandle})
 		}
 		if u.TOTPSealed != nil {
 			codes := u.BackupCodes
@@ -312,6 +340,8 @@ func stage(ctx context.Context, tx pgx.Tx, users []User) error {
 		{"imp_identities", []string{"provider_id", "subject", "user_id", "email", "created_at"}, is},
 		{"imp_grants", []string{"tenant_id", "user_id", "role", "resource_type", "resource_id", "granted_by", "granted_at", "expires_at"}, gs},
 		{"imp_totp", []string{"user_id", "secret", "backup_codes", "created_at", "updated_at"}, ts},
+		{"imp_passkeys", []string{"id", "user_id", "public_key", "sign_count", "aaguid", "transports", "backup_eligible", "backup_state", "user_verified", "name", "created_at"}, ps},
+		{"imp_handles", []string{"user_id", "handle"}, hs},
 	} {
 		if len(c.rows) == 0 {
 			continue
@@ -357,6 +387,8 @@ func dropConflicts(ctx context.Context, tx pgx.Tx, skip func(id, reason string))
 		`DELETE FROM imp_identities WHERE user_id = ANY($1)`,
 		`DELETE FROM imp_grants WHERE user_id = ANY($1)`,
 		`DELETE FROM imp_totp WHERE user_id = ANY($1)`,
+		`DELETE FROM imp_passkeys WHERE user_id = ANY($1)`,
+		`DELETE FROM imp_handles WHERE user_id = ANY($1)`,
 	} {
 		if _, err := tx.Exec(ctx, q, ids); err != nil {
 			return nil, err

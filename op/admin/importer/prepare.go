@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base32"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -38,6 +39,8 @@ const (
 	ReasonBadPhone        = "invalid phone number"
 	ReasonBadTimestamp    = "invalid timestamps"
 	ReasonMissingIdentity = "invalid identity"
+	ReasonBadPasskey      = "invalid passkey"
+	ReasonPasskeyInUse    = "passkey in use by another user"
 )
 
 // solanaMainnet is the CAIP-2 reference of Solana mainnet.
@@ -63,6 +66,9 @@ type User struct {
 	Wallets     []storage.Wallet
 	Identities  []storage.Identity
 	Grants      []storage.RoleGrant
+	// PasskeyHandle is the WebAuthn user handle (nil without passkeys).
+	PasskeyHandle []byte
+	Passkeys      []storage.Passkey
 }
 
 // skipError is a record that cannot be imported, and why.
@@ -162,6 +168,9 @@ func (p *preparer) prepare(r Record) (User, error) {
 		})
 	}
 	if err := p.roles(&u, r.Roles); err != nil {
+		return User{}, err
+	}
+	if err := p.passkeys(&u, r.Passkeys); err != nil {
 		return User{}, err
 	}
 	if !u.DeletedAt.IsZero() {
@@ -372,6 +381,44 @@ func (p *preparer) roles(u *User, rs []Role) error {
 			g.ExpiresAt = r.ExpiresAt.UTC()
 		}
 		u.Grants = append(u.Grants, g)
+	}
+	return nil
+}
+
+var b64url = base64.RawURLEncoding
+
+// passkeys decodes real WebAuthn credentials. Their attestation is not
+// re-checked (it was, at registration elsewhere): the type is "none".
+func (p *preparer) passkeys(u *User, pk *Passkeys) error {
+	if pk == nil || len(pk.Credentials) == 0 {
+		return nil
+	}
+	handle, err := b64url.DecodeString(pk.UserHandle)
+	if err != nil || len(handle) == 0 || len(handle) > 64 {
+		return skip(ReasonBadPasskey, "user_handle: 1 to 64 bytes of base64url")
+	}
+	u.PasskeyHandle = handle
+	for i, c := range pk.Credentials {
+		id, err1 := b64url.DecodeString(c.ID)
+		key, err2 := b64url.DecodeString(c.PublicKey)
+		aaguid := make([]byte, 16)
+		var err3 error
+		if c.AAGUID != "" {
+			aaguid, err3 = hex.DecodeString(strings.ReplaceAll(c.AAGUID, "-", ""))
+		}
+		if err1 != nil || err2 != nil || err3 != nil || len(id) == 0 || len(id) > 1023 || len(key) == 0 || len(aaguid) != 16 {
+			return skip(ReasonBadPasskey, "credential %d: id, public_key or aaguid", i)
+		}
+		name := c.Name
+		if name == "" {
+			name = "Passkey"
+		}
+		u.Passkeys = append(u.Passkeys, storage.Passkey{
+			ID: id, UserID: u.ID, PublicKey: key, SignCount: c.SignCount, AAGUID: aaguid,
+			Transports: append([]string{}, c.Transports...), BackupEligible: c.BackupEligible,
+			BackupState: c.BackupState, UserVerified: c.UserVerified, AttestationType: "none",
+			Name: name, CreatedAt: orTime(c.CreatedAt, u.CreatedAt),
+		})
 	}
 	return nil
 }

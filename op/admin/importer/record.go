@@ -36,6 +36,7 @@ type Record struct {
 	Wallets       []Wallet     `json:"wallets,omitempty"`
 	Identities    []Identity   `json:"identities,omitempty"`
 	Roles         []Role       `json:"roles,omitempty"`
+	Passkeys      *Passkeys    `json:"passkeys,omitempty"`
 
 	// Dropped counts what the source had for this user that Admit does not
 	// import (the old service's fake biometric credentials, its trusted
@@ -104,6 +105,27 @@ type Identity struct {
 	Subject   string     `json:"subject"`
 	Email     string     `json:"email,omitempty"`
 	CreatedAt *time.Time `json:"created_at,omitempty"`
+}
+
+// Passkeys are real WebAuthn credentials and the user handle the
+// authenticators hold. Byte fields are base64url without padding.
+type Passkeys struct {
+	UserHandle  string              `json:"user_handle"`
+	Credentials []PasskeyCredential `json:"credentials"`
+}
+
+// PasskeyCredential is one WebAuthn credential.
+type PasskeyCredential struct {
+	ID             string     `json:"id"`
+	PublicKey      string     `json:"public_key"`
+	SignCount      uint32     `json:"sign_count,omitempty"`
+	AAGUID         string     `json:"aaguid,omitempty"`
+	Transports     []string   `json:"transports,omitempty"`
+	BackupEligible bool       `json:"backup_eligible,omitempty"`
+	BackupState    bool       `json:"backup_state,omitempty"`
+	UserVerified   bool       `json:"user_verified,omitempty"`
+	Name           string     `json:"name,omitempty"`
+	CreatedAt      *time.Time `json:"created_at,omitempty"`
 }
 
 // Role is a role grant, global or at a venue.

@@ -17,7 +17,7 @@ type Report struct {
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	// Factors counts what the imported users carry, by kind: "password",
-	// "totp", "backup_code", "wallet", "identity", "role", "deleted".
+	// "totp", "backup_code", "wallet", "identity", "role", "passkey", "deleted".
 	Factors map[string]int `json:"factors"`
 	// Dropped counts what the source had that Admit does not import, by
 	// kind (e.g. "biometric_credential": the old fake biometrics, whose
@@ -60,6 +60,7 @@ func (r *Report) count(u User) {
 	add("wallet", len(u.Wallets))
 	add("identity", len(u.Identities))
 	add("role", len(u.Grants))
+	add("passkey", len(u.Passkeys))
 }
 
 // Print writes the report for a person: counts per kind, then every
