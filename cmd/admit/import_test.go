@@ -38,6 +38,10 @@ func TestImportLegacyCommand(t *testing.T) {
 	if u, err := c.store().GetUser(t.Context(), fx.Erin.ID); err != nil || u.TenantID != legacytest.SecondTenant {
 		t.Fatalf("erin = %+v, %v", u, err)
 	}
+	// The import is in the audit log as an operator change (the dry run is not).
+	if out := c.ok("", "audit", "--event", "admin.users.imported"); strings.Count(out, "admin.users.imported") != 1 || !strings.Contains(out, `"cli"`) || !strings.Contains(out, "inserted=5") {
+		t.Fatalf("audit log:\n%s", out)
+	}
 }
 
 func TestImportFileCommand(t *testing.T) {

@@ -13,11 +13,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/keys"
-	"github.com/admit-idp/admit/migrations"
+	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/op/admin/importer"
 	"github.com/admit-idp/admit/op/admin/importer/legacy"
-	"github.com/admit-idp/admit/storage/postgres"
 )
 
 const importUsage = `usage:
@@ -38,67 +36,60 @@ func (e *cliEnv) importCmd(ctx context.Context, args []string) error {
 	batch := fs.Int("batch", 2000, "users per transaction")
 	source := fs.String("source", "", "legacy: URL of the old auth-service's PostgreSQL database")
 	secret := fs.String("legacy-jwt-access-secret", e.getenv("ADMIT_LEGACY_JWT_ACCESS_SECRET"), "legacy: the old service's JWT_ACCESS_SECRET (opens the TOTP secrets)")
-	cfg, err := e.config(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if v, _, err := migrations.Version(ctx, cfg.DatabaseURL); err == nil && v == 0 {
-		return errors.New("the database has no schema yet: run `admit migrate` first")
-	}
-	mk, err := keys.ParseMasterKey(cfg.MasterKey)
-	if err != nil {
-		return err
-	}
-	sealer, err := keys.NewSealer(mk)
-	if err != nil {
-		return err
-	}
-	pool, err := postgres.Connect(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	opts := importer.Options{Sealer: sealer, CheckHash: app.CheckImportedHash, DryRun: *dry, BatchSize: *batch, Tenant: *tenant, Now: time.Now}
-	var rep *importer.Report
-	switch kind {
-	case "file":
-		if fs.NArg() != 1 {
-			return e.importUsage()
+	return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
+		opts := importer.Options{Sealer: a.Stores.Sealer, CheckHash: app.CheckImportedHash, DryRun: *dry,
+			BatchSize: *batch, Tenant: *tenant, Now: time.Now}
+		var rep *importer.Report
+		var err error
+		switch kind {
+		case "file":
+			rep, err = e.importFile(ctx, a, fs.Args(), opts)
+		case "legacy":
+			rep, err = e.importLegacy(ctx, a, *source, *secret, opts)
 		}
-		in, size, err := e.openInput(fs.Arg(0))
 		if err != nil {
 			return err
 		}
-		defer in.Close()
-		bar := e.progress(-1)
-		_ = size
-		opts.Progress = bar.update
-		rep, err = importer.Run(ctx, importer.NewJSONL(in), &importer.Postgres{Pool: pool, Sealer: sealer, Now: time.Now}, opts)
-		bar.done()
-		if err != nil {
-			return err
+		rep.Print(e.stdout)
+		if !*dry {
+			// As every operator command's change: in the audit log, actor cli.
+			a.Audit.Record(ctx, audit.Event{Event: "admin.users.imported", ActorID: "cli", Outcome: "success", TenantID: *tenant,
+				Reason: fmt.Sprintf("%s: inserted=%d updated=%d skipped=%d", kind, rep.Inserted, rep.Updated, len(rep.Skipped))})
 		}
-	case "legacy":
-		if *source == "" {
-			return errors.New("admit import legacy needs --source (the old service's database URL)")
-		}
-		src, err := pgx.Connect(ctx, *source)
-		if err != nil {
-			return fmt.Errorf("connect to the old database: %w", err)
-		}
-		defer func() { _ = src.Close(context.Background()) }()
-		var total int64
-		_ = src.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&total)
-		bar := e.progress(total)
-		opts.Progress = bar.update
-		rep, err = legacy.Import(ctx, src, pool, *secret, opts)
-		bar.done()
-		if err != nil {
-			return err
-		}
+		return nil
+	})
+}
+
+func (e *cliEnv) importFile(ctx context.Context, a *app.App, args []string, opts importer.Options) (*importer.Report, error) {
+	if len(args) != 1 {
+		return nil, e.importUsage()
 	}
-	rep.Print(e.stdout)
-	return nil
+	in, err := e.openInput(args[0])
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	bar := e.progress(-1)
+	opts.Progress = bar.update
+	defer bar.done()
+	return importer.Run(ctx, importer.NewJSONL(in), &importer.Postgres{Pool: a.Stores.Pool, Sealer: a.Stores.Sealer, Now: time.Now}, opts)
+}
+
+func (e *cliEnv) importLegacy(ctx context.Context, a *app.App, source, secret string, opts importer.Options) (*importer.Report, error) {
+	if source == "" {
+		return nil, errors.New("admit import legacy needs --source (the old service's database URL)")
+	}
+	src, err := pgx.Connect(ctx, source)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the old database: %w", err)
+	}
+	defer func() { _ = src.Close(context.Background()) }()
+	var total int64
+	_ = src.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&total)
+	bar := e.progress(total)
+	opts.Progress = bar.update
+	defer bar.done()
+	return legacy.Import(ctx, src, a.Stores.Pool, secret, opts)
 }
 
 // importUsage prints the full usage and returns a short error.
@@ -107,16 +98,11 @@ func (e *cliEnv) importUsage() error {
 	return errors.New("usage: admit import file [--dry-run] FILE | admit import legacy --source URL [--dry-run]")
 }
 
-func (e *cliEnv) openInput(name string) (io.ReadCloser, int64, error) {
+func (e *cliEnv) openInput(name string) (io.ReadCloser, error) {
 	if name == "-" {
-		return io.NopCloser(e.stdin), 0, nil
+		return io.NopCloser(e.stdin), nil
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, 0, err
-	}
-	st, _ := f.Stat()
-	return f, st.Size(), nil
+	return os.Open(name)
 }
 
 // progressLine shows progress: a bar on a terminal, a plain line per
