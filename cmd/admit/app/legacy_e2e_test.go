@@ -24,7 +24,7 @@ import (
 // the same account id (sub).
 func TestLegacyUsersSignInAfterImport(t *testing.T) {
 	w := newSocialWorld(t, postgresBackend, nil)
-	down := w.down
+	down := withoutRateLimits(w.down) // more than 5 password sign-ins from one IP in a minute
 	ctx := context.Background()
 
 	// Bob's Google account is the upstream provider's user: its sub is
@@ -123,6 +123,28 @@ func TestLegacyUsersSignInAfterImport(t *testing.T) {
 		want := map[string][]string{fx.VenueA: {"box-office"}, fx.VenueB: {"door-staff"}}
 		if sub != fx.Carol.ID || !reflect.DeepEqual(c.VenueRoles, want) {
 			t.Fatalf("sub %s, venue_roles %v; want %v", sub, c.VenueRoles, want)
+		}
+	})
+
+	t.Run("user of the second tenant signs in through its client", func(t *testing.T) {
+		down.addVenuesClient("second-app", legacytest.SecondTenant)
+		r2 := down.rp("second-app", venuesClientSecret, oidc.ScopeOpenID)
+		br := down.browser()
+		ar := r2.start()
+		p := br.consent(br.submitLogin(br.get(ar.url), fx.Erin.Email, fx.Erin.Password), "allow")
+		c := down.browserCallback(t, p, ar)
+		tok, err := r2.exchange(c.Query().Get("code"), ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idt, err := r2.verifier.Verify(ctx, tok.Extra("id_token").(string))
+		if err != nil || idt.Subject != fx.Erin.ID {
+			t.Fatalf("erin: %v, sub %v", err, idt)
+		}
+		// Not through the default tenant's client: accounts are per tenant.
+		br = down.browser()
+		if p := br.submitLogin(br.get(r.start().url), fx.Erin.Email, fx.Erin.Password); p.status != http.StatusUnauthorized {
+			t.Fatalf("erin via the default tenant's client: status %d", p.status)
 		}
 	})
 
