@@ -66,8 +66,12 @@ type Storage struct {
 	// MaxTokenVenues bounds the venues of the venue_roles claim (default
 	// DefaultMaxTokenVenues); past it the token points to userinfo.
 	MaxTokenVenues int
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// LegacyClaimsClients lists the clients whose user access tokens also
+	// carry the old auth-service's claims (see legacyclaims.go). Empty:
+	// none (the default).
+	LegacyClaimsClients []string
+	Now                 func() time.Time
+	Logger              *slog.Logger
 
 	ids handoff
 }

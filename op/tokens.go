@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,7 @@ type accessClaims struct {
 	VenueRoles   map[string][]string    `json:"venue_roles,omitempty"`
 	ClaimNames   map[string]string      `json:"_claim_names,omitempty"`
 	ClaimSources map[string]claimSource `json:"_claim_sources,omitempty"`
+	legacyClaims
 }
 
 // tokenSubject is what an access token is about, whatever the grant.
@@ -144,6 +146,9 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 		if !rc.Until.IsZero() && rc.Until.Before(exp) {
 			exp = rc.Until
 			claims.Expiry = exp.Unix()
+		}
+		if slices.Contains(s.LegacyClaimsClients, t.clientID) {
+			claims.legacyClaims = oldServiceClaims(rc)
 		}
 	}
 	jwt, err := s.signAccessToken(ctx, claims)

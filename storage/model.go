@@ -18,8 +18,10 @@ type User struct {
 	Email         string
 	EmailVerified bool
 	// PasswordHash is self-describing: a PHC string for argon2id
-	// ("$argon2id$v=19$m=19456,t=2,p=1$salt$hash") or a bcrypt hash ("$2a$…")
-	// carried over from the old service. Empty when the user has no password.
+	// ("$argon2id$v=19$m=19456,t=2,p=1$salt$hash"), a bcrypt hash ("$2a$…")
+	// carried over from the old service, or an imported format that
+	// login/password verifies and upgrades (argon2i, scrypt, PBKDF2, and
+	// FirebaseScryptHash's). Empty when the user has no password.
 	PasswordHash string
 	GivenName    string
 	FamilyName   string

@@ -12,11 +12,24 @@ type TOTPCredential struct {
 	// Secret is the TOTP secret sealed with the master key (keys.Sealer,
 	// additional data = the user ID); the store never sees the plaintext.
 	Secret []byte
-	// BackupCodes are the hex SHA-256 hashes of the unused backup codes.
+	// BackupCodes are the hex SHA-256 hashes of the unused backup codes:
+	// bare hex for Admit's own (of the normalised code), prefixed with
+	// LegacyBackupCodePrefix for codes imported from the old auth-service.
 	BackupCodes []string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// LegacyBackupCodePrefix marks a backup-code hash imported from the old
+// auth-service: the hex SHA-256 of the code exactly as it showed it,
+// "XXXX-XXXX" in upper-case hex (mfa.service.ts). The scheme travels with
+// the hash so both kinds can sit in one credential.
+const LegacyBackupCodePrefix = "legacy-sha256:"
+
+// TOTPSecretAD is the additional data a TOTP secret is sealed with: it
+// binds the sealed secret to its user, so a sealed value copied to another
+// user's row does not open.
+func TOTPSecretAD(userID string) []byte { return []byte("totp:" + userID) }
 
 // TOTPCredentials is the durable TOTP aggregate.
 type TOTPCredentials interface {

@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.keys(ctx, rest)
 	case "audit":
 		return env.auditCmd(ctx, rest)
+	case "import":
+		return env.importCmd(ctx, rest)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
 		return err
@@ -80,6 +82,8 @@ commands:
   keys master-key            print a new random master key (ADMIT_MASTER_KEY)
   audit [--user --event --since --until --limit] [--prune]
                              export the audit log as JSON lines; --prune applies retention
+  import file|legacy         import users: Admit's JSON Lines format, or the old
+                             auth-service's database (--source, --legacy-jwt-access-secret)
 
 Configuration: flags, ADMIT_* environment variables, or --config file.yaml.
 Without ADMIT_DATABASE_URL admit runs in development mode (in memory).

@@ -7,6 +7,12 @@
 // carried over from the old service, and the caller stores a fresh hash after
 // the successful login.
 //
+// Imported hashes (formats.go) are verified in their own format and
+// upgraded the same way: every bcrypt variant, argon2i/argon2id with any
+// parameters, scrypt (PHC, and Firebase's variant with the project's signer
+// key folded into the stored string), PBKDF2-SHA256/SHA512 in Django and PHC
+// forms. Format recognises a hash without hashing, for the importer.
+//
 // VerifyUnknown spends the same work as a real verification, so an unknown
 // e-mail and a wrong password take the same time.
 package password

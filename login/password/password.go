@@ -63,6 +63,9 @@ func (h *Hasher) Verify(pw, hash string) (Result, error) {
 		return h.verifyBcrypt(pw, hash)
 	}
 	defer h.acquire()()
+	if !strings.HasPrefix(hash, "$argon2id$") {
+		return verifyForeign(pw, hash)
+	}
 	match, params, err := argon2id.CheckHash(pw, hash)
 	if err != nil {
 		return Result{}, fmt.Errorf("password: unreadable hash: %w", err)
@@ -99,6 +102,22 @@ func (h *Hasher) verifyBcrypt(pw, hash string) (Result, error) {
 	return Result{NeedsRehash: true}, nil
 }
 
+// isBcrypt recognises every bcrypt variant: $2$ (the original), $2a$, $2b$
+// (OpenBSD), $2y$ (PHP's crypt_blowfish) and $2x$ (its hashes from the
+// buggy version, which x/crypto verifies like $2a$).
 func isBcrypt(hash string) bool {
-	return strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$")
+	for _, p := range []string{"$2$", "$2a$", "$2b$", "$2x$", "$2y$"} {
+		if strings.HasPrefix(hash, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func bcryptCost(hash string) (int, error) {
+	c, err := bcrypt.Cost([]byte(hash))
+	if err != nil {
+		return 0, fmt.Errorf("%w: bcrypt: %v", ErrUnknownFormat, err)
+	}
+	return c, nil
 }

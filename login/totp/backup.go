@@ -71,15 +71,26 @@ func IsBackupCode(s string) bool {
 }
 
 // ConsumeBackupCode spends one backup code and returns how many remain.
+// A code is tried in Admit's scheme first, then, when it could be an old
+// service's code (eight hex digits), in the legacy scheme: the user may type
+// it in any case, with or without the hyphen (storage.LegacyBackupCodePrefix).
 func (c *Core) ConsumeBackupCode(ctx context.Context, userID, raw string) (int, error) {
 	if !IsBackupCode(raw) {
 		return 0, ErrMalformed
 	}
-	n, err := c.Durable.ConsumeBackupCode(ctx, userID, hexOf(normaliseBackup(raw)), c.Now())
+	n := normaliseBackup(raw)
+	left, err := c.Durable.ConsumeBackupCode(ctx, userID, hexOf(n), c.Now())
+	if errors.Is(err, storage.ErrNotFound) && isHex(n) {
+		left, err = c.Durable.ConsumeBackupCode(ctx, userID, storage.LegacyBackupCodePrefix+hexOf(n[:4]+"-"+n[4:]), c.Now())
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return 0, ErrBackupUnknown
 	}
-	return n, err
+	return left, err
+}
+
+func isHex(s string) bool {
+	return strings.Trim(s, "0123456789ABCDEF") == ""
 }
 
 // RemainingBackupCodes counts the user's unused codes.

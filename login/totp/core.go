@@ -68,11 +68,11 @@ type Core struct {
 // seal binds the secret to the user: a sealed secret copied to another
 // user's row does not open.
 func (c *Core) seal(userID string, secret []byte) ([]byte, error) {
-	return c.Sealer.Seal(secret, []byte("totp:"+userID))
+	return c.Sealer.Seal(secret, storage.TOTPSecretAD(userID))
 }
 
 func (c *Core) open(userID string, sealed []byte) ([]byte, error) {
-	return c.Sealer.Open(sealed, []byte("totp:"+userID))
+	return c.Sealer.Open(sealed, storage.TOTPSecretAD(userID))
 }
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)

@@ -1,7 +1,9 @@
 package totp
 
 import (
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"errors"
 	"regexp"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	pqtotp "github.com/pquerna/otp/totp"
 
 	"github.com/admit-idp/admit/keys"
+	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/memory"
 )
 
@@ -211,5 +214,36 @@ func TestEnrolmentViewAndSealing(t *testing.T) {
 	}
 	if _, err := c.open("u2", cred.Secret); err == nil {
 		t.Fatal("sealed secret opens for another user")
+	}
+}
+
+// TestLegacyBackupCodes: a backup code imported from the old service (hex
+// SHA-256 of "XXXX-XXXX", as mfa.service.ts stored it) works once, typed in
+// any case with or without the hyphen, next to Admit's own codes.
+func TestLegacyBackupCodes(t *testing.T) {
+	c, clk := newCore(t)
+	_, own := enrol(t, c, clk, "u1")
+	cred, err := c.Durable.GetTOTPCredential(t.Context(), "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var legacy []string
+	for _, code := range []string{"A1B2-C3D4", "0F0F-9E9E", "DEAD-BEEF"} {
+		sum := sha256.Sum256([]byte(code)) // the old hashBackupCode
+		legacy = append(legacy, storage.LegacyBackupCodePrefix+hex.EncodeToString(sum[:]))
+	}
+	if err := c.Durable.ReplaceBackupCodes(t.Context(), "u1", append(cred.BackupCodes, legacy...), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, typed := range []string{"A1B2-C3D4", "0f0f9e9e", "dead-BEEF"} {
+		if _, err := c.ConsumeBackupCode(t.Context(), "u1", typed); err != nil {
+			t.Fatalf("legacy code %q: %v", typed, err)
+		}
+		if _, err := c.ConsumeBackupCode(t.Context(), "u1", typed); !errors.Is(err, ErrBackupUnknown) {
+			t.Fatalf("legacy code %q a second time = %v, want ErrBackupUnknown", typed, err)
+		}
+	}
+	if n, err := c.ConsumeBackupCode(t.Context(), "u1", own[0]); err != nil || n != BackupCodeCount-1 {
+		t.Fatalf("Admit's own code after import = %d, %v", n, err)
 	}
 }

@@ -67,6 +67,8 @@ type Service struct {
 	Now    func() time.Time
 	// NewID makes record IDs (default: random UUIDs).
 	NewID func() string
+	// Importer imports users (nil: not supported, e.g. in development).
+	Importer UserImporter
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/admit-idp/admit/storage"
@@ -12,6 +13,16 @@ import (
 
 // walletKey is a wallet's identity: unique across users.
 type walletKey struct{ namespace, address string }
+
+// keyOf folds the case of an Ethereum address: hex is case-insensitive and
+// EIP-55 only adds a checksum in the case, so every spelling is one wallet.
+// Solana's base58 is case-sensitive and kept exact.
+func keyOf(namespace, address string) walletKey {
+	if namespace == "eip155" {
+		address = strings.ToLower(address)
+	}
+	return walletKey{namespace, address}
+}
 
 // walletMaps creates the wallet maps on first use, so that Store's
 // constructor needs no knowledge of this aggregate. Callers hold s.mu.
@@ -28,14 +39,14 @@ func (s *Store) CreateUserWithWallet(_ context.Context, u storage.User, w storag
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.walletMapsLocked()
-	if _, ok := s.wallets[walletKey{w.Namespace, w.Address}]; ok {
+	if _, ok := s.wallets[keyOf(w.Namespace, w.Address)]; ok {
 		return fmt.Errorf("memory: link wallet %s: %w", w.AccountID(), storage.ErrAlreadyExists)
 	}
 	if err := s.createUserLocked(u); err != nil {
 		return err
 	}
 	w.UserID = u.ID
-	s.wallets[walletKey{w.Namespace, w.Address}] = w
+	s.wallets[keyOf(w.Namespace, w.Address)] = w
 	return nil
 }
 
@@ -47,7 +58,7 @@ func (s *Store) LinkWallet(_ context.Context, w storage.Wallet) error {
 	if _, ok := s.users[w.UserID]; !ok {
 		return fmt.Errorf("memory: link wallet: user %s: %w", w.UserID, storage.ErrNotFound)
 	}
-	key := walletKey{w.Namespace, w.Address}
+	key := keyOf(w.Namespace, w.Address)
 	if _, ok := s.wallets[key]; ok {
 		return fmt.Errorf("memory: link wallet %s: %w", w.AccountID(), storage.ErrAlreadyExists)
 	}
@@ -60,7 +71,7 @@ func (s *Store) GetWallet(_ context.Context, namespace, address string) (storage
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.walletMapsLocked()
-	w, ok := s.wallets[walletKey{namespace, address}]
+	w, ok := s.wallets[keyOf(namespace, address)]
 	if !ok {
 		return storage.Wallet{}, fmt.Errorf("memory: get wallet %s:%s: %w", namespace, address, storage.ErrNotFound)
 	}
@@ -89,7 +100,7 @@ func (s *Store) UnlinkWallet(_ context.Context, userID, namespace, address strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.walletMapsLocked()
-	key := walletKey{namespace, address}
+	key := keyOf(namespace, address)
 	if w, ok := s.wallets[key]; !ok || w.UserID != userID {
 		return fmt.Errorf("memory: unlink wallet %s:%s: %w", namespace, address, storage.ErrNotFound)
 	}

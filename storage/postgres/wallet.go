@@ -44,8 +44,13 @@ func (s *Store) LinkWallet(ctx context.Context, w storage.Wallet) error {
 
 // GetWallet implements storage.Wallets.
 func (s *Store) GetWallet(ctx context.Context, namespace, address string) (storage.Wallet, error) {
-	w, err := scanWallet(s.pool.QueryRow(ctx, `SELECT `+walletColumns+` FROM wallets
-		WHERE namespace = $1 AND address = $2`, namespace, address))
+	// Ethereum addresses match whatever their case (wallets_eip155_lower,
+	// migration 0014); Solana's base58 is case-sensitive.
+	q := `SELECT ` + walletColumns + ` FROM wallets WHERE namespace = $1 AND address = $2`
+	if namespace == "eip155" {
+		q = `SELECT ` + walletColumns + ` FROM wallets WHERE namespace = 'eip155' AND lower(address) = lower($2) AND $1 = 'eip155'`
+	}
+	w, err := scanWallet(s.pool.QueryRow(ctx, q, namespace, address))
 	return w, wrap("get wallet", err)
 }
 

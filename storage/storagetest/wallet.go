@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ func walletTests() []testCase[walletStore] {
 		{"OneUserPerWallet", testWalletOneUser},
 		{"LinkUnknownUser", testWalletLinkUnknownUser},
 		{"UnlinkOthersWallet", testWalletUnlinkOthers},
+		{"EthereumAddressCaseInsensitive", testWalletEthereumCase},
 	}
 }
 
@@ -201,4 +203,30 @@ func testCounterWindow(t *testing.T, s storage.WalletNonces, c *Clock) {
 	hit(key, 3)
 	c.Advance(time.Second)
 	hit(key, 1)
+}
+
+// testWalletEthereumCase: an Ethereum address is one account whatever the
+// letter case (EIP-55 only adds a checksum in the case), so a lookup finds
+// it in any case and another user cannot link it in another case. Solana's
+// base58 is case-sensitive and stays exact.
+func testWalletEthereumCase(t *testing.T, s walletStore, c *Clock) {
+	u := walletOnlyUser(c)
+	w := sampleWallet(c, u.ID)
+	w.Address = "0xAbCdEf" + randomHex(17)
+	mustOK(t, s.CreateUserWithWallet(t.Context(), u, w), "CreateUserWithWallet")
+	for _, addr := range []string{strings.ToLower(w.Address), "0x" + strings.ToUpper(w.Address[2:])} {
+		got, err := s.GetWallet(t.Context(), "eip155", addr)
+		mustOK(t, err, "GetWallet("+addr+")")
+		assertEqual(t, "wallet", got, w)
+	}
+	other := walletOnlyUser(c)
+	mustOK(t, s.CreateUser(t.Context(), other), "CreateUser")
+	dup := w
+	dup.UserID, dup.Address = other.ID, strings.ToLower(w.Address)
+	mustErr(t, s.LinkWallet(t.Context(), dup), storage.ErrAlreadyExists, "LinkWallet(same address, lower case)")
+
+	sol := storage.Wallet{Namespace: "solana", Address: "AbCd" + randomHex(20), ChainRef: "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp", UserID: u.ID, CreatedAt: c.Now()}
+	mustOK(t, s.LinkWallet(t.Context(), sol), "LinkWallet(solana)")
+	_, err := s.GetWallet(t.Context(), "solana", strings.ToLower(sol.Address))
+	mustErr(t, err, storage.ErrNotFound, "GetWallet(solana, other case)")
 }

@@ -36,6 +36,9 @@ func (a *App) addAdmin() {
 	if a.Accounts != nil && a.Accounts.Service != nil && a.Accounts.Service.Policy != nil {
 		s.PasswordPolicy = a.Accounts.Service.Policy.Check
 	}
+	if a.Stores.Pool != nil {
+		s.Importer = userImporter{a}
+	}
 	a.Admin = s
 	a.Account.Sections = append(a.Account.Sections,
 		&venues.Section{Area: a.Account, Admin: s, Catalogue: cat, Users: a.Stores.Durable})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/op/roles"
@@ -21,6 +22,7 @@ import (
 //	      resource: venue         # a venue role; omit for a global role
 //	  default_roles: [customer]   # every user's roles without a grant
 //	  max_token_venues: 20        # ADMIT_ROLES_MAX_TOKEN_VENUES
+//	  legacy_claims_clients: [shop]  # old service's claims too; ADMIT_ROLES_LEGACY_CLAIMS_CLIENTS
 //
 // Without a catalogue the built-in one (roles.Default) is used; without
 // default_roles, [customer].
@@ -28,7 +30,11 @@ type RolesConfig struct {
 	Catalogue      []roles.Role `yaml:"catalogue"`
 	DefaultRoles   []string     `yaml:"default_roles"`
 	MaxTokenVenues int          `yaml:"max_token_venues"`
-	envErr         error
+	// LegacyClaimsClients: these clients' user access tokens also carry
+	// the old auth-service's claims (type, role, venueRoles) for resource
+	// servers not yet moved (ADMIT_ROLES_LEGACY_CLAIMS_CLIENTS, comma-separated).
+	LegacyClaimsClients []string `yaml:"legacy_claims_clients"`
+	envErr              error
 }
 
 // maxTokenVenuesLimit bounds max_token_venues: tokens travel in headers.
@@ -60,6 +66,14 @@ func (r RolesConfig) BuildCatalogue() (*roles.Catalogue, error) {
 
 func applyRolesEnv(cfg *Config, getenv func(string) string) {
 	cfg.Roles.envErr = nil
+	if s := getenv("ADMIT_ROLES_LEGACY_CLAIMS_CLIENTS"); s != "" {
+		cfg.Roles.LegacyClaimsClients = nil
+		for _, id := range strings.Split(s, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				cfg.Roles.LegacyClaimsClients = append(cfg.Roles.LegacyClaimsClients, id)
+			}
+		}
+	}
 	if s := getenv("ADMIT_ROLES_MAX_TOKEN_VENUES"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {

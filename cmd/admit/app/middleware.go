@@ -76,6 +76,10 @@ func (a *App) accessLog(next http.Handler) http.Handler {
 
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isStreamedImport(r) {
+			next.ServeHTTP(w, r) // bounded by the handler (api.maxImportBody), read as a stream
+			return
+		}
 		if r.ContentLength > maxBodyBytes {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
@@ -83,6 +87,13 @@ func limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isStreamedImport: the admin API's user import, whose JSON Lines body is
+// read line by line, never held whole.
+func isStreamedImport(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, AdminPath+"/tenants/") &&
+		strings.HasSuffix(r.URL.Path, "/import/users")
 }
 
 // securityHeaders protects the HTML pages: a strict CSP with no inline code,

@@ -126,6 +126,7 @@ func (h *Handler) Routes() http.Handler {
 			r.Delete("/venues/{venueId}/roles/{userId}", h.revokeVenueRoles)
 
 			r.Get("/audit", h.listAudit)
+			r.Post("/import/users", h.importUsers)
 		})
 	})
 	return r
@@ -244,6 +245,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, http.StatusForbidden, "forbidden", "Forbidden", "the principal may not do this", nil)
 	case errors.Is(err, admin.ErrNotFound):
 		writeProblem(w, http.StatusNotFound, "not-found", "Not Found", trimSentinel(err), nil)
+	case errors.Is(err, admin.ErrUnsupported):
+		writeProblem(w, http.StatusNotImplemented, "not-implemented", "Not Implemented", trimSentinel(err), nil)
 	case errors.Is(err, admin.ErrConflict):
 		writeProblem(w, http.StatusConflict, "conflict", "Conflict", trimSentinel(err), nil)
 	case errors.Is(err, storage.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):

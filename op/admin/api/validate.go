@@ -64,6 +64,19 @@ func mustContract() *contract {
 // (RFC 6750), and every problem is reported, not just the first.
 var requestOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}
 
+// streamedOptions: for an operation marked x-admit-streamed-body the
+// parameters are checked and the body is left to the handler, which reads
+// it as a stream and validates each record itself (the user import).
+var streamedOptions = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true,
+	ExcludeRequestBody: true}
+
+// streamedBody reports whether the operation's body is a stream the
+// handler validates (x-admit-streamed-body: true in openapi.yaml).
+func streamedBody(route *routers.Route) bool {
+	v, ok := route.Operation.Extensions["x-admit-streamed-body"].(bool)
+	return ok && v
+}
+
 // validate checks the request against the document and answers with the
 // problem response the API has always used when it does not match:
 //
@@ -80,7 +93,9 @@ func (h *Handler) validate(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		if h.CheckResponses == nil {
 			next.ServeHTTP(w, r)
 			return
@@ -101,6 +116,14 @@ func (h *Handler) checkRequest(w http.ResponseWriter, r *http.Request) (_ *opena
 		h.logger().ErrorContext(r.Context(), "admin api: route missing from openapi.yaml", "method", r.Method, "path", r.URL.Path)
 		writeProblem(w, http.StatusNotFound, "not-found", "Not Found", "no such endpoint", nil)
 		return nil, nil, false
+	}
+	if streamedBody(route) {
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: streamedOptions}
+		if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+			writeRequestProblem(w, err)
+			return nil, nil, false
+		}
+		return in, nil, true
 	}
 	if r.Body != nil {
 		var tooBig *http.MaxBytesError

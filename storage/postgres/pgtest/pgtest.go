@@ -33,6 +33,19 @@ const setupTimeout = 30 * time.Second
 // with a clear message if Postgres is unreachable.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
+	dbURL := NewEmptyDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	if err := migrations.Up(ctx, dbURL); err != nil {
+		t.Fatalf("pgtest: migrate %s: %v", redact(dbURL), err)
+	}
+	return dbURL
+}
+
+// NewEmptyDatabase is NewDatabase without the migrations: a blank database
+// for a foreign schema (the import tests build the old service's).
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
 	base := serverURL()
 	name := "admit_test_" + randomHex(8)
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
@@ -47,9 +60,6 @@ func NewDatabase(t testing.TB) string {
 	dbURL, err := withDatabase(base, name)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
-	}
-	if err := migrations.Up(ctx, dbURL); err != nil {
-		t.Fatalf("pgtest: migrate %s: %v", name, err)
 	}
 	return dbURL
 }

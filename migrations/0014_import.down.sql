@@ -1,0 +1,3 @@
+BEGIN;
+DROP INDEX wallets_eip155_lower;
+COMMIT;
