@@ -56,7 +56,7 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 		return nil, err
 	}
 	st := &Stores{Sealer: sealer, MasterKey: mk}
-	if err := st.openPostgres(ctx, cfg.DatabaseURL, now, migrate, log); err != nil {
+	if err := st.openPostgres(ctx, cfg, now, migrate, log); err != nil {
 		return nil, err
 	}
 	if err := st.openRedis(ctx, cfg, now); err != nil {
@@ -79,7 +79,8 @@ func openMemory(now func() time.Time) (*Stores, error) {
 	return &Stores{Durable: mem, Ephemeral: mem, Sealer: sealer, MasterKey: mk}, nil
 }
 
-func (s *Stores) openPostgres(ctx context.Context, url string, now func() time.Time, migrate bool, log *slog.Logger) error {
+func (s *Stores) openPostgres(ctx context.Context, cfg Config, now func() time.Time, migrate bool, log *slog.Logger) error {
+	url := cfg.DatabaseURL
 	if migrate {
 		if err := migrations.Up(ctx, url); err != nil {
 			return fmt.Errorf("postgres migrations: %w", err)
@@ -91,7 +92,7 @@ func (s *Stores) openPostgres(ctx context.Context, url string, now func() time.T
 		return fmt.Errorf("postgres (ADMIT_DATABASE_URL): %w", err)
 	}
 	s.Pool = pool
-	pg := postgres.New(pool, now)
+	pg := postgres.New(pool, now).WithTimeout(cfg.Resilience.BackendTimeout)
 	s.Durable, s.Sweeper = pg, pg
 	s.closer = append(s.closer, pool.Close)
 	return nil
@@ -102,6 +103,7 @@ func (s *Stores) openRedis(ctx context.Context, cfg Config, now func() time.Time
 	if err != nil {
 		return fmt.Errorf("redis (ADMIT_REDIS_URL): %w", err)
 	}
+	redisstore.WithDeadline(client, cfg.Resilience.BackendTimeout)
 	s.Ephemeral = redisstore.New(client, cfg.RedisPrefix, now)
 	s.closer = append(s.closer, func() { _ = client.Close() })
 	return nil
