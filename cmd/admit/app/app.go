@@ -146,6 +146,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		ExtraClaims:  a.allClaims,
 		Now:          a.Now, Logger: a.Logger,
 		Authorizer: a.Roles, Grants: d, MaxTokenVenues: a.Config.Roles.TokenVenueLimit(),
+		RefreshReuseInterval: a.Config.Resilience.RefreshReuseInterval,
 	}
 }
 

@@ -107,8 +107,9 @@ func apiHeaders(next http.Handler) http.Handler {
 // unavailableAs503 rewrites op's error answers to 503
 // temporarily_unavailable with Retry-After when a backend was unavailable
 // during the request (op.Outage): the client should retry, and no internal
-// detail leaks. The original is logged.
-func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
+// detail leaks. The original is logged. /authorize is visited by a browser,
+// not a client: there page answers with the HTML retry page instead.
+func unavailableAs503(log *slog.Logger, page http.HandlerFunc) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := op.WithRequestState(r.Context())
@@ -117,11 +118,16 @@ func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
 			}
 			cw := &catch5xx{ResponseWriter: w, outage: func() bool { return op.Outage(ctx) }}
 			next.ServeHTTP(cw, r.WithContext(ctx))
-			if cw.caught {
-				log.ErrorContext(r.Context(), "protocol endpoint failed", "path", r.URL.Path, "status", cw.status,
-					"body", strings.TrimSpace(cw.body.String()), "request_id", login.RequestID(r.Context()))
-				writeUnavailable(w)
+			if !cw.caught {
+				return
 			}
+			if r.URL.Path == authorizePath {
+				page(w, r.WithContext(ctx))
+				return
+			}
+			log.ErrorContext(r.Context(), "protocol endpoint failed", "path", r.URL.Path, "status", cw.status,
+				"body", strings.TrimSpace(cw.body.String()), "request_id", login.RequestID(r.Context()))
+			writeUnavailable(w)
 		})
 	}
 }

@@ -31,7 +31,8 @@ type Proxy struct {
 }
 
 // NewProxy listens on a loopback port and forwards to the server of
-// databaseURL. It returns the proxy and databaseURL pointing at the proxy.
+// databaseURL. It returns the proxy and databaseURL pointing at the proxy,
+// with sslmode=disable so that LoseReplyAfter can read the protocol.
 // Cleanup closes everything.
 func NewProxy(t testing.TB, databaseURL string) (*Proxy, string) {
 	t.Helper()
@@ -48,6 +49,9 @@ func NewProxy(t testing.TB, databaseURL string) (*Proxy, string) {
 	go p.accept()
 	t.Cleanup(p.close)
 	u.Host = ln.Addr().String()
+	q := u.Query()
+	q.Set("sslmode", "disable")
+	u.RawQuery = q.Encode()
 	return p, u.String()
 }
 
