@@ -26,7 +26,7 @@ func (a *App) wireAccountsDefences(g *defence.Guard) {
 	}
 	s := a.Accounts.Service
 	s.Guard = accountsGuard{g: g, app: a}
-	s.Limiter = sharedLimiter{store: a.Stores.Ephemeral}
+	s.Limiter = sharedLimiter{store: a.Stores.Ephemeral, failOpen: a.rateLimitFailOpen}
 	s.Audit = func(ctx context.Context, event, userID string) {
 		a.Audit.Record(ctx, audit.Event{Event: accountEvent(event), Outcome: audit.Success, UserID: userID})
 	}
@@ -87,12 +87,18 @@ func (ag accountsGuard) Widget(w http.ResponseWriter, r *http.Request, action st
 }
 
 // sharedLimiter adapts the shared limiter to accounts.Limiter.
-type sharedLimiter struct{ store storage.RateLimiter }
+type sharedLimiter struct {
+	store    storage.RateLimiter
+	failOpen func(ctx context.Context, action string, err error)
+}
 
 func (l sharedLimiter) Allow(ctx context.Context, key string, limit int, window time.Duration) bool {
 	if limit <= 0 {
 		return true
 	}
 	res, err := l.store.AllowRate(ctx, "accounts:"+key, storage.Rate{Limit: limit, Period: window})
+	if err != nil && l.failOpen != nil {
+		l.failOpen(ctx, "accounts", err)
+	}
 	return err != nil || res.Allowed // a backend failure must not block a password reset
 }

@@ -47,19 +47,22 @@ func (a *App) pageRoutes(r chi.Router) {
 	a.devRoutes(r)
 }
 
+// introspectPath is op's introspection endpoint (RFC 7662).
+var introspectPath = zop.DefaultEndpoints.Introspection.Relative()
+
 // authorizePath is op's authorization endpoint.
 var authorizePath = zop.DefaultEndpoints.Authorization.Relative()
 
 // protocolRoutes are op's endpoints; discovery and JWKS are served from
 // precomputed documents.
 func (a *App) protocolRoutes(r chi.Router) {
-	r.Use(apiHeaders, unavailableAs503(a.Logger, a.authorizeUnavailable), a.protocolLimits)
+	r.Use(apiHeaders, unavailableAs503(a.Outages, a.authorizeUnavailable), a.protocolLimits)
 	disc := &discovery{app: a}
 	r.Get("/.well-known/openid-configuration", disc.configuration)
 	r.Get("/keys", disc.jwks)
 	r.Get(RolesPath, a.rolesCatalogue)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
-	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
+	r.With(clientAuthErrors).Handle(introspectPath, a.Provider)
 	r.Get("/authorize/callback", closedCallback)
 	r.With(a.authorizeParams).Handle(authorizePath, a.Provider)
 	// end_session may answer with a page (the sign-out confirmation): it
