@@ -154,9 +154,9 @@ type catch5xx struct {
 	outage func() bool
 	// anyStatus catches success answers given during an outage too.
 	anyStatus bool
-	status int
-	caught bool
-	body   bytes.Buffer
+	status    int
+	caught    bool
+	body      bytes.Buffer
 }
 
 func (c *catch5xx) WriteHeader(code int) {
