@@ -51,7 +51,7 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "the refresh token is invalid")
 	}
-	retry := s.retryable(t)
+	retry := s.retryable(t) && presentingClient(ctx) == t.ClientID
 	if !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() && !retry {
 		_ = s.revokeGrant(ctx, t.FamilyID, "refresh token reused")
 	}
@@ -79,9 +79,10 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 // again within the reuse interval: a client retrying a refresh whose
 // response it never got (Hydra's grace period, Auth0's reuse interval).
 // Whether its successor is still unused, which tells a retry from replay,
-// is decided atomically when the retry is exchanged (rotate). op has checked
-// the client's authentication by then and compares the token's client with
-// it after this lookup, so only the same client gets that far.
+// is decided atomically when the retry is exchanged (rotate). Only the
+// token's own client may retry: op has authenticated the presenting client
+// before this lookup (presentingClient), and another client presenting the
+// token is replay, revoking the family as before.
 func (s *Storage) retryable(t storage.RefreshToken) bool {
 	now := s.now()
 	return s.RefreshReuseInterval > 0 && !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() &&

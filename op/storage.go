@@ -279,6 +279,7 @@ func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Clien
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}
+	presentedBy(ctx, id)
 	return client{Client: c, loginURL: s.LoginURL}, nil
 }
 

@@ -236,3 +236,28 @@ func TestConcurrentRefreshRetriesDoNotFork(t *testing.T) {
 		t.Fatalf("%d of %d refresh tokens handed out in a race still work: the family forked", usable, len(handedOut))
 	}
 }
+
+// TestRefreshRetryByAnotherClientIsReplay: the reuse interval is for the
+// token's own client. Another client presenting a just-rotated token (it
+// must have stolen it) is replay: refused, and the family is revoked.
+func TestRefreshRetryByAnotherClientIsReplay(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	spec := app.ClientSpec{ID: "other-app", RedirectURIs: []string{rpCallback}, Grants: []string{"authorization_code", "refresh_token"},
+		Scopes: []string{"openid", "offline_access"}, FirstParty: true}
+	secret, err := e.app.AddClient(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, tok := offlineToken(t, e)
+	next, err := r.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := e.rp("other-app", secret, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
+	if _, err := other.refresh(tok.RefreshToken); !isOAuthError(err, "invalid_grant") {
+		t.Fatalf("another client presenting the rotated token: %v, want invalid_grant", err)
+	}
+	if _, err := r.refresh(next.RefreshToken); !isOAuthError(err, "invalid_grant") {
+		t.Fatalf("the family survived another client's reuse: %v", err)
+	}
+}
