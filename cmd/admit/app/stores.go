@@ -59,6 +59,7 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 	if err := st.openPostgres(ctx, cfg, now, migrate, log); err != nil {
 		return nil, err
 	}
+	redisstore.SetLogger(log)
 	if err := st.openRedis(ctx, cfg, now); err != nil {
 		st.Close()
 		return nil, err
