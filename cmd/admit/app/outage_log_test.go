@@ -174,6 +174,14 @@ func TestRedisOutage(t *testing.T) {
 			t.Fatalf("introspection during a Redis outage: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
 	})
+	t.Run("userinfo answers 503, not invalid_token", func(t *testing.T) {
+		req := mustRequest(t, e.issuer+"/userinfo")
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp := mustDo(t, req)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("userinfo during a Redis outage: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	})
 	t.Run("authorize redirects temporarily_unavailable", func(t *testing.T) {
 		ar := r.start()
 		p := e.browser().get(ar.url)
