@@ -123,10 +123,7 @@ func TestRefreshRetryAfterALostResponse(t *testing.T) {
 	start := time.Now()
 	resp := refreshPost(t, e, tok.RefreshToken)
 	assert503(t, "refresh whose answer was lost", resp, time.Since(start))
-	sum := sha256.Sum256([]byte(tok.RefreshToken))
-	if old, err := e.app.Stores.Durable.GetRefreshToken(context.Background(), hex.EncodeToString(sum[:])); err != nil || old.RotatedAt.IsZero() {
-		t.Fatalf("the lost rotation did not commit (rotated at %v, %v): the test would not test a lost response", old.RotatedAt, err)
-	}
+	assertRotated(t, e, tok.RefreshToken)
 
 	e.clock.Advance(5 * time.Second)
 	retried, err := r.refresh(tok.RefreshToken)
@@ -259,5 +256,55 @@ func TestRefreshRetryByAnotherClientIsReplay(t *testing.T) {
 	}
 	if _, err := r.refresh(next.RefreshToken); !isOAuthError(err, "invalid_grant") {
 		t.Fatalf("the family survived another client's reuse: %v", err)
+	}
+}
+
+// TestRefreshRetryAfterADroppedConnection: the connection to Postgres is
+// reset right after the rotation committed (the proxy hangs up when the
+// answer arrives), so the client gets a 503 at once; its retry with the same
+// token succeeds and the family stays valid. Connections dropped between
+// requests cost at most a 503, never a 500, and the pool recovers.
+func TestRefreshRetryAfterADroppedConnection(t *testing.T) {
+	e, proxy := newProxiedEnv(t)
+	r, tok := offlineToken(t, e)
+
+	proxy.DropReplyAfter("WITH claimed AS") // the rotation statement
+	start := time.Now()
+	resp := refreshPost(t, e, tok.RefreshToken)
+	assert503(t, "refresh whose connection dropped after the commit", resp, time.Since(start))
+	assertRotated(t, e, tok.RefreshToken)
+	retried, err := r.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("retry after the dropped connection: %v", err)
+	}
+	if r.introspect(retried.AccessToken)["active"] != true {
+		t.Fatal("the retry's access token is not active")
+	}
+
+	proxy.Drop()
+	for i := range 3 {
+		resp := refreshPost(t, e, retried.RefreshToken)
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return
+		case http.StatusServiceUnavailable:
+			if resp.Header.Get("Retry-After") == "" {
+				t.Fatal("503 without Retry-After")
+			}
+		default:
+			t.Fatalf("refresh %d after dropped connections: %d, want 200 or a retryable 503", i, resp.StatusCode)
+		}
+	}
+	t.Fatal("the pool did not recover from dropped connections")
+}
+
+// assertRotated checks the rotation whose answer was lost did commit:
+// otherwise the test would not test a lost response.
+func assertRotated(t *testing.T, e *env, refreshToken string) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(refreshToken))
+	old, err := e.app.Stores.Durable.GetRefreshToken(context.Background(), hex.EncodeToString(sum[:]))
+	if err != nil || old.RotatedAt.IsZero() {
+		t.Fatalf("the rotation did not commit (rotated at %v, %v)", old.RotatedAt, err)
 	}
 }

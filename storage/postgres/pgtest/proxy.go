@@ -17,6 +17,8 @@ import (
 //   - Drop closes every open connection, as a restart or a reset does.
 //   - LoseReplyAfter lets one statement reach the server (so it commits)
 //     and swallows its answer: the client sees the reply never arrive.
+//     DropReplyAfter closes the connection when that answer arrives: the
+//     client sees the connection reset after the server committed.
 type Proxy struct {
 	t      testing.TB
 	ln     net.Listener
@@ -26,8 +28,10 @@ type Proxy struct {
 	cond    *sync.Cond
 	stalled bool
 	conns   map[net.Conn]struct{}
-	// loseAfter is the SQL fragment LoseReplyAfter watches for.
+	// loseAfter is the SQL fragment LoseReplyAfter and DropReplyAfter
+	// watch for; drop tells them apart.
 	loseAfter []byte
+	drop      bool
 }
 
 // NewProxy listens on a loopback port and forwards to the server of
@@ -84,9 +88,16 @@ func (p *Proxy) Drop() {
 // The statement runs and commits; the client waits for an answer that never
 // comes until its deadline closes the connection. The statement must not
 // have been prepared on any pooled connection before.
-func (p *Proxy) LoseReplyAfter(sqlFragment string) {
+func (p *Proxy) LoseReplyAfter(sqlFragment string) { p.arm(sqlFragment, false) }
+
+// DropReplyAfter is LoseReplyAfter that closes the connection (both sides)
+// as soon as the server's answer to the statement arrives, so the statement
+// has certainly run and committed, and the client's read fails at once.
+func (p *Proxy) DropReplyAfter(sqlFragment string) { p.arm(sqlFragment, true) }
+
+func (p *Proxy) arm(sqlFragment string, drop bool) {
 	p.mu.Lock()
-	p.loseAfter = []byte(sqlFragment)
+	p.loseAfter, p.drop = []byte(sqlFragment), drop
 	p.mu.Unlock()
 }
 
@@ -135,12 +146,22 @@ type proxyConn struct {
 	mu       sync.Mutex
 	prepared bool // the watched statement was just prepared here
 	losing   bool // replies are swallowed
+	drop     bool // ... and the connection closed when one arrives
 }
 
-// toServer inspects a client chunk; it reports whether to forward it.
-func (pc *proxyConn) toServer(p *Proxy, chunk []byte) bool {
+// verdict is what pipe does with a chunk.
+type verdict int
+
+const (
+	forward verdict = iota
+	swallow
+	hangUp
+)
+
+// toServer inspects a client chunk; it is always forwarded.
+func (pc *proxyConn) toServer(p *Proxy, chunk []byte) verdict {
 	p.mu.Lock()
-	watch := p.loseAfter
+	watch, drop := p.loseAfter, p.drop
 	p.mu.Unlock()
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
@@ -148,31 +169,40 @@ func (pc *proxyConn) toServer(p *Proxy, chunk []byte) bool {
 	case watch != nil && len(chunk) > 0 && chunk[0] == 'P' && bytes.Contains(chunk, watch):
 		pc.prepared = true
 	case pc.prepared && len(chunk) > 0 && chunk[0] == 'B':
-		pc.prepared, pc.losing = false, true
+		pc.prepared, pc.losing, pc.drop = false, true, drop
 		p.mu.Lock()
 		p.loseAfter = nil
 		p.mu.Unlock()
 	}
-	return true
+	return forward
 }
 
-// toClient reports whether to forward a server chunk.
-func (pc *proxyConn) toClient(*Proxy, []byte) bool {
+// toClient decides about a server chunk.
+func (pc *proxyConn) toClient(*Proxy, []byte) verdict {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	return !pc.losing
+	switch {
+	case pc.losing && pc.drop:
+		return hangUp
+	case pc.losing:
+		return swallow
+	}
+	return forward
 }
 
 // pipe copies src to dst, holding while stalled, until either side closes;
 // then it closes both.
-func (p *Proxy) pipe(dst, src net.Conn, forward func(*Proxy, []byte) bool) {
+func (p *Proxy) pipe(dst, src net.Conn, decide func(*Proxy, []byte) verdict) {
 	defer p.forget(dst, src)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			p.waitOpen()
-			if forward(p, buf[:n]) {
+			switch decide(p, buf[:n]) {
+			case hangUp:
+				return
+			case forward:
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					return
 				}
