@@ -47,7 +47,7 @@ func (a *App) pageRoutes(r chi.Router) {
 	a.devRoutes(r)
 }
 
-// introspectPath is op's introspection endpoint (RFC 7662).
+// introspectPath is op's introspection endpoint (RFC 7662), as routed.
 var introspectPath = zop.DefaultEndpoints.Introspection.Relative()
 
 // authorizePath is op's authorization endpoint.
@@ -62,7 +62,7 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.Get("/keys", disc.jwks)
 	r.Get(RolesPath, a.rolesCatalogue)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
-	r.With(clientAuthErrors).Handle(introspectPath, a.Provider)
+	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
 	r.Get("/authorize/callback", closedCallback)
 	r.With(a.authorizeParams).Handle(authorizePath, a.Provider)
 	// end_session may answer with a page (the sign-out confirmation): it

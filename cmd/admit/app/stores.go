@@ -47,6 +47,7 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 	if cfg.DevMode() {
 		return openMemory(now)
 	}
+	redisstore.SetLogger(log) // go-redis' own messages, through slog
 	mk, err := keys.ParseMasterKey(cfg.MasterKey)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -59,7 +60,6 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 	if err := st.openPostgres(ctx, cfg, now, migrate, log); err != nil {
 		return nil, err
 	}
-	redisstore.SetLogger(log)
 	if err := st.openRedis(ctx, cfg, now); err != nil {
 		st.Close()
 		return nil, err
@@ -104,8 +104,8 @@ func (s *Stores) openRedis(ctx context.Context, cfg Config, now func() time.Time
 	if err != nil {
 		return fmt.Errorf("redis (ADMIT_REDIS_URL): %w", err)
 	}
-	redisstore.WithDeadline(client, cfg.Resilience.BackendTimeout)
 	s.Ephemeral = redisstore.New(client, cfg.RedisPrefix, now)
 	s.closer = append(s.closer, func() { _ = client.Close() })
+	redisstore.WithDeadline(client, cfg.Resilience.BackendTimeout)
 	return nil
 }
