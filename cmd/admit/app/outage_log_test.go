@@ -92,9 +92,9 @@ func newLoggedEnv(t *testing.T, summaryEvery time.Duration, configure func(*app.
 	return e, logs
 }
 
-// ownRedis runs a private redis-server on a unix socket (never the shared
+// stoppableRedis runs a private redis-server on a unix socket (never the shared
 // one: the test stops it). It returns its URL and a func that stops it.
-func ownRedis(t *testing.T) (string, func()) {
+func stoppableRedis(t *testing.T) (string, func()) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "rds")
 	if err != nil {
@@ -156,7 +156,7 @@ func mustRequest(t *testing.T, u string) *http.Request {
 // admit_rate_limit_fail_open_total and logged once for the outage, not
 // once per request.
 func TestRedisOutage(t *testing.T) {
-	redisURL, stopRedis := ownRedis(t)
+	redisURL, stopRedis := stoppableRedis(t)
 	e, logs := newLoggedEnv(t, 2*time.Second, func(c *app.Config) { c.RedisURL, c.RedisPrefix = redisURL, "admit:" })
 	r, tok := offlineToken(t, e)
 	if r.introspect(tok.AccessToken)["active"] != true {
