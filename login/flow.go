@@ -121,6 +121,9 @@ type Engine struct {
 	Devices  DeviceTrust
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Outages logs backend outages without a line per failed request
+	// (nil: each failure is logged, cancelled requests still at DEBUG).
+	Outages *OutageLog
 }
 
 // Routes returns the /login router: the start page, consent, and every
@@ -486,9 +489,20 @@ func (e *Engine) ErrorPage(w http.ResponseWriter, r *http.Request, status int, t
 	render(w, r, status, templates.ErrorPage(v))
 }
 
-// Unavailable answers a backend failure: logged, 503, retryable.
+// Unavailable answers a backend failure: logged, 503, retryable. An
+// unreachable backend is logged through Outages (one line per outage and a
+// summary, not one per request), and a request the client cancelled is no
+// error at all; anything else is unexpected and logged every time.
 func (e *Engine) Unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	e.Logger.ErrorContext(r.Context(), "login: backend failure", "error", err)
+	if errors.Is(err, storage.ErrUnavailable) || errors.Is(err, context.Canceled) {
+		o := e.Outages
+		if o == nil {
+			o = &OutageLog{Logger: e.Logger}
+		}
+		o.Failed(r.Context(), slog.LevelError, "login: backend unavailable", err)
+	} else {
+		e.Logger.ErrorContext(r.Context(), "login: backend failure", "error", err)
+	}
 	w.Header().Set("Retry-After", strconv.Itoa(5))
 	e.ErrorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
 		"We could not complete this step because a service is unavailable. Nothing was lost: wait a moment and try again.")

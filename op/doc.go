@@ -58,7 +58,11 @@
 // presenting it again revokes its grant. Refresh tokens are
 // opaque, stored as SHA-256 hashes, rotated on every use within the family's
 // original lifetime; presenting a rotated token (or losing a concurrent
-// rotation of the same token) revokes the family. Revoking a grant marks its
+// rotation of the same token) revokes the family, except a retry: within
+// Storage.RefreshReuseInterval of the rotation the same client may present
+// it again (its response was lost) while the successor is unused, and
+// storage.RefreshTokens.ReuseRefreshToken atomically supersedes that
+// successor with a new one. Revoking a grant marks its
 // refresh tokens revoked and puts "grant:<id>" on the ephemeral deny-list
 // until its access tokens have expired; userinfo and introspection consult
 // the list (resource servers validating offline accept a revoked access
@@ -67,7 +71,8 @@
 // # Errors
 //
 // Storage errors become OAuth errors: unknown or expired records are
-// invalid_grant, an unavailable backend is a server_error and is recorded
+// invalid_grant, an unavailable backend is temporarily_unavailable (RFC
+// 6749 4.1.2.1; /authorize redirects it to the client) and is recorded
 // in the request state (WithRequestState), from which Admit's HTTP layer
 // answers 503 temporarily_unavailable with Retry-After. The request state
 // also memoises client and user lookups for the duration of one request.

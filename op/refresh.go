@@ -18,6 +18,9 @@ type refreshRequest struct {
 	scopes   []string
 	lifetime time.Duration
 	tenantID string // the user's
+	// retry marks a token rotated within the reuse interval: it is
+	// exchanged with ReuseRefreshToken instead of being rotated.
+	retry bool
 }
 
 var _ zop.RefreshTokenRequest = (*refreshRequest)(nil)
@@ -41,16 +44,18 @@ func (r *refreshRequest) tokenSubject() tokenSubject {
 
 // TokenRequestByRefreshToken looks the token up by hash. Presenting a token
 // that was already rotated is replay: the whole family is revoked (Security
-// BCP 4.14.2).
+// BCP 4.14.2), unless it was rotated within the reuse interval (a retry
+// after a lost response, see rotate).
 func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (zop.RefreshTokenRequest, error) {
 	t, err := s.RefreshTokens.GetRefreshToken(ctx, hashToken(token))
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "the refresh token is invalid")
 	}
-	if !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() {
+	retry := s.retryable(t) && presentingClient(ctx) == t.ClientID
+	if !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() && !retry {
 		_ = s.revokeGrant(ctx, t.FamilyID, "refresh token reused")
 	}
-	if !t.Usable(s.now()) {
+	if !t.Usable(s.now()) && !retry {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is expired, revoked or already used")
 	}
 	u, err := s.activeUser(ctx, t.UserID)
@@ -66,8 +71,22 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	}
 	return &refreshRequest{
 		token: t, scopes: t.Scopes, lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime),
-		tenantID: tenantOf(u.TenantID),
+		tenantID: tenantOf(u.TenantID), retry: retry,
 	}, nil
+}
+
+// retryable reports a token rotated, not revoked and unexpired, presented
+// again within the reuse interval: a client retrying a refresh whose
+// response it never got (Hydra's grace period, Auth0's reuse interval).
+// Whether its successor is still unused, which tells a retry from replay,
+// is decided atomically when the retry is exchanged (rotate). Only the
+// token's own client may retry: op has authenticated the presenting client
+// before this lookup (presentingClient), and another client presenting the
+// token is replay, revoking the family as before.
+func (s *Storage) retryable(t storage.RefreshToken) bool {
+	now := s.now()
+	return s.RefreshReuseInterval > 0 && !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() &&
+		now.Before(t.ExpiresAt) && !now.After(t.RotatedAt.Add(s.RefreshReuseInterval))
 }
 
 // CreateAccessAndRefreshTokens issues an access token and a new refresh token,
@@ -109,8 +128,22 @@ func (s *Storage) issueRefreshToken(ctx context.Context, req zop.TokenRequest, s
 }
 
 // rotate replaces the presented token. Losing a concurrent rotation means the
-// same token was used twice: that is replay too, and revokes the family.
+// same token was used twice: that is replay too, and revokes the family. A
+// retry within the reuse interval supersedes the successor the client never
+// got; if the client did use that successor (or the interval has passed
+// meanwhile), the retry is replay as well.
 func (s *Storage) rotate(ctx context.Context, rr *refreshRequest, current string, next storage.RefreshToken) error {
+	if rr.retry {
+		err := s.RefreshTokens.ReuseRefreshToken(ctx, hashToken(current), s.now().Add(-s.RefreshReuseInterval), next)
+		if errors.Is(err, storage.ErrAlreadyUsed) {
+			_ = s.revokeGrant(ctx, rr.token.FamilyID, "refresh token reused")
+			return oidc.ErrInvalidGrant().WithDescription("the refresh token was already used")
+		}
+		if err == nil {
+			s.logger().InfoContext(ctx, "refresh token retried within the reuse interval", "grant_id", rr.token.FamilyID, "client_id", rr.token.ClientID)
+		}
+		return err
+	}
 	err := s.RefreshTokens.RotateRefreshToken(ctx, hashToken(current), next)
 	if errors.Is(err, storage.ErrAlreadyUsed) {
 		_ = s.revokeGrant(ctx, rr.token.FamilyID, "refresh token used concurrently")

@@ -30,6 +30,10 @@ type requestState struct {
 	grants map[string][]storage.RoleGrant
 	// signingOut marks an end_session request (SigningOut).
 	signingOut bool
+	// client is the client op looked up last (GetClientByClientID). At the
+	// token endpoint op looks up the client it authenticates right before
+	// it reads the refresh token, so this is the presenting client.
+	client string
 }
 
 type requestStateKey struct{}
@@ -50,6 +54,27 @@ func SigningOut(ctx context.Context) context.Context {
 		st.signingOut = true
 	}
 	return ctx
+}
+
+// presentedBy records id as the client op looked up (see requestState).
+func presentedBy(ctx context.Context, id string) {
+	if st := stateOf(ctx); st != nil {
+		st.mu.Lock()
+		st.client = id
+		st.mu.Unlock()
+	}
+}
+
+// presentingClient is the client op looked up last in this request, or ""
+// without request state.
+func presentingClient(ctx context.Context) string {
+	st := stateOf(ctx)
+	if st == nil {
+		return ""
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.client
 }
 
 func stateOf(ctx context.Context) *requestState {

@@ -70,8 +70,13 @@ type Storage struct {
 	// carry the old auth-service's claims (see legacyclaims.go). Empty:
 	// none (the default).
 	LegacyClaimsClients []string
-	Now                 func() time.Time
-	Logger              *slog.Logger
+	// RefreshReuseInterval is how long after its rotation a refresh token
+	// may be presented again by its client as a retry (the response to the
+	// rotation was lost) and get a fresh token response instead of revoking
+	// the family; 0 means any reuse revokes.
+	RefreshReuseInterval time.Duration
+	Now                  func() time.Time
+	Logger               *slog.Logger
 
 	ids handoff
 }
@@ -278,6 +283,7 @@ func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Clien
 	if err != nil {
 		return nil, clientLookupError(ctx, err)
 	}
+	presentedBy(ctx, id)
 	return client{Client: c, loginURL: s.LoginURL}, nil
 }
 
@@ -293,11 +299,14 @@ func clientLookupError(ctx context.Context, err error) error {
 	return errTemporarilyUnavailable(err)
 }
 
-// errTemporarilyUnavailable is a server_error (the only error type op passes
-// through unchanged from storage); Admit's HTTP layer turns every 5xx of the
-// protocol endpoints into 503 temporarily_unavailable with Retry-After.
+// errTemporarilyUnavailable is the error of an unreachable backend:
+// temporarily_unavailable, which RFC 6749 4.1.2.1 names for the
+// authorization endpoint, so /authorize redirects it to the client (op
+// passes an *oidc.Error from storage through unchanged). Admit's HTTP layer
+// turns every error of the other protocol endpoints during an outage into
+// 503 temporarily_unavailable with Retry-After.
 func errTemporarilyUnavailable(err error) *oidc.Error {
-	return oidc.ErrServerError().WithParent(err).WithDescription("the service is temporarily unavailable; retry later")
+	return &oidc.Error{ErrorType: "temporarily_unavailable", Parent: err, Description: "the service is temporarily unavailable; retry later"}
 }
 
 // GetKeyByIDAndClientID returns a client's public key for private_key_jwt.

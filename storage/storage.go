@@ -75,6 +75,21 @@ type RefreshTokens interface {
 	// store nothing. ErrNotFound if oldHash is unknown, ErrAlreadyUsed if it is
 	// rotated or revoked already.
 	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken) error
+	// ReuseRefreshToken is RotateRefreshToken for a retry of a token that
+	// was rotated already, its response lost on the way to the client: if
+	// oldHash is not revoked, was rotated at or after rotatedSince, and the
+	// token that replaced it has not been used (neither rotated nor
+	// revoked), it atomically marks that successor rotated at
+	// next.CreatedAt (superseded: the client never got it), records next as
+	// oldHash's replacement and stores next. A later retry may supersede
+	// next in turn. ErrAlreadyUsed otherwise (rotated before rotatedSince,
+	// never rotated, revoked, its successor used, or rotated before the
+	// store recorded successors), storing nothing. The family never forks:
+	// whatever mix of reuses and rotations runs concurrently, it ends with
+	// exactly one usable token, and every call that could not claim the
+	// then-current successor gets ErrAlreadyUsed. ErrNotFound if oldHash is
+	// unknown.
+	ReuseRefreshToken(ctx context.Context, oldHash string, rotatedSince time.Time, next RefreshToken) error
 	// RevokeRefreshFamily marks every token of the family revoked (idempotent).
 	RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error
 	// RevokeRefreshTokens revokes every token of the user, for one client if

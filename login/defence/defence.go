@@ -103,6 +103,10 @@ type Guard struct {
 	Audit    audit.Auditor
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// RateLimitFailOpen, when set, is told of every rate-limit check that
+	// could not run because the store is unavailable (metrics, log). Rate
+	// limits fail open: the request goes on unchecked.
+	RateLimitFailOpen func(ctx context.Context, action string, err error)
 }
 
 var _ login.Defences = (*Guard)(nil)
@@ -170,7 +174,16 @@ func (g *Guard) Limit(ctx context.Context, action, ip, identifier string) (login
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return login.Verdict{}, fmt.Errorf("rate limit %s: %w", action, err)
+		err = fmt.Errorf("rate limit %s: %w", action, err)
+		if !errors.Is(err, storage.ErrUnavailable) {
+			return login.Verdict{}, err
+		}
+		// Fail open: a Redis outage must not lock every user out. Lockout
+		// (lockVerdict) is not a rate limit and still refuses to guess.
+		if g.RateLimitFailOpen != nil {
+			g.RateLimitFailOpen(ctx, action, err)
+		}
+		return login.Verdict{}, nil
 	}
 	for _, res := range results {
 		if !res.Allowed {

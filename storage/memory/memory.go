@@ -27,6 +27,7 @@ type Store struct {
 	clients           map[string]storage.Client
 	consents          map[consentKey]storage.Consent
 	refresh           map[string]storage.RefreshToken // by hash
+	replacedBy        map[string]string               // refresh hash → its successor's
 	sessions          map[string]storage.Session      // by ID
 	sessionByTok      map[string]string               // token hash → session ID
 	keys              map[string]storage.SigningKey   // by ID
@@ -69,6 +70,7 @@ func New(now func() time.Time) *Store {
 		clients:      make(map[string]storage.Client),
 		consents:     make(map[consentKey]storage.Consent),
 		refresh:      make(map[string]storage.RefreshToken),
+		replacedBy:   make(map[string]string),
 		sessions:     make(map[string]storage.Session),
 		sessionByTok: make(map[string]string),
 		keys:         make(map[string]storage.SigningKey),

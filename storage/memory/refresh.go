@@ -50,6 +50,32 @@ func (s *Store) RotateRefreshToken(_ context.Context, oldHash string, next stora
 	old.RotatedAt = next.CreatedAt
 	s.refresh[oldHash] = old
 	s.refresh[next.Hash] = cloneRefresh(next)
+	s.replacedBy[oldHash] = next.Hash
+	return nil
+}
+
+// ReuseRefreshToken implements storage.RefreshTokens under the same lock.
+func (s *Store) ReuseRefreshToken(_ context.Context, oldHash string, rotatedSince time.Time, next storage.RefreshToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.refresh[oldHash]
+	if !ok {
+		return fmt.Errorf("memory: reuse refresh token: %w", storage.ErrNotFound)
+	}
+	succ, hasSucc := s.refresh[s.replacedBy[oldHash]]
+	switch {
+	case !old.RevokedAt.IsZero(), old.RotatedAt.IsZero(), old.RotatedAt.Before(rotatedSince),
+		!hasSucc, !succ.RotatedAt.IsZero(), !succ.RevokedAt.IsZero():
+		return fmt.Errorf("memory: reuse refresh token: %w", storage.ErrAlreadyUsed)
+	}
+	if _, taken := s.refresh[next.Hash]; taken {
+		return fmt.Errorf("memory: reuse refresh token: successor: %w", storage.ErrAlreadyExists)
+	}
+	succ.RotatedAt = next.CreatedAt
+	s.refresh[succ.Hash] = succ
+	s.replacedBy[succ.Hash] = next.Hash
+	s.replacedBy[oldHash] = next.Hash
+	s.refresh[next.Hash] = cloneRefresh(next)
 	return nil
 }
 

@@ -71,7 +71,9 @@ func scanAudit(r pgx.CollectableRow) (storage.AuditEvent, error) {
 
 // PruneAudit implements storage.AuditLog.
 func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM audit_log WHERE at < $1`, before)
+	// Housekeeping, like SweepExpired: bounded by the caller's context, not
+	// by a request's deadline.
+	tag, err := s.pool.pool.Exec(ctx, `DELETE FROM audit_log WHERE at < $1`, before)
 	if err != nil {
 		return 0, wrap("prune audit", err)
 	}

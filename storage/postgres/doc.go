@@ -15,6 +15,11 @@
 //   - Errors wrap a storage sentinel and the pgx cause together: unique
 //     violations are ErrAlreadyExists, missing rows ErrNotFound, and refused
 //     or dropped connections, deadlines and server shutdowns ErrUnavailable.
+//   - Every call has a deadline (DefaultTimeout, or WithTimeout's; see db in
+//     deadline.go), set once under the query methods, so a frozen or
+//     blackholed database ends a request with ErrUnavailable instead of
+//     hanging it. Housekeeping deletes (SweepExpired, PruneAudit) are bounded
+//     by their caller's context only.
 //   - Times come back in UTC; optional moments (RotatedAt, RevokedAt,
 //     ActivatedAt, RetiredAt) are NULL while zero.
 //
@@ -28,7 +33,10 @@
 // Concurrency: RotateRefreshToken marks the old token and inserts its
 // successor in a single statement guarded by "rotated_at IS NULL AND
 // revoked_at IS NULL", so concurrent rotations serialise on the row lock and
-// exactly one wins; the losers get ErrAlreadyUsed. RotateSigningKeys runs in
+// exactly one wins; the losers get ErrAlreadyUsed. It also records the
+// successor's hash in replaced_by, which ReuseRefreshToken (a client's retry
+// within the reuse interval) needs to supersede that successor, again in one
+// statement guarded by the successor being unused. RotateSigningKeys runs in
 // one transaction whose statements keep the partial unique index (one active
 // and one next key per algorithm) valid at every step; the same index makes
 // CreateSigningKey of a second active or next key ErrAlreadyExists.

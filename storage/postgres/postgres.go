@@ -14,7 +14,8 @@ import (
 // state of its own beyond the pool and the clock, so any number of Stores
 // (and nodes) may share one database.
 type Store struct {
-	pool *pgxpool.Pool
+	// pool puts a deadline on every call (see db).
+	pool db
 	// now decides expiry; it is passed to queries as a parameter rather than
 	// using SQL now() so tests can move time.
 	now func() time.Time
@@ -22,13 +23,22 @@ type Store struct {
 
 var _ storage.Durable = (*Store)(nil)
 
-// New returns a Store on pool. A nil now means time.Now. The caller keeps
-// ownership of pool (and closes it).
+// New returns a Store on pool whose every call is bounded by
+// DefaultTimeout. A nil now means time.Now. The caller keeps ownership of
+// pool (and closes it).
 func New(pool *pgxpool.Pool, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{pool: pool, now: now}
+	return &Store{pool: db{pool: pool, timeout: DefaultTimeout}, now: now}
+}
+
+// WithTimeout returns a copy of s whose every call is bounded by d
+// (0: only by the caller's context).
+func (s *Store) WithTimeout(d time.Duration) *Store {
+	c := *s
+	c.pool.timeout = d
+	return &c
 }
 
 // Ping reports whether the database answers; failures wrap

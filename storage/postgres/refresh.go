@@ -43,7 +43,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (storage.Refre
 // row's lock; the losers re-check "rotated_at IS NULL" after the winner
 // commits, match nothing and insert nothing.
 const rotateRefresh = `WITH claimed AS (
-		UPDATE refresh_tokens SET rotated_at = $11
+		UPDATE refresh_tokens SET rotated_at = $11, replaced_by = $2
 		WHERE hash = $15 AND rotated_at IS NULL AND revoked_at IS NULL
 		RETURNING 1
 	)
@@ -60,6 +60,41 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 	}
 	if tag.RowsAffected() == 0 {
 		return wrap("rotate refresh token", s.whyNotRotated(ctx, oldHash))
+	}
+	return nil
+}
+
+// reuseRefresh supersedes the unused successor of a recently rotated token
+// and inserts a new one, in one statement like rotateRefresh. The successor
+// is claimed by an UPDATE guarded by "rotated_at IS NULL AND revoked_at IS
+// NULL": concurrent reuses (and the successor's own rotation) serialise on
+// its row lock, and the losers re-check the guard after the winner commits,
+// match nothing and insert nothing. A successor inserted by a concurrent
+// winner is not in this statement's snapshot, so it cannot be claimed twice.
+const reuseRefresh = `WITH superseded AS (
+		UPDATE refresh_tokens succ SET rotated_at = $11, replaced_by = $2
+		FROM refresh_tokens old
+		WHERE old.hash = $15 AND old.revoked_at IS NULL AND old.rotated_at >= $16
+			AND succ.hash = old.replaced_by AND succ.rotated_at IS NULL AND succ.revoked_at IS NULL
+		RETURNING 1
+	), repointed AS (
+		UPDATE refresh_tokens SET replaced_by = $2
+		WHERE hash = $15 AND EXISTS (SELECT FROM superseded)
+		RETURNING 1
+	)
+	INSERT INTO refresh_tokens (` + refreshColumns + `)
+	SELECT $1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9::timestamptz, $10,
+		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz
+	WHERE EXISTS (SELECT FROM repointed)`
+
+// ReuseRefreshToken implements storage.RefreshTokens.
+func (s *Store) ReuseRefreshToken(ctx context.Context, oldHash string, rotatedSince time.Time, next storage.RefreshToken) error {
+	tag, err := s.pool.Exec(ctx, reuseRefresh, append(refreshArgs(next), oldHash, rotatedSince)...)
+	if err != nil {
+		return wrap("reuse refresh token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return wrap("reuse refresh token", s.whyNotRotated(ctx, oldHash))
 	}
 	return nil
 }

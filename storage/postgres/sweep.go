@@ -18,7 +18,9 @@ func (s *Store) SweepExpired(ctx context.Context, before time.Time) (int64, erro
 		`DELETE FROM revocations WHERE until < $1`,
 		`DELETE FROM signin_locks WHERE until < $1`,
 	} {
-		tag, err := s.pool.Exec(ctx, q, before)
+		// Housekeeping, not a request: the caller's context bounds it, as a
+		// large sweep may rightly take longer than a request's deadline.
+		tag, err := s.pool.pool.Exec(ctx, q, before)
 		if err != nil {
 			return total, wrap("sweep expired", err)
 		}

@@ -67,7 +67,9 @@
 // goredis.Nil maps to storage.ErrNotFound; network errors, timeouts, an
 // exhausted pool and transient server states (LOADING, failover) map to
 // storage.ErrUnavailable, which HTTP layers answer with 503. A cancelled
-// caller is passed through as context.Canceled.
+// caller is passed through as context.Canceled. WithDeadline bounds every
+// command of a client (one hook, so the stores and the rate limiter alike);
+// Connect enables ContextTimeoutEnabled so that the bound reaches the socket.
 //
 // Every script touches a single key, so the package also runs on Redis
 // Cluster. IsRevoked's MGET may span slots: go-redis splits it per slot when

@@ -99,6 +99,9 @@ func withoutURL(err error) error {
 // above; the URL (dial_timeout, read_timeout, max_retries, ...) still wins.
 func applyDefaults(opt *goredis.Options) {
 	opt.DialerRetries = dialerRetries // not settable by URL
+	// Let a context deadline (WithDeadline's) cut a socket read or write
+	// short; go-redis otherwise waits for ReadTimeout whatever the context.
+	opt.ContextTimeoutEnabled = true
 	if opt.MaxRetries == 0 {
 		opt.MaxRetries = maxRetries
 	}

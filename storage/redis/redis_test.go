@@ -341,3 +341,34 @@ func TestConnectBadURLHidesPassword(t *testing.T) {
 		t.Fatalf("Connect with a malformed URL: got %v, want an error without the password", err)
 	}
 }
+
+// A Redis that accepts connections but never answers (frozen, SIGSTOP)
+// must end a call with ErrUnavailable at WithDeadline's bound, not at the
+// much longer socket timeouts, and the caller's context needs no deadline.
+func TestFrozenServerEndsCallsAtTheDeadline(t *testing.T) {
+	const deadline = 300 * time.Millisecond
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	mustOK(t, err, "listen")
+	t.Cleanup(func() { _ = l.Close() })
+	go func() { // accept and never answer
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+	client := goredis.NewClient(&goredis.Options{Addr: l.Addr().String(), MaxRetries: -1, DialerRetries: 1,
+		DialTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+		ContextTimeoutEnabled: true}) // as Connect sets it
+	t.Cleanup(func() { _ = client.Close() })
+	redis.WithDeadline(client, deadline)
+	s := redis.New(client, "admit-test-frozen:", newFakeClock().Now)
+	start := time.Now()
+	_, err = s.IsRevoked(context.Background(), "k")
+	mustErr(t, err, storage.ErrUnavailable, "IsRevoked on a frozen server")
+	if took := time.Since(start); took > deadline+time.Second {
+		t.Fatalf("IsRevoked on a frozen server took %v, want about %v", took, deadline)
+	}
+}

@@ -28,6 +28,7 @@ func RunDurable(t *testing.T, newStore DurableFactory) {
 	runGroup(t, "Clients", clientTests(), durableAs[storage.Clients](newStore))
 	runGroup(t, "Consents", consentTests(), durableAs[storage.Consents](newStore))
 	runGroup(t, "RefreshTokens", refreshTests(), durableAs[storage.RefreshTokens](newStore))
+	runGroup(t, "RefreshTokenReuse", refreshReuseTests(), durableAs[storage.RefreshTokens](newStore))
 	runGroup(t, "Sessions", sessionTests(), durableAs[storage.Sessions](newStore))
 	runGroup(t, "SigningKeys", signingKeyTests(), durableAs[storage.SigningKeys](newStore))
 	runGroup(t, "Identities", identityTests(), durableAs[identityStore](newStore))

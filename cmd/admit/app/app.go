@@ -38,7 +38,10 @@ type App struct {
 	Hasher   *password.Hasher
 	Metrics  *Metrics
 	Logger   *slog.Logger
-	Now      func() time.Time
+	// Outages logs failures caused by an unavailable backend once per
+	// outage plus a periodic count, not once per request (resilience.go).
+	Outages *login.OutageLog
+	Now     func() time.Time
 	// Audit is the asynchronous audit-log writer; Defences the shared
 	// lockout/rate-limit/CAPTCHA guard; LockoutNotifier, when set before
 	// the first lockout, e-mails owners (see defences.go).
@@ -89,7 +92,8 @@ type Options struct {
 
 // New builds an App on opened stores.
 func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Options) (*App, error) {
-	a := &App{Config: cfg, Stores: st, Logger: log, Now: o.Now, Hasher: o.PasswordHash, Metrics: NewMetrics(st.Pool)}
+	a := &App{Config: cfg, Stores: st, Logger: log, Now: o.Now, Hasher: o.PasswordHash, Metrics: NewMetrics(st.Pool),
+		Outages: &login.OutageLog{Logger: log}}
 	if a.Now == nil {
 		a.Now = func() time.Time { return time.Now().UTC() }
 	}
@@ -170,7 +174,8 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		ExtraClaims:  a.allClaims,
 		Now:          a.Now, Logger: a.Logger,
 		Authorizer: a.Roles, Grants: d, MaxTokenVenues: a.Config.Roles.TokenVenueLimit(),
-		LegacyClaimsClients: a.Config.Roles.LegacyClaimsClients,
+		LegacyClaimsClients:  a.Config.Roles.LegacyClaimsClients,
+		RefreshReuseInterval: a.Config.Resilience.RefreshReuseInterval,
 	}
 }
 
@@ -214,7 +219,7 @@ func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
 		Respond:        a.authResponse,
 		Errors:         errorRedirector{provider: provider, issuer: a.Config.Issuer},
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
-		Now: a.Now, Logger: a.Logger,
+		Now: a.Now, Logger: a.Logger, Outages: a.Outages,
 	}
 	eng.Methods = []login.Method{&password.Method{Engine: eng, Users: d, Hasher: a.Hasher, Now: a.Now, Logger: a.Logger}}
 	return eng

@@ -36,13 +36,14 @@ type Config struct {
 	AccessLog string `yaml:"access_log"`
 	// TrustedProxies are reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For gives the client address.
-	TrustedProxies []string       `yaml:"trusted_proxies"`
-	Social         SocialConfig   `yaml:"social"`
-	Wallet         WalletConfig   `yaml:",inline"`
-	Defences       DefencesConfig `yaml:"defences"`
-	Passkey        PasskeyConfig  `yaml:",inline"`
-	Accounts       AccountsConfig `yaml:"accounts"`
-	Roles          RolesConfig    `yaml:"roles"`
+	TrustedProxies []string         `yaml:"trusted_proxies"`
+	Social         SocialConfig     `yaml:"social"`
+	Wallet         WalletConfig     `yaml:",inline"`
+	Defences       DefencesConfig   `yaml:"defences"`
+	Passkey        PasskeyConfig    `yaml:",inline"`
+	Accounts       AccountsConfig   `yaml:"accounts"`
+	Roles          RolesConfig      `yaml:"roles"`
+	Resilience     ResilienceConfig `yaml:",inline"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -50,7 +51,7 @@ func Defaults() Config {
 	return Config{
 		Issuer: "http://localhost:8080", Addr: "127.0.0.1:8080", RedisPrefix: "admit:",
 		SigningAlg: "RS256", KeyGrace: 24 * time.Hour, SessionLifetime: 7 * 24 * time.Hour,
-		LogLevel: "info", LogFormat: "text", AccessLog: "errors",
+		LogLevel: "info", LogFormat: "text", AccessLog: "errors", Resilience: defaultResilience(),
 	}
 }
 
@@ -82,6 +83,7 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	applyDefencesEnv(&cfg, getenv)
 	applyPasskeyEnv(&cfg, getenv)
 	applyRolesEnv(&cfg, getenv)
+	applyResilienceEnv(&cfg.Resilience, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -151,7 +153,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}

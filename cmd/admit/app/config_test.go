@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 )
@@ -42,6 +43,11 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"short master key", map[string]string{"ADMIT_DATABASE_URL": "postgres://x/y", "ADMIT_REDIS_URL": "redis://r", "ADMIT_MASTER_KEY": "c2hvcnQ="}, []string{"master_key"}},
 		{"redis without database", map[string]string{"ADMIT_REDIS_URL": "redis://r"}, []string{"redis_url (ADMIT_REDIS_URL) is set without database_url (ADMIT_DATABASE_URL)"}},
 		{"log level", map[string]string{"ADMIT_LOG_LEVEL": "loud"}, []string{"log_level"}},
+		{"backend timeout not a duration", map[string]string{"ADMIT_BACKEND_TIMEOUT": "3"}, []string{"ADMIT_BACKEND_TIMEOUT"}},
+		{"backend timeout too short", map[string]string{"ADMIT_BACKEND_TIMEOUT": "1ms"}, []string{"backend_timeout"}},
+		{"backend timeout too long", map[string]string{"ADMIT_BACKEND_TIMEOUT": "5m"}, []string{"backend_timeout"}},
+		{"negative reuse interval", map[string]string{"ADMIT_REFRESH_REUSE_INTERVAL": "-1s"}, []string{"refresh_reuse_interval"}},
+		{"reuse interval too long", map[string]string{"ADMIT_REFRESH_REUSE_INTERVAL": "1h"}, []string{"refresh_reuse_interval"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,5 +87,23 @@ func TestEnvListsAreTrimmedAndBoolsChecked(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=maybe: err = %v, want it named", name, err)
 		}
+	}
+}
+
+func TestResilienceSettings(t *testing.T) {
+	cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Resilience.BackendTimeout != 3*time.Second || cfg.Resilience.RefreshReuseInterval != 30*time.Second {
+		t.Fatalf("defaults: %+v", cfg.Resilience)
+	}
+	cfg, err = app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil,
+		envMap(map[string]string{"ADMIT_BACKEND_TIMEOUT": "750ms", "ADMIT_REFRESH_REUSE_INTERVAL": "0s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Resilience.BackendTimeout != 750*time.Millisecond || cfg.Resilience.RefreshReuseInterval != 0 {
+		t.Fatalf("from the environment: %+v", cfg.Resilience)
 	}
 }

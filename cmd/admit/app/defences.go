@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -22,6 +23,7 @@ func (a *App) addDefences() {
 	g := &defence.Guard{
 		Store: a.Stores.Ephemeral, Users: a.Stores.Durable, Policy: a.Config.Defences.policy(),
 		Captcha: a.captcha(), Notifier: a.LockoutNotifier, Audit: a.Audit, Now: a.Now, Logger: a.Logger,
+		RateLimitFailOpen: a.rateLimitFailOpen,
 	}
 	g.Unlock = &defence.Unlocker{Signer: a.signer("unlock link"), Issuer: a.Config.Issuer, Guard: g, Engine: a.Engine}
 	if a.LockoutNotifier == nil {
@@ -68,6 +70,15 @@ func (l walletLimiter) Allow(ctx context.Context, key string) (bool, error) {
 	ip := strings.TrimPrefix(key, "wallet-nonce:")
 	v, err := l.g.Limit(ctx, defence.ActionWalletNonce, ip, "")
 	return !v.Refused, err
+}
+
+// rateLimitFailOpen observes a rate limit that could not be checked
+// because Redis is unavailable: the request goes on (rate limits fail open,
+// so a Redis outage does not lock everyone out), the metric counts it, and
+// the log says so once per outage, not once per request.
+func (a *App) rateLimitFailOpen(ctx context.Context, action string, err error) {
+	a.Metrics.RateLimitFailedOpen(action)
+	a.Outages.Failed(ctx, slog.LevelWarn, "rate limits unavailable: requests allowed unchecked (fail open)", err)
 }
 
 // protocolLimits rate-limits the token and introspection endpoints per

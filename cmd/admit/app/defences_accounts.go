@@ -26,7 +26,7 @@ func (a *App) wireAccountsDefences(g *defence.Guard) {
 	}
 	s := a.Accounts.Service
 	s.Guard = accountsGuard{g: g, app: a}
-	s.Limiter = sharedLimiter{store: a.Stores.Ephemeral, guard: g}
+	s.Limiter = sharedLimiter{store: a.Stores.Ephemeral, guard: g, failOpen: a.rateLimitFailOpen}
 	s.Audit = func(ctx context.Context, event, userID string) {
 		a.Audit.Record(ctx, audit.Event{Event: accountEvent(event), Outcome: audit.Success, UserID: userID})
 	}
@@ -88,10 +88,12 @@ func (ag accountsGuard) Widget(w http.ResponseWriter, r *http.Request, action st
 
 // sharedLimiter adapts the shared limiter to accounts.Limiter. It obeys
 // the guard's policy, so rate_limits=off (ADMIT_RATE_LIMITS) turns the
-// forgot-password limits off with every other one.
+// forgot-password limits off with every other one, and fails open like
+// the guard's limits when Redis is unavailable.
 type sharedLimiter struct {
-	store storage.RateLimiter
-	guard *defence.Guard
+	store    storage.RateLimiter
+	guard    *defence.Guard
+	failOpen func(ctx context.Context, action string, err error)
 }
 
 func (l sharedLimiter) Allow(ctx context.Context, key string, limit int, window time.Duration) bool {
@@ -99,5 +101,8 @@ func (l sharedLimiter) Allow(ctx context.Context, key string, limit int, window 
 		return true
 	}
 	res, err := l.store.AllowRate(ctx, "accounts:"+key, storage.Rate{Limit: limit, Period: window})
+	if err != nil && l.failOpen != nil {
+		l.failOpen(ctx, "accounts", err)
+	}
 	return err != nil || res.Allowed // a backend failure must not block a password reset
 }

@@ -315,6 +315,7 @@ func TestAuditRefreshReuseAndConsent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.clock.Advance(app.Defaults().Resilience.RefreshReuseInterval + time.Second) // replay, not a retry
 	if _, err := r.refresh(tok.RefreshToken); err == nil {
 		t.Fatal("replayed refresh token accepted")
 	}

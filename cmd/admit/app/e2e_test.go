@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
@@ -134,8 +135,8 @@ func (r *rp) checkUserinfo(tok *oauth2.Token) {
 	resp.Body.Close()
 }
 
-// checkRefresh rotates the refresh token, then replays the old one: the
-// whole family is revoked (Security BCP 4.14.2).
+// checkRefresh rotates the refresh token, then replays the old one after the
+// reuse interval: the whole family is revoked (Security BCP 4.14.2).
 func (r *rp) checkRefresh(tok *oauth2.Token) {
 	t := r.e.t
 	t.Helper()
@@ -147,6 +148,8 @@ func (r *rp) checkRefresh(tok *oauth2.Token) {
 	if err != nil || next.RefreshToken == "" || next.RefreshToken == first {
 		t.Fatalf("refresh: %v (rotated: %v)", err, next != nil && next.RefreshToken != first)
 	}
+	// Past the reuse interval a rotated token is no retry but replay.
+	r.e.clock.Advance(app.Defaults().Resilience.RefreshReuseInterval + time.Second)
 	if _, err := r.refresh(first); !isOAuthError(err, "invalid_grant") {
 		t.Fatalf("replayed refresh token: err = %v, want invalid_grant", err)
 	}

@@ -20,6 +20,7 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
 	tokens   *prometheus.CounterVec
+	failOpen *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics, with Postgres pool gauges when pool is set.
@@ -30,8 +31,9 @@ func NewMetrics(pool *pgxpool.Pool) *Metrics {
 		latency:  prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "admit_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"}),
 		logins:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_logins_total", Help: "Login attempts by method and result."}, []string{"method", "result"}),
 		tokens:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_tokens_issued_total", Help: "Access tokens issued by grant type."}, []string{"grant"}),
+		failOpen: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_rate_limit_fail_open_total", Help: "Requests let through unchecked because the rate-limit store was unavailable, by action."}, []string{"action"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.logins, m.tokens,
+	m.registry.MustRegister(m.requests, m.latency, m.logins, m.tokens, m.failOpen,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		m.registry.MustRegister(poolCollector(pool)...)
@@ -55,6 +57,9 @@ func poolCollector(pool *pgxpool.Pool) []prometheus.Collector {
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
+
+// RateLimitFailedOpen counts a request let through unchecked by action.
+func (m *Metrics) RateLimitFailedOpen(action string) { m.failOpen.WithLabelValues(action).Inc() }
 
 // TokenIssued counts an access token by grant.
 func (m *Metrics) TokenIssued(grant string) { m.tokens.WithLabelValues(grant).Inc() }

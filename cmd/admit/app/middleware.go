@@ -133,21 +133,33 @@ func apiHeaders(next http.Handler) http.Handler {
 // unavailableAs503 rewrites op's error answers to 503
 // temporarily_unavailable with Retry-After when a backend was unavailable
 // during the request (op.Outage): the client should retry, and no internal
-// detail leaks. The original is logged.
-func unavailableAs503(log *slog.Logger) func(http.Handler) http.Handler {
+// detail leaks. The original is logged. /authorize is visited by a browser,
+// not a client: there page answers with the HTML retry page instead.
+func unavailableAs503(outages *login.OutageLog, page http.HandlerFunc) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := op.WithRequestState(r.Context())
 			if r.URL.Path == op.EndSessionPath {
 				ctx = op.SigningOut(ctx)
 			}
-			cw := &catch5xx{ResponseWriter: w, outage: func() bool { return op.Outage(ctx) }}
+			// op answers an introspection it could not complete (the
+			// deny-list was unreadable) with 200 {"active":false}, which a
+			// resource server cannot tell from a revocation: during an
+			// outage even that answer becomes the 503 (RFC 7662 2.3 allows
+			// any error status; RFC 6749 4.1.2.1 names the error).
+			cw := &catch5xx{ResponseWriter: w, outage: func() bool { return op.Outage(ctx) }, anyStatus: r.URL.Path == introspectPath}
 			next.ServeHTTP(cw, r.WithContext(ctx))
-			if cw.caught {
-				log.ErrorContext(r.Context(), "protocol endpoint failed", "path", r.URL.Path, "status", cw.status,
-					"body", strings.TrimSpace(cw.body.String()), "request_id", login.RequestID(r.Context()))
-				writeUnavailable(w)
+			if !cw.caught {
+				return
 			}
+			if r.URL.Path == authorizePath {
+				page(w, r.WithContext(ctx))
+				return
+			}
+			outages.Failed(r.Context(), slog.LevelError, "protocol endpoint: backend unavailable", errOutage,
+				slog.String("path", r.URL.Path), slog.Int("status", cw.status),
+				slog.String("body", strings.TrimSpace(cw.body.String())), slog.String("request_id", login.RequestID(r.Context())))
+			writeUnavailable(w)
 		})
 	}
 }
@@ -166,9 +178,11 @@ func writeUnavailable(w http.ResponseWriter) {
 type catch5xx struct {
 	http.ResponseWriter
 	outage func() bool
-	status int
-	caught bool
-	body   bytes.Buffer
+	// anyStatus catches success answers given during an outage too.
+	anyStatus bool
+	status    int
+	caught    bool
+	body      bytes.Buffer
 }
 
 func (c *catch5xx) WriteHeader(code int) {
@@ -178,7 +192,7 @@ func (c *catch5xx) WriteHeader(code int) {
 	c.status = code
 	// Only an outage is answered as retryable: a genuine server error
 	// stays a 500 server_error rather than being disguised.
-	c.caught = code >= 400 && c.outage()
+	c.caught = (code >= 400 || c.anyStatus) && c.outage()
 	if !c.caught {
 		c.ResponseWriter.WriteHeader(code)
 	}

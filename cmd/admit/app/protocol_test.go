@@ -350,8 +350,10 @@ func TestMalformedRequests(t *testing.T) {
 	}
 }
 
+// Without a reuse interval concurrent refreshes of one token are replay:
+// exactly one wins (with one, see TestConcurrentRefreshRetriesDoNotFork).
 func TestConcurrentRefreshExactlyOneWins(t *testing.T) {
-	e := newEnv(t, postgresBackend)
+	e := newEnvWith(t, postgresBackend, envOptions{configure: func(c *app.Config) { c.Resilience.RefreshReuseInterval = 0 }})
 	r := e.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
 	code, ar, _ := codeFor(t, e, r)
 	tok, err := r.exchange(code, ar)

@@ -159,6 +159,8 @@ func TestRevocationsSurviveRedisRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Past the reuse interval, so the replay is reuse, not a retry.
+	e.clock.Advance(app.Defaults().Resilience.RefreshReuseInterval + time.Second)
 	if _, err := r.refresh(first.RefreshToken); !isOAuthError(err, "invalid_grant") {
 		t.Fatalf("replayed refresh token: %v, want invalid_grant", err)
 	}

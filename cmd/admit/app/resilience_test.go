@@ -121,10 +121,10 @@ func TestBackendOutageIsRetryable(t *testing.T) {
 			t.Fatalf("status %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
 	})
-	t.Run("authorize redirects server_error to the client", func(t *testing.T) {
+	t.Run("authorize redirects temporarily_unavailable to the client (RFC 6749 4.1.2.1)", func(t *testing.T) {
 		ar := r.start()
 		p := e.browser().get(ar.url)
-		if p.location == nil || p.location.Query().Get("error") != "server_error" || p.location.Query().Get("state") != ar.state {
+		if p.location == nil || p.location.Query().Get("error") != "temporarily_unavailable" || p.location.Query().Get("state") != ar.state {
 			t.Fatalf("authorize during outage: %d %v", p.status, p.location)
 		}
 	})

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -46,13 +47,16 @@ func (a *App) pageRoutes(r chi.Router) {
 	a.devRoutes(r)
 }
 
+// introspectPath is op's introspection endpoint (RFC 7662), as routed.
+var introspectPath = zop.DefaultEndpoints.Introspection.Relative()
+
 // authorizePath is op's authorization endpoint.
 var authorizePath = zop.DefaultEndpoints.Authorization.Relative()
 
 // protocolRoutes are op's endpoints; discovery and JWKS are served from
 // precomputed documents.
 func (a *App) protocolRoutes(r chi.Router) {
-	r.Use(apiHeaders, unavailableAs503(a.Logger), a.protocolLimits)
+	r.Use(apiHeaders, unavailableAs503(a.Outages, a.authorizeUnavailable), a.protocolLimits)
 	disc := &discovery{app: a}
 	for path, h := range map[string]http.HandlerFunc{"/.well-known/openid-configuration": disc.configuration, "/keys": disc.jwks} {
 		r.With(publicCORS).Get(path, h)
@@ -70,6 +74,19 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
 	r.Mount("/", a.Provider)
 }
+
+// authorizeUnavailable is /authorize's answer when a backend it needs before
+// it can redirect to the client (the client's registration in Postgres) is
+// down: the browser gets the HTML retry page (503, Retry-After), with the
+// pages' security headers, not JSON meant for a client.
+func (a *App) authorizeUnavailable(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(a.Config.Secure())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.Engine.Unavailable(w, r, errOutage)
+	})).ServeHTTP(w, r)
+}
+
+// errOutage stands for the backend failure op has already reported.
+var errOutage = errors.New("a backend was unavailable (see op.Outage)")
 
 func healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

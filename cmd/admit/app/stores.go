@@ -58,7 +58,7 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 		return nil, err
 	}
 	st := &Stores{Sealer: sealer, MasterKey: mk}
-	if err := st.openPostgres(ctx, cfg.DatabaseURL, now, migrate, log); err != nil {
+	if err := st.openPostgres(ctx, cfg, now, migrate, log); err != nil {
 		return nil, err
 	}
 	if err := st.openRedis(ctx, cfg, now, log); err != nil {
@@ -81,7 +81,8 @@ func openMemory(now func() time.Time) (*Stores, error) {
 	return &Stores{Durable: mem, Ephemeral: mem, Sealer: sealer, MasterKey: mk}, nil
 }
 
-func (s *Stores) openPostgres(ctx context.Context, url string, now func() time.Time, migrate bool, log *slog.Logger) error {
+func (s *Stores) openPostgres(ctx context.Context, cfg Config, now func() time.Time, migrate bool, log *slog.Logger) error {
+	url := cfg.DatabaseURL
 	if migrate {
 		if err := migrations.Up(ctx, url); err != nil {
 			return fmt.Errorf("postgres migrations: %w", err)
@@ -93,7 +94,7 @@ func (s *Stores) openPostgres(ctx context.Context, url string, now func() time.T
 		return fmt.Errorf("postgres (ADMIT_DATABASE_URL): %w", err)
 	}
 	s.Pool = pool
-	pg := postgres.New(pool, now)
+	pg := postgres.New(pool, now).WithTimeout(cfg.Resilience.BackendTimeout)
 	s.Durable, s.Sweeper = pg, pg
 	s.closer = append(s.closer, pool.Close)
 	return nil
@@ -109,5 +110,6 @@ func (s *Stores) openRedis(ctx context.Context, cfg Config, now func() time.Time
 	}
 	s.Ephemeral = layered.New(s.Durable, redisstore.New(client, cfg.RedisPrefix, now), now, log)
 	s.closer = append(s.closer, func() { _ = client.Close() })
+	redisstore.WithDeadline(client, cfg.Resilience.BackendTimeout)
 	return nil
 }

@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE refresh_tokens DROP COLUMN replaced_by;
+COMMIT;

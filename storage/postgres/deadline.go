@@ -1,0 +1,142 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultTimeout bounds every call of a Store made with New: a frozen or
+// blackholed database must end a request with ErrUnavailable (503), never
+// hang it until the client gives up. WithTimeout changes it.
+const DefaultTimeout = 3 * time.Second
+
+// db is the pool as the Store uses it, with a deadline on every call: each
+// statement (and the wait for a pooled connection before it) gets at most
+// timeout, on top of whatever deadline the caller's context already has.
+// Putting it here, under every query method, gives all of them (and any
+// added later) the deadline without repeating it at each call site. A
+// deadline that fires is context.DeadlineExceeded, which wrap maps to
+// storage.ErrUnavailable; pgx closes the connection it interrupted.
+type db struct {
+	pool    *pgxpool.Pool
+	timeout time.Duration
+}
+
+// bound derives the context of one call. A timeout of 0 adds none.
+func (d db) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d.timeout)
+}
+
+func (d db) Ping(ctx context.Context) error {
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	return d.pool.Ping(ctx)
+}
+
+func (d db) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	return d.pool.Exec(ctx, sql, args...)
+}
+
+func (d db) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	return d.pool.CopyFrom(ctx, table, columns, src)
+}
+
+// QueryRow's deadline lasts until Scan, which reads the row.
+func (d db) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	ctx, cancel := d.bound(ctx)
+	return boundRow{Row: d.pool.QueryRow(ctx, sql, args...), cancel: cancel}
+}
+
+// Query's deadline lasts until the rows are closed (pgx.CollectRows closes
+// them), so it covers reading every row.
+func (d db) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	ctx, cancel := d.bound(ctx)
+	rows, err := d.pool.Query(ctx, sql, args...)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &boundRows{Rows: rows, cancel: cancel}, nil
+}
+
+// Begin starts a transaction (pgx.BeginFunc calls it) whose statements,
+// commit and rollback each get the same per-call deadline.
+func (d db) Begin(ctx context.Context) (pgx.Tx, error) {
+	bctx, cancel := d.bound(ctx)
+	defer cancel()
+	tx, err := d.pool.Begin(bctx)
+	if err != nil {
+		return nil, err
+	}
+	return boundTx{Tx: tx, db: d}, nil
+}
+
+type boundRow struct {
+	pgx.Row
+	cancel context.CancelFunc
+}
+
+func (r boundRow) Scan(dest ...any) error {
+	defer r.cancel()
+	return r.Row.Scan(dest...)
+}
+
+type boundRows struct {
+	pgx.Rows
+	cancel context.CancelFunc
+}
+
+func (r *boundRows) Close() {
+	r.Rows.Close()
+	r.cancel()
+}
+
+// boundTx bounds the calls the Store makes inside a transaction.
+type boundTx struct {
+	pgx.Tx
+	db db
+}
+
+func (t boundTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	ctx, cancel := t.db.bound(ctx)
+	defer cancel()
+	return t.Tx.Exec(ctx, sql, args...)
+}
+
+func (t boundTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	ctx, cancel := t.db.bound(ctx)
+	return boundRow{Row: t.Tx.QueryRow(ctx, sql, args...), cancel: cancel}
+}
+
+func (t boundTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	ctx, cancel := t.db.bound(ctx)
+	rows, err := t.Tx.Query(ctx, sql, args...)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &boundRows{Rows: rows, cancel: cancel}, nil
+}
+
+func (t boundTx) Commit(ctx context.Context) error {
+	ctx, cancel := t.db.bound(ctx)
+	defer cancel()
+	return t.Tx.Commit(ctx)
+}
+
+func (t boundTx) Rollback(ctx context.Context) error {
+	ctx, cancel := t.db.bound(ctx)
+	defer cancel()
+	return t.Tx.Rollback(ctx)
+}
