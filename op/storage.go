@@ -66,8 +66,10 @@ type Storage struct {
 	// MaxTokenVenues bounds the venues of the venue_roles claim (default
 	// DefaultMaxTokenVenues); past it the token points to userinfo.
 	MaxTokenVenues int
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// Device, when set, enables the device authorization grant (device.go).
+	Device *DeviceGrant
+	Now    func() time.Time
+	Logger *slog.Logger
 
 	ids handoff
 }
@@ -78,6 +80,7 @@ var (
 	_ zop.CanSetUserinfoFromRequest      = (*Storage)(nil)
 	_ zop.CanTerminateSessionFromRequest = (*Storage)(nil)
 	_ zop.Crypto                         = (*Storage)(nil)
+	_ zop.DeviceAuthorizationStorage     = (*Storage)(nil)
 )
 
 func (s *Storage) now() time.Time {

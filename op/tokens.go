@@ -88,6 +88,8 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 		return r.tokenSubject(), nil
 	case *refreshRequest:
 		return r.tokenSubject(), nil
+	case *zop.DeviceAuthorizationState:
+		return s.deviceSubject(ctx, r)
 	}
 	return tokenSubject{}, oidc.ErrUnsupportedGrantType()
 }

@@ -146,6 +146,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		ExtraClaims:  a.allClaims,
 		Now:          a.Now, Logger: a.Logger,
 		Authorizer: a.Roles, Grants: d, MaxTokenVenues: a.Config.Roles.TokenVenueLimit(),
+		Device: a.deviceGrant(),
 	}
 }
 
@@ -159,6 +160,7 @@ func (a *App) opConfig() *zop.Config {
 		SupportedUILocales:       []language.Tag{language.English},
 		SupportedScopes:          SupportedScopes,
 		SupportedClaims:          supportedClaims,
+		DeviceAuthorization:      a.deviceGrant().Config(),
 	}
 }
 

@@ -40,6 +40,7 @@ type Config struct {
 	Passkey        PasskeyConfig  `yaml:",inline"`
 	Accounts       AccountsConfig `yaml:"accounts"`
 	Roles          RolesConfig    `yaml:"roles"`
+	Device         DeviceConfig   `yaml:"device"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -147,7 +148,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Device.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}

@@ -9,6 +9,7 @@ import (
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/devicegrant"
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/static"
 )
@@ -41,6 +42,7 @@ func (a *App) pageRoutes(r chi.Router) {
 	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler)
 	r.Mount("/login", a.Engine.Routes())
 	r.Mount("/account", a.Account.Routes())
+	r.Mount(devicegrant.Path, a.devicePages().Routes())
 	r.Handle("/logout", a.logout)
 	r.Get(login.SignedOutPath, login.SignedOut)
 	a.devRoutes(r)

@@ -1,0 +1,22 @@
+package app
+
+import (
+	"github.com/admit-idp/admit/login/devicegrant"
+	"github.com/admit-idp/admit/op"
+)
+
+// deviceGrant is the op side of the device authorization grant.
+func (a *App) deviceGrant() *op.DeviceGrant {
+	return &op.DeviceGrant{
+		Store: a.Stores.Ephemeral, Lifetime: a.Config.Device.CodeLifetime, PollInterval: a.Config.Device.PollInterval,
+	}
+}
+
+// devicePages is the user's side: /device.
+func (a *App) devicePages() *devicegrant.Pages {
+	return &devicegrant.Pages{
+		Engine: a.Engine, Sessions: a.Engine.Sessions, Cookies: a.Engine.Cookies,
+		Store: a.Stores.Ephemeral, Dir: a.Stores.Durable, Limiter: a.Stores.Ephemeral,
+		Audit: a.Audit, Logger: a.Logger,
+	}
+}
