@@ -66,6 +66,8 @@ type Storage struct {
 	// MaxTokenVenues bounds the venues of the venue_roles claim (default
 	// DefaultMaxTokenVenues); past it the token points to userinfo.
 	MaxTokenVenues int
+	// Exchange configures token exchange (exchange.go).
+	Exchange *TokenExchange
 	// Device, when set, enables the device authorization grant (device.go).
 	Device *DeviceGrant
 	Now    func() time.Time

@@ -52,6 +52,10 @@ type ProviderConfig struct {
 	// HostedDomain restricts Google logins to one Workspace domain (the id
 	// token's hd claim must match).
 	HostedDomain string `yaml:"hd"`
+	// NativeClientIDs are the app's client ids at the provider (the
+	// audiences of ID tokens its native SDK returns), accepted by native
+	// sign-in through token exchange (native.go); empty: not accepted.
+	NativeClientIDs []string `yaml:"native_client_ids"`
 }
 
 // String never shows the secret (the config may be printed or logged).
@@ -100,6 +104,9 @@ func (p ProviderConfig) validate(where string) error {
 	}
 	if p.Kind == KindApple && (p.TeamID == "" || p.KeyID == "" || p.PrivateKeyFile == "") {
 		add("team_id, key_id and private_key_file are required for kind apple")
+	}
+	if len(p.NativeClientIDs) > 0 && p.Kind == KindGitHub {
+		add("native_client_ids: GitHub issues no ID tokens")
 	}
 	for name, u := range map[string]string{"issuer": p.Issuer, "base_url": p.BaseURL, "api_url": p.APIURL} {
 		if u != "" && !absoluteHTTP(u) {

@@ -146,7 +146,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		ExtraClaims:  a.allClaims,
 		Now:          a.Now, Logger: a.Logger,
 		Authorizer: a.Roles, Grants: d, MaxTokenVenues: a.Config.Roles.TokenVenueLimit(),
-		Device: a.deviceGrant(),
+		Device: a.deviceGrant(), Exchange: &op.TokenExchange{},
 	}
 }
 
