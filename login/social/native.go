@@ -232,7 +232,9 @@ func (m *Method) nativeLinked(ctx context.Context, tenantID string, id NativeIde
 	return NativeSignIn{UserID: u.ID, AMR: nativeAMR(id.ProviderID)}, nil
 }
 
-func nativeAMR(providerID string) []string { return []string{AMRExternal, AMRProviderPrefix + providerID} }
+func nativeAMR(providerID string) []string {
+	return []string{AMRExternal, AMRProviderPrefix + providerID}
+}
 
 func tenantOr(id string) string {
 	if id == "" {

@@ -86,7 +86,11 @@ func writeJSONBody(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (f *fakeIdP) setAccount(sub, email string) { f.mu.Lock(); defer f.mu.Unlock(); f.sub, f.email = sub, email }
+func (f *fakeIdP) setAccount(sub, email string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sub, f.email = sub, email
+}
 
 // idTokenClaims vary a minted ID token.
 type idTokenClaims struct {
@@ -158,7 +162,7 @@ func newNativeWorld(t *testing.T, b backend) *nativeWorld {
 		}
 	}})
 	spec := app.ClientSpec{
-		ID: nativeClientID, Name: "Tickets app", Public: true, RedirectURIs: []string{"http://127.0.0.1/callback"} /* private-use schemes: the hardening issue */,
+		ID: nativeClientID, Name: "Tickets app", Public: true, RedirectURIs: []string{"http://127.0.0.1/callback"}, /* private-use schemes: the hardening issue */
 		Grants: []string{"authorization_code", "refresh_token", admin.GrantTokenExchange}, Scopes: []string{"openid", "profile", "email", "offline_access"},
 	}
 	if _, err := w.e.app.AddClient(context.Background(), spec); err != nil {
