@@ -89,6 +89,12 @@ func (a *App) exchange(w http.ResponseWriter, r *http.Request) {
 // or a public client naming itself with client_id (RFC 6749 2.3, 3.2.1).
 func (a *App) exchangeClient(r *http.Request) (zop.Client, error) {
 	id, authenticated, err := zop.ClientIDFromRequest(r, a.Provider)
+	var oe *oidc.Error
+	if errors.As(err, &oe) && oe.ErrorType == oidc.UnauthorizedClient {
+		// op answers a wrong Basic secret with unauthorized_client; RFC
+		// 6749 5.2 says invalid_client.
+		return nil, oidc.ErrInvalidClient().WithDescription("invalid client_id / client_secret").WithParent(err)
+	}
 	if err != nil {
 		return nil, err
 	}
