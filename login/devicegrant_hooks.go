@@ -8,10 +8,14 @@ import (
 	"github.com/admit-idp/admit/templates"
 )
 
+// dataLocalFor names what a local sign-in is for on the login page.
+const dataLocalFor = "engine.local_for"
+
 // StartLocalIn is StartLocal for a tenant the caller has already resolved
 // (the device grant's /device page signs in to its client's tenant): the
-// login page, then a redirect to returnTo, a local path.
-func (e *Engine) StartLocalIn(w http.ResponseWriter, r *http.Request, returnTo, tenantID string) {
+// login page, naming forName ("" for Admit's own pages), then a redirect
+// to returnTo, a local path.
+func (e *Engine) StartLocalIn(w http.ResponseWriter, r *http.Request, returnTo, tenantID, forName string) {
 	if !strings.HasPrefix(returnTo, "/") || strings.HasPrefix(returnTo, "//") {
 		returnTo = "/account"
 	}
@@ -21,6 +25,9 @@ func (e *Engine) StartLocalIn(w http.ResponseWriter, r *http.Request, returnTo, 
 		return
 	}
 	f.Data[dataReturnTo] = returnTo
+	if forName != "" {
+		f.Data[dataLocalFor] = forName
+	}
 	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
 		e.Unavailable(w, r, err)
 		return

@@ -221,7 +221,7 @@ func DeviceConsentPage(v DeviceConsentView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</strong> on a device wants to access your account.</p><p class=\"muted\">Only continue if this code is shown on the device in front of you:</p><p class=\"device-code\" data-testid=\"shown-code\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</strong> wants to sign in to your account on a device.</p><p class=\"muted\">Only continue if this code is shown on the device in front of you:</p><p class=\"device-code\" data-testid=\"shown-code\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

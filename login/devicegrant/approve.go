@@ -96,7 +96,7 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request, typed string) (appr
 		return approval{}, false
 	}
 	if !found {
-		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c))
+		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), login.ClientName(c)+" on your device")
 		return approval{}, false
 	}
 	u, err := p.Dir.GetUser(r.Context(), s.UserID)
@@ -106,7 +106,7 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request, typed string) (appr
 	}
 	if err != nil || u.Disabled || u.TenantSuspended() {
 		_ = p.Sessions.End(w, r)
-		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c))
+		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), login.ClientName(c)+" on your device")
 		return approval{}, false
 	}
 	if tenantOf(c) != tenantOfUser(u) {
