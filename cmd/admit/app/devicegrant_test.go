@@ -276,3 +276,32 @@ func TestDeviceGrantClientSwitch(t *testing.T) {
 	}
 	_ = e
 }
+
+// TestDeviceGrantConfidentialClientAuthenticates: a confidential device
+// client must authenticate at the device authorization endpoint (RFC 8628
+// 3.1), as at the token endpoint.
+func TestDeviceGrantConfidentialClientAuthenticates(t *testing.T) {
+	e, d := newDeviceEnv(t, memoryBackend)
+	secret, err := e.app.AddClient(context.Background(), app.ClientSpec{ID: "door-scanner", Grants: []string{admin.GrantDeviceCode}, Scopes: []string{"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		form   url.Values
+		status int
+	}{
+		{"no secret", url.Values{"client_id": {"door-scanner"}}, http.StatusUnauthorized},
+		{"wrong secret", url.Values{"client_id": {"door-scanner"}, "client_secret": {"nope"}}, http.StatusUnauthorized},
+		{"secret", url.Values{"client_id": {"door-scanner"}, "client_secret": {secret}}, http.StatusOK},
+	} {
+		resp, err := http.PostForm(d.oauth.Endpoint.DeviceAuthURL, c.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d", c.name, resp.StatusCode, c.status)
+		}
+	}
+}

@@ -84,7 +84,8 @@ func (a *App) exchange(w http.ResponseWriter, r *http.Request) {
 	zop.RequestError(w, r, err, nil)
 }
 
-// exchangeClient authenticates the client as at the other grants: HTTP
+// exchangeClient authenticates the client (token exchange, device
+// authorization) as at the other grants: HTTP
 // Basic or private_key_jwt (op's ClientIDFromRequest), client_secret_post,
 // or a public client naming itself with client_id (RFC 6749 2.3, 3.2.1).
 func (a *App) exchangeClient(r *http.Request) (zop.Client, error) {

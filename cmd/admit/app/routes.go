@@ -64,6 +64,7 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.Get("/authorize/callback", closedCallback)
 	r.With(a.authorizeParams).Handle(authorizePath, a.Provider)
 	r.With(a.tokenExchange).Handle(tokenPath, a.Provider)
+	r.With(a.deviceClientAuth).Handle(deviceAuthorizationPath, a.Provider)
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
