@@ -375,3 +375,27 @@ func demoUserID(t *testing.T, e *env) string {
 	}
 	return u.ID
 }
+
+// TestNativeSignInIDToken: requested_token_type id_token returns an Admit
+// ID token for the client, with the social login's amr and idp claim.
+func TestNativeSignInIDToken(t *testing.T) {
+	w := newNativeWorld(t, memoryBackend)
+	w.apple.setAccount("up-idt", "idt@example.com")
+	res := w.native(t, nativeClientID, w.apple.idToken(idTokenClaims{aud: appleNativeID, verified: true}),
+		url.Values{"requested_token_type": {"urn:ietf:params:oauth:token-type:id_token"}})
+	if res.status != http.StatusOK || res.body["token_type"] != "N_A" {
+		t.Fatalf("id token exchange: %d %v", res.status, res.body)
+	}
+	idt, err := w.e.rp(nativeClientID, "").verifier.Verify(context.Background(), res.body["access_token"].(string))
+	if err != nil {
+		t.Fatalf("id token: %v", err)
+	}
+	var claims struct {
+		AMR   []string `json:"amr"`
+		IDP   string   `json:"idp"`
+		Email string   `json:"email"`
+	}
+	if err := idt.Claims(&claims); err != nil || claims.IDP != "apple" || strings.Join(claims.AMR, " ") != "ext idp:apple" || claims.Email != "idt@example.com" {
+		t.Fatalf("id token claims %+v (%v)", claims, err)
+	}
+}
