@@ -72,13 +72,20 @@ var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 // Validate reports every problem of the provider list at once.
 func Validate(providers []ProviderConfig) error {
 	var errs []error
-	seen := map[string]bool{}
+	seen, native := map[string]bool{}, map[string]bool{}
 	for i, p := range providers {
 		where := fmt.Sprintf("social.providers[%d] (%s)", i, p.ID)
 		if seen[p.ID] {
 			errs = append(errs, fmt.Errorf("%s: duplicate id", where))
 		}
 		seen[p.ID] = true
+		// Native sign-in picks the provider by the ID token's issuer.
+		if iss := p.effectiveIssuer(); len(p.NativeClientIDs) > 0 {
+			if native[iss] {
+				errs = append(errs, fmt.Errorf("%s: native_client_ids: another provider with native_client_ids has issuer %s", where, iss))
+			}
+			native[iss] = true
+		}
 		errs = append(errs, p.validate(where))
 	}
 	return errors.Join(errs...)
@@ -114,6 +121,19 @@ func (p ProviderConfig) validate(where string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// effectiveIssuer is the issuer with the google and apple defaults.
+func (p ProviderConfig) effectiveIssuer() string {
+	switch {
+	case p.Issuer != "":
+		return p.Issuer
+	case p.Kind == KindGoogle:
+		return GoogleIssuer
+	case p.Kind == KindApple:
+		return AppleIssuer
+	}
+	return ""
 }
 
 func absoluteHTTP(s string) bool {
