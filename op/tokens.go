@@ -340,6 +340,9 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 	if c.VenueRoles != nil {
 		claims[ClaimVenueRoles] = c.VenueRoles
 	}
+	if c.Act != nil { // RFC 8693 4.1: the actor of a delegated token
+		claims["act"] = c.Act
+	}
 	if c.ClaimNames != nil { // past the venue limit: where to find venue_roles
 		claims["_claim_names"], claims["_claim_sources"] = c.ClaimNames, c.ClaimSources
 	}

@@ -26,7 +26,7 @@ func TestTokenExchangeDelegation(t *testing.T) {
 	}
 	gwSecret := add(app.ClientSpec{ID: "gateway", Name: "Gateway", RedirectURIs: []string{rpCallback}, FirstParty: true,
 		Grants: []string{"authorization_code", admin.GrantTokenExchange}, Scopes: []string{"openid", "profile", "email"}})
-	add(app.ClientSpec{ID: "orders-api", Name: "Orders API", Grants: []string{"client_credentials"}})
+	apiSecret := add(app.ClientSpec{ID: "orders-api", Name: "Orders API", Grants: []string{"client_credentials"}})
 	rp := e.rp("gateway", gwSecret)
 	ar := rp.start()
 	tok, err := rp.exchange(e.browser().login(ar, "demo@example.com", "demo-password-1").Query().Get("code"), ar)
@@ -50,6 +50,11 @@ func TestTokenExchangeDelegation(t *testing.T) {
 	aud, _ := claims["aud"].([]any)
 	if claims["sub"] != demoUserID(t, e) || act["sub"] != "gateway" || len(aud) != 1 || aud[0] != "orders-api" || claims["scope"] != "openid email" {
 		t.Fatalf("delegated token claims: %v", claims)
+	}
+	// The API introspects the token and sees who acts (RFC 8693 4.1).
+	in := postTokenAt(t, e, "/oauth/introspect", url.Values{"token": {res.body["access_token"].(string)}}, "orders-api", apiSecret)
+	if inAct, _ := in.body["act"].(map[string]any); in.body["active"] != true || inAct["sub"] != "gateway" {
+		t.Fatalf("introspection of the delegated token: %v", in.body)
 	}
 	for _, c := range []struct {
 		name, client, secret, subject string

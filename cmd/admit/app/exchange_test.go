@@ -185,7 +185,12 @@ func (r exchangeResult) description() string {
 
 func postToken(t *testing.T, e *env, form url.Values, basicID, basicSecret string) exchangeResult {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth/token", strings.NewReader(form.Encode()))
+	return postTokenAt(t, e, "/oauth/token", form, basicID, basicSecret)
+}
+
+func postTokenAt(t *testing.T, e *env, path string, form url.Values, basicID, basicSecret string) exchangeResult {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.issuer+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if basicID != "" {
 		req.SetBasicAuth(basicID, basicSecret)
