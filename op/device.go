@@ -118,7 +118,8 @@ func (s *Storage) StoreDeviceAuthorization(ctx context.Context, clientID, device
 // device's poll (RFC 8628 3.4-3.5). op maps the answer:
 //   - a poll within the interval of the previous one: slow_down (op's
 //     signal for it is an error wrapping context.DeadlineExceeded);
-//   - an unknown, expired or already redeemed device code: expired_token
+//   - an unknown, expired, already redeemed or another client's device
+//     code: expired_token
 //     (the device must start again; op has no invalid_grant here);
 //   - denied: access_denied; pending: authorization_pending;
 //   - approved: the tokens, once (the store consumes the authorization).
@@ -126,7 +127,7 @@ func (s *Storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devi
 	if s.Device == nil || s.Device.Store == nil {
 		return nil, errNoDeviceGrant
 	}
-	d, err := s.Device.Store.PollDeviceAuthorization(ctx, hashToken(deviceCode), s.Device.interval())
+	d, err := s.Device.Store.PollDeviceAuthorization(ctx, hashToken(deviceCode), clientID, s.Device.interval())
 	switch {
 	case errors.Is(err, storage.ErrTooSoon):
 		return nil, fmt.Errorf("op: device polled too soon: %w", context.DeadlineExceeded)
@@ -134,8 +135,6 @@ func (s *Storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devi
 		return &zop.DeviceAuthorizationState{ClientID: clientID}, nil // Expires zero: expired_token
 	case err != nil:
 		return nil, toOIDCError(ctx, err, "cannot read the device authorization")
-	case d.ClientID != clientID:
-		return nil, oidc.ErrInvalidGrant().WithDescription("the device code belongs to another client")
 	}
 	// op compares Expires with its own clock; the injected one has decided.
 	state := &zop.DeviceAuthorizationState{

@@ -62,10 +62,11 @@ type DeviceAuthorizations interface {
 	// decision wins, later ones get ErrAlreadyUsed. ErrNotFound if unknown
 	// or expired.
 	DecideDeviceAuthorization(ctx context.Context, userCode string, d DeviceDecision) error
-	// PollDeviceAuthorization is the device's poll: ErrTooSoon when the
-	// previous poll of this device code was less than interval ago, else
-	// the authorization. An approved authorization is consumed by the poll
+	// PollDeviceAuthorization is the device's poll: ErrNotFound when the
+	// device code is unknown, expired or another client's (nothing is
+	// consumed then); ErrTooSoon when the previous poll of this device code
+	// was less than interval ago; else the authorization. An approved authorization is consumed by the poll
 	// that returns it (the device code is single use: later polls get
 	// ErrNotFound). A denied one is returned as long as it lives.
-	PollDeviceAuthorization(ctx context.Context, deviceCodeHash string, interval time.Duration) (DeviceAuthorization, error)
+	PollDeviceAuthorization(ctx context.Context, deviceCodeHash, clientID string, interval time.Duration) (DeviceAuthorization, error)
 }

@@ -93,12 +93,12 @@ func applyDeviceDecision(a *storage.DeviceAuthorization, dec storage.DeviceDecis
 }
 
 // PollDeviceAuthorization implements storage.DeviceAuthorizations.
-func (s *Store) PollDeviceAuthorization(_ context.Context, hash string, interval time.Duration) (storage.DeviceAuthorization, error) {
+func (s *Store) PollDeviceAuthorization(_ context.Context, hash, clientID string, interval time.Duration) (storage.DeviceAuthorization, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.deviceLocked()
 	a, ok := d.byHash[hash]
-	if !ok {
+	if !ok || a.ClientID != clientID {
 		return storage.DeviceAuthorization{}, fmt.Errorf("memory: poll device authorization: %w", storage.ErrNotFound)
 	}
 	now := s.now()

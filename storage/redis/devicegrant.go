@@ -140,11 +140,14 @@ func (s *Store) DecideDeviceAuthorization(ctx context.Context, userCode string, 
 // PollDeviceAuthorization implements storage.DeviceAuthorizations. The
 // approved authorization goes to the poll whose DEL removes it: of two
 // concurrent polls one gets the tokens.
-func (s *Store) PollDeviceAuthorization(ctx context.Context, hash string, interval time.Duration) (storage.DeviceAuthorization, error) {
+func (s *Store) PollDeviceAuthorization(ctx context.Context, hash, clientID string, interval time.Duration) (storage.DeviceAuthorization, error) {
 	const op = "poll device authorization"
 	d, _, err := s.deviceByHash(ctx, op, hash)
 	if err != nil {
 		return storage.DeviceAuthorization{}, err
+	}
+	if d.ClientID != clientID {
+		return storage.DeviceAuthorization{}, fmt.Errorf("redis: %s: another client's device code: %w", op, storage.ErrNotFound)
 	}
 	if err := s.throttlePoll(ctx, op, hash, interval); err != nil {
 		return storage.DeviceAuthorization{}, err

@@ -32,7 +32,7 @@ func testDeviceApproveConsume(t *testing.T, s storage.DeviceAuthorizations, c *C
 	got, err := s.GetDeviceAuthorizationByUserCode(t.Context(), d.UserCode)
 	mustOK(t, err, "GetDeviceAuthorizationByUserCode")
 	assertEqual(t, "pending authorization", got, d)
-	p, err := s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, time.Second)
+	p, err := s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", time.Second)
 	mustOK(t, err, "poll while pending")
 	if p.Decision != storage.DevicePending {
 		t.Fatalf("decision before approval = %q", p.Decision)
@@ -43,13 +43,15 @@ func testDeviceApproveConsume(t *testing.T, s storage.DeviceAuthorizations, c *C
 	_, err = s.GetDeviceAuthorizationByUserCode(t.Context(), d.UserCode)
 	mustErr(t, err, storage.ErrNotFound, "user code after the decision")
 	c.Advance(time.Second)
-	p, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, time.Second)
-	mustOK(t, err, "poll after approval")
+	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "other-client", time.Second)
+	mustErr(t, err, storage.ErrNotFound, "poll by another client")
+	p, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", time.Second)
+	mustOK(t, err, "poll after approval (another client's poll consumed nothing)")
 	if p.Decision != storage.DeviceApproved || p.UserID != "u1" || p.SessionID != "s1" || len(p.AMR) != 1 {
 		t.Fatalf("approved poll = %+v", p)
 	}
 	c.Advance(time.Second)
-	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, time.Second)
+	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", time.Second)
 	mustErr(t, err, storage.ErrNotFound, "poll after the device code was consumed")
 }
 
@@ -57,7 +59,7 @@ func testDeviceDeny(t *testing.T, s storage.DeviceAuthorizations, c *Clock) {
 	d := newDeviceAuth(t, s, c)
 	mustOK(t, s.DecideDeviceAuthorization(t.Context(), d.UserCode, storage.DeviceDecision{UserID: "u1"}), "deny")
 	for range 2 {
-		p, err := s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, 0)
+		p, err := s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", 0)
 		mustOK(t, err, "poll after denial")
 		if p.Decision != storage.DeviceDenied {
 			t.Fatalf("decision = %q, want denied", p.Decision)
@@ -69,15 +71,15 @@ func testDeviceDeny(t *testing.T, s storage.DeviceAuthorizations, c *Clock) {
 
 func testDevicePollInterval(t *testing.T, s storage.DeviceAuthorizations, c *Clock) {
 	d := newDeviceAuth(t, s, c)
-	_, err := s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, 5*time.Second)
+	_, err := s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", 5*time.Second)
 	mustOK(t, err, "first poll")
 	c.Advance(4 * time.Second)
-	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, 5*time.Second)
+	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", 5*time.Second)
 	mustErr(t, err, storage.ErrTooSoon, "poll 4 s later")
 	c.Advance(5 * time.Second)
-	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, 5*time.Second)
+	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", 5*time.Second)
 	mustOK(t, err, "poll 5 s after the refused one")
-	_, err = s.PollDeviceAuthorization(t.Context(), randomHash(), 5*time.Second)
+	_, err = s.PollDeviceAuthorization(t.Context(), randomHash(), "tv", 5*time.Second)
 	mustErr(t, err, storage.ErrNotFound, "unknown device code")
 }
 
@@ -87,7 +89,7 @@ func testDeviceExpiry(t *testing.T, s storage.DeviceAuthorizations, c *Clock) {
 	_, err := s.GetDeviceAuthorizationByUserCode(t.Context(), d.UserCode)
 	mustErr(t, err, storage.ErrNotFound, "expired user code")
 	mustErr(t, s.DecideDeviceAuthorization(t.Context(), d.UserCode, storage.DeviceDecision{Approved: true}), storage.ErrNotFound, "approve expired")
-	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, 0)
+	_, err = s.PollDeviceAuthorization(t.Context(), d.DeviceCodeHash, "tv", 0)
 	mustErr(t, err, storage.ErrNotFound, "poll expired")
 }
 
