@@ -74,13 +74,13 @@ func (a *App) exchange(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var resp *oidc.TokenExchangeResponse
 		if resp, err = zop.CreateTokenExchangeResponse(ctx, tr, client, a.Provider); err == nil {
-			a.auditExchange(ctx, client.GetID(), st, nil)
+			a.auditExchange(ctx, client.GetID(), req.SubjectTokenType, st, nil)
 			httphelper.MarshalJSON(w, resp)
 			return
 		}
 	}
 	err = exchangeError(err, st)
-	a.auditExchange(ctx, client.GetID(), st, err)
+	a.auditExchange(ctx, client.GetID(), req.SubjectTokenType, st, err)
 	zop.RequestError(w, r, err, nil)
 }
 
@@ -149,11 +149,12 @@ func exchangeError(err error, st *op.ExchangeState) error {
 }
 
 // auditExchange records a native sign-in as a login through the provider
-// ("login", method social_native) and a delegation as "token.exchange".
-func (a *App) auditExchange(ctx context.Context, clientID string, st *op.ExchangeState, err error) {
+// ("login", method social_native) and any other exchange as
+// "token.exchange", successes and refusals alike.
+func (a *App) auditExchange(ctx context.Context, clientID string, subjectType oidc.TokenType, st *op.ExchangeState, err error) {
 	ev := audit.Event{Event: "token.exchange", ClientID: clientID, UserID: st.UserID, ActorID: clientID, Outcome: audit.Success,
-		Details: map[string]string{"kind": st.Kind}}
-	if st.Kind == "native" || st.VerifyErr != nil || st.Kind == "" {
+		Details: map[string]string{"kind": "delegation"}}
+	if subjectType == oidc.IDTokenType {
 		ev.Event, ev.ActorID, ev.Details = "login", st.UserID, map[string]string{"method": "social_native"}
 	}
 	if err != nil {
