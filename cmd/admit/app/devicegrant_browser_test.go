@@ -37,12 +37,13 @@ func TestBrowserDeviceGrant(t *testing.T) {
 	}
 	var res struct {
 		Error, ShownCode, Client, First, Prefilled, Second string
+		AsksToConfirm                                      bool
 	}
 	if err := json.Unmarshal(results[0], &res); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(res.Error, "not valid") || res.ShownCode != first.UserCode || res.Client != "Box office terminal" ||
-		res.First != "Device connected" || res.Prefilled != second.UserCode || res.Second != "Device connected" {
+		res.First != "Device connected" || res.Prefilled != second.UserCode || !res.AsksToConfirm || res.Second != "Device connected" {
 		t.Fatalf("result = %+v", res)
 	}
 	for _, r := range []*oauth2.DeviceAuthResponse{first, second} {

@@ -8,7 +8,7 @@
 // code), COMPLETE_URL (the second device's verification_uri_complete),
 // EMAIL, PASSWORD, SCREENSHOT_DIR.
 // Reports: RESULT {"error", "shownCode", "client", "first", "prefilled",
-// "second"}.
+// "asksToConfirm", "second"}.
 
 import { requireEnv, result, run, screenshot } from './lib.mjs';
 
@@ -43,10 +43,11 @@ await run(async (page) => {
 
   await page.goto(completeURL);
   const prefilled = await page.inputValue('[data-testid=user-code]');
+  const asksToConfirm = await page.isVisible('[data-testid=confirm-code]');
   await screenshot(page, 'device-entry-prefilled.png');
   await page.click('[data-testid=continue]');
   await page.locator('[data-testid=device-consent-form]').waitFor();
   await page.click('[data-testid=allow]');
   const second = (await page.textContent('[data-testid=message-title]')).trim();
-  result({ error, shownCode, client, first, prefilled, second });
+  result({ error, shownCode, client, first, prefilled, asksToConfirm, second });
 });
