@@ -40,7 +40,7 @@ func TestSignHeader(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{tt.alg})
+				jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{tt.alg})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -115,7 +115,7 @@ func TestZitadelSignerFromKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{alg})
+			jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{alg})
 			if err != nil {
 				t.Fatal(err)
 			}

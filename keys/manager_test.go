@@ -284,7 +284,7 @@ func verify(t *testing.T, m *keys.Manager, token string) ([]byte, error) {
 			Key: pk.Key(), KeyID: pk.ID(), Algorithm: string(pk.Algorithm()), Use: pk.Use(),
 		})
 	}
-	jws, err := jose.ParseSigned(token, algorithms)
+	jws, err := jose.ParseSignedCompact(token, algorithms)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,23 +68,39 @@
 // Every login step is audited (Audit, package login/audit) and the first
 // factor's device recorded (DeviceTrust, package login/device).
 //
+// # Lost sign-ins (restart.go)
+//
+// Flows and authorization requests are ephemeral and may be lost (expiry, a
+// Redis restart). The login page remembers, in a short-lived HttpOnly
+// cookie, how to start its sign-in again; a POST to or a reload of a lost
+// flow then shows "Start again", which re-enters /authorize for the same
+// client with the original parameters (validated there again).
+//
 // # Browser security
 //
 // Every form carries a CSRF token (double submit: cookie admit_csrf and a
 // hidden field, compared in constant time) and POSTs are additionally
 // refused cross-origin by net/http's CrossOriginProtection (Sec-Fetch-Site /
 // Origin). Cookies are HttpOnly, SameSite=Lax and, on https, Secure with the
-// __Host- prefix. Pages send a strict Content-Security-Policy; form-action
-// additionally allows the flow's own registered redirect origin because
-// browsers apply it to the redirect that ends a login.
+// __Host- prefix. Pages send a strict Content-Security-Policy with
+// form-action 'self'. Browsers apply form-action to every redirect that
+// follows a form POST, and an application's callback may redirect anywhere,
+// so a login (or sign-out) that ends after a page interaction reaches the
+// client through a ContinuePage that moves on by a meta refresh, a new
+// navigation no form started (DeliverToClient, Continue). Only the
+// client's own navigation (/authorize and the login start answering from
+// the SSO session) gets op's plain redirect; a native app's private-use
+// scheme keeps the redirect and is added to form-action.
 //
 // Unknown e-mail, password-less, disabled account and wrong password give
 // the same message after the same argon2id work (Hasher.VerifyUnknown).
 // A backend failure shows a 503 page with Retry-After: nothing is consumed,
 // so the user can retry.
 //
-// RP-initiated logout: op validates end_session and its
+// RP-initiated logout: a request without an id_token_hint naming the
+// browser's own session (sub, and sid when present) is confirmed by the user
+// first (Logout.ConfirmEndSession); op validates end_session and its
 // post_logout_redirect_uri, then sends the browser to /logout with that URI
 // signed (HMAC, key derived from the master key); Logout deletes the session
-// and its cookie, then redirects.
+// and its cookie, then continues to the client's page (Continue).
 package login

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,6 +136,10 @@ func (e *Engine) Routes() chi.Router {
 	return r
 }
 
+// StartPath is where op sends the browser to sign in (/login?id=<auth
+// request>); it is mounted at the root of Routes.
+const StartPath = "/login"
+
 // start is where op sends the browser (/login?id=<auth request>).
 func (e *Engine) start(w http.ResponseWriter, r *http.Request) {
 	req, client, ok := e.loadRequest(w, r, r.URL.Query().Get("id"))
@@ -171,13 +176,44 @@ func (e *Engine) loadRequest(w http.ResponseWriter, r *http.Request, id string) 
 	return req, client, true
 }
 
+// requestGone answers a flow or request that is no longer stored (expired,
+// or lost with the ephemeral store): a way to start the same sign-in again
+// when this browser showed its login page (restart.go), the plain advice
+// otherwise.
+// RequestGone answers a sign-in whose flow or authorization request is
+// gone: the retry page for an outage, otherwise a page that starts the same
+// sign-in again when the browser remembers it (restart cookie).
+func (e *Engine) RequestGone(w http.ResponseWriter, r *http.Request, err error) {
+	e.requestGone(w, r, err)
+}
+
 func (e *Engine) requestGone(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.Is(err, storage.ErrNotFound) {
 		e.Unavailable(w, r, err)
 		return
 	}
-	e.ErrorPage(w, r, http.StatusBadRequest, "This sign-in link has expired",
-		"Go back to the application and start signing in again.")
+	const title = "This sign-in link has expired"
+	if again := e.restartURL(r); again != "" {
+		v := templates.ErrorView{Status: http.StatusBadRequest, Title: title, RequestID: RequestID(r.Context()),
+			Message:       "Your sign-in to " + e.restartName(r, again) + " was interrupted or took too long. Start again to continue.",
+			StartAgainURL: again}
+		render(w, r, http.StatusBadRequest, templates.ErrorPage(v))
+		return
+	}
+	e.ErrorPage(w, r, http.StatusBadRequest, title, "Go back to the application and start signing in again.")
+}
+
+// restartName names the application the restart URL signs in to.
+func (e *Engine) restartName(r *http.Request, again string) string {
+	u, _ := url.Parse(again)
+	if u == nil || u.Path != authorizePath {
+		return clientName(storage.Client{})
+	}
+	c, err := e.Clients.GetClient(r.Context(), u.Query().Get("client_id"))
+	if err != nil {
+		return "the application"
+	}
+	return clientName(c)
 }
 
 // sessionSatisfies: an SSO session may answer the request unless the client
@@ -226,6 +262,7 @@ func (e *Engine) beginFlow(w http.ResponseWriter, r *http.Request, req storage.A
 		e.Unavailable(w, r, err)
 		return
 	}
+	e.rememberRestart(w, r, f, "")
 	e.RenderLogin(w, r, f, http.StatusOK, req.LoginHint, "")
 }
 
@@ -250,6 +287,7 @@ func (e *Engine) StartLocal(w http.ResponseWriter, r *http.Request, returnTo str
 		e.Unavailable(w, r, err)
 		return
 	}
+	e.rememberRestart(w, r, f, returnTo)
 	e.RenderLogin(w, r, f, http.StatusOK, "", "")
 }
 

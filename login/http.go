@@ -44,19 +44,20 @@ func randomID() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// allowFormTarget adds the relying party's origin to the page's CSP
-// form-action: browsers apply form-action to the redirects that follow a
-// form POST, and a login ends with a redirect to the client. Only the
-// flow's own registered redirect URI is added.
+// allowFormTarget adds a native app's private-use redirect scheme (RFC 8252
+// 7.1) to the page's CSP form-action: a login that ends with a form POST
+// reaches such a client by redirect (see Continue), and browsers apply
+// form-action to the redirects that follow a form POST. Web redirect URIs
+// need nothing here: Continue reaches them without a redirect.
 func allowFormTarget(w http.ResponseWriter, redirectURI string) {
 	u, err := url.Parse(redirectURI)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil || u.Scheme == "" || u.Scheme == "http" || u.Scheme == "https" {
 		return
 	}
 	csp := w.Header().Get("Content-Security-Policy")
-	origin := u.Scheme + "://" + u.Host
-	if csp != "" && !strings.ContainsAny(origin, " ;'") {
-		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1))
+	source := u.Scheme + ":"
+	if csp != "" && !strings.ContainsAny(source, " ;'") {
+		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+source, 1))
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 
 	"github.com/admit-idp/admit/storage"
 )
@@ -16,10 +15,6 @@ type TenantResolver interface {
 	GetTenantBySlug(ctx context.Context, slug string) (storage.Tenant, error)
 	GetTenant(ctx context.Context, id string) (storage.Tenant, error)
 }
-
-// slugPattern is the shape of tenant slugs (op/admin enforces it on
-// writes); anything else is unknown without asking the store.
-var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // AccountURL is the account area's address for a user of the tenant: it
 // names the tenant (?tenant=<slug>) unless it is the default one, so that
@@ -44,7 +39,9 @@ func (e *Engine) localTenant(w http.ResponseWriter, r *http.Request) (string, bo
 		return storage.DefaultTenantID, true
 	}
 	t, err := storage.Tenant{}, storage.ErrNotFound
-	if slugPattern.MatchString(slug) {
+	// Anything not shaped like a slug (storage.ValidSlug, which op/admin
+	// enforces on writes) is unknown without asking the store.
+	if storage.ValidSlug(slug) {
 		t, err = e.Tenants.GetTenantBySlug(r.Context(), slug)
 	}
 	switch {

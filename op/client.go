@@ -25,19 +25,29 @@ type client struct {
 
 var _ zop.Client = client{}
 
-func (c client) GetID() string                    { return c.ID }
-func (c client) RedirectURIs() []string           { return c.Client.RedirectURIs }
-func (c client) PostLogoutRedirectURIs() []string { return c.Client.PostLogoutRedirectURIs }
-func (c client) LoginURL(id string) string        { return c.loginURL(id) }
+func (c client) GetID() string             { return c.ID }
+func (c client) LoginURL(id string) string { return c.loginURL(id) }
 
-// ApplicationType: a public client with a loopback redirect URI is a native
-// app (RFC 8252: its loopback port may vary, 7.3); other public clients are
-// browser apps, which need https. Confidential clients are web servers.
+// RedirectURIs are the registered URIs that pass CheckRedirectURI: one
+// stored before the rules (or written around them) is never redirected to.
+func (c client) RedirectURIs() []string { return c.valid(c.Client.RedirectURIs) }
+
+func (c client) PostLogoutRedirectURIs() []string { return c.valid(c.Client.PostLogoutRedirectURIs) }
+
+func (c client) valid(uris []string) []string {
+	return slices.DeleteFunc(slices.Clone(uris), func(u string) bool { return storage.CheckRedirectURI(u, c.Public) != nil })
+}
+
+// ApplicationType: a public client with a loopback or private-use redirect
+// URI is a native app (RFC 8252: its loopback port may vary, 7.3; op
+// accepts a private-use scheme, 7.1, only for native apps); other public
+// clients are browser apps, which need https. Confidential clients are web
+// servers.
 func (c client) ApplicationType() zop.ApplicationType {
 	switch {
 	case !c.Public:
 		return zop.ApplicationTypeWeb
-	case slices.ContainsFunc(c.Client.RedirectURIs, isLoopbackURI):
+	case slices.ContainsFunc(c.RedirectURIs(), func(u string) bool { return isLoopbackURI(u) || storage.IsPrivateUseRedirect(u) }):
 		return zop.ApplicationTypeNative
 	}
 	return zop.ApplicationTypeUserAgent

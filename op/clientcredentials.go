@@ -80,7 +80,12 @@ func machineScopes(c storage.Client, requested []string) ([]string, error) {
 		return out, nil
 	}
 	for _, sc := range requested {
-		if !slices.Contains(c.Scopes, sc) || slices.Contains(userScopes, sc) {
+		// RFC 6749 §4.4: the token is the client's own; a user scope has
+		// no user to speak for, however the client is registered.
+		if slices.Contains(userScopes, sc) {
+			return nil, oidc.ErrInvalidScope().WithDescription("scope %q needs a user: client_credentials tokens act for the client itself; use the authorization code flow", sc)
+		}
+		if !slices.Contains(c.Scopes, sc) {
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %q is not allowed for this client", sc)
 		}
 	}
@@ -93,7 +98,23 @@ func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, clientID, secret 
 	return err
 }
 
-var errBadClientSecret = errors.New("op: client authentication failed")
+var (
+	errBadClientSecret = errors.New("op: client authentication failed")
+	// errWrongAuthMethod: the secret came another way than the client's
+	// registered token_endpoint_auth_method (OIDC Dynamic Client
+	// Registration 1.0 §2; OIDC Core 9).
+	errWrongAuthMethod = errors.New("op: client authenticated with another method than it registered")
+)
+
+type presentedAuthMethodKey struct{}
+
+// WithPresentedAuthMethod records how the request's client presented its
+// secret (client_secret_basic or client_secret_post; the HTTP layer knows,
+// op does not tell storage). A client registered for another method is then
+// refused, whatever its secret.
+func WithPresentedAuthMethod(ctx context.Context, m oidc.AuthMethod) context.Context {
+	return context.WithValue(ctx, presentedAuthMethodKey{}, m)
+}
 
 func (s *Storage) authenticateClient(ctx context.Context, clientID, secret string) (storage.Client, error) {
 	c, err := s.getClient(ctx, clientID)
@@ -102,6 +123,9 @@ func (s *Storage) authenticateClient(ctx context.Context, clientID, secret strin
 	}
 	if c.Public || c.SecretHash == "" || !SecretMatches(secret, c.SecretHash) {
 		return storage.Client{}, fmt.Errorf("client %q: %w", clientID, errBadClientSecret)
+	}
+	if m, ok := ctx.Value(presentedAuthMethodKey{}).(oidc.AuthMethod); ok && m != (client{Client: c}).AuthMethod() {
+		return storage.Client{}, fmt.Errorf("client %q used %s: %w", clientID, m, errWrongAuthMethod)
 	}
 	return c, nil
 }

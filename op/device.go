@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -24,58 +23,26 @@ const (
 	DefaultDevicePollInterval = 5 * time.Second
 )
 
-// UserCodeCharset is RFC 8628 6.1's friendly alphabet: 20 consonants, no
-// vowels (no words) and no look-alikes (0/O, 1/I). Eight of them give
-// 20^8 ≈ 2^34.6 codes, shown as XXXX-XXXX.
-const UserCodeCharset = zop.CharSetBase20
-
-// UserCodeConfig is what op generates user codes with.
-var UserCodeConfig = zop.UserCodeConfig{CharSet: UserCodeCharset, CharAmount: 8, DashInterval: 4}
-
-// NormalizeUserCode makes what a user typed comparable with the stored code
-// (RFC 8628 6.1: case-insensitive, separators ignored). It returns "" for
-// anything that cannot be a user code, so that no store is asked.
-func NormalizeUserCode(typed string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(typed) {
-		switch {
-		case r == '-' || r == ' ' || r == '\t':
-			continue
-		case !strings.ContainsRune(UserCodeCharset, r):
-			return ""
-		}
-		b.WriteRune(r)
-	}
-	if b.Len() != UserCodeConfig.CharAmount {
-		return ""
-	}
-	return b.String()
-}
-
-// FormatUserCode shows a normalised code the way the device does.
-func FormatUserCode(code string) string {
-	if len(code) != UserCodeConfig.CharAmount {
-		return code
-	}
-	return code[:4] + "-" + code[4:]
-}
+// UserCodeConfig is what op generates user codes with (the format is
+// storage's: storage.NormalizeUserCode).
+var UserCodeConfig = zop.UserCodeConfig{CharSet: storage.UserCodeCharset, CharAmount: storage.UserCodeLength, DashInterval: 4}
 
 // DeviceGrant configures the device authorization grant on Storage.
 type DeviceGrant struct {
 	Store        storage.DeviceAuthorizations
 	Lifetime     time.Duration // default DefaultDeviceCodeLifetime
 	PollInterval time.Duration // default DefaultDevicePollInterval
+	// UserFormPath is the verification URI's path (RFC 8628 3.2
+	// verification_uri), served by the login layer.
+	UserFormPath string
 }
 
-// Config is op's configuration for the grant; the user form is /device.
+// Config is op's configuration for the grant.
 func (g *DeviceGrant) Config() zop.DeviceAuthorizationConfig {
 	return zop.DeviceAuthorizationConfig{
-		Lifetime: g.lifetime(), PollInterval: g.interval(), UserFormPath: DevicePath, UserCode: UserCodeConfig,
+		Lifetime: g.lifetime(), PollInterval: g.interval(), UserFormPath: g.UserFormPath, UserCode: UserCodeConfig,
 	}
 }
-
-// DevicePath is the verification URI's path (RFC 8628 3.2 verification_uri).
-const DevicePath = "/device"
 
 func (g *DeviceGrant) lifetime() time.Duration {
 	return orDefault(g.Lifetime, DefaultDeviceCodeLifetime)
@@ -101,7 +68,7 @@ func (s *Storage) StoreDeviceAuthorization(ctx context.Context, clientID, device
 	}
 	now := s.now()
 	d := storage.DeviceAuthorization{
-		DeviceCodeHash: hashToken(deviceCode), UserCode: NormalizeUserCode(userCode), ClientID: c.ID,
+		DeviceCodeHash: hashToken(deviceCode), UserCode: storage.NormalizeUserCode(userCode), ClientID: c.ID,
 		Scopes: allowedScopes(c, scopes), CreatedAt: now, ExpiresAt: now.Add(s.Device.lifetime()),
 	}
 	err = s.Device.Store.CreateDeviceAuthorization(ctx, d)

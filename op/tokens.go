@@ -201,8 +201,14 @@ func (s *Storage) Decrypt(token string) (string, error) {
 
 var errInvalidAccessToken = errors.New("op: invalid access token")
 
+// accessTokenAlgorithms are the algorithms Admit signs access tokens with
+// (keys: RS256 or ES256); any other "alg", "none" included, is refused
+// before a key is looked up (RFC 8725 section 3.1). Access tokens are JWTs,
+// hence JWS Compact Serialization only (RFC 7519 section 1).
+var accessTokenAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+
 func (s *Storage) verifyAccessToken(ctx context.Context, token string) (accessClaims, string, error) {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	jws, err := jose.ParseSignedCompact(token, accessTokenAlgorithms)
 	if err != nil || len(jws.Signatures) != 1 {
 		return accessClaims{}, "", errInvalidAccessToken
 	}

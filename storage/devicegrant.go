@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -69,4 +70,41 @@ type DeviceAuthorizations interface {
 	// that returns it (the device code is single use: later polls get
 	// ErrNotFound). A denied one is returned as long as it lives.
 	PollDeviceAuthorization(ctx context.Context, deviceCodeHash, clientID string, interval time.Duration) (DeviceAuthorization, error)
+}
+
+// User codes (RFC 8628 6.1): UserCodeLength letters of UserCodeCharset, 20
+// consonants with no vowels (no words) and no look-alikes (0/O, 1/I):
+// 20^8 ≈ 2^34.6 codes, shown as XXXX-XXXX. Both op (which makes them) and
+// the /device page (where users type them) use this one format.
+const (
+	UserCodeCharset = "BCDFGHJKLMNPQRSTVWXZ"
+	UserCodeLength  = 8
+)
+
+// NormalizeUserCode makes what a user typed comparable with the stored code
+// (6.1: case-insensitive, separators ignored). It returns "" for anything
+// that cannot be a user code, so that no store is asked.
+func NormalizeUserCode(typed string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(typed) {
+		switch {
+		case r == '-' || r == ' ' || r == '\t':
+			continue
+		case !strings.ContainsRune(UserCodeCharset, r):
+			return ""
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() != UserCodeLength {
+		return ""
+	}
+	return b.String()
+}
+
+// FormatUserCode shows a normalised code the way the device does.
+func FormatUserCode(code string) string {
+	if len(code) != UserCodeLength {
+		return code
+	}
+	return code[:4] + "-" + code[4:]
 }

@@ -12,6 +12,10 @@
 //   - Ephemeral (authorization requests, codes, login flows, revocations) is
 //     short-lived state where every record expires: package redis in
 //     production, package memory in development.
+//   - Revocations and sign-in locks are ephemeral in shape but must not be
+//     forgotten before they end: in production package layered serves them
+//     from Redis with Postgres as their durable record (RevocationRecords,
+//     LockRecords), so a Redis restart loses neither.
 //
 // Expiry is decided by the backend's injected clock (Now func() time.Time)
 // against the record's ExpiresAt, so tests can move time; backends with native

@@ -187,6 +187,8 @@ type Durable interface {
 	Tenants
 	RoleGrants
 	Directory
+	RevocationRecords
+	LockRecords
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"regexp"
 	"time"
 )
 
@@ -15,6 +16,29 @@ const (
 	TenantActive    = "active"
 	TenantSuspended = "suspended"
 )
+
+// The shapes of tenant slugs and venue IDs, declared once here for every
+// layer that checks them: op/admin refuses other values on writes, and
+// login treats them as unknown without asking the store.
+const (
+	// SlugPattern: 1-63 of a-z 0-9 and inner hyphens (a lower-case DNS
+	// label, RFC 1035 section 2.3.1, digits allowed first per RFC 1123).
+	SlugPattern = `^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`
+	// VenueIDPattern: 1-128 of A-Z a-z 0-9 . _ : - (safe in a URL path
+	// segment without escaping).
+	VenueIDPattern = `^[A-Za-z0-9._:-]{1,128}$`
+)
+
+var (
+	slugRE    = regexp.MustCompile(SlugPattern)
+	venueIDRE = regexp.MustCompile(VenueIDPattern)
+)
+
+// ValidSlug reports whether s has the shape of a tenant slug.
+func ValidSlug(s string) bool { return slugRE.MatchString(s) }
+
+// ValidVenueID reports whether id has the shape of a venue ID.
+func ValidVenueID(id string) bool { return venueIDRE.MatchString(id) }
 
 // Tenant is an isolated population of users and clients. A client signs in
 // only users of its own tenant, and every admin query carries a tenant ID.

@@ -35,10 +35,20 @@ type ErrorView struct {
 	Title     string // empty falls back to a generic title
 	Message   string
 	RequestID string // shown as "Reference: …" so support can find the logs
+	// StartAgainURL, when set, is a local URL (Admit's /authorize with the
+	// lost sign-in's parameters) offered as "Start again".
+	StartAgainURL string
 }
 
 // MessageView is a plain informational page, e.g. "You are signed out".
 type MessageView struct{ Title, Message string }
+
+// ContinueView is a page that sends the browser on to Target by itself.
+type ContinueView struct {
+	Title, Message string
+	Link           string        // the fallback link's label
+	Target         templ.SafeURL // an http(s) URL the caller has validated
+}
 
 const (
 	// Element ids that aria-describedby and label[for] refer to.

@@ -52,7 +52,7 @@ func (e *cliEnv) tenants(ctx context.Context, args []string) error {
 		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
 			t, err := a.Admin.CreateTenant(ctx, admin.CLI(), admin.TenantInput{Slug: *slug, Name: *name})
 			if err == nil {
-				fmt.Fprintf(e.stdout, "tenant %s created (%s)\n", t.ID, t.Slug)
+				err = e.printf("tenant %s created (%s)\n", t.ID, t.Slug)
 			}
 			return err
 		})
@@ -120,7 +120,7 @@ func (e *cliEnv) roles(ctx context.Context, args []string) error {
 			}
 			g, err := a.Admin.CreateGrant(ctx, admin.CLI(), tenantID, in)
 			if err == nil {
-				fmt.Fprintf(e.stdout, "granted %s to %s%s (grant %s)\n", g.Role, g.UserID, where(g), g.ID)
+				err = e.printf("granted %s to %s%s (grant %s)\n", g.Role, g.UserID, where(g), g.ID)
 			}
 			return err
 		})

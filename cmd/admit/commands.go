@@ -91,7 +91,7 @@ func (e *cliEnv) migrate(ctx context.Context, args []string) error {
 	case "version":
 		v, dirty, err := migrations.Version(ctx, cfg.DatabaseURL)
 		if err == nil {
-			fmt.Fprintf(e.stdout, "version %d dirty=%v\n", v, dirty)
+			err = e.printf("version %d dirty=%v\n", v, dirty)
 		}
 		return err
 	}
@@ -100,8 +100,15 @@ func (e *cliEnv) migrate(ctx context.Context, args []string) error {
 
 func (e *cliEnv) done(err error, msg string) error {
 	if err == nil {
-		fmt.Fprintln(e.stdout, msg)
+		err = e.printf("%s\n", msg)
 	}
+	return err
+}
+
+// printf writes to standard output. A failed write (a closed pipe, a full
+// disk) is the command's error: the output may be a secret shown only once.
+func (e *cliEnv) printf(format string, args ...any) error {
+	_, err := fmt.Fprintf(e.stdout, format, args...)
 	return err
 }
 
@@ -172,9 +179,11 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "client %s created\n", s.ID)
-		if secret != "" {
-			fmt.Fprintf(e.stdout, "client secret (shown once, store it now): %s\n", secret)
+		if err := e.printf("client %s created\n", s.ID); err != nil || secret == "" {
+			return err
+		}
+		if err := e.printf("client secret (shown once, store it now): %s\n", secret); err != nil {
+			return fmt.Errorf("client %s created, but its secret could not be printed (remove the client and add it again): %w", s.ID, err)
 		}
 		return nil
 	})
@@ -247,7 +256,7 @@ func (e *cliEnv) users(ctx context.Context, args []string) error {
 			return fmt.Errorf("a user with the e-mail address %s already exists", nu.Email)
 		}
 		if err == nil {
-			fmt.Fprintf(e.stdout, "user %s created (%s)\n", u.ID, u.Email)
+			err = e.printf("user %s created (%s)\n", u.ID, u.Email)
 		}
 		return err
 	})
@@ -256,7 +265,7 @@ func (e *cliEnv) users(ctx context.Context, args []string) error {
 // readSecret reads one line from stdin, so secrets stay out of argv and
 // shell history.
 func (e *cliEnv) readSecret(what string) (string, error) {
-	fmt.Fprintf(e.stderr, "%s: ", what)
+	_, _ = fmt.Fprintf(e.stderr, "%s: ", what) // a prompt only; reading stdin decides
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
@@ -274,7 +283,7 @@ func (e *cliEnv) keys(ctx context.Context, args []string) error {
 	case "master-key":
 		mk, err := keys.GenerateMasterKey()
 		if err == nil {
-			fmt.Fprintln(e.stdout, base64.StdEncoding.EncodeToString(mk))
+			err = e.printf("%s\n", base64.StdEncoding.EncodeToString(mk))
 		}
 		return err
 	case "rotate":

@@ -27,7 +27,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "admit:", err)
+		_, _ = fmt.Fprintln(os.Stderr, "admit:", err) // the exit status reports the failure if this write fails
 		os.Exit(1)
 	}
 }

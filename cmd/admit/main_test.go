@@ -478,3 +478,18 @@ func TestClientsAddSwitches(t *testing.T) {
 		}
 	}
 }
+
+// TestClientsAddNativePrivateUseRedirect: `clients add` takes a native
+// app's private-use redirect URI (RFC 8252 §7.1) for a public client and
+// refuses it for a confidential one.
+func TestClientsAddNativePrivateUseRedirect(t *testing.T) {
+	c := newCLI(t)
+	out := c.ok("", "clients", "add", "--id", "native1", "--public", "--redirect-uri", "com.example.app:/oauth2redirect")
+	if !strings.Contains(out, "client native1 created") {
+		t.Errorf("clients add output = %q", out)
+	}
+	c.fails("", []string{"clients", "add", "--id", "server1", "--redirect-uri", "com.example.app:/oauth2redirect"},
+		`redirect URI "com.example.app:/oauth2redirect": a private-use scheme is only for public clients`)
+	c.fails("", []string{"clients", "add", "--id", "native2", "--public", "--redirect-uri", "javascript:alert(1)"},
+		`redirect URI "javascript:alert(1)": must use https`)
+}

@@ -19,8 +19,8 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	}
 	log := app.NewLogger(e.stderr, cfg)
 	// zitadel's op logs through the default logger: give it the same
-	// handler (format, level) as Admit's own logs.
-	slog.SetDefault(log)
+	// handler (format, level) as Admit's own logs, op's lines at DEBUG.
+	app.SetDefaultLogger(log)
 	a, cleanup, err := e.open(ctx, cfg, log, true)
 	if err != nil {
 		return err
@@ -79,8 +79,10 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 	return nil
 }
 
+// banner prints the development-mode notice. A failed write does not stop
+// the server: the notice is a convenience, not part of serving.
 func (e *cliEnv) banner(cfg app.Config) {
-	fmt.Fprintf(e.stdout, `
+	_, _ = fmt.Fprintf(e.stdout, `
   ┌─ Admit — DEVELOPMENT MODE ───────────────────────────────────────────
   │ In-memory storage: every user, client, session and signing key is
   │ throwaway and lost on exit. A random master key was generated.

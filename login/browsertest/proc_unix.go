@@ -27,8 +27,8 @@ func lockFile(path string) (unlock func(), err error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
+		_ = f.Close() // the flock error is the one to report
 		return nil, fmt.Errorf("flock %s: %w", path, err)
 	}
-	return func() { f.Close() }, nil // closing the file releases the lock
+	return func() { _ = f.Close() }, nil // closing the file releases the lock (the kernel releases it on exit too)
 }

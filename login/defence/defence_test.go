@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/storage"
@@ -65,7 +66,11 @@ func newGuard(t *testing.T) (*Guard, *fakeClock, *recorder) {
 	g := &Guard{Store: memory.New(c.Now), Users: users{"ada@example.com": {ID: "u1", Email: "ada@example.com"}},
 		Policy: DefaultPolicy(), Notifier: rec, Audit: rec, Now: c.Now, Logger: slog.New(slog.DiscardHandler)}
 	g.Policy.RateLimits = false
-	g.Unlock = &Unlocker{Key: []byte("k"), Issuer: "https://id.example", Guard: g, Now: c.Now}
+	signer, err := signed.New(make([]byte, signed.MinRootKey), "unlock link", c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Unlock = &Unlocker{Signer: signer, Issuer: "https://id.example", Guard: g}
 	return g, c, rec
 }
 

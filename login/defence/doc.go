@@ -24,8 +24,9 @@
 //
 // Counters and locks are ephemeral (storage.FailureCounters): Redis hashes
 // with a TTL, updated by one Lua script (no KEYS scans), or memory in
-// development. Nothing durable: a lost Redis forgets counters, which is the
-// old services' behaviour too.
+// development. In production a lock is also recorded in Postgres
+// (storage/layered): a lost Redis forgets the counters, as the old service
+// did, but not a lock, and an unlock clears both.
 //
 // # Rate limits
 //

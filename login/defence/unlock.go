@@ -1,32 +1,28 @@
 package defence
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
 )
 
 // Unlocker makes and serves the unlock link of a lockout e-mail: the
-// identifier and the lock's end, signed with HMAC-SHA256 (key derived from
-// the master key). The link works until the lock would have ended.
+// identifier, signed (keys/signed, a key of its own derived from the master
+// key) to expire when the lock ends. The link works until the lock would
+// have ended.
 type Unlocker struct {
-	Key    []byte
+	Signer *signed.Signer
 	Issuer string
 	Guard  *Guard
 	Engine *login.Engine
-	Now    func() time.Time
 }
 
 // UnlockPath is the unlock page under /login.
@@ -34,34 +30,18 @@ const UnlockPath = "/login/unlock"
 
 // URL is the absolute unlock link for identifier's lock ending at until.
 func (u *Unlocker) URL(identifier string, until time.Time) string {
-	payload := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(until.Unix(), 10) + "|" + identifier))
-	return u.Issuer + UnlockPath + "?t=" + url.QueryEscape(payload+"."+u.sign(payload))
-}
-
-func (u *Unlocker) sign(payload string) string {
-	m := hmac.New(sha256.New, u.Key)
-	m.Write([]byte("admit unlock v1|" + payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return u.Issuer + UnlockPath + "?t=" + url.QueryEscape(u.Signer.SignUntil([]byte(identifier), until))
 }
 
 var errBadUnlock = errors.New("unlock: invalid or expired link")
 
 // parse returns the identifier of a valid, unexpired token.
 func (u *Unlocker) parse(token string) (string, error) {
-	payload, sig, ok := strings.Cut(token, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(u.sign(payload))) {
-		return "", errBadUnlock
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	id, err := u.Signer.Verify(token)
 	if err != nil {
 		return "", errBadUnlock
 	}
-	ts, id, ok := strings.Cut(string(raw), "|")
-	until, err := strconv.ParseInt(ts, 10, 64)
-	if !ok || err != nil || !u.Now().Before(time.Unix(until, 0)) {
-		return "", errBadUnlock
-	}
-	return id, nil
+	return string(id), nil
 }
 
 // Mount adds GET /unlock to the /login router (Unlocker is a login.Method

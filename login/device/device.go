@@ -2,10 +2,8 @@ package device
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -14,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/defence"
@@ -62,7 +61,9 @@ type Trust struct {
 	Store   storage.Devices
 	Users   storage.Users
 	Cookies login.Cookies
-	Key     []byte // HMAC key for the cookie (derived from the master key)
+	// Signer signs the cookie (keys/signed; a key of its own derived from
+	// the master key), so a browser cannot choose its device token.
+	Signer *signed.Signer
 	// Notify sends the new-sign-in notice for new or low-trust devices.
 	Notify   bool
 	Notifier Notifier
@@ -76,17 +77,11 @@ type Trust struct {
 // token returns the browser's valid device token, or "".
 func (t *Trust) token(r *http.Request) string {
 	v := t.Cookies.Get(r, CookieName)
-	tok, sig, ok := strings.Cut(v, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(t.sign(tok))) {
+	tok, err := t.Signer.Verify(v)
+	if err != nil {
 		return ""
 	}
-	return tok
-}
-
-func (t *Trust) sign(tok string) string {
-	m := hmac.New(sha256.New, t.Key)
-	m.Write([]byte("admit device v1|" + tok))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return string(tok)
 }
 
 func hashToken(tok string) string {
@@ -111,7 +106,7 @@ func (t *Trust) Succeeded(w http.ResponseWriter, r *http.Request, userID string)
 	tok := t.token(r)
 	if tok == "" {
 		tok = rand.Text()
-		t.Cookies.Set(w, CookieName, tok+"."+t.sign(tok), CookieLifetime)
+		t.Cookies.Set(w, CookieName, t.Signer.Sign([]byte(tok), CookieLifetime), CookieLifetime)
 	}
 	now := t.Now()
 	d, err := t.Store.GetDevice(r.Context(), userID, hashToken(tok))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/storage"
@@ -51,7 +52,11 @@ func (c *clock) Now() time.Time { return c.t }
 func TestTrustRecognisesTheCookie(t *testing.T) {
 	c := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
 	st := memory.New(c.Now)
-	tr := &Trust{Store: st, Users: st, Key: []byte("k"), Audit: audit.Nop{}, Now: c.Now, Logger: slog.New(slog.DiscardHandler), Cookies: login.Cookies{}}
+	signer, err := signed.New(make([]byte, signed.MinRootKey), "device cookie", c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &Trust{Store: st, Users: st, Signer: signer, Audit: audit.Nop{}, Now: c.Now, Logger: slog.New(slog.DiscardHandler), Cookies: login.Cookies{}}
 	r := httptest.NewRequest(http.MethodPost, "/login/password", nil)
 	r.RemoteAddr = "192.0.2.1:5"
 	w := httptest.NewRecorder()

@@ -7,7 +7,6 @@ import (
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
-	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
 )
@@ -35,7 +34,7 @@ func (p *Pages) approvePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := templates.DeviceConsentView{
-		CSRFToken: csrf, ClientName: login.ClientName(a.client), UserCode: op.FormatUserCode(a.device.UserCode),
+		CSRFToken: csrf, ClientName: login.ClientName(a.client), UserCode: storage.FormatUserCode(a.device.UserCode),
 		UserEmail: a.user.Email, Scopes: login.ScopeItems(a.device.Scopes),
 	}
 	login.Render(w, r, http.StatusOK, templates.DeviceConsentPage(v))

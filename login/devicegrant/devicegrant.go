@@ -13,7 +13,6 @@ import (
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/audit"
-	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
 )
@@ -57,8 +56,8 @@ type Pages struct {
 	Logger   *slog.Logger
 }
 
-// Path is the verification URI's path.
-const Path = op.DevicePath
+// Path is the verification URI's path (RFC 8628 3.2 verification_uri).
+const Path = "/device"
 
 // Routes returns the /device router.
 func (p *Pages) Routes() chi.Router {
@@ -105,7 +104,7 @@ func (p *Pages) submitCode(w http.ResponseWriter, r *http.Request) {
 }
 
 func approveURL(code string) string {
-	return Path + "/approve?user_code=" + url.QueryEscape(op.FormatUserCode(code))
+	return Path + "/approve?user_code=" + url.QueryEscape(storage.FormatUserCode(code))
 }
 
 // errUnknownCode is what a wrong, expired or used code shows: the three
@@ -122,7 +121,7 @@ func (p *Pages) lookup(w http.ResponseWriter, r *http.Request, typed string, fai
 		}
 		return storage.DeviceAuthorization{}, false
 	}
-	code := op.NormalizeUserCode(typed)
+	code := storage.NormalizeUserCode(typed)
 	if code == "" {
 		fail(http.StatusBadRequest, errUnknownCode)
 		return storage.DeviceAuthorization{}, false

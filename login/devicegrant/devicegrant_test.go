@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/memory"
 )
@@ -48,7 +47,7 @@ func TestGlobalUserCodeLimit(t *testing.T) {
 // outside the alphabet is not a code.
 func TestUserCodeNormalised(t *testing.T) {
 	for typed, want := range map[string]string{"bcdf-ghjk": "BCDFGHJK", " BCDF GHJK ": "BCDFGHJK", "BCDFGHJK": "BCDFGHJK", "BCDF-GHJA": "", "BCD": "", "BCDF-GHJK-L": ""} {
-		if got := op.NormalizeUserCode(typed); got != want {
+		if got := storage.NormalizeUserCode(typed); got != want {
 			t.Errorf("%q → %q, want %q", typed, got, want)
 		}
 	}

@@ -9,7 +9,7 @@
 // endpoint's device_code grant; Admit's op.Storage keeps the records
 // (storage.DeviceAuthorizations).
 //
-// User codes are 8 letters of a 20-consonant alphabet (op.UserCodeCharset,
+// User codes are 8 letters of a 20-consonant alphabet (storage.UserCodeCharset,
 // 6.1), grouped XXXX-XXXX; entry is case-insensitive and ignores dashes and
 // spaces. Every lookup of a typed code (entry, approval page, decision)
 // counts against a per-IP limit (IPv6 per /64) and a global limit (5.1:

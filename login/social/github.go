@@ -96,7 +96,7 @@ func (g *githubUpstream) get(ctx context.Context, tok *oauth2.Token, path string
 	if err != nil {
 		return fmt.Errorf("social: github %s: %w", path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // the body is read (or abandoned) by then: nothing to report
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	switch {
 	case err != nil:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"time"
 
@@ -74,14 +73,12 @@ func sortedKeys(m map[string][]string) []string {
 	return keys
 }
 
-// venuePattern matches the venue IDs the admin service accepts; anything
-// else is refused before it reaches a URL.
-var venuePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-
 // open sends the "manage a venue" form to the venue's page.
 func (s *Section) open(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("venue")
-	if !venuePattern.MatchString(id) {
+	// Only the venue IDs the admin service accepts (storage.ValidVenueID)
+	// reach a URL.
+	if !storage.ValidVenueID(id) {
 		s.Area.Engine.ErrorPage(w, r, http.StatusBadRequest, "Unknown venue", "A venue ID is letters, digits and . _ : - only. Go back and check it.")
 		return
 	}

@@ -42,10 +42,6 @@ func eip191Hash(message []byte) []byte {
 	return crypto.Keccak256([]byte(prefix), message)
 }
 
-// secp256k1HalfN is n/2: signatures with s above it are the malleable twin
-// of a valid one and are refused (EIP-2).
-var secp256k1HalfN = new(big.Int).Rsh(crypto.S256().Params().N, 1)
-
 // decodeEthSignature parses a 65-byte r‖s‖v hex signature with v in {0,1}
 // or {27,28} and returns it with v in {0,1} as go-ethereum expects.
 func decodeEthSignature(s string) ([]byte, error) {
@@ -58,6 +54,8 @@ func decodeEthSignature(s string) ([]byte, error) {
 		v -= 27
 	}
 	r, sv := new(big.Int).SetBytes(raw[:32]), new(big.Int).SetBytes(raw[32:64])
+	// homestead=true refuses s above n/2, the malleable twin of a valid
+	// signature (EIP-2).
 	if v > 1 || !crypto.ValidateSignatureValues(v, r, sv, true) {
 		return nil, fmt.Errorf("%w: invalid r, s or v (high s is refused)", ErrBadSignature)
 	}

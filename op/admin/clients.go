@@ -8,8 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -66,12 +64,12 @@ func (s ClientSpec) Validate() error {
 		errs.add("redirect_uris", "authorization_code needs at least one redirect URI")
 	}
 	for i, u := range s.RedirectURIs {
-		if msg := redirectURIProblem(u); msg != "" {
+		if msg := redirectURIProblem(u, s.Public); msg != "" {
 			errs.add(fmt.Sprintf("redirect_uris[%d]", i), "%s", msg)
 		}
 	}
 	for i, u := range s.PostLogoutURIs {
-		if msg := redirectURIProblem(u); msg != "" {
+		if msg := redirectURIProblem(u, s.Public); msg != "" {
 			errs.add(fmt.Sprintf("post_logout_redirect_uris[%d]", i), "%s", msg)
 		}
 	}
@@ -106,27 +104,13 @@ func (s ClientSpec) authProblem() (field, msg string) {
 	return "", ""
 }
 
-// redirectURIProblem: absolute, no fragment (RFC 6749 3.1.2); plain http
-// only for loopback (native apps and development, RFC 8252).
-func redirectURIProblem(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "":
-		return fmt.Sprintf("redirect URI %q: must be an absolute URL", raw)
-	case u.Fragment != "":
-		return fmt.Sprintf("redirect URI %q: must not contain a fragment", raw)
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return fmt.Sprintf("redirect URI %q: plain http is only allowed for loopback addresses", raw)
+// redirectURIProblem applies storage.CheckRedirectURI, the one set of redirect
+// URI rules (RFC 6749 3.1.2, RFC 8252 7.1 and 7.3).
+func redirectURIProblem(raw string, public bool) string {
+	if err := storage.CheckRedirectURI(raw, public); err != nil {
+		return fmt.Sprintf("redirect URI %q: %v", raw, err)
 	}
 	return ""
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Client builds the stored client of tenantID.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -33,10 +32,8 @@ type GrantQuery struct {
 	InForce bool
 }
 
-var venuePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-
 func validVenue(field, id string) error {
-	if !venuePattern.MatchString(id) {
+	if !storage.ValidVenueID(id) {
 		return invalid(field, "venue id %q: 1-128 characters of A-Z a-z 0-9 . _ : -", id)
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/admit-idp/admit/storage"
@@ -17,11 +16,9 @@ type TenantInput struct {
 	Name string
 }
 
-var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
-
 func (in TenantInput) validate(create bool) error {
 	var errs problems
-	if (create || in.Slug != "") && !slugPattern.MatchString(in.Slug) {
+	if (create || in.Slug != "") && !storage.ValidSlug(in.Slug) {
 		errs.add("slug", "slug %q: 1-63 of a-z 0-9 and inner hyphens", in.Slug)
 	}
 	if (create || in.Name != "") && (strings.TrimSpace(in.Name) == "" || len(in.Name) > 200) {

@@ -17,6 +17,7 @@ type defences struct {
 	mu       sync.Mutex
 	tat      map[string]time.Time // GCRA theoretical arrival time by key
 	failures map[string]failureRecord
+	locks    map[string]time.Time // durable lock records (records.go), created on first use
 	audit    []storage.AuditEvent
 	devices  map[string]storage.Device // by ID (devices.go)
 }

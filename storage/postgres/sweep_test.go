@@ -45,3 +45,38 @@ func TestSweepExpiredDeletesOnlyExpiredRows(t *testing.T) {
 		t.Fatalf("live session swept: %v", err)
 	}
 }
+
+// Deny-list entries and sign-in locks past their end are swept; live ones
+// stay (they are the record a Redis restart is rebuilt from).
+func TestSweepExpiredDeletesEndedRevocationsAndLocks(t *testing.T) {
+	ctx := context.Background()
+	pool, err := Connect(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	s := New(pool, func() time.Time { return now })
+	for key, until := range map[string]time.Time{"old": now.Add(-time.Minute), "live": now.Add(time.Hour)} {
+		if err := s.RecordRevocation(ctx, "grant:"+key, until); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordLock(ctx, "acct:"+key, until); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.SweepExpired(ctx, now)
+	if err != nil || n != 2 {
+		t.Fatalf("SweepExpired = %d, %v; want 2 rows (one revocation, one lock)", n, err)
+	}
+	// Listing from long ago shows every row still stored, ended or not.
+	longAgo := now.Add(-24 * time.Hour)
+	revs, err := s.ListRevocations(ctx, longAgo)
+	if err != nil || len(revs) != 1 || revs[0].Key != "grant:live" {
+		t.Fatalf("revocations after sweep = %v, %v; want only grant:live", revs, err)
+	}
+	locks, err := s.ListLocks(ctx, longAgo)
+	if err != nil || len(locks) != 1 || locks[0].Key != "acct:live" {
+		t.Fatalf("locks after sweep = %v, %v; want only acct:live", locks, err)
+	}
+}

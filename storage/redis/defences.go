@@ -76,6 +76,11 @@ func (s *Store) GetFailures(ctx context.Context, key string) (storage.FailureSta
 	if err != nil {
 		return storage.FailureState{}, mapErr("get failures", err)
 	}
+	return s.failureState(vals), nil
+}
+
+// failureState decodes HMGET n, wend, lock by the injected clock.
+func (s *Store) failureState(vals []any) storage.FailureState {
 	now := s.now().UnixMilli()
 	n, wend, lock := asInt(vals[0]), asInt(vals[1]), asInt(vals[2])
 	var st storage.FailureState
@@ -85,7 +90,7 @@ func (s *Store) GetFailures(ctx context.Context, key string) (storage.FailureSta
 	if lock > now {
 		st.LockedUntil = time.UnixMilli(lock).UTC()
 	}
-	return st, nil
+	return st
 }
 
 func asInt(v any) int64 {

@@ -21,6 +21,10 @@
 //	                               nonce = the creating call
 //	<prefix>flow:<id>        string JSON storage.LoginFlow
 //	<prefix>revoked:<key>    string until
+//	<prefix>fail:<key>       hash  n, wend, lock (ms; defences.go)
+//	<prefix>cache:revocations string marker: the deny-list holds the whole
+//	                               durable record (package layered)
+//	<prefix>cache:locks      string marker: the same for sign-in locks
 //	<prefix>totp:pending:<user>     string JSON storage.PendingTOTP
 //	<prefix>totp:used:<user>:<step> string "until nonce" (replay mark)
 //
@@ -39,7 +43,9 @@
 // request with storage.ErrAlreadyUsed until KeepUntil, so the caller can
 // revoke what the first use issued; otherwise storage.ErrNotFound. Redis runs
 // scripts one at a time, so exactly one of any number of concurrent consumes
-// wins. IsRevoked (userinfo, introspection) is one MGET.
+// wins. IsRevoked (userinfo, introspection) is one MGET; CheckRevoked reads
+// the cache marker in the same MGET, for package layered, which makes the
+// deny-list and the locks durable with Postgres as their record.
 //
 // go-redis re-sends a command whose reply was lost. To keep that harmless,
 // each create and consume carries a random nonce that the script records: a

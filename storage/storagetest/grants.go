@@ -278,13 +278,13 @@ func testGrantListFilters(t *testing.T, s grantStore, c *Clock) {
 	aliceStaff := mk(alice, "venue_staff", venue, c.Now().Add(time.Hour))
 	bobStaff := mk(bob, "venue_staff", venue, c.Now().Add(2*time.Hour))
 	bobOther := mk(bob, "venue_staff", "venue-other", time.Time{})
-	bobRevoked := mk(bob, "support", "", time.Time{})
+	mk(bob, "support", "", time.Time{}) // revoked below; RevokeRoleGrants returns it as stored
 	rv, err := s.RevokeRoleGrants(t.Context(), storage.GrantFilter{TenantID: tn.ID, UserID: bob, Role: "support"}, "admin-1", c.Now())
 	mustOK(t, err, "RevokeRoleGrants")
 	if len(rv) != 1 {
 		t.Fatalf("revoked %d grants, want 1", len(rv))
 	}
-	bobRevoked = rv[0]
+	bobRevoked := rv[0]
 	c.Advance(time.Hour) // aliceStaff expires now (ExpiresAt == now), bobStaff in an hour
 
 	for _, tc := range []struct {

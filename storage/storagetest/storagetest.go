@@ -40,6 +40,8 @@ func RunDurable(t *testing.T, newStore DurableFactory) {
 	runGroup(t, "Tenants", tenantTests(), durableAs[tenantStore](newStore))
 	runGroup(t, "Directory", directoryTests(), durableAs[tenantStore](newStore))
 	runGroup(t, "RoleGrants", grantTests(), durableAs[grantStore](newStore))
+	runGroup(t, "RevocationRecords", revocationRecordTests(), durableAs[storage.RevocationRecords](newStore))
+	runGroup(t, "LockRecords", lockRecordTests(), durableAs[storage.LockRecords](newStore))
 	runGroup(t, "Ping", pingTests(), durableAs[pinger](newStore))
 }
 

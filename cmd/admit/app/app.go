@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,6 +13,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/admit-idp/admit/keys"
+	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/audit"
@@ -116,7 +115,7 @@ func (a *App) initKeys(ctx context.Context) error {
 func (a *App) Handler() http.Handler { return a.handler }
 
 func (a *App) buildProvider() error {
-	logout := &login.Logout{Key: a.derivedKey("admit logout redirect v1")}
+	logout := &login.Logout{Signer: a.signer("logout redirect")}
 	st := a.opStorage(logout)
 	provider, err := zop.NewProvider(a.opConfig(), st, zop.StaticIssuer(a.Config.Issuer), a.opOptions(st)...)
 	if err != nil {
@@ -125,6 +124,7 @@ func (a *App) buildProvider() error {
 	a.Provider = provider
 	a.Engine = a.loginEngine(provider)
 	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
+	logout.Hints = idTokenHints{provider: provider, issuer: a.Config.Issuer}
 	a.logout = logout
 	a.Account = &account.Area{
 		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies,
@@ -165,7 +165,8 @@ func (a *App) opConfig() *zop.Config {
 }
 
 func (a *App) opOptions(st *op.Storage) []zop.Option {
-	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger)}
+	origins := &corsOrigins{clients: a.Stores.Durable, now: a.Now, log: a.Logger}
+	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger), zop.WithCORSOptions(origins.options())}
 	if !a.Config.Secure() {
 		opts = append(opts, zop.WithAllowInsecure())
 	}
@@ -188,7 +189,7 @@ func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
 		Flows: e, AuthRequests: e, Clients: d, Users: d, Tenants: d, Consents: d, Cookies: cookies,
 		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
 		Respond:        a.authResponse,
-		Errors:         errorRedirector{provider: provider},
+		Errors:         errorRedirector{provider: provider, issuer: a.Config.Issuer},
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
 		Now: a.Now, Logger: a.Logger,
 	}
@@ -196,22 +197,28 @@ func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
 	return eng
 }
 
-// derivedKey derives a purpose-bound key from the master key's sealer so no
-// extra secret needs configuring.
-func (a *App) derivedKey(purpose string) []byte {
-	k, err := hkdf.Key(sha256.New, a.Stores.MasterKey, nil, purpose, 32)
+// signer returns the purpose's signer, keyed from the master key
+// (keys/signed derives one key per purpose with HKDF) so no extra secret
+// needs configuring.
+func (a *App) signer(purpose string) *signed.Signer {
+	s, err := signed.New(a.Stores.MasterKey, purpose, a.Now)
 	if err != nil {
-		panic(err) // only fails for lengths beyond 255*32 bytes
+		panic(err) // the master key is 32 bytes (keys.ParseMasterKey) and purposes are constants
 	}
-	return k
+	return s
 }
 
 // errorRedirector sends protocol errors to the client through op, which
-// honours response_mode and the state.
-type errorRedirector struct{ provider *zop.Provider }
+// honours response_mode and the state, adding iss (RFC 9207).
+type errorRedirector struct {
+	provider *zop.Provider
+	issuer   string
+}
 
 func (e errorRedirector) RedirectError(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, err *oidc.Error) {
-	zop.AuthRequestError(w, r, errAuthRequest{req}, err, e.provider)
+	login.DeliverToClient(w, r, answersClientNavigation(r), func(w http.ResponseWriter) {
+		zop.AuthRequestError(w, r, errAuthRequest{req}, err, withIss(e.provider, e.issuer))
+	})
 }
 
 type errAuthRequest struct{ storage.AuthRequest }

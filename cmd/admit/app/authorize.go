@@ -34,7 +34,7 @@ func (a *App) authorizeParams(next http.Handler) http.Handler {
 		req := storage.AuthRequest{ClientID: r.Form.Get("client_id"), RedirectURI: r.Form.Get("redirect_uri"),
 			ResponseType: r.Form.Get("response_type"), ResponseMode: r.Form.Get("response_mode"), State: r.Form.Get("state")}
 		if a.redirectable(r.Context(), req) {
-			errorRedirector{provider: a.Provider}.RedirectError(w, r, req, oerr)
+			errorRedirector{provider: a.Provider, issuer: a.Config.Issuer}.RedirectError(w, r, req, oerr)
 			return
 		}
 		securityHeaders(a.Config.Secure())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +45,13 @@ func (a *App) authorizeParams(next http.Handler) http.Handler {
 }
 
 func authorizeParamError(q url.Values) *oidc.Error {
+	// RFC 6749 §4.1.2.1: without a client and its redirect URI the user is
+	// told, never redirected (op would answer plain text).
+	for _, p := range []string{"client_id", "redirect_uri"} {
+		if q.Get(p) == "" {
+			return oidc.ErrInvalidRequest().WithDescription("%s is missing", p)
+		}
+	}
 	if v, ok := q["max_age"]; ok && len(v) > 0 {
 		if _, err := strconv.ParseUint(v[0], 10, 32); err != nil {
 			return oidc.ErrInvalidRequest().WithDescription("max_age must be a whole number of seconds, 0 or more")
@@ -68,5 +75,6 @@ func authorizeParamError(q url.Values) *oidc.Error {
 // such requests get the page).
 func (a *App) redirectable(ctx context.Context, req storage.AuthRequest) bool {
 	c, err := a.Stores.Durable.GetClient(ctx, req.ClientID)
-	return err == nil && !c.TenantSuspended() && slices.Contains(c.RedirectURIs, req.RedirectURI)
+	return err == nil && !c.TenantSuspended() && slices.Contains(c.RedirectURIs, req.RedirectURI) &&
+		storage.CheckRedirectURI(req.RedirectURI, c.Public) == nil
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -189,17 +190,45 @@ type browserRP struct {
 type pendingAuth struct{ nonce, verifier string }
 
 // newBrowserRP starts the RP and registers it with Admit as a confidential,
-// third-party client, so the consent page is shown.
+// third-party client, so the consent page is shown. Its registered
+// redirect URI is on another origin that redirects on to the RP's
+// /callback, as applications behind a login gateway do: every browser test
+// that signs in through it proves the login reaches the application
+// whatever its callback does next (CSP form-action, see login.Continue).
 func newBrowserRP(t *testing.T, e *env) *browserRP {
+	return newBrowserRPWith(t, e, browserRPOptions{Hops: 1})
+}
+
+// browserRPOptions vary the RP: how many other origins its registered
+// callback passes through before the RP's own /callback, and whether it is
+// first-party (no consent page, so the password POST ends the login).
+type browserRPOptions struct {
+	Hops       int
+	FirstParty bool
+	// ClientID, Name and Scopes default to a third-party "Browser RP"
+	// asking for openid, profile and email.
+	ClientID, Name string
+	Scopes         []string
+}
+
+func newBrowserRPWith(t *testing.T, e *env, o browserRPOptions) *browserRP {
 	t.Helper()
 	// The callback URL must be registered before the RP can serve, so take
 	// the port first and start the server once everything is configured.
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	const clientID = "browser-rp"
+	redirectURL := onwardRedirects(t, base+"/callback", o.Hops)
+	clientID := cmp.Or(o.ClientID, fmt.Sprintf("browser-rp-%d", o.Hops))
+	if o.FirstParty {
+		clientID += "-first-party"
+	}
+	scopes := o.Scopes
+	if scopes == nil {
+		scopes = []string{oidc.ScopeOpenID, "profile", "email"}
+	}
 	secret, err := e.app.AddClient(context.Background(), app.ClientSpec{
-		ID: clientID, Name: "Browser RP", RedirectURIs: []string{base + "/callback"},
-		Grants: []string{"authorization_code"}, Scopes: []string{oidc.ScopeOpenID, "profile", "email"},
+		ID: clientID, Name: cmp.Or(o.Name, "Browser RP"), RedirectURIs: []string{redirectURL}, FirstParty: o.FirstParty,
+		Grants: []string{"authorization_code"}, Scopes: scopes,
 	})
 	if err != nil {
 		t.Fatalf("register RP: %v", err)
@@ -212,7 +241,7 @@ func newBrowserRP(t *testing.T, e *env) *browserRP {
 		srv: srv, host: srv.Listener.Addr().String(), clientID: clientID, provider: p,
 		oauth: oauth2.Config{
 			ClientID: clientID, ClientSecret: secret, Endpoint: p.Endpoint(),
-			RedirectURL: base + "/callback", Scopes: []string{oidc.ScopeOpenID, "profile", "email"},
+			RedirectURL: redirectURL, Scopes: scopes,
 		},
 		// Admit's clock is frozen for the test; tokens are checked against it.
 		verifier: p.Verifier(&oidc.Config{ClientID: clientID, Now: e.clock.Now}),
@@ -225,6 +254,23 @@ func newBrowserRP(t *testing.T, e *env) *browserRP {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return rp
+}
+
+// onwardRedirects returns a URL on a new origin that redirects (302, query
+// kept) through hops-1 further new origins to final; with hops 0 it is
+// final itself.
+func onwardRedirects(t *testing.T, final string, hops int) string {
+	t.Helper()
+	next := final
+	for range hops {
+		to := next
+		hop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, to+"?"+r.URL.RawQuery, http.StatusFound)
+		}))
+		t.Cleanup(hop.Close)
+		next = hop.URL + "/cb"
+	}
+	return next
 }
 
 // start begins an authorization request with PKCE S256, state and nonce.

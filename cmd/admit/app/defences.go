@@ -23,7 +23,7 @@ func (a *App) addDefences() {
 		Store: a.Stores.Ephemeral, Users: a.Stores.Durable, Policy: a.Config.Defences.policy(),
 		Captcha: a.captcha(), Notifier: a.LockoutNotifier, Audit: a.Audit, Now: a.Now, Logger: a.Logger,
 	}
-	g.Unlock = &defence.Unlocker{Key: a.derivedKey("admit unlock link v1"), Issuer: a.Config.Issuer, Guard: g, Engine: a.Engine, Now: a.Now}
+	g.Unlock = &defence.Unlocker{Signer: a.signer("unlock link"), Issuer: a.Config.Issuer, Guard: g, Engine: a.Engine}
 	if a.LockoutNotifier == nil {
 		if n := a.lockoutNotifier(); n != nil {
 			g.Notifier = n
@@ -118,7 +118,7 @@ func (a *App) addDeviceTrust() {
 		mode = "notify"
 	}
 	t := &device.Trust{
-		Store: a.Stores.Durable, Users: a.Stores.Durable, Cookies: a.Engine.Cookies, Key: a.derivedKey("admit device cookie v1"),
+		Store: a.Stores.Durable, Users: a.Stores.Durable, Cookies: a.Engine.Cookies, Signer: a.signer("device cookie"),
 		Notify: mode == "notify" || mode == "both", Audit: a.Audit, Now: a.Now, Logger: a.Logger,
 	}
 	if n := a.lockoutNotifier(); n != nil {

@@ -13,6 +13,7 @@ import (
 func (a *App) deviceGrant() *op.DeviceGrant {
 	return &op.DeviceGrant{
 		Store: a.Stores.Ephemeral, Lifetime: a.Config.Device.CodeLifetime, PollInterval: a.Config.Device.PollInterval,
+		UserFormPath: devicegrant.Path,
 	}
 }
 

@@ -287,15 +287,23 @@ func TestDeviceGrantConfidentialClientAuthenticates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		name   string
-		form   url.Values
-		status int
+		name, basicSecret string
+		status            int
 	}{
-		{"no secret", url.Values{"client_id": {"door-scanner"}}, http.StatusUnauthorized},
-		{"wrong secret", url.Values{"client_id": {"door-scanner"}, "client_secret": {"nope"}}, http.StatusUnauthorized},
-		{"secret", url.Values{"client_id": {"door-scanner"}, "client_secret": {secret}}, http.StatusOK},
+		{"no secret", "", http.StatusUnauthorized},
+		{"wrong secret", "nope", http.StatusUnauthorized},
+		{"secret", secret, http.StatusOK},
 	} {
-		resp, err := http.PostForm(d.oauth.Endpoint.DeviceAuthURL, c.form)
+		form := url.Values{"scope": {"openid"}}
+		if c.basicSecret == "" {
+			form.Set("client_id", "door-scanner")
+		}
+		req, _ := http.NewRequest(http.MethodPost, d.oauth.Endpoint.DeviceAuthURL, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c.basicSecret != "" {
+			req.SetBasicAuth("door-scanner", c.basicSecret)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

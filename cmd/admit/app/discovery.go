@@ -50,7 +50,14 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 	doc.ACRValuesSupported = []string{login.ACRSingleFactor, login.ACRMultiFactor}
 	doc.CheckSessionIframe = ""
 	doc.RequestURIParameterSupported = false
-	return json.Marshal(doc)
+	// op reads only Basic there; introspectionClientAuth adds the form.
+	doc.IntrospectionEndpointAuthMethodsSupported = append(doc.IntrospectionEndpointAuthMethodsSupported, oidc.AuthMethodPost)
+	// op's document has no field for RFC 9207 §3; every authorization
+	// response carries iss (withIss).
+	return json.Marshal(struct {
+		*oidc.DiscoveryConfiguration
+		AuthorizationResponseISSParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	}{doc, true})
 }
 
 // jwks re-encodes the key set only when its key IDs changed.

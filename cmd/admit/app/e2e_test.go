@@ -86,7 +86,7 @@ func (r *rp) verifyIDToken(tok *oauth2.Token, ar authRequest) *oidc.IDToken {
 func (r *rp) checkAccessToken(token, subject string) atClaims {
 	t := r.e.t
 	t.Helper()
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatalf("access token is not a JWS: %v", err)
 	}

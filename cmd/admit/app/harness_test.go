@@ -76,6 +76,8 @@ type envOptions struct {
 	configure func(*app.Config)
 	// wrap wraps the handler (the fake Apple token endpoint wraps an Admit).
 	wrap func(http.Handler) http.Handler
+	// log receives the App's logs (nil: discarded).
+	log *slog.Logger
 	// host replaces 127.0.0.1 in the issuer ("localhost"): WebAuthn needs a
 	// domain name, and a real browser keeps two Admits' cookies apart only
 	// by host (cookies ignore ports).
@@ -106,7 +108,10 @@ func newEnvWith(t testing.TB, b backend, o envOptions) *env {
 func (e *env) start(b backend, cfg app.Config, o envOptions) {
 	t := e.t
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := o.log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	st, err := app.OpenStores(context.Background(), cfg, e.clock.Now, b == postgresBackend, log)
 	if err != nil {
 		t.Fatalf("open stores: %v", err)
@@ -238,7 +243,34 @@ func (b *browser) do(req *http.Request) page {
 		p.location = loc
 	}
 	p.doc, _ = goquery.NewDocumentFromReader(strings.NewReader(p.body))
+	if next := refreshTarget(p); next != nil {
+		// A ContinuePage: a browser follows its meta refresh, as a new
+		// navigation. Like redirects, it stops at the RP.
+		if next.Host == "127.0.0.1:5555" {
+			p.location = next
+			return p
+		}
+		follow, _ := http.NewRequest(http.MethodGet, next.String(), nil)
+		return b.do(follow)
+	}
 	return p
+}
+
+// refreshTarget is the URL of a page's meta refresh (login.Continue), or nil.
+func refreshTarget(p page) *url.URL {
+	content, ok := p.doc.Find(`meta[http-equiv="refresh"]`).Attr("content")
+	if !ok || p.status != http.StatusOK {
+		return nil
+	}
+	_, target, found := strings.Cut(content, "url=")
+	if !found {
+		return nil
+	}
+	u, err := p.url.Parse(target)
+	if err != nil {
+		return nil
+	}
+	return u
 }
 
 func (b *browser) get(u string) page {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/login/browsertest"
@@ -72,7 +73,9 @@ func TestEndSessionWithoutHintAsksFirst(t *testing.T) {
 	q := url.Values{"client_id": {app.DemoClientID}, "post_logout_redirect_uri": {rpCallback}, "state": {"bye"}}
 
 	ask := br.get(e.issuer + "/end_session?" + q.Encode())
-	if ask.status != http.StatusOK || ask.testid("signout-form").Length() != 1 || !strings.Contains(ask.header.Get("Content-Security-Policy"), "form-action 'self' http://127.0.0.1:5555") {
+	// The answer reaches the RP through /logout's ContinuePage, so the page
+	// keeps form-action 'self' (login.Continue).
+	if ask.status != http.StatusOK || ask.testid("signout-form").Length() != 1 || !strings.Contains(ask.header.Get("Content-Security-Policy"), "form-action 'self';") {
 		t.Fatalf("no confirmation page: status %d csp %q", ask.status, ask.header.Get("Content-Security-Policy"))
 	}
 	forged := url.Values{"confirm": {"yes"}, "client_id": {app.DemoClientID}}
@@ -130,4 +133,78 @@ func TestBrowserSignOutConfirmation(t *testing.T) {
 		t.Fatalf("result = %+v", res)
 	}
 	checkPNG(t, filepath.Join(shots, "signout-confirm.png"))
+}
+
+// idTokenFor signs email in on a fresh browser (or br) and returns the ID token.
+func idTokenFor(t *testing.T, e *env, r *rp, br *browser, email, password string, opts ...oauth2.AuthCodeOption) string {
+	t.Helper()
+	ar := r.start(opts...)
+	cb := br.login(ar, email, password)
+	tok, err := r.exchange(cb.Query().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Extra("id_token").(string)
+}
+
+// TestEndSessionWithSomeoneElsesHintAsksFirst: an id_token_hint signs the
+// browser out at once only when it names the browser's own user and
+// session (RP-Initiated Logout 1.0 §2: "If the End-User does not match the
+// ID Token, the OP SHOULD ask"). Another user's token, or the same user's
+// token from an older session, gets the confirmation page; the answer then
+// signs out and returns to the client with its state.
+func TestEndSessionWithSomeoneElsesHintAsksFirst(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	hash, err := e.app.Hasher.Hash("other-password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := addUser(t, e, "other@example.com")
+	if err := e.app.Stores.Durable.SetPasswordHash(context.Background(), other.ID, hash, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	othersToken := idTokenFor(t, e, r, e.browser(), "other@example.com", "other-password-1")
+
+	br := e.browser()
+	oldSession := idTokenFor(t, e, r, br, app.DemoUserEmail, app.DemoUserPassword)
+	// prompt=login starts a new session for the same user.
+	idTokenFor(t, e, r, br, app.DemoUserEmail, app.DemoUserPassword, oauth2.SetAuthURLParam("prompt", "login"))
+
+	endSession := func(hint string) page {
+		q := url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {rpCallback}, "state": {"bye"}}
+		return br.get(e.issuer + "/end_session?" + q.Encode())
+	}
+	signedIn := func() bool { return br.get(e.issuer+"/account").testid("login-form").Length() == 0 }
+	for name, hint := range map[string]string{"another user's token": othersToken, "an older session's token": oldSession} {
+		ask := endSession(hint)
+		if ask.status != http.StatusOK || ask.testid("signout-form").Length() != 1 {
+			t.Fatalf("%s: no confirmation (status %d, location %v)", name, ask.status, ask.location)
+		}
+		if !signedIn() {
+			t.Fatalf("%s signed the browser out without asking", name)
+		}
+	}
+
+	ask := endSession(othersToken)
+	p := br.confirmSignOut(ask)
+	for p.location != nil && p.location.Host != "127.0.0.1:5555" { // op → /logout → the RP
+		p = br.get(p.location.String())
+	}
+	if p.location == nil || p.location.Query().Get("state") != "bye" {
+		t.Fatalf("after confirming: status %d location %v: %s", p.status, p.location, p.body)
+	}
+	if signedIn() {
+		t.Fatal("still signed in after confirming")
+	}
+
+	// The browser's own token still signs out at once.
+	current := idTokenFor(t, e, r, br, app.DemoUserEmail, app.DemoUserPassword)
+	p = endSession(current)
+	for p.location != nil && p.location.Host != "127.0.0.1:5555" {
+		p = br.get(p.location.String())
+	}
+	if p.location == nil || p.location.Query().Get("state") != "bye" || signedIn() {
+		t.Fatalf("own token: status %d location %v", p.status, p.location)
+	}
 }

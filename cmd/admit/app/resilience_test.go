@@ -200,7 +200,7 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 }
 
 func kid(t testing.TB, token string) string {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

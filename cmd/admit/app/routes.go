@@ -40,7 +40,7 @@ func (a *App) routes() http.Handler {
 // pageRoutes are the browser pages: security headers and CSRF defences.
 func (a *App) pageRoutes(r chi.Router) {
 	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler)
-	r.Mount("/login", a.Engine.Routes())
+	r.Mount(login.StartPath, a.Engine.Routes())
 	r.Mount("/account", a.Account.Routes())
 	r.Mount(devicegrant.Path, a.devicePages().Routes())
 	r.Handle("/logout", a.logout)
@@ -56,15 +56,19 @@ var authorizePath = zop.DefaultEndpoints.Authorization.Relative()
 func (a *App) protocolRoutes(r chi.Router) {
 	r.Use(apiHeaders, unavailableAs503(a.Logger), a.protocolLimits)
 	disc := &discovery{app: a}
-	r.Get("/.well-known/openid-configuration", disc.configuration)
-	r.Get("/keys", disc.jwks)
+	for path, h := range map[string]http.HandlerFunc{"/.well-known/openid-configuration": disc.configuration, "/keys": disc.jwks} {
+		r.With(publicCORS).Get(path, h)
+		r.With(publicCORS).Options(path, h) // publicCORS answers the preflight
+	}
 	r.Get(RolesPath, a.rolesCatalogue)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
-	r.With(clientAuthErrors).Handle("/oauth/introspect", a.Provider)
+	r.With(clientAuthErrors, introspectionClientAuth).Handle("/oauth/introspect", a.Provider)
+	// Token exchange is answered by Admit (exchange.go), after clientAuth.
+	r.With(clientAuth, a.tokenExchange).Handle(tokenPath, a.Provider)
+	r.With(clientAuth, a.deviceClientAuth).Handle(deviceAuthorizationPath, a.Provider)
+	r.With(clientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", closedCallback)
-	r.With(a.authorizeParams).Handle(authorizePath, a.Provider)
-	r.With(a.tokenExchange).Handle(tokenPath, a.Provider)
-	r.With(a.deviceClientAuth).Handle(deviceAuthorizationPath, a.Provider)
+	r.With(a.authorizeParams).Handle(authorizePath, a.authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))

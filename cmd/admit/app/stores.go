@@ -11,6 +11,7 @@ import (
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/migrations"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/layered"
 	"github.com/admit-idp/admit/storage/memory"
 	"github.com/admit-idp/admit/storage/postgres"
 	redisstore "github.com/admit-idp/admit/storage/redis"
@@ -59,7 +60,7 @@ func OpenStores(ctx context.Context, cfg Config, now func() time.Time, migrate b
 	if err := st.openPostgres(ctx, cfg.DatabaseURL, now, migrate, log); err != nil {
 		return nil, err
 	}
-	if err := st.openRedis(ctx, cfg, now); err != nil {
+	if err := st.openRedis(ctx, cfg, now, log); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -97,12 +98,15 @@ func (s *Stores) openPostgres(ctx context.Context, url string, now func() time.T
 	return nil
 }
 
-func (s *Stores) openRedis(ctx context.Context, cfg Config, now func() time.Time) error {
+// openRedis opens the cache side. Revocations and sign-in locks are served
+// from Redis with Postgres as their record (package layered), so a Redis
+// restart loses neither; openPostgres must have run.
+func (s *Stores) openRedis(ctx context.Context, cfg Config, now func() time.Time, log *slog.Logger) error {
 	client, err := redisstore.Connect(ctx, cfg.RedisURL)
 	if err != nil {
 		return fmt.Errorf("redis (ADMIT_REDIS_URL): %w", err)
 	}
-	s.Ephemeral = redisstore.New(client, cfg.RedisPrefix, now)
+	s.Ephemeral = layered.New(s.Durable, redisstore.New(client, cfg.RedisPrefix, now), now, log)
 	s.closer = append(s.closer, func() { _ = client.Close() })
 	return nil
 }

@@ -54,8 +54,14 @@ func (b *browser) signInToAccount() page {
 // and returns the secret and the backup codes.
 func (b *browser) enrolTOTP() (string, []string) {
 	b.t.Helper()
+	return b.enrolTOTPAs(app.DemoUserPassword)
+}
+
+// enrolTOTPAs is enrolTOTP for a user whose password is pw.
+func (b *browser) enrolTOTPAs(pw string) (string, []string) {
+	b.t.Helper()
 	p := b.get(b.e.issuer + "/account/totp/enrol")
-	p = b.post("/account/totp/enrol", url.Values{"csrf_token": {p.hidden("csrf_token")}, "password": {app.DemoUserPassword}})
+	p = b.post("/account/totp/enrol", url.Values{"csrf_token": {p.hidden("csrf_token")}, "password": {pw}})
 	secret := p.testid("totp-secret").Text()
 	src, _ := p.testid("totp-qr").Attr("src")
 	uri := p.testid("totp-uri").Text()

@@ -1,17 +1,13 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/login/browsertest"
@@ -89,34 +85,6 @@ func stringList(v any) []string {
 // wallet scope.
 func newWalletBrowserRP(t *testing.T, e *env) *browserRP {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	const clientID = "wallet-rp"
-	scopes := []string{oidc.ScopeOpenID, app.ScopeWallet}
-	secret, err := e.app.AddClient(context.Background(), app.ClientSpec{
-		ID: clientID, Name: "Wallet RP", RedirectURIs: []string{base + "/callback"},
-		Grants: []string{"authorization_code"}, Scopes: scopes,
-	})
-	if err != nil {
-		t.Fatalf("register RP: %v", err)
-	}
-	p, err := oidc.NewProvider(context.Background(), e.issuer)
-	if err != nil {
-		t.Fatalf("discovery: %v", err)
-	}
-	rp := &browserRP{
-		srv: srv, host: srv.Listener.Addr().String(), clientID: clientID, provider: p,
-		oauth: oauth2.Config{
-			ClientID: clientID, ClientSecret: secret, Endpoint: p.Endpoint(), RedirectURL: base + "/callback", Scopes: scopes,
-		},
-		verifier: p.Verifier(&oidc.Config{ClientID: clientID, Now: e.clock.Now}),
-		pending:  map[string]pendingAuth{},
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /start", rp.start)
-	mux.HandleFunc("GET /callback", rp.callback)
-	srv.Config.Handler = mux
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return rp
+	return newBrowserRPWith(t, e, browserRPOptions{Hops: 1, ClientID: "wallet-rp", Name: "Wallet RP",
+		Scopes: []string{oidc.ScopeOpenID, app.ScopeWallet}})
 }

@@ -62,11 +62,13 @@ func (c *Credential) authData(extra byte, attested []byte) []byte {
 }
 
 func (c *Credential) coseKey() []byte {
-	pub := c.Key.PublicKey
-	x, y := make([]byte, 32), make([]byte, 32)
-	pub.X.FillBytes(x)
-	pub.Y.FillBytes(y)
-	b, _ := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
+	// Bytes is the uncompressed point 0x04 | X | Y (SEC 1, 2.3.3), 32 bytes
+	// each on P-256.
+	pt, err := c.Key.PublicKey.Bytes()
+	if err != nil {
+		panic(err) // a generated P-256 key always encodes
+	}
+	b, _ := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: pt[1:33], -3: pt[33:65]})
 	return b
 }
 

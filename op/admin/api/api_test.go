@@ -37,13 +37,17 @@ func (down) ListUsers(context.Context, storage.UserFilter, storage.PageRequest) 
 func handler(t *testing.T) http.Handler {
 	now := func() time.Time { return time.Now().UTC() }
 	mem := memory.New(now)
-	if err := mem.CreateClient(context.Background(), storage.Client{ID: "ops", Scopes: []string{api.Scope}, GrantTypes: []string{"client_credentials"}}); err != nil {
+	if err := mem.CreateClient(context.Background(), storage.Client{ID: "ops", Scopes: []string{api.Scope}, GrantTypes: []string{"client_credentials"}, AuthMethod: storage.AuthMethodBasic}); err != nil {
 		t.Fatal(err)
 	}
 	s := &admin.Service{Store: down{mem}, Catalogue: roles.Default(), Now: now}
 	h := &api.Handler{Service: s, Tokens: fakeTokens{
 		"admin":   {ClientID: "ops", Subject: "ops", Scopes: []string{api.Scope}},
 		"noscope": {ClientID: "ops", Subject: "ops", Scopes: []string{"other"}},
+	}, CheckResponses: func(r *http.Request, err error) {
+		if err != nil {
+			t.Errorf("%s %s: response does not match openapi.yaml: %v", r.Method, r.URL.Path, err)
+		}
 	}}
 	return http.StripPrefix("/admin/v1", h.Routes())
 }

@@ -14,58 +14,29 @@ import (
 	"github.com/admit-idp/admit/storage"
 )
 
-// query reads query parameters, collecting every problem.
-type query struct {
-	r    *http.Request
-	errs []admin.FieldError
-}
+// query reads query parameters that validate has already checked against
+// the document (types, formats, ranges, enums), so parsing cannot fail
+// here; an absent parameter is the zero value.
+type query struct{ r *http.Request }
 
-func (q *query) str(name string) string { return strings.TrimSpace(q.r.URL.Query().Get(name)) }
+func (q query) str(name string) string { return strings.TrimSpace(q.r.URL.Query().Get(name)) }
 
-func (q *query) boolp(name string) *bool {
-	s := q.str(name)
-	if s == "" {
-		return nil
-	}
-	b, err := strconv.ParseBool(s)
+func (q query) boolp(name string) *bool {
+	b, err := strconv.ParseBool(q.str(name))
 	if err != nil {
-		q.errs = append(q.errs, admin.FieldError{Field: name, Detail: name + ": want true or false"})
 		return nil
 	}
 	return &b
 }
 
-func (q *query) time(name string) time.Time {
-	s := q.str(name)
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		q.errs = append(q.errs, admin.FieldError{Field: name, Detail: name + ": want an RFC 3339 date-time"})
-	}
+func (q query) time(name string) time.Time {
+	t, _ := time.Parse(time.RFC3339, q.str(name))
 	return t
 }
 
-func (q *query) page() admin.Page {
-	p := admin.Page{Cursor: q.str("cursor")}
-	if s := q.str("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > admin.MaxLimit {
-			q.errs = append(q.errs, admin.FieldError{Field: "limit", Detail: "limit: an integer between 1 and " + strconv.Itoa(admin.MaxLimit)})
-		}
-		p.Limit = n
-	}
-	return p
-}
-
-// ok reports whether the query was valid, answering 422 otherwise.
-func (q *query) ok(w http.ResponseWriter) bool {
-	if len(q.errs) == 0 {
-		return true
-	}
-	writeProblem(w, http.StatusUnprocessableEntity, "validation", "Validation Failed", "the request has invalid query parameters", q.errs)
-	return false
+func (q query) page() admin.Page {
+	n, _ := strconv.Atoi(q.str("limit"))
+	return admin.Page{Cursor: q.str("cursor"), Limit: n}
 }
 
 func tenantID(r *http.Request) string { return chi.URLParam(r, "tenantId") }
@@ -88,14 +59,8 @@ func (h *Handler) grantView() func(storage.RoleGrant) grantView { return grantVi
 // --- roles and keys
 
 func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	pg, res := q.page(), q.str("resource")
-	if res != "" && res != "global" && res != storage.ResourceVenue {
-		q.errs = append(q.errs, admin.FieldError{Field: "resource", Detail: "resource: want global or venue"})
-	}
-	if !q.ok(w) {
-		return
-	}
 	all, err := h.Service.Roles(principal(r))
 	if err != nil {
 		h.fail(w, r, err)
@@ -116,11 +81,8 @@ func keyOrder(k admin.Key) string {
 }
 
 func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	pg, state := q.page(), q.str("state")
-	if !q.ok(w) {
-		return
-	}
 	ks, err := h.Service.ListKeys(r.Context(), principal(r))
 	if err != nil {
 		h.fail(w, r, err)
@@ -159,11 +121,8 @@ func (h *Handler) createTenant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listTenants(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	f, pg := storage.TenantFilter{Status: q.str("status"), Query: q.str("q")}, q.page()
-	if !q.ok(w) {
-		return
-	}
 	l, err := h.Service.ListTenants(r.Context(), principal(r), f, pg)
 	h.respond(w, r, http.StatusOK, listView(l, viewTenant), err)
 }
@@ -270,11 +229,8 @@ func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	f, pg := storage.ClientFilter{TenantID: tenantID(r), Query: q.str("q")}, q.page()
-	if !q.ok(w) {
-		return
-	}
 	l, err := h.Service.ListClients(r.Context(), principal(r), f, pg)
 	h.respond(w, r, http.StatusOK, listView(l, viewClient), err)
 }
@@ -331,12 +287,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	f := storage.UserFilter{TenantID: tenantID(r), Email: q.str("email"), Disabled: q.boolp("disabled")}
 	pg := q.page()
-	if !q.ok(w) {
-		return
-	}
 	l, err := h.Service.ListUsers(r.Context(), principal(r), f, pg)
 	h.respond(w, r, http.StatusOK, listView(l, viewUser), err)
 }
@@ -393,15 +346,12 @@ func (in grantInput) input() admin.GrantInput {
 }
 
 func (h *Handler) listGrants(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	gq := admin.GrantQuery{User: q.str("user_id"), Role: q.str("role"), VenueID: q.str("venue_id")}
 	if b := q.boolp("in_force"); b != nil {
 		gq.InForce = *b
 	}
 	pg := q.page()
-	if !q.ok(w) {
-		return
-	}
 	l, err := h.Service.ListGrants(r.Context(), principal(r), tenantID(r), gq, pg)
 	h.respond(w, r, http.StatusOK, listView(l, h.grantView()), err)
 }
@@ -433,11 +383,8 @@ func (h *Handler) revokeGrants(w http.ResponseWriter, r *http.Request) {
 func venueID(r *http.Request) string { return chi.URLParam(r, "venueId") }
 
 func (h *Handler) listVenueRoles(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	pg := q.page()
-	if !q.ok(w) {
-		return
-	}
 	l, err := h.Service.ListVenueRoles(r.Context(), principal(r), tenantID(r), venueID(r), pg)
 	h.respond(w, r, http.StatusOK, listView(l, h.grantView()), err)
 }
@@ -469,12 +416,9 @@ func (h *Handler) revokeVenueRoles(w http.ResponseWriter, r *http.Request) {
 // --- audit
 
 func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) {
-	q := &query{r: r}
+	q := query{r: r}
 	aq := admin.AuditQuery{UserID: q.str("user_id"), ActorID: q.str("actor_id"), Event: q.str("event"), Since: q.time("since"), Until: q.time("until")}
 	pg := q.page()
-	if !q.ok(w) {
-		return
-	}
 	l, err := h.Service.ListAudit(r.Context(), principal(r), tenantID(r), aq, pg)
 	h.respond(w, r, http.StatusOK, listView(l, viewAudit), err)
 }
