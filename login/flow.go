@@ -322,7 +322,7 @@ func (e *Engine) renderLogin(w http.ResponseWriter, r *http.Request, f *Flow, st
 		return
 	}
 	v := templates.LoginView{
-		FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), Email: email, Error: errMsg,
+		FlowID: f.ID, CSRFToken: csrf, ClientName: cmp.Or(f.Data[dataLocalFor], clientName(f.Client)), Email: email, Error: errMsg,
 	}
 	allowFormTarget(w, f.Request.RedirectURI)
 	v.Captcha = captchaComponent(w, c)

@@ -68,6 +68,27 @@
 // the list (resource servers validating offline accept a revoked access
 // token until it expires: keep lifetimes short, 15 minutes by default).
 //
+// # Device authorization grant (RFC 8628, device.go)
+//
+// With Storage.Device set, op serves /device_authorization and the
+// device_code grant on storage.DeviceAuthorizations: device codes stored as
+// SHA-256, user codes of UserCodeCharset (8 letters, XXXX-XXXX), expiry by
+// the injected clock. GetDeviceAuthorizatonState maps the poll: too soon
+// after the previous one is slow_down (op's signal is an error wrapping
+// context.DeadlineExceeded), gone (expired, unknown or redeemed) is
+// expired_token, then access_denied, authorization_pending or the tokens,
+// once. Device tokens have their own grant and no sid. The user's side is
+// login/devicegrant.
+//
+// # Token exchange (RFC 8693, exchange.go)
+//
+// Clients that registered the grant exchange either an upstream provider's
+// ID token (native social sign-in, through TokenExchange.Upstream) or an
+// Admit access token addressed to them (delegation: audience another
+// client, scopes narrowed, act claim). The HTTP layer authenticates the
+// client and carries the request's ExchangeState in the context; op's
+// CreateTokenExchangeRequest/Response call the storage methods.
+//
 // # Errors
 //
 // Storage errors become OAuth errors: unknown or expired records are

@@ -75,8 +75,12 @@ type Storage struct {
 	// rotation was lost) and get a fresh token response instead of revoking
 	// the family; 0 means any reuse revokes.
 	RefreshReuseInterval time.Duration
-	Now                  func() time.Time
-	Logger               *slog.Logger
+	// Exchange configures token exchange (exchange.go).
+	Exchange *TokenExchange
+	// Device, when set, enables the device authorization grant (device.go).
+	Device *DeviceGrant
+	Now    func() time.Time
+	Logger *slog.Logger
 
 	ids handoff
 }
@@ -87,6 +91,7 @@ var (
 	_ zop.CanSetUserinfoFromRequest      = (*Storage)(nil)
 	_ zop.CanTerminateSessionFromRequest = (*Storage)(nil)
 	_ zop.Crypto                         = (*Storage)(nil)
+	_ zop.DeviceAuthorizationStorage     = (*Storage)(nil)
 )
 
 func (s *Storage) now() time.Time {

@@ -50,6 +50,8 @@ type accessClaims struct {
 	ClaimNames   map[string]string      `json:"_claim_names,omitempty"`
 	ClaimSources map[string]claimSource `json:"_claim_sources,omitempty"`
 	legacyClaims
+	// Act names the acting party of a delegated token (RFC 8693 4.1).
+	Act map[string]any `json:"act,omitempty"`
 }
 
 // tokenSubject is what an access token is about, whatever the grant.
@@ -69,6 +71,8 @@ type tokenSubject struct {
 	tenantID string
 	// user is set when the token is issued to a user (role claims).
 	user bool
+	// act is the RFC 8693 actor chain of a delegated token.
+	act map[string]any
 }
 
 // CreateAccessToken mints the access token for requests without a refresh
@@ -90,6 +94,10 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 		return r.tokenSubject(), nil
 	case *refreshRequest:
 		return r.tokenSubject(), nil
+	case *zop.DeviceAuthorizationState:
+		return s.deviceSubject(ctx, r)
+	case zop.TokenExchangeRequest:
+		return s.exchangeSubject(ctx)
 	}
 	return tokenSubject{}, oidc.ErrUnsupportedGrantType()
 }
@@ -128,7 +136,7 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 		Issuer: zop.IssuerFromContext(ctx), Subject: t.subject, Audience: t.audience,
 		Expiry: exp.Unix(), IssuedAt: now.Unix(), ID: jti, ClientID: t.clientID,
 		Scope: strings.Join(t.scopes, " "), ACR: t.acr, AMR: t.amr, GrantID: t.grantID, SID: t.sid,
-		TenantID: t.tenantID,
+		TenantID: t.tenantID, Act: t.act,
 	}
 	if !t.authTime.IsZero() {
 		claims.AuthTime = t.authTime.Unix()
@@ -342,6 +350,9 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 	}
 	if c.VenueRoles != nil {
 		claims[ClaimVenueRoles] = c.VenueRoles
+	}
+	if c.Act != nil { // RFC 8693 4.1: the actor of a delegated token
+		claims["act"] = c.Act
 	}
 	if c.ClaimNames != nil { // past the venue limit: where to find venue_roles
 		claims["_claim_names"], claims["_claim_sources"] = c.ClaimNames, c.ClaimSources

@@ -224,5 +224,6 @@ type Ephemeral interface {
 	PasskeyChallenges
 	RateLimiter
 	FailureCounters
+	DeviceAuthorizations
 	Ping(ctx context.Context) error
 }

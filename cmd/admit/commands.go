@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -147,7 +148,9 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.StringVar(&s.Name, "name", "", "display name shown on the login and consent pages")
 	fs.Var(&redirects, "redirect-uri", "redirect URI (repeatable)")
 	fs.Var(&logouts, "post-logout-uri", "post-logout redirect URI (repeatable)")
-	fs.Var(&grants, "grant", "authorization_code, refresh_token, client_credentials (repeatable; default authorization_code,refresh_token)")
+	fs.Var(&grants, "grant", "authorization_code, refresh_token, client_credentials, "+admin.GrantDeviceCode+", "+admin.GrantTokenExchange+" (repeatable; default authorization_code,refresh_token)")
+	deviceGrant := fs.Bool("device-grant", false, "allow the device authorization grant (RFC 8628; adds its grant type)")
+	tokenExchange := fs.Bool("token-exchange", false, "allow token exchange: native social sign-in, delegation (RFC 8693; adds its grant type)")
 	fs.Var(&scopes, "scope", "allowed scope (repeatable; default openid,profile,email,offline_access)")
 	fs.BoolVar(&s.Public, "public", false, "public client (SPA, native): no secret, PKCE required")
 	fs.BoolVar(&s.FirstParty, "first-party", false, "skip the consent page")
@@ -160,6 +163,7 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
 		s.RedirectURIs, s.PostLogoutURIs, s.Grants, s.Scopes = redirects, logouts, orList(grants, "authorization_code", "refresh_token"), orList(scopes, app.SupportedScopes...)
+		s.Grants = withSwitches(s.Grants, map[string]bool{admin.GrantDeviceCode: *deviceGrant, admin.GrantTokenExchange: *tokenExchange})
 		if *jwksFile != "" {
 			raw, err := os.ReadFile(*jwksFile)
 			if err != nil {
@@ -183,6 +187,17 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 		}
 		return nil
 	})
+}
+
+// withSwitches adds the grant types whose flag is set (once).
+func withSwitches(grants []string, on map[string]bool) []string {
+	out := slices.Clone(grants)
+	for _, g := range []string{admin.GrantDeviceCode, admin.GrantTokenExchange} {
+		if on[g] && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func orList(l listFlag, def ...string) []string {

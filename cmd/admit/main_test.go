@@ -21,6 +21,7 @@ import (
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/postgres"
 	"github.com/admit-idp/admit/storage/postgres/pgtest"
@@ -456,6 +457,26 @@ func emptyDatabase(t *testing.T) string {
 	}
 	u.Path, u.RawPath = "/"+name, ""
 	return u.String()
+}
+
+// TestClientsAddSwitches: --device-grant and --token-exchange register the
+// grant types that switch the device grant and token exchange on for the
+// client (off by default).
+func TestClientsAddSwitches(t *testing.T) {
+	c := newCLI(t)
+	c.ok("", "clients", "add", "--id", "tv1", "--public", "--grant", "refresh_token", "--device-grant")
+	c.ok("", "clients", "add", "--id", "app1", "--public", "--redirect-uri", "http://127.0.0.1:5555/cb", "--token-exchange")
+	c.ok("", "clients", "add", "--id", "plain", "--public", "--redirect-uri", "http://127.0.0.1:5555/cb")
+	for id, want := range map[string][]string{
+		"tv1":   {"refresh_token", admin.GrantDeviceCode},
+		"app1":  {"authorization_code", "refresh_token", admin.GrantTokenExchange},
+		"plain": {"authorization_code", "refresh_token"},
+	} {
+		got, err := c.store().GetClient(t.Context(), id)
+		if err != nil || strings.Join(got.GrantTypes, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: grant types %v (%v), want %v", id, got.GrantTypes, err, want)
+		}
+	}
 }
 
 // TestClientsAddNativePrivateUseRedirect: `clients add` takes a native

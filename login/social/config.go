@@ -52,6 +52,10 @@ type ProviderConfig struct {
 	// HostedDomain restricts Google logins to one Workspace domain (the id
 	// token's hd claim must match).
 	HostedDomain string `yaml:"hd"`
+	// NativeClientIDs are the app's client ids at the provider (the
+	// audiences of ID tokens its native SDK returns), accepted by native
+	// sign-in through token exchange (native.go); empty: not accepted.
+	NativeClientIDs []string `yaml:"native_client_ids"`
 }
 
 // String never shows the secret (the config may be printed or logged).
@@ -68,13 +72,20 @@ var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 // Validate reports every problem of the provider list at once.
 func Validate(providers []ProviderConfig) error {
 	var errs []error
-	seen := map[string]bool{}
+	seen, native := map[string]bool{}, map[string]bool{}
 	for i, p := range providers {
 		where := fmt.Sprintf("social.providers[%d] (%s)", i, p.ID)
 		if seen[p.ID] {
 			errs = append(errs, fmt.Errorf("%s: duplicate id", where))
 		}
 		seen[p.ID] = true
+		// Native sign-in picks the provider by the ID token's issuer.
+		if iss := p.effectiveIssuer(); len(p.NativeClientIDs) > 0 {
+			if native[iss] {
+				errs = append(errs, fmt.Errorf("%s: native_client_ids: another provider with native_client_ids has issuer %s", where, iss))
+			}
+			native[iss] = true
+		}
 		errs = append(errs, p.validate(where))
 	}
 	return errors.Join(errs...)
@@ -101,12 +112,28 @@ func (p ProviderConfig) validate(where string) error {
 	if p.Kind == KindApple && (p.TeamID == "" || p.KeyID == "" || p.PrivateKeyFile == "") {
 		add("team_id, key_id and private_key_file are required for kind apple")
 	}
+	if len(p.NativeClientIDs) > 0 && p.Kind == KindGitHub {
+		add("native_client_ids: GitHub issues no ID tokens")
+	}
 	for name, u := range map[string]string{"issuer": p.Issuer, "base_url": p.BaseURL, "api_url": p.APIURL} {
 		if u != "" && !absoluteHTTP(u) {
 			add("%s %q: want an absolute http(s) URL", name, u)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// effectiveIssuer is the issuer with the google and apple defaults.
+func (p ProviderConfig) effectiveIssuer() string {
+	switch {
+	case p.Issuer != "":
+		return p.Issuer
+	case p.Kind == KindGoogle:
+		return GoogleIssuer
+	case p.Kind == KindApple:
+		return AppleIssuer
+	}
+	return ""
 }
 
 func absoluteHTTP(s string) bool {

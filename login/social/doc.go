@@ -48,6 +48,16 @@
 // CSRF), except the last way to sign in: a user without a password and with
 // one identity cannot unlink it.
 //
+// # Native sign-in (native.go)
+//
+// A mobile app that signed in with a provider's SDK exchanges the SDK's ID
+// token at the token endpoint (RFC 8693; op/exchange.go). The provider is
+// the one whose issuer is the token's iss and that lists the token's aud in
+// native_client_ids; the token is verified against its JWKS like the
+// callback's (plus the nonce the app sends, or its SHA-256), and step 5's
+// rules apply, except that what needs the browser (proving an existing
+// account's password to link) is refused with ErrLinkRequired.
+//
 // # amr and idp
 //
 // RFC 8176 registers no value for "authenticated by a federated identity

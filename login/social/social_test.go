@@ -135,6 +135,15 @@ func TestValidateAndSecretsNeverPrinted(t *testing.T) {
 			t.Fatalf("secret printed: %s", s)
 		}
 	}
+	g := ProviderConfig{ID: "g1", Kind: KindGoogle, ClientID: "x", ClientSecret: "s", NativeClientIDs: []string{"ios"}}
+	g2 := g
+	g2.ID = "g2"
+	if err := Validate([]ProviderConfig{g, g2}); err == nil || !strings.Contains(err.Error(), "native_client_ids") {
+		t.Fatalf("two native providers for one issuer: %v", err)
+	}
+	if err := Validate([]ProviderConfig{{ID: "gh", Kind: KindGitHub, ClientID: "x", ClientSecret: "s", NativeClientIDs: []string{"a"}}}); err == nil {
+		t.Fatal("native_client_ids accepted for GitHub")
+	}
 	if EnvName("corp-sso") != "CORP_SSO" {
 		t.Fatal(EnvName("corp-sso"))
 	}

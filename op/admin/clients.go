@@ -36,7 +36,15 @@ type ClientSpec struct {
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
 
 // KnownGrants are the grant types a client may register.
-var KnownGrants = []string{"authorization_code", "refresh_token", "client_credentials"}
+var KnownGrants = []string{"authorization_code", "refresh_token", "client_credentials", GrantDeviceCode, GrantTokenExchange}
+
+// GrantTokenExchange is RFC 8693's grant type: the client's switch for
+// native social sign-in and delegation through token exchange.
+const GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+// GrantDeviceCode is RFC 8628's grant type: registering it is the client's
+// switch for the device authorization grant (off by default).
+const GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 
 // Validate reports every problem of the spec at once (a *ValidationError).
 func (s ClientSpec) Validate() error {

@@ -51,6 +51,7 @@ type Store struct {
 	passkeyChallenges map[string]storage.PasskeyChallenge // by binding key
 	tenants           map[string]storage.Tenant           // by ID (tenants.go)
 	grants            map[string]storage.RoleGrant        // by ID (tenants.go)
+	device            *deviceState                        // created on first use (devicegrant.go)
 }
 
 var (

@@ -59,6 +59,7 @@ func RunEphemeral(t *testing.T, newStore EphemeralFactory) {
 	runGroup(t, "PasskeyChallenges", passkeyChallengeTests(), ephemeralAs[storage.PasskeyChallenges](newStore))
 	runGroup(t, "FailureCounters", failureTests(), ephemeralAs[storage.FailureCounters](newStore))
 	runGroup(t, "RateLimiter", rateTests(), ephemeralAs[storage.RateLimiter](newStore))
+	runGroup(t, "DeviceAuthorizations", deviceGrantTests(), ephemeralAs[storage.DeviceAuthorizations](newStore))
 	runGroup(t, "Ping", pingTests(), ephemeralAs[pinger](newStore))
 }
 

@@ -176,6 +176,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		Authorizer: a.Roles, Grants: d, MaxTokenVenues: a.Config.Roles.TokenVenueLimit(),
 		LegacyClaimsClients:  a.Config.Roles.LegacyClaimsClients,
 		RefreshReuseInterval: a.Config.Resilience.RefreshReuseInterval,
+		Device:               a.deviceGrant(), Exchange: &op.TokenExchange{},
 	}
 }
 
@@ -189,6 +190,7 @@ func (a *App) opConfig() *zop.Config {
 		SupportedUILocales:       []language.Tag{language.English},
 		SupportedScopes:          SupportedScopes,
 		SupportedClaims:          supportedClaims,
+		DeviceAuthorization:      a.deviceGrant().Config(),
 	}
 }
 

@@ -44,6 +44,7 @@ type Config struct {
 	Accounts       AccountsConfig   `yaml:"accounts"`
 	Roles          RolesConfig      `yaml:"roles"`
 	Resilience     ResilienceConfig `yaml:",inline"`
+	Device         DeviceConfig     `yaml:"device"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -153,7 +154,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}

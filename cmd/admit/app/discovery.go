@@ -46,10 +46,9 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 	doc := zop.CreateDiscoveryConfig(ctx, d.app.Provider, d.app.Provider.Storage())
 	doc.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	doc.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFormPost)}
-	doc.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials}
+	doc.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials, oidc.GrantTypeDeviceCode, oidc.GrantTypeTokenExchange}
 	doc.ACRValuesSupported = []string{login.ACRSingleFactor, login.ACRMultiFactor}
 	doc.CheckSessionIframe = ""
-	doc.DeviceAuthorizationEndpoint = ""
 	doc.RequestURIParameterSupported = false
 	// op reads only Basic there; introspectionClientAuth adds the form.
 	doc.IntrospectionEndpointAuthMethodsSupported = append(doc.IntrospectionEndpointAuthMethodsSupported, oidc.AuthMethodPost)

@@ -10,6 +10,7 @@ import (
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/devicegrant"
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/static"
 )
@@ -42,6 +43,7 @@ func (a *App) pageRoutes(r chi.Router) {
 	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler)
 	r.Mount(login.StartPath, a.Engine.Routes())
 	r.Mount("/account", a.Account.Routes())
+	r.Mount(devicegrant.Path, a.devicePages().Routes())
 	r.Handle("/logout", a.logout)
 	r.Get(login.SignedOutPath, login.SignedOut)
 	a.devRoutes(r)
@@ -65,7 +67,9 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.Get(RolesPath, a.rolesCatalogue)
 	r.With(bearerErrors).Handle("/userinfo", a.Provider)
 	r.With(clientAuthErrors, introspectionClientAuth).Handle("/oauth/introspect", a.Provider)
-	r.With(clientAuth).Handle("/oauth/token", a.Provider)
+	// Token exchange is answered by Admit (exchange.go), after clientAuth.
+	r.With(clientAuth, a.tokenExchange).Handle(tokenPath, a.Provider)
+	r.With(clientAuth, a.deviceClientAuth).Handle(deviceAuthorizationPath, a.Provider)
 	r.With(clientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", closedCallback)
 	r.With(a.authorizeParams).Handle(authorizePath, a.authorize())

@@ -26,6 +26,7 @@ func (a *App) addSocial() error {
 		return nil
 	}
 	a.Engine.Methods = append(a.Engine.Methods, m)
+	a.Provider.Storage().(*op.Storage).Exchange.Upstream = nativeUpstream{m}
 	a.Account.Sections = append(a.Account.Sections, &social.Section{Method: m, Area: a.Account})
 	return nil
 }

@@ -1,0 +1,315 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
+	"github.com/admit-idp/admit/op/admin"
+	"github.com/admit-idp/admit/storage"
+)
+
+// device is a device client (a box-office terminal) driven by x/oauth2's
+// RFC 8628 implementation.
+type device struct {
+	e     *env
+	oauth oauth2.Config
+}
+
+const deviceClientID = "box-office"
+
+// newDeviceEnv starts Admit with a one-second poll interval and registers
+// a public device client.
+func newDeviceEnv(t *testing.T, b backend) (*env, *device) {
+	t.Helper()
+	e := newEnvWith(t, b, envOptions{configure: func(c *app.Config) { c.Device.PollInterval = time.Second }})
+	spec := app.ClientSpec{
+		ID: deviceClientID, Name: "Box office terminal", Public: true,
+		Grants: []string{admin.GrantDeviceCode, "refresh_token"}, Scopes: []string{"openid", "profile", "email", "offline_access"},
+	}
+	if _, err := e.app.AddClient(context.Background(), spec); err != nil {
+		t.Fatalf("add device client: %v", err)
+	}
+	var doc struct {
+		DeviceEndpoint string   `json:"device_authorization_endpoint"`
+		TokenEndpoint  string   `json:"token_endpoint"`
+		Grants         []string `json:"grant_types_supported"`
+	}
+	discoveryJSON(t, e.issuer+"/.well-known/openid-configuration", &doc)
+	if doc.DeviceEndpoint != e.issuer+"/device_authorization" {
+		t.Fatalf("device_authorization_endpoint = %q", doc.DeviceEndpoint)
+	}
+	if !strings.Contains(strings.Join(doc.Grants, " "), admin.GrantDeviceCode) {
+		t.Fatalf("grant_types_supported %v lacks the device grant", doc.Grants)
+	}
+	return e, &device{e: e, oauth: oauth2.Config{
+		ClientID: deviceClientID, Scopes: []string{"openid", "email", "offline_access"},
+		Endpoint: oauth2.Endpoint{DeviceAuthURL: doc.DeviceEndpoint, TokenURL: doc.TokenEndpoint, AuthStyle: oauth2.AuthStyleInParams},
+	}}
+}
+
+func discoveryJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("%s: %v", u, err)
+	}
+}
+
+var userCodeShape = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
+
+func (d *device) start(t *testing.T) *oauth2.DeviceAuthResponse {
+	t.Helper()
+	resp, err := d.oauth.DeviceAuth(context.Background())
+	if err != nil {
+		t.Fatalf("device authorization: %v", err)
+	}
+	if !userCodeShape.MatchString(resp.UserCode) {
+		t.Fatalf("user code %q: want XXXX-XXXX of the consonant alphabet", resp.UserCode)
+	}
+	if resp.VerificationURI != d.e.issuer+"/device" || resp.VerificationURIComplete != d.e.issuer+"/device?user_code="+resp.UserCode {
+		t.Fatalf("verification URIs %q, %q", resp.VerificationURI, resp.VerificationURIComplete)
+	}
+	if resp.Interval != 1 || resp.Expiry.IsZero() {
+		t.Fatalf("interval %d, expiry %v", resp.Interval, resp.Expiry)
+	}
+	return resp
+}
+
+// poll is one raw token request: the OAuth error code, or "" with tokens.
+func (d *device) poll(t *testing.T, deviceCode string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {admin.GrantDeviceCode}, "device_code": {deviceCode}, "client_id": {deviceClientID}}
+	resp, err := http.PostForm(d.oauth.Endpoint.TokenURL, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error       string `json:"error"`
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if body.Error == "" && (resp.StatusCode != http.StatusOK || body.AccessToken == "") {
+		t.Fatalf("poll: status %d without an error or a token", resp.StatusCode)
+	}
+	if body.Error != "" && resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("poll: %s with status %d, want 400 (RFC 8628 3.5)", body.Error, resp.StatusCode)
+	}
+	return body.Error
+}
+
+// token is x/oauth2's polling loop (it waits one interval first).
+func (d *device) token(t *testing.T, resp *oauth2.DeviceAuthResponse) (*oauth2.Token, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return d.oauth.DeviceAccessToken(ctx, resp)
+}
+
+// approveInBrowser is the user's side without JavaScript: open the QR
+// code's URL, confirm the code, sign in, decide.
+func approveInBrowser(t *testing.T, b *browser, verificationComplete, decision string) page {
+	t.Helper()
+	p := b.get(verificationComplete)
+	code := p.testid("user-code").AttrOr("value", "")
+	if p.status != http.StatusOK || code == "" {
+		t.Fatalf("entry page: status %d, code %q", p.status, code)
+	}
+	p = b.post("/device", url.Values{"csrf_token": {p.hidden("csrf_token")}, "user_code": {strings.ToLower(code)}})
+	if p.testid("login-form").Length() > 0 {
+		p = b.submitLogin(p, "demo@example.com", "demo-password-1")
+	}
+	if p.testid("device-consent-form").Length() == 0 {
+		t.Fatalf("no device consent page (status %d at %s): %s", p.status, p.url, p.body)
+	}
+	if got := p.testid("shown-code").Text(); got != code {
+		t.Fatalf("consent page shows code %q, want %q", got, code)
+	}
+	if got := p.testid("client-name").Text(); got != "Box office terminal" {
+		t.Fatalf("consent page names %q", got)
+	}
+	return b.post("/device/approve", url.Values{"csrf_token": {p.hidden("csrf_token")}, "user_code": {p.hidden("user_code")}, "decision": {decision}})
+}
+
+// TestDeviceGrantApprove: pending while the user has not decided, then
+// tokens for the user who approved, once; the approval is audited.
+func TestDeviceGrantApprove(t *testing.T) {
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			e, d := newDeviceEnv(t, b)
+			resp := d.start(t)
+			if got := d.poll(t, resp.DeviceCode); got != "authorization_pending" {
+				t.Fatalf("first poll = %q, want authorization_pending", got)
+			}
+			e.clock.Advance(time.Second)
+			p := approveInBrowser(t, e.browser(), resp.VerificationURIComplete, "allow")
+			if p.status != http.StatusOK || p.testid("message-title").Text() != "Device connected" {
+				t.Fatalf("after approval: status %d: %s", p.status, p.body)
+			}
+			e.clock.Advance(time.Second)
+			tok, err := d.token(t, resp)
+			if err != nil {
+				t.Fatalf("device token: %v", err)
+			}
+			raw, _ := tok.Extra("id_token").(string)
+			rp := e.rp(deviceClientID, "")
+			idt, err := rp.verifier.Verify(context.Background(), raw)
+			if err != nil {
+				t.Fatalf("id token: %v", err)
+			}
+			demo, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, "demo@example.com")
+			if idt.Subject != demo.ID || tok.RefreshToken == "" {
+				t.Fatalf("sub %q (want %q), refresh token %q", idt.Subject, demo.ID, tok.RefreshToken)
+			}
+			e.clock.Advance(time.Second)
+			if got := d.poll(t, resp.DeviceCode); got != "expired_token" {
+				t.Fatalf("poll after redemption = %q, want expired_token (single use)", got)
+			}
+			auditEvents(t, e, storage.AuditFilter{Event: "device.approve"}, func(ev []storage.AuditEvent) bool {
+				return count(ev, "device.approve", "success") == 1 && ev[0].UserID == demo.ID && ev[0].ClientID == deviceClientID
+			})
+		})
+	}
+}
+
+// TestDeviceGrantDeny: the device gets access_denied; the code cannot be
+// used again; the denial is audited.
+func TestDeviceGrantDeny(t *testing.T) {
+	e, d := newDeviceEnv(t, memoryBackend)
+	resp := d.start(t)
+	br := e.browser()
+	p := approveInBrowser(t, br, resp.VerificationURIComplete, "deny")
+	if p.testid("message-title").Text() != "Device not connected" {
+		t.Fatalf("after denial: status %d: %s", p.status, p.body)
+	}
+	_, err := d.token(t, resp)
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.ErrorCode != "access_denied" {
+		t.Fatalf("device token after denial: %v, want access_denied", err)
+	}
+	p = br.get(e.issuer + "/device/approve?user_code=" + url.QueryEscape(resp.UserCode))
+	if p.status != http.StatusBadRequest || p.testid("error").Length() == 0 {
+		t.Fatalf("used code: status %d, want 400 with an error", p.status)
+	}
+	auditEvents(t, e, storage.AuditFilter{Event: "device.deny"}, func(ev []storage.AuditEvent) bool {
+		return count(ev, "device.deny", "success") == 1
+	})
+}
+
+// TestDeviceGrantSlowDownAndExpiry: a poll within the interval gets
+// slow_down (RFC 8628 3.5); once the code's lifetime is over, expired_token
+// and the user code no longer works.
+func TestDeviceGrantSlowDownAndExpiry(t *testing.T) {
+	e, d := newDeviceEnv(t, memoryBackend)
+	resp := d.start(t)
+	if got := d.poll(t, resp.DeviceCode); got != "authorization_pending" {
+		t.Fatalf("first poll = %q", got)
+	}
+	if got := d.poll(t, resp.DeviceCode); got != "slow_down" {
+		t.Fatalf("immediate second poll = %q, want slow_down", got)
+	}
+	e.clock.Advance(time.Second)
+	if got := d.poll(t, resp.DeviceCode); got != "authorization_pending" {
+		t.Fatalf("poll after the interval = %q, want authorization_pending", got)
+	}
+	e.clock.Advance(10 * time.Minute)
+	if got := d.poll(t, resp.DeviceCode); got != "expired_token" {
+		t.Fatalf("poll after expiry = %q, want expired_token", got)
+	}
+	br := e.browser()
+	p := br.get(resp.VerificationURIComplete)
+	p = br.post("/device", url.Values{"csrf_token": {p.hidden("csrf_token")}, "user_code": {resp.UserCode}})
+	if p.status != http.StatusBadRequest || p.testid("error").Length() == 0 {
+		t.Fatalf("expired user code: status %d", p.status)
+	}
+}
+
+// TestDeviceGrantUserCodeBruteForce: guessing user codes is limited per
+// address; past the limit even the right code is refused with 429.
+func TestDeviceGrantUserCodeBruteForce(t *testing.T) {
+	e, d := newDeviceEnv(t, memoryBackend)
+	resp := d.start(t)
+	br := e.browser()
+	csrf := br.get(e.issuer + "/device").hidden("csrf_token")
+	for i := range 10 {
+		p := br.post("/device", url.Values{"csrf_token": {csrf}, "user_code": {"BCDF-GHJ" + string("BCDFGHJKLM"[i])}})
+		if p.status != http.StatusBadRequest {
+			t.Fatalf("guess %d: status %d, want 400", i, p.status)
+		}
+	}
+	p := br.post("/device", url.Values{"csrf_token": {csrf}, "user_code": {resp.UserCode}})
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" {
+		t.Fatalf("11th try: status %d, want 429 with Retry-After", p.status)
+	}
+	auditEvents(t, e, storage.AuditFilter{Event: "device.code"}, func(ev []storage.AuditEvent) bool {
+		return count(ev, "device.code", "failure") >= 11
+	})
+}
+
+// TestDeviceGrantClientSwitch: a client that did not register the grant
+// cannot start it (off by default).
+func TestDeviceGrantClientSwitch(t *testing.T) {
+	e, d := newDeviceEnv(t, memoryBackend)
+	resp, err := http.PostForm(d.oauth.Endpoint.DeviceAuthURL, url.Values{"client_id": {"demo-spa"}, "scope": {"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error string }
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != http.StatusBadRequest || body.Error != "unauthorized_client" {
+		t.Fatalf("device authorization for demo-spa: %d %q, want 400 unauthorized_client", resp.StatusCode, body.Error)
+	}
+	_ = e
+}
+
+// TestDeviceGrantConfidentialClientAuthenticates: a confidential device
+// client must authenticate at the device authorization endpoint (RFC 8628
+// 3.1), as at the token endpoint.
+func TestDeviceGrantConfidentialClientAuthenticates(t *testing.T) {
+	e, d := newDeviceEnv(t, memoryBackend)
+	secret, err := e.app.AddClient(context.Background(), app.ClientSpec{ID: "door-scanner", Grants: []string{admin.GrantDeviceCode}, Scopes: []string{"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, basicSecret string
+		status            int
+	}{
+		{"no secret", "", http.StatusUnauthorized},
+		{"wrong secret", "nope", http.StatusUnauthorized},
+		{"secret", secret, http.StatusOK},
+	} {
+		form := url.Values{"scope": {"openid"}}
+		if c.basicSecret == "" {
+			form.Set("client_id", "door-scanner")
+		}
+		req, _ := http.NewRequest(http.MethodPost, d.oauth.Endpoint.DeviceAuthURL, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c.basicSecret != "" {
+			req.SetBasicAuth("door-scanner", c.basicSecret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d", c.name, resp.StatusCode, c.status)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package devicegrant
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/audit"
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/templates"
+)
+
+// approval is a pending authorization with its client and the signed-in
+// user who may decide it.
+type approval struct {
+	device  storage.DeviceAuthorization
+	client  storage.Client
+	user    storage.User
+	session storage.Session
+}
+
+// approvePage shows the consent page, after a sign-in to the client's
+// tenant when the browser has no session (any method of the login page;
+// the login returns here).
+func (p *Pages) approvePage(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.load(w, r, r.URL.Query().Get("user_code"))
+	if !ok {
+		return
+	}
+	csrf, err := p.Cookies.CSRFToken(w, r)
+	if err != nil {
+		p.Engine.Unavailable(w, r, err)
+		return
+	}
+	v := templates.DeviceConsentView{
+		CSRFToken: csrf, ClientName: login.ClientName(a.client), UserCode: storage.FormatUserCode(a.device.UserCode),
+		UserEmail: a.user.Email, Scopes: login.ScopeItems(a.device.Scopes),
+	}
+	login.Render(w, r, http.StatusOK, templates.DeviceConsentPage(v))
+}
+
+// decide records the user's answer; the device learns it at its next poll.
+func (p *Pages) decide(w http.ResponseWriter, r *http.Request) {
+	if !p.Cookies.CheckCSRF(r) {
+		p.Engine.ErrorPage(w, r, http.StatusForbidden, "This form has expired", "Enter the code from your device again.")
+		return
+	}
+	a, ok := p.load(w, r, r.PostFormValue("user_code"))
+	if !ok {
+		return
+	}
+	approve := r.PostFormValue("decision") == "allow"
+	dec := storage.DeviceDecision{
+		Approved: approve, UserID: a.user.ID, AuthTime: a.session.AuthTime, AMR: a.session.AMR, ACR: a.session.ACR, SessionID: a.session.ID,
+	}
+	err := p.Store.DecideDeviceAuthorization(r.Context(), a.device.UserCode, dec)
+	switch {
+	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrAlreadyUsed):
+		p.renderEntry(w, r, http.StatusBadRequest, "", errUnknownCode)
+		return
+	case err != nil:
+		p.Engine.Unavailable(w, r, err)
+		return
+	}
+	event, title, msg := "device.approve", "Device connected", "You can go back to your device: it is signing in now."
+	if !approve {
+		event, title, msg = "device.deny", "Device not connected", "The device was refused and cannot access your account."
+	}
+	p.audit(r, event, audit.Success, "", a.device, a.user.ID, tenantOf(a.client))
+	login.Render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: title, Message: msg}))
+}
+
+// load finds the pending authorization named by the typed code, its client
+// and the signed-in user of the client's tenant; without a session it
+// starts a sign-in that comes back to the approval page. On failure it has
+// answered and reports false.
+func (p *Pages) load(w http.ResponseWriter, r *http.Request, typed string) (approval, bool) {
+	d, ok := p.lookup(w, r, typed, func(status int, msg string) { p.renderEntry(w, r, status, typed, msg) })
+	if !ok {
+		return approval{}, false
+	}
+	c, err := p.Dir.GetClient(r.Context(), d.ClientID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) || (err == nil && c.TenantSuspended()):
+		p.renderEntry(w, r, http.StatusBadRequest, "", errUnknownCode)
+		return approval{}, false
+	case err != nil:
+		p.Engine.Unavailable(w, r, err)
+		return approval{}, false
+	}
+	s, found, err := p.Sessions.Current(r)
+	if err != nil {
+		p.Engine.Unavailable(w, r, err)
+		return approval{}, false
+	}
+	if !found {
+		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), login.ClientName(c)+" on your device")
+		return approval{}, false
+	}
+	u, err := p.Dir.GetUser(r.Context(), s.UserID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		p.Engine.Unavailable(w, r, err)
+		return approval{}, false
+	}
+	if err != nil || u.Disabled || u.TenantSuspended() {
+		_ = p.Sessions.End(w, r)
+		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), login.ClientName(c)+" on your device")
+		return approval{}, false
+	}
+	if tenantOf(c) != tenantOfUser(u) {
+		p.Engine.ErrorPage(w, r, http.StatusForbidden, "This account cannot sign in here",
+			"The account you are signed in with does not belong to "+login.ClientName(c)+". Sign out, then enter the code again.")
+		return approval{}, false
+	}
+	if c.RequireMFA && !slices.Contains(s.AMR, "mfa") {
+		p.Engine.ErrorPage(w, r, http.StatusForbidden, "Two-step verification required",
+			login.ClientName(c)+" requires two-step verification. Sign out, sign in again with your second factor, then enter the code again.")
+		return approval{}, false
+	}
+	return approval{device: d, client: c, user: u, session: s}, true
+}
+
+func tenantOf(c storage.Client) string {
+	if c.TenantID == "" {
+		return storage.DefaultTenantID
+	}
+	return c.TenantID
+}
+
+func tenantOfUser(u storage.User) string {
+	if u.TenantID == "" {
+		return storage.DefaultTenantID
+	}
+	return u.TenantID
+}
+
+// audit records an event; failures of code entry name no tenant (the
+// code, and so its client, is unknown).
+func (p *Pages) audit(r *http.Request, event, outcome, reason string, d storage.DeviceAuthorization, userID, tenantID string) {
+	if p.Audit == nil {
+		return
+	}
+	e := audit.Event{Event: event, TenantID: tenantID, Outcome: outcome, Reason: reason, ActorID: userID, UserID: userID, ClientID: d.ClientID}
+	p.Audit.Record(r.Context(), e)
+}
