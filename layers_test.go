@@ -38,14 +38,17 @@ var layers = []layer{
 	{"views", 0, []string{"templates", "static"}},
 	// Key material: signing keys, sealing, signed tokens.
 	{"keys", 1, []string{"keys"}},
-	// The administration domain: role catalogue and admin service.
-	{"domain", 2, []string{"op/roles", "op/admin"}},
+	// The domain services: the rules over the model, under storage/ beside
+	// it. The role catalogue, the administration service (with its user
+	// importer) and the audit recorder. Backends never import them; the
+	// protocol, the login pages and the APIs all go through them.
+	{"domain", 2, []string{"storage/roles", "storage/admin", "storage/audit"}},
 	// The OpenID Provider (zitadel op.Storage adapter) and the hosted login
 	// are peers: neither imports the other; cmd wires them together.
 	{"protocol", 3, []string{"op"}},
 	{"login", 3, []string{"login"}},
 	// The admin HTTP API serves the domain and revokes through op.
-	{"api", 4, []string{"op/admin/api"}},
+	{"api", 4, []string{"op/adminapi"}},
 	// The composition root.
 	{"cmd", 5, []string{"cmd"}},
 }
@@ -144,19 +147,19 @@ func TestLayerRules(t *testing.T) {
 	pkgs := []pkg{
 		{ImportPath: module + "/storage/postgres", Imports: []string{module + "/storage", "context"}},
 		{ImportPath: module + "/storage", Imports: []string{module + "/login"}},
-		{ImportPath: module + "/op", Imports: []string{module + "/op/roles", module + "/keys"}},
+		{ImportPath: module + "/op", Imports: []string{module + "/storage/roles", module + "/keys"}},
 		{ImportPath: module + "/op", TestImports: []string{module + "/login/password"}},
-		{ImportPath: module + "/op/admin", XTestImports: []string{module + "/op/admin/api"}},
-		{ImportPath: module + "/login/venues", Imports: []string{module + "/op/admin", module + "/templates"}},
+		{ImportPath: module + "/storage/admin", XTestImports: []string{module + "/op/adminapi"}},
+		{ImportPath: module + "/login/venues", Imports: []string{module + "/storage/admin", module + "/templates"}},
 		{ImportPath: module + "/templates", Imports: []string{module + "/storage"}},
 		{ImportPath: module + "/importer", Imports: []string{module + "/storage"}},
-		{ImportPath: module + "/cmd/admit/app", Imports: []string{module + "/op/admin/api", module + "/login"}},
+		{ImportPath: module + "/cmd/admit/app", Imports: []string{module + "/op/adminapi", module + "/login"}},
 	}
 	want := []string{
 		"importer is in no layer: add it to the table in layers_test.go",
 		"op (protocol, rank 3) imports login/password (login, rank 3)",
-		"op/admin (domain, rank 2) imports op/admin/api (api, rank 4)",
 		"storage (storage, rank 0) imports login (login, rank 3)",
+		"storage/admin (domain, rank 2) imports op/adminapi (api, rank 4)",
 		"templates (views, rank 0) imports storage (storage, rank 0)",
 	}
 	got := violations(pkgs)

@@ -242,7 +242,7 @@ func (e *Engine) audit(r *http.Request, f *Flow, event, outcome, reason, method 
 	e.Audit.Record(r.Context(), ev)
 }
 
-// Auditor receives the engine's security events (package login/audit).
+// Auditor receives the engine's security events (package storage/audit).
 type Auditor interface {
 	Record(ctx context.Context, e storage.AuditEvent)
 }

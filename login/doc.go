@@ -65,7 +65,7 @@
 // an error page. The login page shows the CAPTCHA widget when one is due
 // and adds the provider to its CSP. Handlers outside a flow (sign-up,
 // forgot password) use CheckAttempt, RenderRefusal and CaptchaWidget.
-// Every login step is audited (Audit, package login/audit) and the first
+// Every login step is audited (Audit, package storage/audit) and the first
 // factor's device recorded (DeviceTrust, package login/device).
 //
 // # Lost sign-ins (restart.go)

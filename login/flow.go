@@ -115,7 +115,7 @@ type Engine struct {
 	LoginSucceeded func(r *http.Request, method string)
 	LoginFailed    func(r *http.Request, method, reason string)
 	// Defences (lockout, rate limits, CAPTCHA; login/defence) and Audit
-	// (login/audit) are optional; see defences.go.
+	// (storage/audit) are optional; see defences.go.
 	Defences Defences
 	Audit    Auditor
 	Devices  DeviceTrust

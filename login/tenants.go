@@ -39,7 +39,7 @@ func (e *Engine) localTenant(w http.ResponseWriter, r *http.Request) (string, bo
 		return storage.DefaultTenantID, true
 	}
 	t, err := storage.Tenant{}, storage.ErrNotFound
-	// Anything not shaped like a slug (storage.ValidSlug, which op/admin
+	// Anything not shaped like a slug (storage.ValidSlug, which storage/admin
 	// enforces on writes) is unknown without asking the store.
 	if storage.ValidSlug(slug) {
 		t, err = e.Tenants.GetTenantBySlug(r.Context(), slug)

@@ -3,7 +3,7 @@ package op
 import (
 	"slices"
 
-	"github.com/admit-idp/admit/op/roles"
+	"github.com/admit-idp/admit/storage/roles"
 )
 
 // legacyClaims are the old auth-service's access-token claims that Admit

@@ -9,8 +9,8 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/admit-idp/admit/op/roles"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/roles"
 )
 
 // ScopeVenues grants the venue_roles claim. Clients must register it.

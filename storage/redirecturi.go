@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Redirect URI rules, declared once for registration (op/admin) and the
+// Redirect URI rules, declared once for registration (storage/admin) and the
 // protocol (op, cmd/admit/app).
 
 // Why a redirect URI cannot be registered (CheckRedirectURI).

@@ -8,7 +8,7 @@ import (
 
 // DefaultTenantID is the tenant every user and client belongs to unless
 // told otherwise; the old service created it with this ID and slug
-// "default". Its administrators are the platform's operators (see op/admin).
+// "default". Its administrators are the platform's operators (see storage/admin).
 const DefaultTenantID = "00000000-0000-0000-0000-000000000001"
 
 // Tenant states.
@@ -18,7 +18,7 @@ const (
 )
 
 // The shapes of tenant slugs and venue IDs, declared once here for every
-// layer that checks them: op/admin refuses other values on writes, and
+// layer that checks them: storage/admin refuses other values on writes, and
 // login treats them as unknown without asking the store.
 const (
 	// SlugPattern: 1-63 of a-z 0-9 and inner hyphens (a lower-case DNS

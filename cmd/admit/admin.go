@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // The tenants and roles commands act through the admin service as the

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 // auditCmd prints the audit log as JSON lines (one event per line, oldest

@@ -17,8 +17,8 @@ import (
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/migrations"
-	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // listFlag collects a repeatable or comma-separated flag.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/admit-idp/admit/op/admin/importer/legacy/legacytest"
+	"github.com/admit-idp/admit/storage/admin/importer/legacy/legacytest"
 )
 
 // TestImportLegacyCommand: `admit import legacy` against an old database:

@@ -13,9 +13,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/audit"
-	"github.com/admit-idp/admit/op/admin/importer"
-	"github.com/admit-idp/admit/op/admin/importer/legacy"
+	"github.com/admit-idp/admit/storage/admin/importer"
+	"github.com/admit-idp/admit/storage/admin/importer/legacy"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 const importUsage = `usage:

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/storage/memory"
 	redisstore "github.com/admit-idp/admit/storage/redis"
 	"github.com/admit-idp/admit/storage/redis/redistest"

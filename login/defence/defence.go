@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 // Actions with a rate limit. Protocol endpoints use Token and Introspect

@@ -11,7 +11,7 @@ import (
 
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 // Unlocker makes and serves the unlock link of a lockout e-mail: the

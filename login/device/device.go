@@ -14,9 +14,9 @@ import (
 
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 // CookieName is the device cookie (with __Host- on https).

@@ -9,8 +9,8 @@ import (
 
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/storage/memory"
 )
 

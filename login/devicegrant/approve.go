@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/templates"
 )
 

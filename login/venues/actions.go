@@ -8,7 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/admit-idp/admit/op/admin"
+	"github.com/admit-idp/admit/storage/admin"
 	"github.com/admit-idp/admit/templates"
 )
 

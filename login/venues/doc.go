@@ -8,7 +8,7 @@
 // at the venue and lets the user grant a venue role to a person of their
 // tenant or revoke a person's roles there.
 //
-// Every decision is the admin service's (op/admin): the page builds a user
+// Every decision is the admin service's (storage/admin): the page builds a user
 // Principal from the session and calls the same GrantVenueRole,
 // RevokeVenueRoles and ListVenueRoles as the admin API's venue routes, so
 // the limits (own tenant, own venues, venue roles only) and the audit log

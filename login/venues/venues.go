@@ -12,9 +12,9 @@ import (
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
-	"github.com/admit-idp/admit/op/admin"
-	"github.com/admit-idp/admit/op/roles"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
+	"github.com/admit-idp/admit/storage/roles"
 	"github.com/admit-idp/admit/templates"
 )
 

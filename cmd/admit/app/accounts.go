@@ -8,16 +8,16 @@ import (
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
-	"github.com/admit-idp/admit/login/accounts"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/mail"
 	"github.com/admit-idp/admit/login/password"
+	"github.com/admit-idp/admit/login/selfservice"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 // Accounts is the running self-service accounts feature: its service, the
 // mail queue, and the development mailbox (nil when SMTP is configured).
 type Accounts struct {
-	Service *accounts.Service
+	Service *selfservice.Service
 	Queue   *mail.Queue
 	Mailbox *mail.Mailbox
 	stop    context.CancelFunc
@@ -53,9 +53,9 @@ func (a *App) addAccounts() *Accounts {
 	return ac
 }
 
-func (a *App) accountsService(q *mail.Queue) *accounts.Service {
+func (a *App) accountsService(q *mail.Queue) *selfservice.Service {
 	cfg := a.Config.Accounts
-	st := accounts.DefaultSettings()
+	st := selfservice.DefaultSettings()
 	st.SignUp, st.RequireVerifiedEmail = cfg.SignUpAllowed(), cfg.RequireVerifiedEmail
 	st.NoSignUpClients = cfg.NoSignUpClients
 	if cfg.EmailHold > 0 {
@@ -64,10 +64,10 @@ func (a *App) accountsService(q *mail.Queue) *accounts.Service {
 	if cfg.ForgotFloor > 0 {
 		st.ForgotFloor = cfg.ForgotFloor
 	}
-	return &accounts.Service{
+	return &selfservice.Service{
 		Engine: a.Engine, Area: a.Account, Store: a.Stores.Durable, Revocations: a.Stores.Ephemeral,
-		Hasher: a.Hasher, Policy: accounts.NewPolicy(cfg.PasswordMinLength, cfg.PasswordMaxLength),
-		Mail: q, Limiter: &accounts.MemoryLimiter{Now: a.Now}, Settings: st, Cookies: a.Engine.Cookies,
+		Hasher: a.Hasher, Policy: selfservice.NewPolicy(cfg.PasswordMinLength, cfg.PasswordMaxLength),
+		Mail: q, Limiter: &selfservice.MemoryLimiter{Now: a.Now}, Settings: st, Cookies: a.Engine.Cookies,
 		BaseURL: a.Config.Issuer, Now: a.Now, Logger: a.Logger, Audit: a.auditAccount,
 	}
 }
@@ -82,8 +82,8 @@ func (a *App) auditAccount(ctx context.Context, event, userID string) {
 
 // mountAccounts adds the login-page method, the password gate and the
 // account sections (profile and password first, deletion last).
-func (a *App) mountAccounts(s *accounts.Service) {
-	a.Engine.Methods = append(a.Engine.Methods, accounts.Method{Service: s})
+func (a *App) mountAccounts(s *selfservice.Service) {
+	a.Engine.Methods = append(a.Engine.Methods, selfservice.Method{Service: s})
 	for _, m := range a.Engine.Methods {
 		if pm, ok := m.(*password.Method); ok {
 			pm.Gate = s.PasswordGate
@@ -91,9 +91,9 @@ func (a *App) mountAccounts(s *accounts.Service) {
 		}
 	}
 	a.Account.Sections = append(append(
-		[]account.Section{accounts.ProfileSection{Service: s}, accounts.PasswordSection{Service: s}},
+		[]account.Section{selfservice.ProfileSection{Service: s}, selfservice.PasswordSection{Service: s}},
 		a.Account.Sections...),
-		accounts.SessionsSection{Service: s}, accounts.AppsSection{Service: s}, accounts.DeleteSection{Service: s})
+		selfservice.SessionsSection{Service: s}, selfservice.AppsSection{Service: s}, selfservice.DeleteSection{Service: s})
 }
 
 // devRoutes mounts the development mailbox: only in development mode and
@@ -105,4 +105,4 @@ func (a *App) devRoutes(r chi.Router) {
 }
 
 var _ http.Handler = (*mail.Mailbox)(nil)
-var _ login.Method = accounts.Method{}
+var _ login.Method = selfservice.Method{}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 )
 
 // TestBrowserAccounts walks sign-up, the confirmation link from the

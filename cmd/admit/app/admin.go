@@ -5,12 +5,12 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/venues"
-	"github.com/admit-idp/admit/op/admin"
-	"github.com/admit-idp/admit/op/admin/api"
-	"github.com/admit-idp/admit/op/roles"
+	"github.com/admit-idp/admit/op/adminapi"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
+	"github.com/admit-idp/admit/storage/audit"
+	"github.com/admit-idp/admit/storage/roles"
 )
 
 // AdminPath is where the admin API is mounted.
@@ -48,7 +48,7 @@ func (a *App) addAdmin() {
 // middleware (no CSRF: it authenticates with Bearer tokens, never cookies).
 func (a *App) adminRoutes(r chi.Router) {
 	r.Use(apiHeaders)
-	h := &api.Handler{Service: a.Admin, Tokens: a.opStorage(a.logout), Logger: a.Logger}
+	h := &adminapi.Handler{Service: a.Admin, Tokens: a.opStorage(a.logout), Logger: a.Logger}
 	r.Mount(AdminPath, h.Routes())
 }
 

@@ -20,9 +20,9 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/op/admin"
-	"github.com/admit-idp/admit/op/admin/api"
+	"github.com/admit-idp/admit/op/adminapi"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // --- OpenAPI validation of every exchange
@@ -30,7 +30,7 @@ import (
 // loadSpec loads and validates the embedded OpenAPI document.
 func loadSpec(t testing.TB) *openapi3.T {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(api.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(adminapi.Spec)
 	if err != nil {
 		t.Fatalf("openapi.yaml does not load: %v", err)
 	}
@@ -124,7 +124,7 @@ func newAdminEnv(t *testing.T, b backend) *adminEnv {
 func (e *adminEnv) adminClient(tenantID, id string) [2]string {
 	e.t.Helper()
 	_, secret, err := e.app.Admin.CreateClient(context.Background(), admin.CLI(), tenantID, admin.ClientSpec{
-		ID: id, Grants: []string{"client_credentials"}, Scopes: []string{api.Scope}})
+		ID: id, Grants: []string{"client_credentials"}, Scopes: []string{adminapi.Scope}})
 	if err != nil {
 		e.t.Fatalf("admin client %s: %v", id, err)
 	}
@@ -149,12 +149,12 @@ func (e *adminEnv) userToken(email, password string) string {
 	if _, err := e.app.Stores.Durable.GetClient(context.Background(), id); err != nil {
 		_, _, err := e.app.Admin.CreateClient(context.Background(), admin.CLI(), storage.DefaultTenantID, admin.ClientSpec{
 			ID: id, Grants: []string{"authorization_code", "refresh_token"}, RedirectURIs: []string{rpCallback},
-			Scopes: []string{"openid", "profile", "email", api.Scope}, FirstParty: true, Public: true})
+			Scopes: []string{"openid", "profile", "email", adminapi.Scope}, FirstParty: true, Public: true})
 		if err != nil {
 			e.t.Fatalf("admin console client: %v", err)
 		}
 	}
-	r := e.rp(id, "", "openid", api.Scope)
+	r := e.rp(id, "", "openid", adminapi.Scope)
 	ar := r.start()
 	cb := e.browser().login(ar, email, password)
 	tok, err := r.exchange(cb.Query().Get("code"), ar)
@@ -304,7 +304,7 @@ func TestAdminEndpointsRequireTheScopeAndARole(t *testing.T) {
 			}
 			r = e.call(noScope, op.method, op.path, body)
 			if r.status != http.StatusForbidden || !strings.Contains(r.header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
-				t.Errorf("token without %s: %d %q", api.Scope, r.status, r.header.Get("WWW-Authenticate"))
+				t.Errorf("token without %s: %d %q", adminapi.Scope, r.status, r.header.Get("WWW-Authenticate"))
 			}
 			if r := e.call(plainUser, op.method, op.path, body); r.status != http.StatusForbidden {
 				t.Errorf("user without an admin role: %d %s", r.status, r.raw)
@@ -325,7 +325,7 @@ func (e *adminEnv) newTenantWithAdmin(slug string) (string, string) {
 	tn := e.must(http.StatusCreated, e.call(e.platform, http.MethodPost, "/tenants", map[string]any{"slug": slug, "name": strings.ToUpper(slug)}))
 	id := tn.str("id")
 	c := e.must(http.StatusCreated, e.call(e.platform, http.MethodPost, tenantPath(id)+"/clients", map[string]any{
-		"id": slug + "-admin", "grant_types": []string{"client_credentials"}, "scopes": []string{api.Scope}}))
+		"id": slug + "-admin", "grant_types": []string{"client_credentials"}, "scopes": []string{adminapi.Scope}}))
 	secret := c.str("client_secret")
 	if secret == "" {
 		e.t.Fatalf("no secret returned: %s", c.raw)
@@ -705,7 +705,7 @@ func TestDemoAdminClientReachesTheAdminAPI(t *testing.T) {
 	if err := e.app.SeedDemoAdmin(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	tok := e.clientToken([2]string{app.DemoAdminID, app.DemoAdminSecret}, api.Scope)
+	tok := e.clientToken([2]string{app.DemoAdminID, app.DemoAdminSecret}, adminapi.Scope)
 	if l := e.must(http.StatusOK, e.call(tok, http.MethodGet, "/tenants", nil)).items(); len(l) != 1 || l[0]["slug"] != "default" {
 		t.Fatalf("tenants: %v", l)
 	}

@@ -16,13 +16,13 @@ import (
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
-	"github.com/admit-idp/admit/op/admin"
-	"github.com/admit-idp/admit/op/roles"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
+	"github.com/admit-idp/admit/storage/audit"
+	"github.com/admit-idp/admit/storage/roles"
 )
 
 // App is a configured Admit: stores, keys, the OpenID Provider and the login

@@ -3,12 +3,12 @@ package app
 import (
 	"context"
 
-	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // ClientSpec is what an operator registers (`admit clients add`); its
-// validation lives in the admin service (op/admin), shared with the admin
+// validation lives in the admin service (storage/admin), shared with the admin
 // API.
 type ClientSpec = admin.ClientSpec
 

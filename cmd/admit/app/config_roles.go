@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/admit-idp/admit/op"
-	"github.com/admit-idp/admit/op/roles"
+	"github.com/admit-idp/admit/storage/roles"
 )
 
 // RolesConfig is the `roles:` section of the YAML file:

@@ -9,13 +9,13 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 // wireAccountsDefences plugs the shared defences into the accounts
-// feature's hooks (login/accounts): its Guard applies the shared rate
+// feature's hooks (login/selfservice): its Guard applies the shared rate
 // limits to sign-up (3 per 5 minutes per IP), resend and forgot password;
 // its Limiter (forgot password per IP and per address, with its own
 // settings) becomes the shared Redis GCRA, and its events go to the audit

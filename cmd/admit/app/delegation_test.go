@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/op/admin"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // TestTokenExchangeDelegation: a backend (gateway) exchanges the user's

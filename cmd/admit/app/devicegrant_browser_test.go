@@ -9,7 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 )
 
 // TestBrowserDeviceGrant is the device grant end to end: x/oauth2 plays two

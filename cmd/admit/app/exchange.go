@@ -12,10 +12,10 @@ import (
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/login/audit"
 	"github.com/admit-idp/admit/login/social"
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/audit"
 )
 
 // tokenPath is op's token endpoint.

@@ -19,8 +19,8 @@ import (
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/login/social"
-	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // fakeIdP is a local OpenID provider with its own signing key: discovery,

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/admit-idp/admit/login/password"
-	"github.com/admit-idp/admit/op/admin/importer"
+	"github.com/admit-idp/admit/storage/admin/importer"
 )
 
 // CheckImportedHash is the importer's hash check: a format login/password

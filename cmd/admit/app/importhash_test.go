@@ -9,7 +9,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/op/admin/importer"
+	"github.com/admit-idp/admit/storage/admin/importer"
 )
 
 // TestImportedHashesSignInAndUpgrade: each password-hash format of the
@@ -32,7 +32,7 @@ func TestImportedHashesSignInAndUpgrade(t *testing.T) {
 		lines = append(lines, `{"id":"`+id+`","email":"`+id+`@example.com","created_at":"2024-01-01T00:00:00Z","password":`+v.password+`}`)
 	}
 	// The docs' Firebase converter output: the Firebase scrypt README's user.
-	fb, err := os.ReadFile("../../../op/admin/importer/testdata/firebase-converted.jsonl")
+	fb, err := os.ReadFile("../../../storage/admin/importer/testdata/firebase-converted.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,10 @@ import (
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/op"
-	"github.com/admit-idp/admit/op/admin/importer"
-	"github.com/admit-idp/admit/op/admin/importer/legacy"
-	"github.com/admit-idp/admit/op/admin/importer/legacy/legacytest"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin/importer"
+	"github.com/admit-idp/admit/storage/admin/importer/legacy"
+	"github.com/admit-idp/admit/storage/admin/importer/legacy/legacytest"
 )
 
 // TestLegacyUsersSignInAfterImport: users of the old auth-service, imported

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 )
 
 // TestLogoutIsNotAnOpenRedirect: /logout only redirects to targets op

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 )
 
 // TestBrowserLoginEndsAtOnwardCallbacks: every POST that can end a login,

@@ -249,7 +249,7 @@ func TestDatabaseOutageLogging(t *testing.T) {
 	}
 	time.Sleep(2*e.app.Outages.Every + 500*time.Millisecond) // the last summary
 	// Lost audit events are written to the log on purpose, one line each
-	// (the log is their record of last resort, see login/audit): they are
+	// (the log is their record of last resort, see storage/audit): they are
 	// events, not failed requests, and not counted here.
 	for _, kind := range []string{"protocol endpoint: backend unavailable", "login: backend unavailable"} {
 		full, summarised := 0, 0

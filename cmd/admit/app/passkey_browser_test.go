@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 )
 
 // TestBrowserPasskey registers a passkey in headless Chromium with a CDP

@@ -18,9 +18,9 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/op/admin"
-	"github.com/admit-idp/admit/op/admin/api"
+	"github.com/admit-idp/admit/op/adminapi"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // ownRedis is a redis-server process of the test's own, without persistence,
@@ -104,11 +104,11 @@ func (e *env) adminCall(method, path string) int {
 	e.t.Helper()
 	cid := "restart-admin-" + randomString()
 	_, secret, err := e.app.Admin.CreateClient(context.Background(), admin.CLI(), storage.DefaultTenantID, admin.ClientSpec{
-		ID: cid, Grants: []string{"client_credentials"}, Scopes: []string{api.Scope}})
+		ID: cid, Grants: []string{"client_credentials"}, Scopes: []string{adminapi.Scope}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cc := clientcredentials.Config{ClientID: cid, ClientSecret: secret, TokenURL: e.issuer + "/oauth/token", Scopes: []string{api.Scope}}
+	cc := clientcredentials.Config{ClientID: cid, ClientSecret: secret, TokenURL: e.issuer + "/oauth/token", Scopes: []string{adminapi.Scope}}
 	tok, err := cc.Token(context.Background())
 	if err != nil {
 		e.t.Fatal(err)

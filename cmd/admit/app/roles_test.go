@@ -24,8 +24,8 @@ import (
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/op"
-	"github.com/admit-idp/admit/op/roles"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/roles"
 )
 
 // roleATClaims are the tenant and role claims of an access token.

@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/admit-idp/admit/op"
-	"github.com/admit-idp/admit/op/admin"
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/admin"
 )
 
 // Development fixtures seeded by `admit` when it runs without a database.

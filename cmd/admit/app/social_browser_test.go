@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 )
 
 // TestBrowserSocialLogin signs in with headless Chromium through the

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 	"github.com/admit-idp/admit/login/totp"
 )
 

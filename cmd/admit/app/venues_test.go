@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
-	"github.com/admit-idp/admit/login/browsertest"
+	"github.com/admit-idp/admit/cmd/admit/browsertest"
 	"github.com/admit-idp/admit/storage"
 )
 

@@ -1,0 +1,212 @@
+package selfservice
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/mail"
+	"github.com/admit-idp/admit/login/password"
+	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/templates"
+)
+
+// resendWindow is the window of the resend and forgot-password limits.
+const resendWindow = time.Hour
+
+func (m Method) forgotView(flowID, email string) templates.FormView {
+	return templates.FormView{
+		Title: "Reset your password", Action: "/login/forgot", Submit: "Send the reset link", TestID: "forgot-form",
+		Intro:  "Enter the e-mail address of your account. We will send you a link to choose a new password.",
+		Hidden: map[string]string{"flow": flowID},
+		Fields: []templates.Field{{Name: "email", Label: "E-mail", Type: "email", Value: email, Autocomplete: "email", Required: true}},
+	}
+}
+
+func (m Method) forgotPage(w http.ResponseWriter, r *http.Request) {
+	v := m.forgotView(r.URL.Query().Get("flow"), "")
+	v.Extra = m.widget(w, r, "forgot")
+	m.form(w, r, http.StatusOK, v)
+}
+
+// forgot always gives the same answer after the same time (ForgotFloor),
+// whether the account exists or not.
+func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
+	start := time.Now() // wall time: the floor is about what a client measures
+	flowID, email, ok := m.emailPost(w, r, "forgot", m.forgotView)
+	if !ok {
+		return
+	}
+	if !m.allowForgot(r, email) {
+		m.Engine.ErrorPage(w, r, http.StatusTooManyRequests, "Too many requests",
+			"Too many password resets were asked for. Wait an hour and try again.")
+		return
+	}
+	tenantID, ok := m.flowTenant(w, r, flowID)
+	if !ok {
+		return
+	}
+	err := m.sendReset(r.Context(), tenantID, email)
+	m.waitFloor(r.Context(), start)
+	switch {
+	case errors.Is(err, mail.ErrUnavailable):
+		m.message(w, r, http.StatusServiceUnavailable, couldNotSend("/login/forgot?flow="+url.QueryEscape(flowID)))
+	case err != nil:
+		m.Engine.Unavailable(w, r, err)
+	default:
+		m.message(w, r, http.StatusOK, templates.FormView{
+			Title: "Check your inbox", TestID: "forgot-sent",
+			Notice: "If " + email + " belongs to an account, we sent it a link to reset the password. The link works for 1 hour.",
+		})
+	}
+}
+
+func (m Method) allowForgot(r *http.Request, email string) bool {
+	ip := login.ClientPrefix(r)
+	ctx := r.Context()
+	okIP := m.Limiter.Allow(ctx, "forgot:ip:"+ip, m.Settings.ForgotPerIP, resendWindow)
+	okEmail := m.Limiter.Allow(ctx, "forgot:email:"+email, m.Settings.ForgotPerEmail, resendWindow)
+	return okIP && okEmail
+}
+
+func (m Method) waitFloor(ctx context.Context, start time.Time) {
+	t := time.NewTimer(time.Until(start.Add(m.Settings.ForgotFloor)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (m Method) sendReset(ctx context.Context, tenantID, email string) error {
+	if !m.Mail.Ready() {
+		return mail.ErrUnavailable
+	}
+	u, err := m.Store.GetUserByEmail(ctx, tenantID, email)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	tok, err := m.issueToken(ctx, storage.PurposeResetPassword, u, u.Email, "", m.Settings.ResetTTL)
+	if err != nil {
+		return err
+	}
+	m.audit(ctx, "password_reset_requested", u.ID)
+	return m.send(ctx, u.Email, resetMail(u, m.link("/login/reset", tok)))
+}
+
+func (m Method) resetView(token string) templates.FormView {
+	return templates.FormView{
+		Title: "Choose a new password", Action: "/login/reset", Submit: "Set the new password", TestID: "reset-form",
+		Intro:     "You will be signed out on every device, and apps will have to sign in again.",
+		Hidden:    map[string]string{"token": token},
+		MinLength: m.Policy.MinLength, MaxLength: m.Policy.MaxLength,
+		Fields: []templates.Field{{Name: "password", Label: "New password", Type: "password", Autocomplete: "new-password", Required: true, Policy: true,
+			Hint: "At least " + itoa(m.Policy.MinLength) + " characters."}},
+	}
+}
+
+func (m Method) resetPage(w http.ResponseWriter, r *http.Request) {
+	m.form(w, r, http.StatusOK, m.resetView(r.URL.Query().Get("token")))
+}
+
+// reset checks the new password before it spends the link, so a weak
+// password does not cost the user their link.
+func (m Method) reset(w http.ResponseWriter, r *http.Request) {
+	pw := r.PostFormValue("password")
+	if problem := m.Policy.Check(pw, ""); problem != "" && m.Cookies.CheckCSRF(r) {
+		v := m.resetView(r.PostFormValue("token"))
+		v.Fields[0].Error, v.Error = problem, "Choose another password."
+		m.form(w, r, http.StatusBadRequest, v)
+		return
+	}
+	_, u, ok := m.consume(w, r, storage.PurposeResetPassword)
+	if !ok {
+		return
+	}
+	if err := m.setPassword(r.Context(), u, pw, ""); err != nil {
+		m.Engine.Unavailable(w, r, err)
+		return
+	}
+	// The link proved the mailbox: the address is verified now too.
+	if !u.EmailVerified {
+		_ = m.Store.SetEmail(r.Context(), u.ID, u.Email, true, m.Now())
+	}
+	m.audit(r.Context(), "password_reset", u.ID)
+	m.message(w, r, http.StatusOK, templates.FormView{
+		Title: "Your password was changed", TestID: "reset-done",
+		Notice: "You were signed out everywhere. Sign in with your new password.",
+		Links:  []templates.Link{{Href: m.Engine.AccountURL(r.Context(), u.TenantID), Label: "Sign in", TestID: "continue"}},
+	})
+}
+
+// setPassword stores the new hash, kills other links, sessions (but keep)
+// and grants, and tells the user.
+func (s *Service) setPassword(ctx context.Context, u storage.User, pw, keep string) error {
+	hash, err := s.Hasher.Hash(pw)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.SetPasswordHash(ctx, u.ID, hash, s.Now()); err != nil {
+		return err
+	}
+	if err := s.Store.InvalidateAccountTokens(ctx, u.ID, storage.PurposeResetPassword, s.Now()); err != nil {
+		return err
+	}
+	if err := s.signOutEverywhere(ctx, u.ID, keep); err != nil {
+		return err
+	}
+	s.notify(ctx, u.Email, passwordChangedMail(u))
+	return nil
+}
+
+// emailPost is the start of the e-mail-only forms (forgot password,
+// resend the confirmation): CSRF, the defences for action, and a
+// normalised e-mail, the form coming back (view) when it is missing.
+// It reports false when it has answered.
+func (m Method) emailPost(w http.ResponseWriter, r *http.Request, action string, view func(flowID, email string) templates.FormView) (flowID, email string, ok bool) {
+	if !m.Cookies.CheckCSRF(r) {
+		m.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
+		return "", "", false
+	}
+	if !m.guard(w, r, action) {
+		return "", "", false
+	}
+	flowID, email = r.PostFormValue("flow"), password.NormaliseEmail(r.PostFormValue("email"))
+	if email == "" {
+		v := view(flowID, email)
+		v.Error = "Enter your e-mail address."
+		m.form(w, r, http.StatusBadRequest, v)
+		return "", "", false
+	}
+	return flowID, email, true
+}
+
+// flowTenant is the tenant of the login flow a page was opened from (the
+// application's), or the default tenant when the page was opened without
+// one: e-mail addresses are unique per tenant only. A flow that has
+// expired cannot tell its tenant, so the user is asked to start again
+// (rather than being looked up in the default tenant); it reports false
+// when it has answered.
+func (m Method) flowTenant(w http.ResponseWriter, r *http.Request, flowID string) (string, bool) {
+	if flowID == "" {
+		return storage.DefaultTenantID, true
+	}
+	f, err := m.Engine.Flows.GetLoginFlow(r.Context(), flowID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		m.Engine.ErrorPage(w, r, http.StatusBadRequest, "This page has expired",
+			"Go back to the application and start signing in again, then use the link on the sign-in page.")
+		return "", false
+	case err != nil:
+		m.Engine.Unavailable(w, r, err)
+		return "", false
+	}
+	return cmp.Or(f.TenantID, storage.DefaultTenantID), true
+}

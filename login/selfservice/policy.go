@@ -1,0 +1,84 @@
+package selfservice
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ccojocar/zxcvbn-go/frequency"
+)
+
+// Policy is the password policy of NIST SP 800-63B §5.1.1.2: a minimum and
+// a generous maximum length, no composition rules, and a blocklist of
+// common passwords. The blocklist is the "Passwords" frequency list that
+// zxcvbn ships (compiled into the binary, never downloaded), cut to the
+// most common BlocklistSize entries.
+type Policy struct {
+	MinLength int
+	MaxLength int
+	blocked   map[string]struct{}
+}
+
+// BlocklistSize is how many of the most common passwords are refused.
+const BlocklistSize = 10000
+
+// NewPolicy returns the policy; min 0 means 8, max 0 means 128.
+func NewPolicy(minLength, maxLength int) *Policy {
+	if minLength <= 0 {
+		minLength = 8
+	}
+	if maxLength <= 0 {
+		maxLength = 128
+	}
+	list := frequency.Lists["Passwords"].List
+	if len(list) > BlocklistSize {
+		list = list[:BlocklistSize]
+	}
+	p := &Policy{MinLength: minLength, MaxLength: maxLength, blocked: make(map[string]struct{}, len(list))}
+	for _, w := range list {
+		p.blocked[strings.ToLower(w)] = struct{}{}
+	}
+	return p
+}
+
+// Check returns what is wrong with pw for the account with the given
+// e-mail, or "" if it is acceptable. Length counts characters, not bytes
+// (SP 800-63B: every printable character and space is allowed).
+func (p *Policy) Check(pw, email string) string {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case n < p.MinLength:
+		return "Use at least " + itoa(p.MinLength) + " characters."
+	case n > p.MaxLength:
+		return "Use at most " + itoa(p.MaxLength) + " characters."
+	case p.common(pw):
+		return "This password is too common: it appears in lists of breached passwords. Choose another."
+	case repetitive(pw):
+		return "This password is a repeated or sequential pattern. Choose another."
+	case email != "" && containsLocalPart(pw, email):
+		return "Don't use your e-mail address in your password."
+	}
+	return ""
+}
+
+func (p *Policy) common(pw string) bool {
+	_, ok := p.blocked[strings.ToLower(pw)]
+	return ok
+}
+
+// repetitive catches "aaaaaaaa", "12345678" and "abcdefgh" shapes that a
+// frequency list does not enumerate at every length.
+func repetitive(pw string) bool {
+	r := []rune(pw)
+	same, up, down := true, true, true
+	for i := 1; i < len(r); i++ {
+		same = same && r[i] == r[0]
+		up = up && r[i] == r[i-1]+1
+		down = down && r[i] == r[i-1]-1
+	}
+	return len(r) > 1 && (same || up || down)
+}
+
+func containsLocalPart(pw, email string) bool {
+	local, _, _ := strings.Cut(email, "@")
+	return len(local) >= 4 && strings.Contains(strings.ToLower(pw), local)
+}
