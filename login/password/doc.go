@@ -1,4 +1,14 @@
-// Package password hashes and verifies user passwords.
+// Package password is the password sign-in method and the password hashes
+// behind it.
+//
+// Method (method.go) mounts POST /login/password on the login engine: it
+// checks the guard (lockout, rate limits, CAPTCHA), looks the e-mail up in
+// the flow's tenant, verifies the password, upgrades an outdated hash and
+// reports the "pwd" factor to the engine (Engine.Succeed), or records the
+// failure (Engine.Fail) and shows the form again with what was typed, never
+// the password.
+//
+// Hasher (password.go) hashes and verifies:
 //
 // New hashes are argon2id with the OWASP Password Storage Cheat Sheet
 // parameters (19 MiB, 2 iterations, parallelism 1) in the self-describing PHC
