@@ -49,6 +49,9 @@ var layers = []layer{
 	{"login", 3, []string{"login"}},
 	// The admin HTTP API serves the domain and revokes through op.
 	{"api", 4, []string{"op/adminapi"}},
+	// The HTTP behaviour around op's endpoints: wraps op's handlers and
+	// answers through the login pages.
+	{"endpoints", 4, []string{"op/endpoints"}},
 	// The composition root.
 	{"cmd", 5, []string{"cmd"}},
 }

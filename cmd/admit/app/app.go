@@ -19,7 +19,7 @@ import (
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
-	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/op/endpoints"
 	"github.com/admit-idp/admit/storage/admin"
 	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/storage/roles"
@@ -32,6 +32,7 @@ type App struct {
 	Stores   *Stores
 	Keys     *keys.Manager
 	Provider *zop.Provider
+	Protocol *endpoints.Protocol // the HTTP behaviour around op's endpoints
 	Engine   *login.Engine
 	Account  *account.Area
 	Accounts *Accounts // sign-up, verification, reset, account sections (accounts.go)
@@ -150,9 +151,11 @@ func (a *App) buildProvider() error {
 		return fmt.Errorf("openid provider: %w", err)
 	}
 	a.Provider = provider
-	a.Engine = a.loginEngine(provider)
+	a.Protocol = a.protocol(provider)
+	a.Engine = a.loginEngine()
+	a.Protocol.Pages = a.Engine
 	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
-	logout.Hints = idTokenHints{provider: provider, issuer: a.Config.Issuer}
+	logout.Hints = a.Protocol
 	a.logout = logout
 	a.Account = &account.Area{
 		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies,
@@ -195,8 +198,8 @@ func (a *App) opConfig() *zop.Config {
 }
 
 func (a *App) opOptions(st *op.Storage) []zop.Option {
-	origins := &corsOrigins{clients: a.Stores.Durable, now: a.Now, log: a.Logger}
-	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger), zop.WithCORSOptions(origins.options())}
+	origins := &endpoints.CORSOrigins{Clients: a.Stores.Durable, Now: a.Now, Logger: a.Logger}
+	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger), zop.WithCORSOptions(origins.Options())}
 	if !a.Config.Secure() {
 		opts = append(opts, zop.WithAllowInsecure())
 	}
@@ -212,14 +215,25 @@ var supportedClaims = []string{
 	ClaimWallets, op.ClaimTenantID, op.ClaimRoles, op.ClaimPermissions, op.ClaimVenueRoles,
 }
 
-func (a *App) loginEngine(provider *zop.Provider) *login.Engine {
+// protocol is the glue around op's endpoints; its Pages are the login
+// engine's, set once the engine exists (the engine answers through it).
+func (a *App) protocol(provider *zop.Provider) *endpoints.Protocol {
+	return &endpoints.Protocol{
+		Provider: provider, Issuer: a.Config.Issuer, PageHeaders: securityHeaders(a.Config.Secure()),
+		Clients: a.Stores.Durable, AuthRequests: a.Stores.Ephemeral, Limiter: a.Stores.Ephemeral,
+		Outages: a.Outages, Audit: a.Audit, Logger: a.Logger,
+		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
+	}
+}
+
+func (a *App) loginEngine() *login.Engine {
 	d, e := a.Stores.Durable, a.Stores.Ephemeral
 	cookies := login.Cookies{Secure: a.Config.Secure()}
 	eng := &login.Engine{
 		Flows: e, AuthRequests: e, Clients: d, Users: d, Tenants: d, Consents: d, Cookies: cookies,
 		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
-		Respond:        a.authResponse,
-		Errors:         errorRedirector{provider: provider, issuer: a.Config.Issuer},
+		Respond:        a.Protocol.Respond,
+		Errors:         a.Protocol,
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
 		Now: a.Now, Logger: a.Logger, Outages: a.Outages,
 	}
@@ -237,23 +251,3 @@ func (a *App) signer(purpose string) *signed.Signer {
 	}
 	return s
 }
-
-// errorRedirector sends protocol errors to the client through op, which
-// honours response_mode and the state, adding iss (RFC 9207).
-type errorRedirector struct {
-	provider *zop.Provider
-	issuer   string
-}
-
-func (e errorRedirector) RedirectError(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, err *oidc.Error) {
-	login.DeliverToClient(w, r, answersClientNavigation(r), func(w http.ResponseWriter) {
-		zop.AuthRequestError(w, r, errAuthRequest{req}, err, withIss(e.provider, e.issuer))
-	})
-}
-
-type errAuthRequest struct{ storage.AuthRequest }
-
-func (e errAuthRequest) GetRedirectURI() string             { return e.RedirectURI }
-func (e errAuthRequest) GetResponseType() oidc.ResponseType { return oidc.ResponseType(e.ResponseType) }
-func (e errAuthRequest) GetState() string                   { return e.State }
-func (e errAuthRequest) GetResponseMode() oidc.ResponseMode { return oidc.ResponseMode(e.ResponseMode) }

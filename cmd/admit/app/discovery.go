@@ -12,6 +12,7 @@ import (
 
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/op/endpoints"
 )
 
 // discovery serves the OpenID Provider metadata and the JWKS from bytes
@@ -33,7 +34,7 @@ func (d *discovery) configuration(w http.ResponseWriter, r *http.Request) {
 	d.once.Do(func() { d.config, d.err = d.build(r) })
 	if d.err != nil {
 		d.app.Logger.ErrorContext(r.Context(), "discovery", "error", d.err)
-		writeUnavailable(w)
+		endpoints.WriteUnavailable(w)
 		return
 	}
 	writeCacheableJSON(w, d.config)
@@ -65,12 +66,12 @@ func (d *discovery) jwks(w http.ResponseWriter, r *http.Request) {
 	pub, err := d.app.Keys.PublicKeys(r.Context())
 	if err != nil {
 		d.app.Logger.ErrorContext(r.Context(), "jwks", "error", err)
-		writeUnavailable(w)
+		endpoints.WriteUnavailable(w)
 		return
 	}
 	body, err := d.jwksFor(pub)
 	if err != nil {
-		writeUnavailable(w)
+		endpoints.WriteUnavailable(w)
 		return
 	}
 	writeCacheableJSON(w, body)

@@ -8,7 +8,10 @@
 //	  pages:    security headers → cross-origin POST protection → /login, /logout
 //	  protocol: no-store headers → 503-on-outage → discovery, JWKS, op
 //
-// plus /healthz, /readyz and /metrics. The command in cmd/admit and the
+// plus /healthz, /readyz and /metrics. What Admit adds to op's endpoints
+// (iss, parameter checks, client authentication rules, error shapes, CORS,
+// token exchange) is protocol behaviour and lives in op/endpoints; this
+// package builds its endpoints.Protocol and mounts it in routes.go. The command in cmd/admit and the
 // end-to-end tests both build an App with New; the tests drive it with real
 // relying-party libraries (coreos/go-oidc, x/oauth2) and Chromium.
 package app

@@ -1,17 +1,15 @@
 package app
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/admit-idp/admit/login"
-	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/op/endpoints"
 )
 
 // requestID tags each request (X-Request-ID, logs, error pages). An incoming
@@ -130,80 +128,7 @@ func apiHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// unavailableAs503 rewrites op's error answers to 503
-// temporarily_unavailable with Retry-After when a backend was unavailable
-// during the request (op.Outage): the client should retry, and no internal
-// detail leaks. The original is logged. /authorize is visited by a browser,
-// not a client: there page answers with the HTML retry page instead.
-func unavailableAs503(outages *login.OutageLog, page http.HandlerFunc) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := op.WithRequestState(r.Context())
-			if r.URL.Path == op.EndSessionPath {
-				ctx = op.SigningOut(ctx)
-			}
-			// op answers an introspection it could not complete (the
-			// deny-list was unreadable) with 200 {"active":false}, which a
-			// resource server cannot tell from a revocation: during an
-			// outage even that answer becomes the 503 (RFC 7662 2.3 allows
-			// any error status; RFC 6749 4.1.2.1 names the error).
-			cw := &catch5xx{ResponseWriter: w, outage: func() bool { return op.Outage(ctx) }, anyStatus: r.URL.Path == introspectPath}
-			next.ServeHTTP(cw, r.WithContext(ctx))
-			if !cw.caught {
-				return
-			}
-			if r.URL.Path == authorizePath {
-				page(w, r.WithContext(ctx))
-				return
-			}
-			outages.Failed(r.Context(), slog.LevelError, "protocol endpoint: backend unavailable", errOutage,
-				slog.String("path", r.URL.Path), slog.Int("status", cw.status),
-				slog.String("body", strings.TrimSpace(cw.body.String())), slog.String("request_id", login.RequestID(r.Context())))
-			writeUnavailable(w)
-		})
-	}
-}
-
-func writeUnavailable(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Retry-After", "5")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_ = json.NewEncoder(w).Encode(map[string]string{
-		"error": "temporarily_unavailable", "error_description": "the service is temporarily unavailable; retry later",
-	})
-}
-
-// catch5xx passes everything through except a 5xx answer or any answer
-// given during an outage, which it keeps for the log.
-type catch5xx struct {
-	http.ResponseWriter
-	outage func() bool
-	// anyStatus catches success answers given during an outage too.
-	anyStatus bool
-	status    int
-	caught    bool
-	body      bytes.Buffer
-}
-
-func (c *catch5xx) WriteHeader(code int) {
-	if c.status != 0 {
-		return
-	}
-	c.status = code
-	// Only an outage is answered as retryable: a genuine server error
-	// stays a 500 server_error rather than being disguised.
-	c.caught = (code >= 400 || c.anyStatus) && c.outage()
-	if !c.caught {
-		c.ResponseWriter.WriteHeader(code)
-	}
-}
-
-func (c *catch5xx) Write(b []byte) (int, error) {
-	if c.status == 0 {
-		c.WriteHeader(http.StatusOK)
-	}
-	if c.caught {
-		return c.body.Write(b)
-	}
-	return c.ResponseWriter.Write(b)
+// writeOAuthError answers an OAuth error as JSON (endpoints.WriteOAuthError).
+func writeOAuthError(w http.ResponseWriter, status int, code, description string) {
+	endpoints.WriteOAuthError(w, status, code, description)
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/devicegrant"
 	"github.com/admit-idp/admit/op"
+	"github.com/admit-idp/admit/op/endpoints"
 	"github.com/admit-idp/admit/static"
 )
 
@@ -49,48 +49,31 @@ func (a *App) pageRoutes(r chi.Router) {
 	a.devRoutes(r)
 }
 
-// introspectPath is op's introspection endpoint (RFC 7662), as routed.
-var introspectPath = zop.DefaultEndpoints.Introspection.Relative()
-
-// authorizePath is op's authorization endpoint.
-var authorizePath = zop.DefaultEndpoints.Authorization.Relative()
-
-// protocolRoutes are op's endpoints; discovery and JWKS are served from
-// precomputed documents.
+// protocolRoutes are op's endpoints, behind the behaviour Admit adds to
+// them (op/endpoints); discovery and JWKS are served from precomputed
+// documents.
 func (a *App) protocolRoutes(r chi.Router) {
-	r.Use(apiHeaders, unavailableAs503(a.Outages, a.authorizeUnavailable), a.protocolLimits)
+	p := a.Protocol
+	r.Use(apiHeaders, p.UnavailableAs503(), a.protocolLimits)
 	disc := &discovery{app: a}
 	for path, h := range map[string]http.HandlerFunc{"/.well-known/openid-configuration": disc.configuration, "/keys": disc.jwks} {
-		r.With(publicCORS).Get(path, h)
-		r.With(publicCORS).Options(path, h) // publicCORS answers the preflight
+		r.With(endpoints.PublicCORS).Get(path, h)
+		r.With(endpoints.PublicCORS).Options(path, h) // PublicCORS answers the preflight
 	}
 	r.Get(RolesPath, a.rolesCatalogue)
-	r.With(bearerErrors).Handle("/userinfo", a.Provider)
-	r.With(clientAuthErrors, introspectionClientAuth).Handle("/oauth/introspect", a.Provider)
-	// Token exchange is answered by Admit (exchange.go), after clientAuth.
-	r.With(clientAuth, a.tokenExchange).Handle(tokenPath, a.Provider)
-	r.With(clientAuth, a.deviceClientAuth).Handle(deviceAuthorizationPath, a.Provider)
-	r.With(clientAuth).Handle("/revoke", a.Provider)
-	r.Get("/authorize/callback", closedCallback)
-	r.With(a.authorizeParams).Handle(authorizePath, a.authorize())
+	r.With(endpoints.BearerErrors).Handle("/userinfo", a.Provider)
+	r.With(endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle("/oauth/introspect", a.Provider)
+	// Token exchange is answered by Admit (op/endpoints), after ClientAuth.
+	r.With(endpoints.ClientAuth, p.TokenExchange).Handle(endpoints.TokenPath, a.Provider)
+	r.With(endpoints.ClientAuth, p.DeviceClientAuth).Handle(endpoints.DeviceAuthorizationPath, a.Provider)
+	r.With(endpoints.ClientAuth).Handle("/revoke", a.Provider)
+	r.Get("/authorize/callback", endpoints.ClosedCallback)
+	r.With(p.AuthorizeParams).Handle(endpoints.AuthorizePath, p.Authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
 	r.Mount("/", a.Provider)
 }
-
-// authorizeUnavailable is /authorize's answer when a backend it needs before
-// it can redirect to the client (the client's registration in Postgres) is
-// down: the browser gets the HTML retry page (503, Retry-After), with the
-// pages' security headers, not JSON meant for a client.
-func (a *App) authorizeUnavailable(w http.ResponseWriter, r *http.Request) {
-	securityHeaders(a.Config.Secure())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.Engine.Unavailable(w, r, errOutage)
-	})).ServeHTTP(w, r)
-}
-
-// errOutage stands for the backend failure op has already reported.
-var errOutage = errors.New("a backend was unavailable (see op.Outage)")
 
 func healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -1,4 +1,4 @@
-package app
+package endpoints
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/admit-idp/admit/storage"
 )
 
-// authorizeParams answers, before op parses the request, the parameters op
+// AuthorizeParams answers, before op parses the request, the parameters op
 // would misreport or silently ignore: a max_age that is not a whole number
 // of seconds (op answers a form decoder's message as plain text), and
 // request or request_uri, which discovery says Admit does not support (OIDC
@@ -20,7 +20,7 @@ import (
 // registered redirect URI the error goes back to the client (OIDC Core
 // 3.1.2.6, in the response mode asked for); otherwise the browser gets a
 // page, since an unverified URI must never be redirected to.
-func (a *App) authorizeParams(next http.Handler) http.Handler {
+func (p *Protocol) AuthorizeParams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ParseForm() != nil {
 			next.ServeHTTP(w, r) // op reports unreadable requests
@@ -33,14 +33,14 @@ func (a *App) authorizeParams(next http.Handler) http.Handler {
 		}
 		req := storage.AuthRequest{ClientID: r.Form.Get("client_id"), RedirectURI: r.Form.Get("redirect_uri"),
 			ResponseType: r.Form.Get("response_type"), ResponseMode: r.Form.Get("response_mode"), State: r.Form.Get("state")}
-		if a.redirectable(r.Context(), req) {
-			errorRedirector{provider: a.Provider, issuer: a.Config.Issuer}.RedirectError(w, r, req, oerr)
+		if p.redirectable(r.Context(), req) {
+			p.RedirectError(w, r, req, oerr)
 			return
 		}
-		securityHeaders(a.Config.Secure())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			a.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-in request",
+		p.page(w, r, func(w http.ResponseWriter, r *http.Request) {
+			p.Pages.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-in request",
 				"The application sent a sign-in request Admit cannot accept: "+oerr.Description+". Go back to the application and try again.")
-		})).ServeHTTP(w, r)
+		})
 	})
 }
 
@@ -73,8 +73,8 @@ func authorizeParamError(q url.Values) *oidc.Error {
 // redirectable reports whether the error may go to the request's redirect
 // URI: exactly one the client registered (loopback ports not varied here:
 // such requests get the page).
-func (a *App) redirectable(ctx context.Context, req storage.AuthRequest) bool {
-	c, err := a.Stores.Durable.GetClient(ctx, req.ClientID)
+func (p *Protocol) redirectable(ctx context.Context, req storage.AuthRequest) bool {
+	c, err := p.Clients.GetClient(ctx, req.ClientID)
 	return err == nil && !c.TenantSuspended() && slices.Contains(c.RedirectURIs, req.RedirectURI) &&
 		storage.CheckRedirectURI(req.RedirectURI, c.Public) == nil
 }

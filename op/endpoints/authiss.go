@@ -1,4 +1,4 @@
-package app
+package endpoints
 
 import (
 	"bytes"
@@ -18,12 +18,12 @@ import (
 // every authorization response's parameters with its Encoder (query
 // redirect, form_post, errors) and has no option for iss; the issuer is
 // static (zop.StaticIssuer).
-func withIss(p *zop.Provider, issuer string) zop.Authorizer {
+func withIss(p Provider, issuer string) zop.Authorizer {
 	return issAuthorizer{Provider: p, enc: issEncoder{Encoder: p.Encoder(), issuer: issuer}}
 }
 
 type issAuthorizer struct {
-	*zop.Provider
+	Provider
 	enc issEncoder
 }
 
@@ -42,11 +42,11 @@ func (e issEncoder) Encode(src any, dst map[string][]string) error {
 	return nil
 }
 
-// authorize is op's authorization endpoint with iss in its responses.
-func (a *App) authorize() http.Handler {
-	authorizer := withIss(a.Provider, a.Config.Issuer)
+// Authorize is op's authorization endpoint with iss in its responses.
+func (p *Protocol) Authorize() http.Handler {
+	authorizer := withIss(p.Provider, p.Issuer)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		zop.Authorize(w, r.WithContext(a.issuerContext(r.Context())), authorizer)
+		zop.Authorize(w, r.WithContext(p.issuerContext(r.Context())), authorizer)
 	})
 }
 
@@ -54,8 +54,8 @@ func (a *App) authorize() http.Handler {
 // iss. op's own form_post page lists a fixed set of fields that lacks iss,
 // so for response_mode=form_post Admit renders the same auto-submitting
 // form with every response parameter (OAuth 2.0 Form Post Response Mode §2).
-func (a *App) respondWithIss(w http.ResponseWriter, r *http.Request, req zop.AuthRequest) {
-	authorizer := withIss(a.Provider, a.Config.Issuer)
+func (p *Protocol) respondWithIss(w http.ResponseWriter, r *http.Request, req zop.AuthRequest) {
+	authorizer := withIss(p.Provider, p.Issuer)
 	if req.GetResponseMode() != oidc.ResponseModeFormPost {
 		zop.AuthResponse(req, authorizer, w, r)
 		return

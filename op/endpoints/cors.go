@@ -1,4 +1,4 @@
-package app
+package endpoints
 
 import (
 	"context"
@@ -18,31 +18,31 @@ import (
 // read again: a newly registered client's web origin is allowed within it.
 const corsTTL = 30 * time.Second
 
-// clientLister is what corsOrigins needs from the client store.
-type clientLister interface {
+// ClientLister is what CORSOrigins needs from the client store.
+type ClientLister interface {
 	ListClients(ctx context.Context) ([]storage.Client, error)
 }
 
-// corsOrigins decides which web origins may call op's endpoints (token,
+// CORSOrigins decides which web origins may call op's endpoints (token,
 // userinfo, revocation, introspection) from a browser: the origins of the
 // clients' registered redirect URIs, and nothing else. A browser app is
 // served from the origin it registered as its redirect target; any other
 // site gets no CORS headers, so its scripts cannot read the answers. The
 // set is read once per corsTTL (clients are few), not per request.
-type corsOrigins struct {
-	clients clientLister
-	now     func() time.Time
-	log     *slog.Logger
+type CORSOrigins struct {
+	Clients ClientLister
+	Now     func() time.Time
+	Logger  *slog.Logger
 
 	mu    sync.Mutex
 	set   map[string]bool
 	until time.Time
 }
 
-// options are op's CORS options: only registered origins, never
+// Options are op's CORS options (zop.WithCORSOptions): only registered origins, never
 // credentials (cookies play no part at these endpoints: clients
 // authenticate with secrets or tokens in headers and bodies).
-func (c *corsOrigins) options() *cors.Options {
+func (c *CORSOrigins) Options() *cors.Options {
 	return &cors.Options{
 		AllowOriginVaryRequestFunc: func(r *http.Request, origin string) (bool, []string) {
 			return c.allowed(r.Context(), origin), nil
@@ -55,21 +55,21 @@ func (c *corsOrigins) options() *cors.Options {
 	}
 }
 
-func (c *corsOrigins) allowed(ctx context.Context, origin string) bool {
+func (c *CORSOrigins) allowed(ctx context.Context, origin string) bool {
 	return c.origins(ctx)[origin]
 }
 
-func (c *corsOrigins) origins(ctx context.Context) map[string]bool {
+func (c *CORSOrigins) origins(ctx context.Context) map[string]bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.now()
+	now := c.Now()
 	if now.Before(c.until) {
 		return c.set
 	}
-	list, err := c.clients.ListClients(ctx)
+	list, err := c.Clients.ListClients(ctx)
 	if err != nil {
 		// Keep the last set; try again shortly, not on every request.
-		c.log.WarnContext(ctx, "cors: reading the clients' origins failed; keeping the previous set", "error", err)
+		c.Logger.WarnContext(ctx, "cors: reading the clients' origins failed; keeping the previous set", "error", err)
 		c.until = now.Add(5 * time.Second)
 		return c.set
 	}
@@ -105,10 +105,10 @@ func webOrigin(raw string) string {
 	return u.Scheme + "://" + host
 }
 
-// publicCORS serves a public, credential-free document (discovery, JWKS)
+// PublicCORS serves a public, credential-free document (discovery, JWKS)
 // to any origin: browser apps of every registered client read them, and
 // they hold nothing secret.
-func publicCORS(next http.Handler) http.Handler {
+func PublicCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		if r.Method == http.MethodOptions {

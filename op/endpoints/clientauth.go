@@ -1,4 +1,4 @@
-package app
+package endpoints
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 	"github.com/admit-idp/admit/op"
 )
 
-// clientAuth guards the endpoints where clients authenticate (token,
+// ClientAuth guards the endpoints where clients authenticate (token,
 // revocation, introspection):
 //   - it tells op's storage how the client presented its secret, so a client
 //     is held to its registered token_endpoint_auth_method
@@ -19,14 +19,14 @@ import (
 //   - every 401 carries a Basic challenge (RFC 6749 §5.2: required when the
 //     client tried Basic; RFC 9110 §15.5.2 requires a challenge on any 401,
 //     and Basic is the scheme a secret client may use).
-func clientAuth(next http.Handler) http.Handler { return clientAuthWith(false)(next) }
+func ClientAuth(next http.Handler) http.Handler { return clientAuthWith(false)(next) }
 
-// introspectionClientAuth is clientAuth for op's introspection endpoint,
+// IntrospectionClientAuth is ClientAuth for op's introspection endpoint,
 // which reads a secret from Basic only: a client_secret_post client's form
 // secret is handed to op as Basic credentials, so such a client can
 // introspect with the method it registered (RFC 7662 §2.1 leaves the
 // method to the server; discovery lists it).
-func introspectionClientAuth(next http.Handler) http.Handler { return clientAuthWith(true)(next) }
+func IntrospectionClientAuth(next http.Handler) http.Handler { return clientAuthWith(true)(next) }
 
 func clientAuthWith(postAsBasic bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
@@ -46,7 +46,7 @@ func serveClientAuth(next http.Handler, postAsBasic bool, w http.ResponseWriter,
 	ctx := r.Context()
 	switch {
 	case basic && post:
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "the client authenticated both with HTTP Basic and client_secret; use one method")
+		WriteOAuthError(w, http.StatusBadRequest, "invalid_request", "the client authenticated both with HTTP Basic and client_secret; use one method")
 		return
 	case basic:
 		ctx = op.WithPresentedAuthMethod(ctx, oidc.AuthMethodBasic)

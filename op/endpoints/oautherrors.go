@@ -1,4 +1,4 @@
-package app
+package endpoints
 
 import (
 	"encoding/json"
@@ -8,28 +8,29 @@ import (
 // op answers some protocol errors as plain text; these middlewares give them
 // the shape the RFCs require. They buffer only error answers.
 
-// bearerErrors: a refused access token at userinfo is 401 with
+// BearerErrors: a refused access token at userinfo is 401 with
 // WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 3.1, OIDC Core
 // 5.3.3), whether op said 401 (unreadable token) or 403 (revoked, or no user).
-func bearerErrors(next http.Handler) http.Handler {
+func BearerErrors(next http.Handler) http.Handler {
 	return rewriteErrors(next, func(status int) bool { return status == http.StatusUnauthorized || status == http.StatusForbidden },
 		func(w http.ResponseWriter) {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="the access token is invalid, expired or revoked"`)
-			writeOAuthError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked")
+			WriteOAuthError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked")
 		})
 }
 
-// clientAuthErrors: failed client authentication at introspection is 401
+// ClientAuthErrors: failed client authentication at introspection is 401
 // invalid_client JSON (RFC 7662 2.3, RFC 6749 5.2).
-func clientAuthErrors(next http.Handler) http.Handler {
+func ClientAuthErrors(next http.Handler) http.Handler {
 	return rewriteErrors(next, func(status int) bool { return status == http.StatusUnauthorized },
 		func(w http.ResponseWriter) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="admit"`)
-			writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+			WriteOAuthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		})
 }
 
-func writeOAuthError(w http.ResponseWriter, status int, code, description string) {
+// WriteOAuthError answers an OAuth error as JSON (RFC 6749 5.2).
+func WriteOAuthError(w http.ResponseWriter, status int, code, description string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Del("Content-Length")
 	w.WriteHeader(status)
