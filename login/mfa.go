@@ -103,6 +103,14 @@ func mfaRequested(f *Flow) bool {
 	return f.Client.RequireMFA || slices.Contains(f.Request.ACRValues, ACRMultiFactor)
 }
 
+// HasSecondFactor reports whether the user has set up any second factor:
+// such a user must pass it at every sign-in (askSecondFactor), so sign-ins
+// that cannot ask for it (native token exchange) are refused.
+func (e *Engine) HasSecondFactor(ctx context.Context, userID string) (bool, error) {
+	factors, err := e.availableFactors(ctx, userID)
+	return len(factors) > 0, err
+}
+
 // availableFactors lists the second factors the user has set up.
 func (e *Engine) availableFactors(ctx context.Context, userID string) ([]SecondFactor, error) {
 	var out []SecondFactor

@@ -60,6 +60,15 @@ type UpstreamIdentity interface {
 type TokenExchange struct {
 	// Upstream enables native social sign-in; nil: refused.
 	Upstream Upstream
+	// HasSecondFactor reports whether the user has an enrolled second
+	// factor (login.Engine.HasSecondFactor). A native sign-in cannot ask
+	// for it, so such users are refused; nil: every native sign-in is
+	// refused (fail closed).
+	HasSecondFactor func(ctx context.Context, userID string) (bool, error)
+	// Consents are the users' stored consents: a native sign-in to a
+	// client that is not first-party needs one covering the scopes (it
+	// cannot show the consent page); nil: only first-party clients.
+	Consents storage.Consents
 }
 
 // ExchangeState is one token-exchange request's scratch space: the HTTP
@@ -171,6 +180,9 @@ func (s *Storage) validateNative(ctx context.Context, st *ExchangeState, c stora
 		return err
 	}
 	scopes := allowedScopes(c, req.GetScopes())
+	if err := s.nativeNeedsHostedSignIn(ctx, c, u.ID, scopes); err != nil {
+		return err
+	}
 	if err := defaultTokenType(req, c, scopes); err != nil {
 		return err
 	}
@@ -181,6 +193,48 @@ func (s *Storage) validateNative(ctx context.Context, st *ExchangeState, c stora
 		grant: "token_exchange", subject: u.ID, clientID: c.ID, audience: []string{c.ID}, scopes: scopes,
 		authTime: s.now(), acr: deviceACR(amr), amr: amr,
 		lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime), tenantID: tenantOf(u.TenantID), user: true,
+	}
+	return nil
+}
+
+// nativeNeedsHostedSignIn applies the browser login's second-factor and
+// consent rules (login/mfa.go askSecondFactor, login/consent.go
+// needsConsent), which a token exchange cannot ask for: a client with
+// RequireMFA, a user with an enrolled second factor, or a client that is
+// not first-party without a stored consent covering the scopes is refused
+// with invalid_grant (RFC 8693 2.2.2 defers to RFC 6749 5.2) telling the
+// app to use the hosted sign-in (authorization code with PKCE, RFC 8252).
+func (s *Storage) nativeNeedsHostedSignIn(ctx context.Context, c storage.Client, userID string, scopes []string) error {
+	const hosted = "send the user through the hosted sign-in (authorization code flow with PKCE)"
+	if c.RequireMFA {
+		return oidc.ErrInvalidGrant().WithDescription("second_factor_required: this client requires a second factor, which a native sign-in cannot ask for; %s", hosted)
+	}
+	if s.Exchange.HasSecondFactor == nil {
+		return oidc.ErrInvalidGrant().WithDescription("second_factor_required: a native sign-in cannot ask for a second factor; %s", hosted)
+	}
+	has, err := s.Exchange.HasSecondFactor(ctx, userID)
+	if err != nil {
+		return toOIDCError(ctx, err, "cannot check the account's second factors")
+	}
+	if has {
+		return oidc.ErrInvalidGrant().WithDescription("second_factor_required: this account uses a second factor, which a native sign-in cannot ask for; %s", hosted)
+	}
+	if c.FirstParty {
+		return nil
+	}
+	consentRequired := oidc.ErrInvalidGrant().WithDescription("consent_required: the user has not granted this client the requested scopes, and a native sign-in cannot ask; %s", hosted)
+	if s.Exchange.Consents == nil {
+		return consentRequired
+	}
+	con, err := s.Exchange.Consents.GetConsent(ctx, userID, c.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return consentRequired
+	}
+	if err != nil {
+		return toOIDCError(ctx, err, "cannot check consent")
+	}
+	if !con.Covers(scopes) {
+		return consentRequired
 	}
 	return nil
 }

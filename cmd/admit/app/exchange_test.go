@@ -162,7 +162,7 @@ func newNativeWorld(t *testing.T, b backend) *nativeWorld {
 		}
 	}})
 	spec := app.ClientSpec{
-		ID: nativeClientID, Name: "Tickets app", Public: true, RedirectURIs: []string{"http://127.0.0.1/callback"}, /* private-use schemes: the hardening issue */
+		ID: nativeClientID, Name: "Tickets app", Public: true, FirstParty: true, RedirectURIs: []string{"http://127.0.0.1/callback"}, /* private-use schemes: the hardening issue */
 		Grants: []string{"authorization_code", "refresh_token", admin.GrantTokenExchange}, Scopes: []string{"openid", "profile", "email", "offline_access"},
 	}
 	if _, err := w.e.app.AddClient(context.Background(), spec); err != nil {
@@ -371,6 +371,68 @@ func TestNativeSignInRefusals(t *testing.T) {
 	if ids, _ := w.e.app.Stores.Durable.ListUserIdentities(context.Background(), demoUserID(t, w.e)); len(ids) != 0 {
 		t.Fatalf("the existing account was linked silently: %v", ids)
 	}
+}
+
+// TestNativeSignInHostedOnly: a native sign-in cannot ask for a second
+// factor or for consent, so it is refused (invalid_grant, pointing to the
+// hosted sign-in) whenever the browser login would ask: a user with TOTP, a
+// client with RequireMFA, a third-party client without stored consent
+// covering the scopes. A first-party client, and a third-party client with
+// consent, still sign in a user without a second factor.
+func TestNativeSignInHostedOnly(t *testing.T) {
+	w := newNativeWorld(t, memoryBackend)
+	ctx := context.Background()
+	add := func(id string, firstParty, requireMFA bool) {
+		t.Helper()
+		spec := app.ClientSpec{
+			ID: id, Name: id, Public: true, FirstParty: firstParty, RequireMFA: requireMFA, RedirectURIs: []string{"http://127.0.0.1/callback"},
+			Grants: []string{"authorization_code", "refresh_token", admin.GrantTokenExchange}, Scopes: []string{"openid", "profile", "email", "offline_access"},
+		}
+		if _, err := w.e.app.AddClient(ctx, spec); err != nil {
+			t.Fatalf("add client %s: %v", id, err)
+		}
+	}
+	add("third-party-app", false, false)
+	add("strict-app", true, true)
+
+	w.google.setAccount("up-hosted", "hosted@example.com")
+	tok := func() string { return w.google.idToken(idTokenClaims{aud: googleNativeID, verified: true}) }
+	if res := w.native(t, nativeClientID, tok(), nil); res.status != http.StatusOK {
+		t.Fatalf("first-party client, no second factor: %d %v", res.status, res.body)
+	}
+	refused := func(name, client, in string) {
+		t.Helper()
+		res := w.native(t, client, tok(), nil)
+		if res.status != http.StatusBadRequest || res.errorCode() != "invalid_grant" || !strings.Contains(res.description(), in) || !strings.Contains(res.description(), "hosted sign-in") {
+			t.Errorf("%s: %d %v, want invalid_grant mentioning %q and the hosted sign-in", name, res.status, res.body, in)
+		}
+	}
+	refused("RequireMFA client", "strict-app", "second_factor_required")
+	refused("third-party client without consent", "third-party-app", "consent_required")
+
+	u, err := w.e.app.Stores.Durable.GetUserByEmail(ctx, storage.DefaultTenantID, "hosted@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Consent to fewer scopes than asked: still refused.
+	if err := w.e.app.Stores.Durable.SaveConsent(ctx, storage.Consent{UserID: u.ID, ClientID: "third-party-app", Scopes: []string{"openid", "email"}, GrantedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	refused("third-party client, consent not covering the scopes", "third-party-app", "consent_required")
+	if err := w.e.app.Stores.Durable.SaveConsent(ctx, storage.Consent{UserID: u.ID, ClientID: "third-party-app", Scopes: []string{"openid", "email", "offline_access"}, GrantedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if res := w.native(t, "third-party-app", tok(), nil); res.status != http.StatusOK {
+		t.Fatalf("third-party client with consent: %d %v", res.status, res.body)
+	}
+
+	// The user enrols TOTP: every native sign-in is refused, first-party
+	// clients included.
+	if err := w.e.app.Stores.Durable.SaveTOTPCredential(ctx, storage.TOTPCredential{UserID: u.ID, Secret: []byte("sealed"), CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	refused("user with TOTP, first-party client", nativeClientID, "second_factor_required")
+	refused("user with TOTP, consented client", "third-party-app", "second_factor_required")
 }
 
 func demoUserID(t *testing.T, e *env) string {

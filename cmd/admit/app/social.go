@@ -26,7 +26,11 @@ func (a *App) addSocial() error {
 		return nil
 	}
 	a.Engine.Methods = append(a.Engine.Methods, m)
-	a.Provider.Storage().(*op.Storage).Exchange.Upstream = nativeUpstream{m}
+	ex := a.Provider.Storage().(*op.Storage).Exchange
+	ex.Upstream = nativeUpstream{m}
+	// A native sign-in cannot ask for a second factor or consent: op
+	// refuses it when the browser login would ask (RFC 8693 exchange).
+	ex.HasSecondFactor, ex.Consents = a.Engine.HasSecondFactor, d
 	a.Account.Sections = append(a.Account.Sections, &social.Section{Method: m, Area: a.Account})
 	return nil
 }
