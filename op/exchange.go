@@ -274,6 +274,10 @@ func (s *Storage) validateDelegation(ctx context.Context, st *ExchangeState, c s
 	if ac.AuthTime == 0 && ac.Subject == ac.ClientID {
 		return oidc.ErrInvalidRequest().WithDescription("subject_token has no user")
 	}
+	if ac.GrantID == "" {
+		// The delegated token must stay revocable with the subject's grant.
+		return oidc.ErrInvalidRequest().WithDescription("subject_token has no grant")
+	}
 	if ac.ClientID != c.ID && !slices.Contains(ac.Audience, c.ID) {
 		return oidc.ErrInvalidGrant().WithDescription("subject_token is not addressed to this client")
 	}
@@ -300,11 +304,16 @@ func (s *Storage) validateDelegation(ctx context.Context, st *ExchangeState, c s
 	}
 	req.SetCurrentScopes(scopes)
 	st.Kind, st.UserID = "delegation", u.ID
+	// The delegated token stays in the subject token's grant, so revoking
+	// that grant (deny-list "grant:<id>", refresh reuse, sign-out
+	// everywhere) ends it too, and it never outlives the subject token
+	// (RFC 8693 2.1 leaves the lifetime to the server; a delegation must
+	// not extend the user's authorization, nor be re-exchanged forever).
 	st.sub = tokenSubject{
-		grant: "token_exchange", subject: u.ID, clientID: c.ID, audience: aud, scopes: scopes,
+		grant: "token_exchange", grantID: ac.GrantID, subject: u.ID, clientID: c.ID, audience: aud, scopes: scopes,
 		authTime: timeOf(ac.AuthTime), acr: ac.ACR, amr: ac.AMR, sid: ac.SID,
-		lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime), tenantID: ac.TenantID, user: true,
-		act: actorClaim(c.ID, ac.Act),
+		lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime), notAfter: timeOf(ac.Expiry),
+		tenantID: ac.TenantID, user: true, act: actorClaim(c.ID, ac.Act),
 	}
 	return nil
 }
@@ -396,12 +405,16 @@ type exchangeIDRequest struct {
 
 func (r exchangeIDRequest) GetAMR() []string { return r.amr }
 
-// exchangeSubject is the token subject Validate prepared, with a fresh
-// grant (a refresh family of its own).
+// exchangeSubject is the token subject Validate prepared. A native
+// sign-in starts a fresh grant (a refresh family of its own); a delegation
+// keeps the subject token's grant (validateDelegation).
 func (s *Storage) exchangeSubject(ctx context.Context) (tokenSubject, error) {
 	st := exchangeOf(ctx)
 	if st == nil || st.sub.subject == "" {
 		return tokenSubject{}, oidc.ErrUnsupportedGrantType()
+	}
+	if st.Kind == "delegation" {
+		return st.sub, nil
 	}
 	gid, err := randomID()
 	if err != nil {

@@ -67,6 +67,9 @@ type tokenSubject struct {
 	amr      []string
 	sid      string
 	lifetime time.Duration
+	// notAfter, when set, caps the expiry (a delegated token ends when
+	// its subject token does).
+	notAfter time.Time
 	// tenantID is the user's tenant, or the client's for client_credentials.
 	tenantID string
 	// user is set when the token is issued to a user (role claims).
@@ -128,6 +131,9 @@ func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenS
 func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, time.Time, error) {
 	now := s.now()
 	exp := now.Add(t.lifetime)
+	if !t.notAfter.IsZero() && t.notAfter.Before(exp) {
+		exp = t.notAfter
+	}
 	jti, err := randomID()
 	if err != nil {
 		return "", time.Time{}, err

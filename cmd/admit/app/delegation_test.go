@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/storage/admin"
@@ -85,5 +86,69 @@ func TestTokenExchangeDelegation(t *testing.T) {
 	res = exchange("gateway", gwSecret, other.AccessToken, url.Values{"audience": {"orders-api"}})
 	if res.errorCode() != "invalid_grant" {
 		t.Fatalf("exchange of demo-app's token by the gateway: %d %v, want invalid_grant", res.status, res.body)
+	}
+}
+
+// TestDelegationFollowsSubjectGrant: a delegated token stays in the
+// subject token's grant and ends with it: it expires no later than the
+// subject token, and revoking the grant (the refresh token, RFC 7009)
+// makes the API's introspection report it inactive, as it does the token
+// exchanged from it again.
+func TestDelegationFollowsSubjectGrant(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	ctx := context.Background()
+	gwSecret, err := e.app.AddClient(ctx, app.ClientSpec{ID: "gateway", Name: "Gateway", RedirectURIs: []string{rpCallback}, FirstParty: true,
+		Grants: []string{"authorization_code", "refresh_token", admin.GrantTokenExchange}, Scopes: []string{"openid", "email", "offline_access"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiSecret, err := e.app.AddClient(ctx, app.ClientSpec{ID: "orders-api", Name: "Orders API", RedirectURIs: []string{rpCallback},
+		Grants: []string{"client_credentials", admin.GrantTokenExchange}, Scopes: []string{"openid", "email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.AddClient(ctx, app.ClientSpec{ID: "billing-api", Name: "Billing API", Grants: []string{"client_credentials"}}); err != nil {
+		t.Fatal(err)
+	}
+	rp := e.rp("gateway", gwSecret, "openid", "email", "offline_access")
+	ar := rp.start()
+	tok, err := rp.exchange(e.browser().login(ar, "demo@example.com", "demo-password-1").Query().Get("code"), ar)
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("code exchange: %v (refresh token %q)", err, tok.RefreshToken)
+	}
+	subject := e.accessClaims(t, tok.AccessToken)
+	exchange := func(clientID, secret, token, audience string) string {
+		t.Helper()
+		res := postToken(t, e, url.Values{"grant_type": {admin.GrantTokenExchange}, "subject_token": {token},
+			"subject_token_type": {"urn:ietf:params:oauth:token-type:access_token"}, "audience": {audience}}, clientID, secret)
+		if res.status != http.StatusOK {
+			t.Fatalf("delegation by %s: %d %v", clientID, res.status, res.body)
+		}
+		return res.body["access_token"].(string)
+	}
+	// Later in the subject token's life: a fresh lifetime would outlive it.
+	e.clock.Advance(10 * time.Minute)
+	delegated := exchange("gateway", gwSecret, tok.AccessToken, "orders-api")
+	again := exchange("orders-api", apiSecret, delegated, "billing-api")
+	for name, raw := range map[string]string{"delegated": delegated, "re-exchanged": again} {
+		c := e.accessClaims(t, raw)
+		if c["gid"] != subject["gid"] || c["exp"].(float64) > subject["exp"].(float64) {
+			t.Errorf("%s token: gid %v exp %v, subject gid %v exp %v", name, c["gid"], c["exp"], subject["gid"], subject["exp"])
+		}
+	}
+	active := func(token string) any {
+		return postTokenAt(t, e, "/oauth/introspect", url.Values{"token": {token}}, "orders-api", apiSecret).body["active"]
+	}
+	if active(delegated) != true {
+		t.Fatal("the delegated token is inactive before any revocation")
+	}
+	if res := postTokenAt(t, e, "/revoke", url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}, "gateway", gwSecret); res.status != http.StatusOK {
+		t.Fatalf("revoke: %d %v", res.status, res.body)
+	}
+	if active(tok.AccessToken) != false || active(delegated) != false || active(again) != false {
+		t.Fatalf("after revoking the grant: subject %v, delegated %v, re-exchanged %v; want all inactive", active(tok.AccessToken), active(delegated), active(again))
+	}
+	if status, _ := e.userinfo(delegated); status == http.StatusOK {
+		t.Fatal("userinfo accepts the delegated token of a revoked grant")
 	}
 }
