@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -119,13 +120,18 @@ func TestLogoutURLIsSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &Logout{Signer: signer}
-	u, _ := url.Parse(l.URL("https://app.example.com/bye?state=s"))
+	u, _ := url.Parse(l.URL(withEndingSession(context.Background(), "sess-1"), "https://app.example.com/bye?state=s"))
 	q := u.Query()
-	if q.Get("to") != "https://app.example.com/bye?state=s" || signer.VerifyDetached([]byte(q.Get("to")), q.Get("sig")) != nil {
+	if q.Get("to") != "https://app.example.com/bye?state=s" || signer.VerifyDetached(logoutPayload("sess-1", q.Get("to")), q.Get("sig")) != nil {
 		t.Fatalf("logout URL %s", u)
 	}
-	if signer.VerifyDetached([]byte("https://evil.example/"), q.Get("sig")) == nil {
+	if signer.VerifyDetached(logoutPayload("sess-1", "https://evil.example/"), q.Get("sig")) == nil {
 		t.Fatal("signature does not depend on the target")
+	}
+	for _, sid := range []string{"", "sess-2"} {
+		if signer.VerifyDetached(logoutPayload(sid, q.Get("to")), q.Get("sig")) == nil {
+			t.Fatalf("signature made for session sess-1 verifies for session %q", sid)
+		}
 	}
 }
 

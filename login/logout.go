@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/admit-idp/admit/keys/signed"
@@ -23,6 +24,9 @@ type Logout struct {
 	Engine *Engine
 	// Hints reads an id_token_hint at end_session.
 	Hints HintVerifier
+	// EndSessionPath is op's end_session endpoint, where the confirmation
+	// of an invalid /logout link posts ("": /end_session).
+	EndSessionPath string
 }
 
 // HintVerifier verifies an id_token_hint's signature and issuer. An expired
@@ -42,19 +46,52 @@ type IDTokenHint struct {
 // to it, so minutes are plenty.
 const logoutLinkLifetime = 10 * time.Minute
 
+type endingSessionKey struct{}
+
+// withEndingSession records, for URL, the ID of the browser session
+// end_session is ending ("" when the browser has none).
+func withEndingSession(ctx context.Context, sessionID string) context.Context {
+	return context.WithValue(ctx, endingSessionKey{}, sessionID)
+}
+
+// logoutPayload is what the /logout link signs: the target and the session
+// it ends, so that the link signs out only the browser it was made for.
+// The session ID is length-prefixed so that no (sid, to) pair reads as
+// another.
+func logoutPayload(sessionID, to string) []byte {
+	return []byte(strconv.Itoa(len(sessionID)) + ":" + sessionID + to)
+}
+
 // URL returns the signed logout URL that ends at redirectURI ("" or op's
-// default: Admit's signed-out page).
-func (l *Logout) URL(redirectURI string) string {
-	q := url.Values{"to": {redirectURI}, "sig": {l.Signer.SignDetached([]byte(redirectURI), logoutLinkLifetime)}}
+// default: Admit's signed-out page). The signature covers the session
+// end_session ended (ConfirmEndSession puts it in ctx; none: ""), which
+// ServeHTTP requires to be the browser's: a link obtained by one browser
+// (for instance by an attacker without cookies, whose end_session "signs
+// out" at once) must not sign another out without asking (RP-Initiated
+// Logout 1.0 §2 and §6: logout requests can be forged).
+func (l *Logout) URL(ctx context.Context, redirectURI string) string {
+	sid, _ := ctx.Value(endingSessionKey{}).(string)
+	sig := l.Signer.SignDetached(logoutPayload(sid, redirectURI), logoutLinkLifetime)
+	q := url.Values{"to": {redirectURI}, "sig": {sig}}
 	return "/logout?" + q.Encode()
 }
 
-// ServeHTTP ends the browser session and redirects.
+// ServeHTTP ends the browser session and redirects. A link that is not
+// signed for this browser's current session (forged, expired, or made for
+// another browser) signs nobody out: the user is asked instead.
 func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	to, sig := r.URL.Query().Get("to"), r.URL.Query().Get("sig")
-	if l.Signer.VerifyDetached([]byte(to), sig) != nil {
-		l.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-out link",
-			"This sign-out link is not valid. To sign out, use the application's sign-out button.")
+	s, ok, err := l.Sessions.Current(r)
+	if err != nil {
+		l.Engine.Unavailable(w, r, err)
+		return
+	}
+	sid := ""
+	if ok {
+		sid = s.ID
+	}
+	if l.Signer.VerifyDetached(logoutPayload(sid, to), sig) != nil {
+		l.askToSignOutHere(w, r, ok)
 		return
 	}
 	if err := l.Sessions.End(w, r); err != nil {
@@ -68,6 +105,31 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A page, not a redirect: the sign-out confirmation is a form POST, and
 	// the client's post-logout page may redirect on (see Continue).
 	Continue(w, r, to, "You are signed out", "Taking you back to the application…")
+}
+
+// askToSignOutHere answers a /logout link that is not valid for this
+// browser: without a session there is nothing to do; with one, the
+// sign-out confirmation, whose answer goes through end_session (and so
+// gets a link for this session) to Admit's signed-out page. The link's
+// target is not used: it was not validated for this browser.
+func (l *Logout) askToSignOutHere(w http.ResponseWriter, r *http.Request, hasSession bool) {
+	if !hasSession {
+		l.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-out link",
+			"This sign-out link is not valid. To sign out, use the application's sign-out button.")
+		return
+	}
+	csrf, err := l.Engine.Cookies.CSRFToken(w, r)
+	if err != nil {
+		l.Engine.Unavailable(w, r, err)
+		return
+	}
+	render(w, r, http.StatusBadRequest, templates.FormPage(templates.FormView{
+		Title:  "Sign out?",
+		Intro:  "This sign-out link was not made for this browser, or has expired. Do you want to sign out of Admit on this device?",
+		Action: cmp.Or(l.EndSessionPath, "/end_session"), CSRFToken: csrf, Hidden: map[string]string{"confirm": "yes"},
+		Submit: "Sign out", TestID: "signout-form",
+		Links: []templates.Link{{Href: "/account", Label: "Stay signed in", TestID: "stay"}},
+	}))
 }
 
 // SignedOutPath is op's default post-logout page.
@@ -98,7 +160,7 @@ func (l *Logout) ConfirmEndSession(next http.Handler) http.Handler {
 				r.Form.Del(k)
 				r.PostForm.Del(k)
 			}
-			next.ServeHTTP(w, r)
+			l.endSession(next, w, r)
 			return
 		}
 		hint := r.Form.Get("id_token_hint")
@@ -111,11 +173,26 @@ func (l *Logout) ConfirmEndSession(next http.Handler) http.Handler {
 		case err != nil:
 			l.Engine.Unavailable(w, r, err)
 		case mine:
-			next.ServeHTTP(w, r)
+			l.endSession(next, w, r)
 		default:
 			l.askToSignOut(w, r, h.ClientID)
 		}
 	})
+}
+
+// endSession hands the request to op's end_session with the browser's
+// current session in the context, for the /logout link URL signs.
+func (l *Logout) endSession(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	s, ok, err := l.Sessions.Current(r)
+	if err != nil {
+		l.Engine.Unavailable(w, r, err)
+		return
+	}
+	sid := ""
+	if ok {
+		sid = s.ID
+	}
+	next.ServeHTTP(w, r.WithContext(withEndingSession(r.Context(), sid)))
 }
 
 // hintNamesSession reports whether the hint may end the browser's session

@@ -14,6 +14,6 @@ func (s *Storage) TerminateSession(context.Context, string, string) error { retu
 // Logout 1.0). The browser session lives in a cookie op does not see, so the
 // logout is finished by Admit's logout page, which clears the session and
 // cookie and then redirects to the post-logout URI op has validated.
-func (s *Storage) TerminateSessionFromRequest(_ context.Context, req *zop.EndSessionRequest) (string, error) {
-	return s.LogoutURL(req.RedirectURI), nil
+func (s *Storage) TerminateSessionFromRequest(ctx context.Context, req *zop.EndSessionRequest) (string, error) {
+	return s.LogoutURL(ctx, req.RedirectURI), nil
 }

@@ -48,8 +48,9 @@ type Storage struct {
 	// LoginURL returns the hosted login page for an authorization request.
 	LoginURL func(authRequestID string) string
 	// LogoutURL returns the page that clears the browser session and then
-	// redirects to the (validated) post-logout URI.
-	LogoutURL func(redirectURI string) string
+	// redirects to the (validated) post-logout URI; ctx is end_session's
+	// request context (login.Logout binds the link to the session there).
+	LogoutURL func(ctx context.Context, redirectURI string) string
 	// TokenIssued, when set, is told of every token response by grant type
 	// (metrics).
 	TokenIssued func(grant string)

@@ -144,7 +144,7 @@ func (a *App) initKeys(ctx context.Context) error {
 func (a *App) Handler() http.Handler { return a.handler }
 
 func (a *App) buildProvider() error {
-	logout := &login.Logout{Signer: a.signer("logout redirect")}
+	logout := &login.Logout{Signer: a.signer("logout redirect"), EndSessionPath: op.EndSessionPath}
 	st := a.opStorage(logout)
 	provider, err := zop.NewProvider(a.opConfig(), st, zop.StaticIssuer(a.Config.Issuer), a.opOptions(st)...)
 	if err != nil {

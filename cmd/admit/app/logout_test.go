@@ -208,3 +208,62 @@ func TestEndSessionWithSomeoneElsesHintAsksFirst(t *testing.T) {
 		t.Fatalf("own token: status %d location %v", p.status, p.location)
 	}
 }
+
+// TestLogoutLinkIsBoundToTheSession: the signed /logout link end_session
+// answers with signs out only the browser session it was made for. An
+// attacker who gets such links (end_session without cookies "signs out"
+// at once; or with the attacker's own session and token) cannot sign a
+// victim out by sending the victim's browser there: the victim is asked,
+// and stays signed in until they answer.
+func TestLogoutLinkIsBoundToTheSession(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	hash, err := e.app.Hasher.Hash("other-password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := addUser(t, e, "mallory@example.com")
+	if err := e.app.Stores.Durable.SetPasswordHash(context.Background(), other.ID, hash, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	attacker := e.browser()
+	attackersToken := idTokenFor(t, e, r, attacker, "mallory@example.com", "other-password-1")
+	victim := e.browser()
+	idTokenFor(t, e, r, victim, app.DemoUserEmail, app.DemoUserPassword)
+	signedIn := func() bool { return victim.get(e.issuer+"/account").testid("login-form").Length() == 0 }
+
+	// logoutLink runs end_session as the attacker (with the jar's cookies,
+	// or none) and returns the /logout link it answers with.
+	logoutLink := func(jar http.CookieJar) string {
+		t.Helper()
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		q := url.Values{"id_token_hint": {attackersToken}, "post_logout_redirect_uri": {rpCallback}, "state": {"bye"}}
+		resp, err := c.Get(e.issuer + "/end_session?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, err := resp.Location()
+		if err != nil || loc.Path != "/logout" {
+			t.Fatalf("end_session: status %d location %v (%v)", resp.StatusCode, loc, err)
+		}
+		return loc.String()
+	}
+	for name, jar := range map[string]http.CookieJar{"no session": nil, "the attacker's session": attacker.client.Jar} {
+		p := victim.get(logoutLink(jar))
+		if p.location != nil || p.testid("signout-form").Length() != 1 {
+			t.Fatalf("link made with %s: status %d location %v, want the confirmation: %s", name, p.status, p.location, p.body)
+		}
+		if !signedIn() {
+			t.Fatalf("a /logout link made with %s signed the victim out without asking", name)
+		}
+	}
+	// The victim's answer to that confirmation signs them out.
+	p := victim.confirmSignOut(victim.get(logoutLink(nil)))
+	for p.location != nil && p.location.Host != "127.0.0.1:5555" {
+		p = victim.get(p.location.String())
+	}
+	if signedIn() {
+		t.Fatalf("still signed in after confirming (status %d): %s", p.status, p.body)
+	}
+}
