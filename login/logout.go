@@ -3,6 +3,7 @@ package login
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,6 +35,10 @@ type Logout struct {
 type HintVerifier interface {
 	VerifyIDTokenHint(ctx context.Context, token string) (IDTokenHint, error)
 }
+
+// ErrNotAnIDToken: the hint verifies but is not an ID token (one of
+// Admit's access tokens): the user is asked.
+var ErrNotAnIDToken = errors.New("login: id_token_hint is not an ID token")
 
 // IDTokenHint is what end_session needs from a verified id_token_hint.
 type IDTokenHint struct {
@@ -142,7 +147,7 @@ func SignedOut(w http.ResponseWriter, r *http.Request) {
 
 // ConfirmEndSession wraps op's end_session endpoint (RP-Initiated Logout
 // 1.0, section 2). A request with an id_token_hint naming the browser's own
-// session (its sub, and its sid when the token has one) goes straight on.
+// session (its sub and its sid) goes straight on.
 // Any other request could be any site's doing (a GET from an <img> signs
 // people out, and anyone's ID token would do as a hint), so the user is
 // asked first: "If the End-User does not match the ID Token, the OP SHOULD
@@ -196,19 +201,25 @@ func (l *Logout) endSession(next http.Handler, w http.ResponseWriter, r *http.Re
 }
 
 // hintNamesSession reports whether the hint may end the browser's session
-// without asking: it names that session's user (and session, when it has a
-// sid), or there is no session to end. A hint that does not verify goes on
-// too, so that op answers it with the spec's invalid_request.
+// without asking: it names that session's user and session (its sid; a
+// hint without sid could be any of the user's sessions, so it is asked
+// about: RP-Initiated Logout 1.0 §2, "the OP SHOULD ask"), or there is no
+// session to end. A hint that does not verify goes on too, so that op
+// answers it with the spec's invalid_request; one that is not an ID token
+// (an access token) is asked about.
 func (l *Logout) hintNamesSession(r *http.Request, hint string) (IDTokenHint, bool, error) {
 	s, ok, err := l.Sessions.Current(r)
 	if err != nil || !ok {
 		return IDTokenHint{}, !ok, err
 	}
 	h, err := l.Hints.VerifyIDTokenHint(r.Context(), hint)
+	if errors.Is(err, ErrNotAnIDToken) {
+		return IDTokenHint{}, false, nil
+	}
 	if err != nil {
 		return IDTokenHint{}, true, nil //nolint:nilerr // op refuses it with invalid_request
 	}
-	return h, h.Subject == s.UserID && (h.SessionID == "" || h.SessionID == s.ID), nil
+	return h, h.Subject == s.UserID && h.SessionID != "" && h.SessionID == s.ID, nil
 }
 
 // askToSignOut renders the confirmation, carrying the request's parameters

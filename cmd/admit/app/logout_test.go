@@ -267,3 +267,53 @@ func TestLogoutLinkIsBoundToTheSession(t *testing.T) {
 		t.Fatalf("still signed in after confirming (status %d): %s", p.status, p.body)
 	}
 }
+
+// TestEndSessionHintMustBeThisSessionsIDToken: only an ID token naming the
+// browser's own session (sub and sid) signs out without asking. The
+// user's access token (typ at+jwt, signed with the same keys) and an ID
+// token without sid (a native sign-in's, for the same user) get the
+// confirmation.
+func TestEndSessionHintMustBeThisSessionsIDToken(t *testing.T) {
+	w := newNativeWorld(t, memoryBackend)
+	e := w.e
+	w.google.setAccount("up-hint", "hint@example.com")
+	br := e.browser()
+	start, _ := br.get(e.issuer + "/account").testid("social-google").Attr("href")
+	if p := br.get(e.issuer + start); p.status != http.StatusOK || !strings.HasPrefix(p.url.Path, "/account") {
+		t.Fatalf("browser social login ended with %d at %s", p.status, p.url)
+	}
+	// The same user's access token, from a code flow in this session.
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	ar := r.start()
+	cb := br.callback(br.consent(br.get(ar.url), "allow"), ar)
+	tok, err := r.exchange(cb.Query().Get("code"), ar)
+	if err != nil {
+		t.Fatalf("code exchange: %v", err)
+	}
+	// An ID token of the same user without sid.
+	res := w.native(t, nativeClientID, w.google.idToken(idTokenClaims{aud: googleNativeID, verified: true}),
+		url.Values{"requested_token_type": {"urn:ietf:params:oauth:token-type:id_token"}})
+	if res.status != http.StatusOK {
+		t.Fatalf("native id token: %d %v", res.status, res.body)
+	}
+	signedIn := func() bool { return br.get(e.issuer+"/account").testid("login-form").Length() == 0 }
+	for name, hint := range map[string]string{"the access token": tok.AccessToken, "an ID token without sid": res.body["access_token"].(string)} {
+		// No post_logout_redirect_uri: the hints are of different clients.
+		p := br.get(e.issuer + "/end_session?" + url.Values{"id_token_hint": {hint}}.Encode())
+		if p.status != http.StatusOK || p.testid("signout-form").Length() != 1 {
+			t.Errorf("%s as id_token_hint: no confirmation (status %d, location %v)", name, p.status, p.location)
+		}
+		if !signedIn() {
+			t.Fatalf("%s as id_token_hint signed the browser out without asking", name)
+		}
+	}
+	// The session's own ID token still signs out at once.
+	q := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}, "post_logout_redirect_uri": {rpCallback}, "state": {"bye"}}
+	p := br.get(e.issuer + "/end_session?" + q.Encode())
+	for p.location != nil && p.location.Host != "127.0.0.1:5555" {
+		p = br.get(p.location.String())
+	}
+	if p.location == nil || p.location.Query().Get("state") != "bye" || signedIn() {
+		t.Fatalf("own ID token: status %d location %v", p.status, p.location)
+	}
+}
