@@ -118,6 +118,14 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request, typed string) (appr
 			login.ClientName(c)+" requires two-step verification. Sign out, sign in again with your second factor, then enter the code again.")
 		return approval{}, false
 	}
+	// The browser login's gate (accounts.require_verified_email) applies
+	// to a device approval too: it issues the client tokens for this user.
+	if p.Gate != nil {
+		if msg := p.Gate(c, u); msg != "" {
+			p.Engine.ErrorPage(w, r, http.StatusForbidden, "This account cannot sign in to "+login.ClientName(c), msg)
+			return approval{}, false
+		}
+	}
 	return approval{device: d, client: c, user: u, session: s}, true
 }
 

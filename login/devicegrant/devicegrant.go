@@ -54,6 +54,11 @@ type Pages struct {
 	Limits   Limits
 	Audit    audit.Auditor
 	Logger   *slog.Logger
+	// Gate, when set, may refuse the signed-in user for the device's
+	// client, as the browser login's Engine.Gate does (a client that needs
+	// a confirmed e-mail address): its answer is the message shown; ""
+	// lets the approval go on.
+	Gate func(c storage.Client, u storage.User) string
 }
 
 // Path is the verification URI's path (RFC 8628 3.2 verification_uri).

@@ -31,7 +31,18 @@ const deviceClientID = "box-office"
 // a public device client.
 func newDeviceEnv(t *testing.T, b backend) (*env, *device) {
 	t.Helper()
-	e := newEnvWith(t, b, envOptions{configure: func(c *app.Config) { c.Device.PollInterval = time.Second }})
+	return newDeviceEnvWith(t, b, nil)
+}
+
+// newDeviceEnvWith is newDeviceEnv with a configuration change.
+func newDeviceEnvWith(t *testing.T, b backend, change func(*app.Config)) (*env, *device) {
+	t.Helper()
+	e := newEnvWith(t, b, envOptions{configure: func(c *app.Config) {
+		c.Device.PollInterval = time.Second
+		if change != nil {
+			change(c)
+		}
+	}})
 	spec := app.ClientSpec{
 		ID: deviceClientID, Name: "Box office terminal", Public: true,
 		Grants: []string{admin.GrantDeviceCode, "refresh_token"}, Scopes: []string{"openid", "profile", "email", "offline_access"},
@@ -311,5 +322,51 @@ func TestDeviceGrantConfidentialClientAuthenticates(t *testing.T) {
 		if resp.StatusCode != c.status {
 			t.Errorf("%s: status %d, want %d", c.name, resp.StatusCode, c.status)
 		}
+	}
+}
+
+// TestDeviceGrantRequiresVerifiedEmail: a client that needs a confirmed
+// e-mail address (accounts.require_verified_email) cannot be approved on
+// /device by a user whose address is unconfirmed, as the browser login
+// refuses them; the device gets no tokens. A confirmed user still can.
+func TestDeviceGrantRequiresVerifiedEmail(t *testing.T) {
+	e, d := newDeviceEnvWith(t, memoryBackend, func(c *app.Config) { c.Accounts.RequireVerifiedEmail = []string{deviceClientID} })
+	ctx := context.Background()
+	now := e.clock.Now()
+	u := storage.User{ID: "unverified-device-user", TenantID: storage.DefaultTenantID, Email: "unverified@example.com", CreatedAt: now, UpdatedAt: now}
+	if err := e.app.Stores.Durable.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := e.app.Hasher.Hash("unverified-password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Stores.Durable.SetPasswordHash(ctx, u.ID, hash, now); err != nil {
+		t.Fatal(err)
+	}
+	resp := d.start(t)
+	b := e.browser()
+	p := b.get(resp.VerificationURIComplete)
+	p = b.post("/device", url.Values{"csrf_token": {p.hidden("csrf_token")}, "user_code": {p.testid("user-code").AttrOr("value", "")}})
+	if p.testid("login-form").Length() > 0 {
+		p = b.submitLogin(p, "unverified@example.com", "unverified-password-1")
+	}
+	if p.status != http.StatusForbidden || p.testid("device-consent-form").Length() != 0 || !strings.Contains(p.body, "confirmed e-mail address") {
+		t.Fatalf("unverified user: status %d, want 403 asking for a confirmed address: %s", p.status, p.body)
+	}
+	// Nor can the decision be posted directly.
+	code := strings.ReplaceAll(strings.ToUpper(resp.UserCode), "-", "")
+	csrf := b.get(e.issuer + "/device").hidden("csrf_token")
+	if p := b.post("/device/approve", url.Values{"csrf_token": {csrf}, "user_code": {code}, "decision": {"allow"}}); p.status != http.StatusForbidden {
+		t.Fatalf("direct approval by an unverified user: status %d: %s", p.status, p.body)
+	}
+	e.clock.Advance(time.Second)
+	if got := d.poll(t, resp.DeviceCode); got != "authorization_pending" {
+		t.Fatalf("poll after the refused approval = %q, want authorization_pending", got)
+	}
+	// A confirmed user (demo) approves as before.
+	resp = d.start(t)
+	if p := approveInBrowser(t, e.browser(), resp.VerificationURIComplete, "allow"); p.status != http.StatusOK || p.testid("message-title").Text() != "Device connected" {
+		t.Fatalf("verified user: status %d: %s", p.status, p.body)
 	}
 }
