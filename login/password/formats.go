@@ -80,6 +80,8 @@ const (
 	maxMemoryBytes = 256 << 20
 	maxIterations  = 10_000_000
 	maxArgon2Time  = 64
+	// maxBcryptCost: 2^14 rounds is about a second; common deployments use 10–12.
+	maxBcryptCost = 14
 )
 
 // errNotThisFormat: the prefix belongs to another format.
