@@ -67,6 +67,11 @@ func (h *Hasher) Verify(pw, hash string) (Result, error) {
 	if !strings.HasPrefix(hash, "$argon2id$") {
 		return verifyForeign(pw, hash)
 	}
+	// A stored argon2id hash may be imported: hold it to the same work
+	// bounds as the other imported formats before hashing.
+	if _, err := parseArgon2(hash); err != nil {
+		return Result{}, fmt.Errorf("password: unreadable hash: %w", err)
+	}
 	match, params, err := argon2id.CheckHash(pw, hash)
 	if err != nil {
 		return Result{}, fmt.Errorf("password: unreadable hash: %w", err)
