@@ -98,8 +98,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 // its row lock, and the losers re-check the guard after the winner commits,
 // match nothing and insert nothing. A successor inserted by a concurrent
 // winner is not in this statement's snapshot, so it cannot be claimed twice.
+// The superseded successor was never delivered and gets no replaced_by: if
+// it is presented later as a retry it has nothing to supersede and is
+// replay, so two rotated tokens cannot supersede each other's successors
+// forever.
 const reuseRefresh = `WITH superseded AS (
-		UPDATE refresh_tokens succ SET rotated_at = $11, replaced_by = $2
+		UPDATE refresh_tokens succ SET rotated_at = $11, replaced_by = NULL
 		FROM refresh_tokens old
 		WHERE old.hash = $15 AND old.family_id = $3 AND old.revoked_at IS NULL AND old.rotated_at >= $16
 			AND succ.hash = old.replaced_by AND succ.rotated_at IS NULL AND succ.revoked_at IS NULL
