@@ -82,9 +82,11 @@ type RefreshTokens interface {
 	// revoked), it atomically marks that successor rotated at
 	// next.CreatedAt (superseded: the client never got it), records next as
 	// oldHash's replacement and stores next. A later retry may supersede
-	// next in turn. ErrAlreadyUsed otherwise (rotated before rotatedSince,
-	// never rotated, revoked, its successor used, or rotated before the
-	// store recorded successors), storing nothing. The family never forks:
+	// next in turn. The superseded successor records no replacement of its
+	// own, so a reuse of it gets ErrAlreadyUsed (replay). ErrAlreadyUsed
+	// otherwise (rotated before rotatedSince, never rotated, revoked, its
+	// successor used, superseded, or rotated before the store recorded
+	// successors), storing nothing. The family never forks:
 	// whatever mix of reuses and rotations runs concurrently, it ends with
 	// exactly one usable token, and every call that could not claim the
 	// then-current successor gets ErrAlreadyUsed. ErrNotFound if oldHash is

@@ -73,13 +73,26 @@ func Format(hash string) (string, error) {
 }
 
 // Cost bounds: an imported hash is verified at sign-in, so its parameters
-// must not let one login take gigabytes or minutes. They are far above
-// what the source systems use (Firebase m=14 r=8, Django 1,000,000
-// iterations, OWASP argon2id 19 MiB).
+// must not let one login take gigabytes or minutes. They bound the total
+// work, not only the memory, and are still above what the source systems
+// use (Firebase m=14 r=8, Django 1,000,000 iterations, OWASP argon2id
+// 19 MiB t=2, RFC 7914's scrypt vector N=1024 r=8 p=16).
 const (
 	maxMemoryBytes = 256 << 20
-	maxIterations  = 10_000_000
-	maxArgon2Time  = 64
+	// maxScryptWork bounds 128·r·N·p (RFC 7914 section 6: p independent
+	// ROMix passes of 128·r·N bytes each), the work of one 256 MiB pass.
+	maxScryptWork = maxMemoryBytes
+	maxScryptR    = 64
+	maxScryptP    = 16
+	maxIterations = 2_000_000
+	maxArgon2Time = 10
+	// maxArgon2Work bounds t·m (KiB·passes, RFC 9106 section 3.2): 1 GiB.
+	maxArgon2Work = 1 << 20
+	// minFirebaseKey: the signer key and hash compared are at least 16
+	// bytes, so a wrong password cannot pass by chance.
+	minFirebaseKey = 16
+	// maxBcryptCost: 2^14 rounds is about a second; common deployments use 10–12.
+	maxBcryptCost = 14
 )
 
 // errNotThisFormat: the prefix belongs to another format.
@@ -155,7 +168,7 @@ func parseArgon2(h string) (verifier, error) {
 	}
 	p, ok := params(parts[3])
 	if !ok || p["m"] == 0 || p["t"] == 0 || p["p"] == 0 || p["p"] > 255 || len(p) != 3 ||
-		p["m"] > maxMemoryBytes>>10 || p["t"] > maxArgon2Time {
+		p["m"] > maxMemoryBytes>>10 || p["t"] > maxArgon2Time || p["t"]*p["m"] > maxArgon2Work {
 		return nil, bad(parts[1], "parameters")
 	}
 	salt, err1 := b64(parts[4])
@@ -192,9 +205,10 @@ func parseScrypt(h string) (verifier, error) {
 		return nil, bad("scrypt", "layout")
 	}
 	p, ok := params(parts[2])
-	if !ok || p["ln"] == 0 || p["ln"] > 30 || p["r"] == 0 || p["p"] == 0 || p["p"] > 64 ||
-		int64(128)*int64(p["r"])<<p["ln"] > maxMemoryBytes {
-		return nil, bad("scrypt", "parameters (want ln,r,p within 256 MiB)")
+	// r and p are bounded before the product so that it cannot overflow.
+	if !ok || p["ln"] == 0 || p["ln"] > 30 || p["r"] == 0 || p["r"] > maxScryptR || p["p"] == 0 || p["p"] > maxScryptP ||
+		int64(128)*int64(p["r"])*int64(p["p"])<<p["ln"] > maxScryptWork {
+		return nil, bad("scrypt", "parameters (want r ≤ 64, p ≤ 16, 128·r·N·p ≤ 256 MiB)")
 	}
 	salt, err1 := b64(parts[3])
 	sum, err2 := b64(parts[4])
@@ -234,8 +248,9 @@ func parseFirebaseScrypt(h string) (verifier, error) {
 		return nil, bad("firebase-scrypt", "layout")
 	}
 	p, ok := params(parts[2])
-	if !ok || p["m"] == 0 || p["m"] > 30 || p["r"] == 0 || int64(128)*int64(p["r"])<<p["m"] > maxMemoryBytes {
-		return nil, bad("firebase-scrypt", "parameters (want m,r within 256 MiB)")
+	if !ok || p["m"] == 0 || p["m"] > 30 || p["r"] == 0 || p["r"] > maxScryptR ||
+		int64(128)*int64(p["r"])<<p["m"] > maxScryptWork {
+		return nil, bad("firebase-scrypt", "parameters (want r ≤ 64, 128·r·2^m ≤ 256 MiB)")
 	}
 	var fields [4][]byte
 	for i := range fields {
@@ -245,7 +260,7 @@ func parseFirebaseScrypt(h string) (verifier, error) {
 		}
 		fields[i] = b
 	}
-	if len(fields[2]) == 0 || len(fields[3]) != len(fields[2]) {
+	if len(fields[2]) < minFirebaseKey || len(fields[3]) != len(fields[2]) {
 		return nil, bad("firebase-scrypt", "signer key or hash")
 	}
 	return firebaseHash{memCost: p["m"], rounds: p["r"], salt: fields[0], sep: fields[1], signer: fields[2], h: fields[3]}, nil

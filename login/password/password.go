@@ -59,12 +59,18 @@ func (h *Hasher) Hash(pw string) (string, error) {
 // Verify checks pw against a stored hash. It returns ErrMismatch for a wrong
 // password and another error for an unreadable hash.
 func (h *Hasher) Verify(pw, hash string) (Result, error) {
+	// Every verification, bcrypt included, takes a hashing slot first.
+	defer h.acquire()()
 	if isBcrypt(hash) {
 		return h.verifyBcrypt(pw, hash)
 	}
-	defer h.acquire()()
 	if !strings.HasPrefix(hash, "$argon2id$") {
 		return verifyForeign(pw, hash)
+	}
+	// A stored argon2id hash may be imported: hold it to the same work
+	// bounds as the other imported formats before hashing.
+	if _, err := parseArgon2(hash); err != nil {
+		return Result{}, fmt.Errorf("password: unreadable hash: %w", err)
 	}
 	match, params, err := argon2id.CheckHash(pw, hash)
 	if err != nil {
@@ -92,6 +98,9 @@ func (h *Hasher) acquire() func() {
 }
 
 func (h *Hasher) verifyBcrypt(pw, hash string) (Result, error) {
+	if _, err := bcryptCost(hash); err != nil {
+		return Result{}, fmt.Errorf("password: unreadable bcrypt hash: %w", err)
+	}
 	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw))
 	if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 		return Result{}, ErrMismatch
@@ -118,6 +127,11 @@ func bcryptCost(hash string) (int, error) {
 	c, err := bcrypt.Cost([]byte(hash))
 	if err != nil {
 		return 0, fmt.Errorf("%w: bcrypt: %v", ErrUnknownFormat, err)
+	}
+	// bcrypt accepts costs up to 31 (2^31 rounds, hours per check); an
+	// imported hash above maxBcryptCost would let one sign-in stall a core.
+	if c > maxBcryptCost {
+		return 0, fmt.Errorf("%w: bcrypt: cost %d above %d", ErrUnknownFormat, c, maxBcryptCost)
 	}
 	return c, nil
 }

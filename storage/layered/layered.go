@@ -131,11 +131,18 @@ func (s *Store) refillRevocations(ctx context.Context) ([]storage.Revocation, er
 	v, err, _ := s.refills.Do("revocations", func() (any, error) {
 		ctx, cancel := detached(ctx)
 		defer cancel()
+		// Cleared before the listing: a cache write failing after this
+		// point (its revocation possibly missing from the list) marks the
+		// cache stale again and the next check refills. Cleared after the
+		// listing, it could hide such a revocation until the marker ends.
+		wasStale := s.revocationsStale.Swap(false)
 		live, err := s.record.ListRevocations(ctx, s.now())
 		if err != nil {
+			if wasStale {
+				s.revocationsStale.Store(true)
+			}
 			return nil, fmt.Errorf("refill revocations: %w", err)
 		}
-		s.revocationsStale.Store(false) // before the load: a write failing during it marks stale again
 		if err := s.cache.LoadRevocations(ctx, live, s.markFor()); err != nil {
 			s.revocationsStale.Store(true)
 			s.log.WarnContext(ctx, "deny-list not refilled; answering from the database", "error", err)
@@ -195,11 +202,14 @@ func (s *Store) refillLocks(ctx context.Context) ([]storage.Lock, error) {
 	v, err, _ := s.refills.Do("locks", func() (any, error) {
 		ctx, cancel := detached(ctx)
 		defer cancel()
+		wasStale := s.locksStale.Swap(false) // before the listing, as in refillRevocations
 		live, err := s.record.ListLocks(ctx, s.now())
 		if err != nil {
+			if wasStale {
+				s.locksStale.Store(true)
+			}
 			return nil, fmt.Errorf("refill locks: %w", err)
 		}
-		s.locksStale.Store(false)
 		if err := s.cache.LoadLocks(ctx, live, s.markFor()); err != nil {
 			s.locksStale.Store(true)
 			s.log.WarnContext(ctx, "sign-in locks not refilled; answering from the database", "error", err)

@@ -73,7 +73,10 @@ func (s *Store) ReuseRefreshToken(_ context.Context, oldHash string, rotatedSinc
 	}
 	succ.RotatedAt = next.CreatedAt
 	s.refresh[succ.Hash] = succ
-	s.replacedBy[succ.Hash] = next.Hash
+	// succ was never delivered: it gets no successor of its own, so if it
+	// is presented later, as a retry, it has nothing to supersede and is
+	// replay (the caller revokes the family).
+	delete(s.replacedBy, succ.Hash)
 	s.replacedBy[oldHash] = next.Hash
 	s.refresh[next.Hash] = cloneRefresh(next)
 	return nil

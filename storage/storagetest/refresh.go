@@ -26,6 +26,7 @@ func refreshTests() []testCase[storage.RefreshTokens] {
 		{"RevokeByUserAndClient", testRefreshRevokeByUserAndClient},
 		{"RevokeByUserNone", testRefreshRevokeByUserNone},
 		{"RevokeBySession", testRefreshRevokeBySession},
+		{"RevokeRacesRotation", testRefreshRevokeRacesRotation},
 	}
 }
 

@@ -22,6 +22,7 @@ func refreshReuseTests() []testCase[storage.RefreshTokens] {
 		{"ReuseUnknown", testRefreshReuseUnknown},
 		{"ReuseConcurrent", testRefreshReuseConcurrent},
 		{"ReuseRacesSuccessorRotation", testRefreshReuseRacesRotation},
+		{"ReuseOfSupersededSuccessor", testRefreshReuseSuperseded},
 	}
 }
 
@@ -85,6 +86,25 @@ func testRefreshReuseAgain(t *testing.T, s storage.RefreshTokens, c *Clock) {
 	}
 	if !getRefresh(t, s, second.Hash).Usable(c.Now()) {
 		t.Error("the second retry's successor is not Usable")
+	}
+}
+
+// A successor that a retry superseded was never delivered to the client:
+// presenting it later is replay, not another retry. Otherwise two copies
+// of a rotated token could supersede each other's successors forever
+// (T0 retried supersedes T1, T1 "retried" supersedes T2, ...), and a public
+// client does not authenticate, so whoever stole one could keep minting.
+func testRefreshReuseSuperseded(t *testing.T, s storage.RefreshTokens, c *Clock) {
+	old, succ := rotated(t, s, c)
+	c.Advance(time.Second)
+	next := successor(old, c)
+	mustOK(t, s.ReuseRefreshToken(t.Context(), old.Hash, since(c), next), "ReuseRefreshToken of the old token")
+	c.Advance(time.Second)
+	again := successor(succ, c)
+	mustErr(t, s.ReuseRefreshToken(t.Context(), succ.Hash, since(c), again), storage.ErrAlreadyUsed, "reuse of the superseded successor")
+	assertNotStored(t, s, again)
+	if !getRefresh(t, s, next.Hash).Usable(c.Now()) {
+		t.Error("the retry's successor was superseded by the superseded token")
 	}
 }
 

@@ -86,22 +86,37 @@ SELECT h.user_id, '` + ReasonPasskeyInUse + `' FROM imp_handles h JOIN passkey_u
 const keepPassword = `CASE WHEN users.password_hash LIKE '$argon2id$%' AND EXCLUDED.password_hash NOT LIKE '$argon2id$%'
 	THEN users.password_hash ELSE EXCLUDED.password_hash END`
 
+// A re-import never resurrects a user Admit has deleted or disabled since
+// (the account area's deletion, an administrator's block): deleted_at and
+// disabled only ever get set by the source, and a deleted user keeps the
+// e-mail fields SoftDeleteUser left (email empty, deleted_email set).
+const (
+	keepEmail        = `CASE WHEN users.deleted_at IS NULL THEN EXCLUDED.email ELSE users.email END`
+	keepDeletedEmail = `CASE WHEN users.deleted_at IS NULL THEN EXCLUDED.deleted_email ELSE users.deleted_email END`
+	keepDeletedAt    = `COALESCE(users.deleted_at, EXCLUDED.deleted_at)`
+	keepDisabled     = `users.disabled OR EXCLUDED.disabled`
+)
+
+// upsertUsersSQL's DO UPDATE only touches a user of the same tenant:
+// conflictsSQL drops the others first (ReasonOtherTenant), and the guard
+// holds even if such a user appeared since.
 const upsertUsersSQL = `
 INSERT INTO users (id, tenant_id, email, email_verified, password_hash, given_name, family_name,
 	locale, disabled, phone, deleted_at, deleted_email, created_at, updated_at)
 SELECT id, tenant_id, email, email_verified, password_hash, given_name, family_name,
 	locale, disabled, phone, deleted_at, deleted_email, created_at, updated_at FROM imp_users
-ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, email_verified = EXCLUDED.email_verified,
+ON CONFLICT (id) DO UPDATE SET email = ` + keepEmail + `, email_verified = EXCLUDED.email_verified,
 	password_hash = ` + keepPassword + `, given_name = EXCLUDED.given_name,
-	family_name = EXCLUDED.family_name, locale = EXCLUDED.locale, disabled = EXCLUDED.disabled,
-	phone = EXCLUDED.phone, deleted_at = EXCLUDED.deleted_at, deleted_email = EXCLUDED.deleted_email,
+	family_name = EXCLUDED.family_name, locale = EXCLUDED.locale, disabled = ` + keepDisabled + `,
+	phone = EXCLUDED.phone, deleted_at = ` + keepDeletedAt + `, deleted_email = ` + keepDeletedEmail + `,
 	created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
-WHERE (users.email, users.email_verified, users.password_hash, users.given_name, users.family_name,
+WHERE users.tenant_id = EXCLUDED.tenant_id AND
+	(users.email, users.email_verified, users.password_hash, users.given_name, users.family_name,
 	users.locale, users.disabled, users.phone, users.deleted_at, users.deleted_email, users.created_at,
 	users.updated_at)
-	IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.email_verified, ` + keepPassword + `,
-	EXCLUDED.given_name, EXCLUDED.family_name, EXCLUDED.locale, EXCLUDED.disabled, EXCLUDED.phone,
-	EXCLUDED.deleted_at, EXCLUDED.deleted_email, EXCLUDED.created_at, EXCLUDED.updated_at)
+	IS DISTINCT FROM (` + keepEmail + `, EXCLUDED.email_verified, ` + keepPassword + `,
+	EXCLUDED.given_name, EXCLUDED.family_name, EXCLUDED.locale, ` + keepDisabled + `, EXCLUDED.phone,
+	` + keepDeletedAt + `, ` + keepDeletedEmail + `, EXCLUDED.created_at, EXCLUDED.updated_at)
 RETURNING id, xmax = 0`
 
 // factorSQL replaces each imported user's factor sets with the source's;
