@@ -29,6 +29,12 @@ type RateLimiter interface {
 	AllowRate(ctx context.Context, key string, rate Rate) (RateResult, error)
 }
 
+// RatePeeker is a RateLimiter that can also tell whether one more event
+// would fit, without recording it.
+type RatePeeker interface {
+	PeekRate(ctx context.Context, key string, rate Rate) (RateResult, error)
+}
+
 // FailurePolicy is the old brute-force service's rule: Max failures within
 // Window (counted from the first) lock the key for LockFor.
 type FailurePolicy struct {

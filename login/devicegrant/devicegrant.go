@@ -118,24 +118,46 @@ const errUnknownCode = "That code is not valid. Check the code on your device; i
 
 // lookup applies the limits and finds a pending authorization. On failure
 // it has answered through fail (or an error page) and reports false.
+//
+// Every lookup counts against the per-IP limit; only a failed one (a code
+// that is not well formed, unknown, expired or used) counts against the
+// global limit, so legitimate approvals, which look their code up several
+// times, never spend it and an attacker's failed guesses cannot keep
+// everyone's /device refused (RFC 8628 5.1: the limit is on guessing).
+// While the global budget is spent every lookup is refused, so a guess
+// that would hit is refused too.
 func (p *Pages) lookup(w http.ResponseWriter, r *http.Request, typed string, fail func(status int, msg string)) (storage.DeviceAuthorization, bool) {
+	refuse := func(retry time.Duration) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds()+1)))
+		fail(http.StatusTooManyRequests, "Too many codes were tried. Wait a few minutes, then try again.")
+	}
 	if retry, ok := p.allowed(w, r); !ok {
 		if retry > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds()+1)))
-			fail(http.StatusTooManyRequests, "Too many codes were tried. Wait a few minutes, then try again.")
+			refuse(retry)
 		}
 		return storage.DeviceAuthorization{}, false
 	}
+	failed := func(reason string) {
+		retry, ok := p.allow(w, r, "device_code:global", orRate(p.Limits.Global, DefaultGlobal))
+		switch {
+		case !ok && retry > 0:
+			refuse(retry)
+		case ok:
+			if reason != "" {
+				p.audit(r, "device.code", audit.Failure, reason, storage.DeviceAuthorization{}, "", "")
+			}
+			fail(http.StatusBadRequest, errUnknownCode)
+		}
+	}
 	code := storage.NormalizeUserCode(typed)
 	if code == "" {
-		fail(http.StatusBadRequest, errUnknownCode)
+		failed("")
 		return storage.DeviceAuthorization{}, false
 	}
 	d, err := p.Store.GetDeviceAuthorizationByUserCode(r.Context(), code)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		p.audit(r, "device.code", audit.Failure, "unknown_code", storage.DeviceAuthorization{}, "", "")
-		fail(http.StatusBadRequest, errUnknownCode)
+		failed("unknown_code")
 		return storage.DeviceAuthorization{}, false
 	case err != nil:
 		p.Engine.Unavailable(w, r, err)
@@ -144,26 +166,40 @@ func (p *Pages) lookup(w http.ResponseWriter, r *http.Request, typed string, fai
 	return d, true
 }
 
-// allowed counts one lookup against the per-IP and the global limit; on a
+// allowed counts one lookup against the per-IP limit and checks, without
+// counting, that the global limit (of failed lookups) is not spent; on a
 // refusal it returns how long to wait (zero when it has answered a backend
 // failure itself).
 func (p *Pages) allowed(w http.ResponseWriter, r *http.Request) (time.Duration, bool) {
-	for _, l := range []struct {
-		key  string
-		rate storage.Rate
-	}{
-		{"device_code:ip:" + login.ClientPrefix(r), orRate(p.Limits.PerIP, DefaultPerIP)},
-		{"device_code:global", orRate(p.Limits.Global, DefaultGlobal)},
-	} {
-		res, err := p.Limiter.AllowRate(r.Context(), l.key, l.rate)
-		if err != nil {
-			p.Engine.Unavailable(w, r, err)
-			return 0, false
-		}
-		if !res.Allowed {
-			p.audit(r, "device.code", audit.Failure, "rate_limited", storage.DeviceAuthorization{}, "", "")
-			return max(res.RetryAfter, time.Second), false
-		}
+	if retry, ok := p.allow(w, r, "device_code:ip:"+login.ClientPrefix(r), orRate(p.Limits.PerIP, DefaultPerIP)); !ok {
+		return retry, false
+	}
+	peeker, ok := p.Limiter.(storage.RatePeeker)
+	if !ok {
+		return 0, true
+	}
+	res, err := peeker.PeekRate(r.Context(), "device_code:global", orRate(p.Limits.Global, DefaultGlobal))
+	if err != nil {
+		p.Engine.Unavailable(w, r, err)
+		return 0, false
+	}
+	if !res.Allowed {
+		p.audit(r, "device.code", audit.Failure, "rate_limited", storage.DeviceAuthorization{}, "", "")
+		return max(res.RetryAfter, time.Second), false
+	}
+	return 0, true
+}
+
+// allow counts one event for key against rate, as allowed does.
+func (p *Pages) allow(w http.ResponseWriter, r *http.Request, key string, rate storage.Rate) (time.Duration, bool) {
+	res, err := p.Limiter.AllowRate(r.Context(), key, rate)
+	if err != nil {
+		p.Engine.Unavailable(w, r, err)
+		return 0, false
+	}
+	if !res.Allowed {
+		p.audit(r, "device.code", audit.Failure, "rate_limited", storage.DeviceAuthorization{}, "", "")
+		return max(res.RetryAfter, time.Second), false
 	}
 	return 0, true
 }

@@ -55,6 +55,24 @@ func (s *Store) AllowRate(_ context.Context, key string, r storage.Rate) (storag
 	return storage.RateResult{Allowed: true, Remaining: int(diff / interval)}, nil
 }
 
+// PeekRate reports whether AllowRate would allow one event for key now,
+// without recording it.
+func (s *Store) PeekRate(_ context.Context, key string, r storage.Rate) (storage.RateResult, error) {
+	d, now := s.def(), s.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	interval := r.Period / time.Duration(r.Limit)
+	tat := d.tat[key]
+	if tat.Before(now) {
+		tat = now
+	}
+	diff := now.Sub(tat.Add(interval).Add(-interval * time.Duration(r.Limit)))
+	if diff < 0 {
+		return storage.RateResult{RetryAfter: -diff}, nil
+	}
+	return storage.RateResult{Allowed: true, Remaining: int(diff / interval)}, nil
+}
+
 // RecordFailure implements storage.FailureCounters: a fixed window from the
 // first failure (the old INCR + EXPIRE), then a lock.
 func (s *Store) RecordFailure(_ context.Context, key string, p storage.FailurePolicy) (storage.FailureState, error) {

@@ -35,6 +35,22 @@ func (s *Store) AllowRate(ctx context.Context, key string, r storage.Rate) (stor
 	return out, nil
 }
 
+// PeekRate reports whether AllowRate would allow one event for key now,
+// without recording it (redis_rate with a cost of 0 leaves the count as
+// it is; one more event fits when at least one remains).
+func (s *Store) PeekRate(ctx context.Context, key string, r storage.Rate) (storage.RateResult, error) {
+	lim := redis_rate.NewLimiter(s.client)
+	res, err := lim.AllowN(ctx, s.key(kindRate, key), redis_rate.Limit{Rate: r.Limit, Burst: r.Limit, Period: r.Period}, 0)
+	if err != nil {
+		return storage.RateResult{}, mapErr("peek rate", err)
+	}
+	out := storage.RateResult{Allowed: res.Remaining >= 1, Remaining: res.Remaining}
+	if !out.Allowed {
+		out.RetryAfter = max(res.RetryAfter, r.Period/time.Duration(r.Limit))
+	}
+	return out, nil
+}
+
 // recordFailureSrc counts a failure in KEYS[1]: a fixed window from the
 // first failure, the ARGV[3]-th failure sets the lock and clears the count.
 // ARGV: 1 now ms, 2 window ms, 3 max, 4 lock ms. Returns {count, lock end}.
