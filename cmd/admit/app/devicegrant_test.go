@@ -325,6 +325,59 @@ func TestDeviceGrantConfidentialClientAuthenticates(t *testing.T) {
 	}
 }
 
+// TestDeviceGrantClientSecretPost: a confidential device client that
+// authenticates with client_secret_post gets its tokens; a poll without
+// its secret, or with a wrong one, is 401 invalid_client with the Basic
+// challenge (RFC 6749 5.2) and does not use up the approval.
+func TestDeviceGrantClientSecretPost(t *testing.T) {
+	e, d := newDeviceEnv(t, memoryBackend)
+	const id = "door-scanner"
+	secret, err := e.app.AddClient(context.Background(), app.ClientSpec{
+		ID: id, Name: "Box office terminal", AuthMethod: storage.AuthMethodPost,
+		Grants: []string{admin.GrantDeviceCode}, Scopes: []string{"openid"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(u string, form url.Values) (int, string, map[string]any) {
+		t.Helper()
+		resp, err := http.PostForm(u, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body
+	}
+	status, _, auth := post(d.oauth.Endpoint.DeviceAuthURL, url.Values{"client_id": {id}, "client_secret": {secret}, "scope": {"openid"}})
+	if status != http.StatusOK {
+		t.Fatalf("device authorization: status %d: %v", status, auth)
+	}
+	deviceCode, _ := auth["device_code"].(string)
+	complete, _ := auth["verification_uri_complete"].(string)
+	e.clock.Advance(time.Second)
+	if p := approveInBrowser(t, e.browser(), complete, "allow"); p.status != http.StatusOK {
+		t.Fatalf("after approval: status %d: %s", p.status, p.body)
+	}
+	for _, c := range []struct{ name, secret string }{{"no secret", ""}, {"wrong secret", "nope"}} {
+		e.clock.Advance(time.Second)
+		form := url.Values{"grant_type": {admin.GrantDeviceCode}, "device_code": {deviceCode}, "client_id": {id}}
+		if c.secret != "" {
+			form.Set("client_secret", c.secret)
+		}
+		status, challenge, body := post(d.oauth.Endpoint.TokenURL, form)
+		if status != http.StatusUnauthorized || body["error"] != "invalid_client" || !strings.HasPrefix(challenge, "Basic") {
+			t.Fatalf("poll with %s: status %d, challenge %q, %v; want 401 invalid_client with a Basic challenge", c.name, status, challenge, body)
+		}
+	}
+	e.clock.Advance(time.Second)
+	status, _, body := post(d.oauth.Endpoint.TokenURL, url.Values{"grant_type": {admin.GrantDeviceCode}, "device_code": {deviceCode}, "client_id": {id}, "client_secret": {secret}})
+	if status != http.StatusOK || body["access_token"] == nil {
+		t.Fatalf("poll with the secret: status %d: %v", status, body)
+	}
+}
+
 // TestDeviceGrantRequiresVerifiedEmail: a client that needs a confirmed
 // e-mail address (accounts.require_verified_email) cannot be approved on
 // /device by a user whose address is unconfirmed, as the browser login

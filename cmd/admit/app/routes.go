@@ -64,7 +64,7 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(endpoints.BearerErrors).Handle("/userinfo", a.Provider)
 	r.With(endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle("/oauth/introspect", a.Provider)
 	// Token exchange is answered by Admit (op/endpoints), after ClientAuth.
-	r.With(endpoints.ClientAuth, p.TokenExchange).Handle(endpoints.TokenPath, a.Provider)
+	r.With(endpoints.ClientAuth, p.TokenExchange, p.DeviceTokenClientAuth).Handle(endpoints.TokenPath, a.Provider)
 	r.With(endpoints.ClientAuth, p.DeviceClientAuth).Handle(endpoints.DeviceAuthorizationPath, a.Provider)
 	r.With(endpoints.ClientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", endpoints.ClosedCallback)
