@@ -121,15 +121,8 @@ func (s *Storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devi
 // The token is not tied to the browser session that approved it (no sid):
 // signing out of the phone must not sign the television out.
 func (s *Storage) deviceSubject(ctx context.Context, r *zop.DeviceAuthorizationState) (tokenSubject, error) {
-	u, err := s.activeUser(ctx, r.Subject)
+	u, c, err := s.grantParties(ctx, r.Subject, r.ClientID)
 	if err != nil {
-		return tokenSubject{}, err
-	}
-	c, err := s.activeClient(ctx, r.ClientID)
-	if err != nil {
-		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
-	}
-	if err := checkSameTenant(u, c); err != nil {
 		return tokenSubject{}, err
 	}
 	gid, err := randomID()

@@ -58,15 +58,8 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !t.Usable(s.now()) && !retry {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the refresh token is expired, revoked or already used")
 	}
-	u, err := s.activeUser(ctx, t.UserID)
+	u, c, err := s.grantParties(ctx, t.UserID, t.ClientID)
 	if err != nil {
-		return nil, err
-	}
-	c, err := s.activeClient(ctx, t.ClientID)
-	if err != nil {
-		return nil, toOIDCError(ctx, err, "unknown client")
-	}
-	if err := checkSameTenant(u, c); err != nil {
 		return nil, err
 	}
 	return &refreshRequest{

@@ -185,6 +185,24 @@ func checkSameTenant(u storage.User, c storage.Client) error {
 	return nil
 }
 
+// grantParties reads the user and the client a grant is issued for, both
+// still allowed to get tokens and of one tenant: the check every user grant
+// (code, refresh, device) makes before minting.
+func (s *Storage) grantParties(ctx context.Context, userID, clientID string) (storage.User, storage.Client, error) {
+	u, err := s.activeUser(ctx, userID)
+	if err != nil {
+		return storage.User{}, storage.Client{}, err
+	}
+	c, err := s.activeClient(ctx, clientID)
+	if err != nil {
+		return storage.User{}, storage.Client{}, toOIDCError(ctx, err, "unknown client")
+	}
+	if err := checkSameTenant(u, c); err != nil {
+		return storage.User{}, storage.Client{}, err
+	}
+	return u, c, nil
+}
+
 // activeClient is getClient refusing clients of a suspended tenant. The
 // status comes with the client (same query), so this costs nothing.
 func (s *Storage) activeClient(ctx context.Context, id string) (storage.Client, error) {

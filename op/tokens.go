@@ -106,15 +106,8 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 }
 
 func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenSubject, error) {
-	u, err := s.activeUser(ctx, r.UserID)
+	u, c, err := s.grantParties(ctx, r.UserID, r.ClientID)
 	if err != nil {
-		return tokenSubject{}, err
-	}
-	c, err := s.activeClient(ctx, r.ClientID)
-	if err != nil {
-		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
-	}
-	if err := checkSameTenant(u, c); err != nil {
 		return tokenSubject{}, err
 	}
 	if err := s.spendCode(ctx, r); err != nil {
