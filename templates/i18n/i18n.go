@@ -1,0 +1,189 @@
+package i18n
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.toml
+var localeFiles embed.FS
+
+// Supported lists the languages Admit ships, English (the fallback) first.
+// Discovery advertises them as ui_locales_supported.
+var Supported = []language.Tag{language.English, language.German, language.French, language.Spanish, language.Arabic}
+
+// rtl holds the base languages written right to left.
+var rtl = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true}
+
+var (
+	bundleOnce sync.Once
+	bundle     *goi18n.Bundle
+	matcher    = language.NewMatcher(Supported)
+)
+
+// Bundle returns the message bundle with every embedded catalog loaded. A
+// catalog that does not parse is a build defect, caught by the tests.
+func Bundle() *goi18n.Bundle {
+	bundleOnce.Do(func() {
+		b := goi18n.NewBundle(language.English)
+		b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+		names, _ := fs.Glob(localeFiles, "locales/*.toml")
+		for _, name := range names {
+			if _, err := b.LoadMessageFileFS(localeFiles, name); err != nil {
+				panic(fmt.Sprintf("i18n: catalog %s: %v", name, err))
+			}
+		}
+		bundle = b
+	})
+	return bundle
+}
+
+// Locale is the language chosen for one request or mail.
+type Locale struct {
+	tag       language.Tag
+	localizer *goi18n.Localizer
+}
+
+// English is the fallback locale.
+var English = newLocale(language.English)
+
+func newLocale(tag language.Tag) *Locale {
+	return &Locale{tag: tag, localizer: goi18n.NewLocalizer(Bundle(), tag.String())}
+}
+
+var locales sync.Map // base language string → *Locale
+
+// ForTag returns the supported locale closest to tag.
+func ForTag(tag language.Tag) *Locale {
+	_, i, _ := matcher.Match(tag)
+	want := Supported[i]
+	if l, ok := locales.Load(want.String()); ok {
+		return l.(*Locale)
+	}
+	l, _ := locales.LoadOrStore(want.String(), newLocale(want))
+	return l.(*Locale)
+}
+
+// Negotiate picks the locale from the sources in the order OpenID Connect
+// Core §3.1.2.1 (ui_locales) and RFC 9110 §12.5.4 (Accept-Language) suggest:
+// the request's ui_locales (space-separated BCP 47 tags, in preference
+// order), the user's saved preference, Accept-Language, then the tenant's
+// default. The first source naming a supported language wins.
+func Negotiate(uiLocales, saved, acceptLanguage, tenantDefault string) *Locale {
+	for _, tags := range [][]language.Tag{
+		parseList(strings.Fields(uiLocales)),
+		parseList([]string{saved}),
+		parseAccept(acceptLanguage),
+		parseList([]string{tenantDefault}),
+	} {
+		if l := firstSupported(tags); l != nil {
+			return l
+		}
+	}
+	return English
+}
+
+func parseList(raw []string) []language.Tag {
+	var tags []language.Tag
+	for _, s := range raw {
+		if s == "" {
+			continue
+		}
+		if t, err := language.Parse(s); err == nil {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+func parseAccept(h string) []language.Tag {
+	if h == "" {
+		return nil
+	}
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil {
+		return nil
+	}
+	return tags
+}
+
+// firstSupported returns the locale of the first tag whose base language
+// Admit ships, or nil.
+func firstSupported(tags []language.Tag) *Locale {
+	for _, t := range tags {
+		base, _ := t.Base()
+		for _, s := range Supported {
+			if sb, _ := s.Base(); sb == base {
+				return ForTag(s)
+			}
+		}
+	}
+	return nil
+}
+
+// Lang is the BCP 47 tag for <html lang>.
+func (l *Locale) Lang() string { return l.tag.String() }
+
+// Tag is the locale's language tag (for dates and numbers).
+func (l *Locale) Tag() language.Tag { return l.tag }
+
+// Dir is "rtl" for right-to-left languages and "ltr" otherwise, for <html dir>.
+func (l *Locale) Dir() string {
+	base, _ := l.tag.Base()
+	if rtl[base.String()] {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// T returns the message id in this locale with its template data filled in.
+// args are name/value pairs ("Name", "Ada"); a "Count" pair selects the plural
+// form. A missing message falls back to English; a message missing in
+// English too is a defect: it is logged and the id is shown.
+func (l *Locale) T(id string, args ...any) string {
+	cfg := &goi18n.LocalizeConfig{MessageID: id}
+	if len(args) > 0 {
+		data := make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			k, _ := args[i].(string)
+			data[k] = args[i+1]
+			if k == "Count" {
+				cfg.PluralCount = args[i+1]
+			}
+		}
+		cfg.TemplateData = data
+	}
+	s, err := l.localizer.Localize(cfg)
+	if err != nil && s == "" {
+		slog.Error("i18n: message missing", "id", id, "lang", l.Lang(), "err", err)
+		return id
+	}
+	return s
+}
+
+type ctxKey struct{}
+
+// WithLocale returns ctx carrying l.
+func WithLocale(ctx context.Context, l *Locale) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// From returns the locale in ctx, English when none was set.
+func From(ctx context.Context) *Locale {
+	if l, ok := ctx.Value(ctxKey{}).(*Locale); ok && l != nil {
+		return l
+	}
+	return English
+}
+
+// T looks id up in the locale carried by ctx.
+func T(ctx context.Context, id string, args ...any) string { return From(ctx).T(id, args...) }
