@@ -10,7 +10,8 @@
 //                    how CSP violations such as inline styles surface) or a
 //                    stylesheet, script or image failed to load
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -110,6 +111,29 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+// checkAxe runs axe-core (WCAG 2.1 A/AA rules plus best practices) on the
+// page as it is now and throws listing every violation, so one call asserts
+// "0 violations". The engine is evaluated through the DevTools protocol,
+// which the page's CSP does not govern, so the strict CSP stays on while it
+// runs. label names the page state in the error.
+export async function checkAxe(page, label) {
+  if (!axeSource) {
+    const require = createRequire(import.meta.url);
+    axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  }
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await globalThis.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  if (violations.length > 0) {
+    throw new Error(`axe found ${violations.length} violation(s) on ${label}:\n${violations.join('\n')}`);
+  }
+}
+let axeSource = null;
 
 // result reports obj to the Go side, which collects every RESULT line.
 export function result(obj) {
