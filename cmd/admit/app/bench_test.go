@@ -25,7 +25,11 @@ import (
 //
 // Each reports ops/s; the issue's goals are ≥40 logins/s (OWASP argon2id),
 // ≥1,000 client_credentials/s with RS256, ≥500 refreshes/s and ≥20,000
-// discovery or JWKS documents/s.
+// discovery or JWKS documents/s. Each also reports ops/CPU-s (see
+// benchcpu_test.go) and, on Postgres, the database's CPU per operation.
+// Issue 20 compares per CPU-second; on two shared cores run, e.g.:
+//
+//	go test ./cmd/admit/app -run '^$' -bench 'Userinfo|Introspection|Discovery|PasswordLogin' -benchtime 3s -benchmem
 
 // handlerTransport sends requests straight to the handler.
 type handlerTransport struct{ h http.Handler }
@@ -64,6 +68,11 @@ func benchBackendsWith(b *testing.B, o envOptions, run func(b *testing.B, e *env
 
 // BenchmarkPasswordLogin: authorize → login page → password POST (OWASP
 // argon2id) → callback → code exchange, for a first-party client.
+//
+// Before the loop it measures the CPU time of one argon2id verification
+// (argon2-CPU-ms) the same way, so "login/argon2" (logins per CPU-second
+// over 1/(verify CPU time)) says how close a login is to costing the hash
+// alone: 1.0 would be no work besides the hash. Issue 20 asks ≥ 0.85.
 func BenchmarkPasswordLogin(b *testing.B) {
 	h, _ := password.New(password.OWASP)
 	benchBackendsWith(b, envOptions{hasher: h}, func(b *testing.B, e *env) {
@@ -71,7 +80,13 @@ func BenchmarkPasswordLogin(b *testing.B) {
 		markFirstParty(b, e)
 		client := e.inProcess()
 		ctx := oidc.ClientContext(b.Context(), client)
-		parallel(b, func(pb *testing.PB) {
+		u, err := e.app.Stores.Durable.GetUserByEmail(b.Context(), storage.DefaultTenantID, app.DemoUserEmail)
+		if err != nil {
+			b.Fatal(err)
+		}
+		hashCPU := argon2CPU(b, func() error { _, err := h.Verify(app.DemoUserPassword, u.PasswordHash); return err })
+		b.ReportMetric(float64(hashCPU.Microseconds())/1000, "argon2-CPU-ms")
+		m := parallelOn(b, e, func(pb *testing.PB) {
 			for pb.Next() {
 				br := e.browser()
 				br.client.Transport = client.Transport
@@ -83,6 +98,7 @@ func BenchmarkPasswordLogin(b *testing.B) {
 				}
 			}
 		})
+		b.ReportMetric(m.opsPerCPUSecond(b.N)*hashCPU.Seconds(), "login/argon2")
 	})
 }
 
@@ -98,7 +114,7 @@ func markFirstParty(b *testing.B, e *env) {
 func BenchmarkClientCredentials(b *testing.B) {
 	benchBackends(b, func(b *testing.B, e *env) {
 		h := e.app.Handler()
-		parallel(b, func(pb *testing.PB) {
+		parallelOn(b, e, func(pb *testing.PB) {
 			for pb.Next() {
 				if rec := tokenRequest(h, "grant_type=client_credentials"); rec.Code != http.StatusOK {
 					b.Errorf("status %d: %s", rec.Code, rec.Body)
@@ -137,7 +153,7 @@ func BenchmarkRefresh(b *testing.B) {
 			grants <- tok.RefreshToken
 		}
 		h := e.app.Handler()
-		parallel(b, func(pb *testing.PB) {
+		parallelOn(b, e, func(pb *testing.PB) {
 			rt := <-grants
 			for pb.Next() {
 				rec := tokenRequest(h, "grant_type=refresh_token&refresh_token="+url.QueryEscape(rt))
@@ -156,12 +172,100 @@ func BenchmarkRefresh(b *testing.B) {
 const workers = 8
 
 // parallel runs body on `workers` goroutines per GOMAXPROCS and reports the
-// rate.
+// rate and ops/CPU-s.
 func parallel(b *testing.B, body func(pb *testing.PB)) {
 	b.SetParallelism(workers)
 	b.ResetTimer()
+	m := startCPU(nil)
 	b.RunParallel(body)
 	reportRate(b)
+	m.report(b)
+}
+
+// parallelOn is parallel on e's backends: on Postgres it also reports the
+// database's CPU per operation. The meter is returned for derived metrics.
+func parallelOn(b *testing.B, e *env, body func(pb *testing.PB)) *cpuMeter {
+	b.SetParallelism(workers)
+	m := startCPU(e.app.Stores.Pool)
+	b.ResetTimer()
+	m.start = processCPU()
+	b.RunParallel(body)
+	reportRate(b)
+	m.report(b)
+	return m
+}
+
+// userToken logs the demo user in (scopes openid profile email) and
+// returns the access token.
+func userToken(b *testing.B, e *env) string {
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	code, ar, _ := codeFor(b, e, r)
+	tok, err := r.exchange(code, ar)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
+// BenchmarkUserinfo: GET /userinfo with a user's access token (signature,
+// deny-list, user and role claims), 8 requests in flight per core.
+func BenchmarkUserinfo(b *testing.B) {
+	benchBackends(b, func(b *testing.B, e *env) {
+		at := userToken(b, e)
+		h := e.app.Handler()
+		parallelOn(b, e, func(pb *testing.PB) {
+			for pb.Next() {
+				req := httptest.NewRequest(http.MethodGet, "/userinfo", nil)
+				req.Header.Set("Authorization", "Bearer "+at)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Errorf("status %d: %s", rec.Code, rec.Body)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkIntrospection: POST /oauth/introspect (RFC 7662) of a user's
+// access token by its confidential client (client_secret_basic).
+func BenchmarkIntrospection(b *testing.B) {
+	benchBackends(b, func(b *testing.B, e *env) {
+		form := "token=" + url.QueryEscape(userToken(b, e))
+		h := e.app.Handler()
+		parallelOn(b, e, func(pb *testing.PB) {
+			for pb.Next() {
+				req := httptest.NewRequest(http.MethodPost, "/oauth/introspect", strings.NewReader(form))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth(app.DemoClientID, app.DemoClientSecret)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"active":true`) {
+					b.Errorf("status %d: %s", rec.Code, rec.Body)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkArgon2Verify is the reference of BenchmarkPasswordLogin: one
+// OWASP argon2id verification, 8 in flight per core.
+func BenchmarkArgon2Verify(b *testing.B) {
+	h, _ := password.New(password.OWASP)
+	hash, err := h.Hash(app.DemoUserPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	parallel(b, func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := h.Verify(app.DemoUserPassword, hash); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 func BenchmarkDiscovery(b *testing.B) { benchGet(b, "/.well-known/openid-configuration") }
@@ -171,6 +275,7 @@ func benchGet(b *testing.B, path string) {
 	e := newEnv(b, memoryBackend)
 	h := e.app.Handler()
 	b.ResetTimer()
+	m := startCPU(nil)
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -179,6 +284,7 @@ func benchGet(b *testing.B, path string) {
 		}
 	}
 	reportRate(b)
+	m.report(b)
 }
 
 func tokenRequest(h http.Handler, form string) *httptest.ResponseRecorder {
