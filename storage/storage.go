@@ -189,6 +189,24 @@ type Revocations interface {
 	IsRevoked(ctx context.Context, keys ...string) (bool, error)
 }
 
+// Stamps are change stamps of durable rows that a node keeps in memory
+// between requests (op caches users with their role grants, and clients).
+// A stamp key names a row ("user:<id>", "tenant:<id>", "client:<id>"); every
+// write of the row gives its key a new stamp (Restamp), on the shared store,
+// so every node sees the change on its next check. A stamp may also change
+// without a Restamp (the cache lost its data): a reader may conclude only
+// "unchanged" from equal stamps, never the opposite.
+type Stamps interface {
+	// Restamp gives each key a new, unpredictable stamp.
+	Restamp(ctx context.Context, keys ...string) error
+	// CheckRevokedStamped is IsRevoked(revocationKeys...) together with the
+	// current stamps of stampKeys (same order), in one round trip: the hot
+	// path of userinfo and introspection checks the deny-list and whether
+	// its cached rows are still current at once. A key never stamped has a
+	// stamp too (stable until the key is restamped or the data is lost).
+	CheckRevokedStamped(ctx context.Context, revocationKeys, stampKeys []string) (revoked bool, stamps []string, err error)
+}
+
 // Durable is what must survive restarts: Postgres in production, memory in
 // development.
 type Durable interface {
@@ -221,6 +239,7 @@ type Ephemeral interface {
 	AuthRequests
 	LoginFlows
 	Revocations
+	Stamps
 	TOTPEphemeral
 	WalletNonces
 	PasskeyChallenges

@@ -25,6 +25,9 @@ type Cache interface {
 	// CheckRevoked is IsRevoked in one round trip that also reports whether
 	// the deny-list is complete (its marker exists).
 	CheckRevoked(ctx context.Context, keys ...string) (revoked, loaded bool, err error)
+	// CheckRevokedLoaded is CheckRevoked together with the stamps of
+	// stampKeys (storage.Stamps), in one round trip.
+	CheckRevokedLoaded(ctx context.Context, revocationKeys, stampKeys []string) (revoked, loaded bool, stamps []string, err error)
 	// LoadRevocations merges entries and sets the marker for markFor,
 	// atomically.
 	LoadRevocations(ctx context.Context, entries []storage.Revocation, markFor time.Duration) error
@@ -122,6 +125,25 @@ func (s *Store) IsRevoked(ctx context.Context, keys ...string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// CheckRevokedStamped implements storage.Stamps: IsRevoked and the stamps
+// in one cache round trip while the deny-list is complete; otherwise the
+// revocation answer comes from the record, as in IsRevoked (the stamps are
+// the cache's either way: they have no record).
+func (s *Store) CheckRevokedStamped(ctx context.Context, revocationKeys, stampKeys []string) (bool, []string, error) {
+	revoked, loaded, stamps, err := s.cache.CheckRevokedLoaded(ctx, revocationKeys, stampKeys)
+	if err != nil {
+		return false, nil, err
+	}
+	if len(revocationKeys) == 0 || (!s.revocationsStale.Load() && (revoked || loaded)) {
+		return revoked, stamps, nil
+	}
+	revoked, err = s.IsRevoked(ctx, revocationKeys...)
+	if err != nil {
+		return false, nil, err
+	}
+	return revoked, stamps, nil
 }
 
 // refillRevocations lists the record's live revocations and loads them into

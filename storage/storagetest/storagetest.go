@@ -54,6 +54,7 @@ func RunEphemeral(t *testing.T, newStore EphemeralFactory) {
 	runGroup(t, "AuthCodes", authCodeTests(), ephemeralAs[storage.AuthRequests](newStore))
 	runGroup(t, "LoginFlows", loginFlowTests(), ephemeralAs[storage.LoginFlows](newStore))
 	runGroup(t, "Revocations", revocationTests(), ephemeralAs[storage.Revocations](newStore))
+	runGroup(t, "Stamps", stampTests(), ephemeralAs[stampStore](newStore))
 	runGroup(t, "TOTP", totpEphemeralTests(), ephemeralAs[storage.TOTPEphemeral](newStore))
 	runGroup(t, "WalletNonces", walletNonceTests(), ephemeralAs[storage.WalletNonces](newStore))
 	runGroup(t, "PasskeyChallenges", passkeyChallengeTests(), ephemeralAs[storage.PasskeyChallenges](newStore))
