@@ -122,7 +122,7 @@ func memo[T any](ctx context.Context, pick func(*requestState) *map[string]T, id
 }
 
 func (s *Storage) getClient(ctx context.Context, id string) (storage.Client, error) {
-	return memo(ctx, func(st *requestState) *map[string]storage.Client { return &st.clients }, id, s.Clients.GetClient)
+	return memo(ctx, func(st *requestState) *map[string]storage.Client { return &st.clients }, id, s.loadClient)
 }
 
 func (s *Storage) getUser(ctx context.Context, id string) (storage.User, error) {

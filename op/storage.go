@@ -84,6 +84,13 @@ type Storage struct {
 	Logger *slog.Logger
 
 	ids handoff
+	// Stamps, when set, lets this node cache users and clients between
+	// requests (rowcache.go); nil caches nothing.
+	Stamps storage.Stamps
+
+	// tokens are the access tokens this node verified (tokencache.go).
+	tokens verifiedTokens
+	rows   rowCache
 }
 
 var (

@@ -212,6 +212,17 @@ var errInvalidAccessToken = errors.New("op: invalid access token")
 var accessTokenAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 
 func (s *Storage) verifyAccessToken(ctx context.Context, token string) (accessClaims, string, error) {
+	if v, ok := s.tokens.byJWS(token); ok {
+		// Verified before: only what can change since is checked again.
+		if !s.keyPublished(ctx, v.kid) {
+			s.tokens.drop(v)
+			return accessClaims{}, "", errInvalidAccessToken
+		}
+		if err := s.checkIssuerAndExpiry(v.claims); err != nil {
+			return accessClaims{}, "", err
+		}
+		return v.claims, v.payload, nil
+	}
 	jws, err := jose.ParseSignedCompact(token, accessTokenAlgorithms)
 	if err != nil || len(jws.Signatures) != 1 {
 		return accessClaims{}, "", errInvalidAccessToken
@@ -228,10 +239,33 @@ func (s *Storage) verifyAccessToken(ctx context.Context, token string) (accessCl
 	if err != nil {
 		return accessClaims{}, "", err
 	}
-	if claims.Issuer != s.Issuer || s.now().Unix() >= claims.Expiry {
-		return accessClaims{}, "", errInvalidAccessToken
+	if err := s.checkIssuerAndExpiry(claims); err != nil {
+		return accessClaims{}, "", err
 	}
+	s.tokens.put(&verifiedToken{token: token, payload: payload, kid: hdr.KeyID, claims: claims}, s.now().Unix())
 	return claims, payload, nil
+}
+
+func (s *Storage) checkIssuerAndExpiry(c accessClaims) error {
+	if c.Issuer != s.Issuer || s.now().Unix() >= c.Expiry {
+		return errInvalidAccessToken
+	}
+	return nil
+}
+
+// keyPublished reports whether the key kid is still in the published set
+// (a pruned key no longer vouches for its tokens).
+func (s *Storage) keyPublished(ctx context.Context, kid string) bool {
+	pub, err := s.Keys.PublicKeys(ctx)
+	if err != nil {
+		return false
+	}
+	for _, k := range pub {
+		if k.ID() == kid {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Storage) verifySignature(ctx context.Context, jws *jose.JSONWebSignature, kid string) (string, error) {
@@ -265,16 +299,39 @@ func decodeAccessClaims(segment string) (accessClaims, error) {
 	return c, nil
 }
 
-// liveAccessClaims decodes op's token ID (see Decrypt) and checks the token
-// is not revoked.
-func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessClaims, error) {
+// handedAccessClaims opens op's token ID (see Decrypt) and returns its
+// claims: from the verified-token cache when the token is there, decoded
+// otherwise.
+func (s *Storage) handedAccessClaims(tokenID string) (accessClaims, error) {
 	payload, ok := s.ids.open("at", tokenID)
 	if !ok {
 		return accessClaims{}, errInvalidAccessToken
 	}
-	c, err := decodeAccessClaims(payload)
+	if v, ok := s.tokens.byPayloadSegment(payload); ok {
+		return v.claims, nil
+	}
+	return decodeAccessClaims(payload)
+}
+
+// liveAccessClaims decodes op's token ID (see Decrypt) and checks the token
+// is not revoked. With Stamps, the same round trip reads the stamps of the
+// token's user and tenant, and the user comes from the node's cache when
+// they are unchanged (rowcache.go).
+func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessClaims, error) {
+	c, err := s.handedAccessClaims(tokenID)
 	if err != nil {
 		return accessClaims{}, err
+	}
+	if s.Stamps != nil && !isClientToken(c) {
+		revoked, stamps, err := s.Stamps.CheckRevokedStamped(ctx, revocationKeys(c), userStampKeys(c.Subject, c.TenantID))
+		switch {
+		case err != nil:
+			return accessClaims{}, toOIDCError(ctx, err, "cannot check revocation")
+		case revoked:
+			return accessClaims{}, oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
+		}
+		s.primeUser(ctx, c.Subject, stamps)
+		return c, nil
 	}
 	switch err := s.checkNotRevoked(ctx, c); {
 	case errors.Is(err, ErrTokenRevoked):
@@ -285,10 +342,17 @@ func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessC
 	return c, nil
 }
 
+// isClientToken: a client_credentials token is about its client and has no
+// user (see AccessToken.User).
+func isClientToken(c accessClaims) bool { return c.Subject == c.ClientID && c.AuthTime == 0 }
+
+// revocationKeys are the deny-list keys of a token: its own and its grant's.
+func revocationKeys(c accessClaims) []string { return []string{"at:" + c.ID, "grant:" + c.GrantID} }
+
 // checkNotRevoked consults the deny-list for the token and its grant:
 // ErrTokenRevoked, or the store's error.
 func (s *Storage) checkNotRevoked(ctx context.Context, c accessClaims) error {
-	revoked, err := s.Revocations.IsRevoked(ctx, "at:"+c.ID, "grant:"+c.GrantID)
+	revoked, err := s.Revocations.IsRevoked(ctx, revocationKeys(c)...)
 	if err == nil && revoked {
 		err = ErrTokenRevoked
 	}
@@ -301,7 +365,7 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 	if err != nil {
 		return err
 	}
-	if c.Subject == c.ClientID && c.AuthTime == 0 {
+	if isClientToken(c) {
 		return oidc.ErrInvalidRequest().WithDescription("a client_credentials token has no user")
 	}
 	u, err := s.activeUser(ctx, subject)
@@ -376,7 +440,7 @@ func (s *Storage) introspectable(ctx context.Context, c accessClaims, callerID s
 	if _, err := s.activeClient(ctx, c.ClientID); err != nil {
 		return err
 	}
-	if c.Subject == c.ClientID && c.AuthTime == 0 {
+	if isClientToken(c) {
 		return nil // client_credentials: no user
 	}
 	_, err = s.activeUser(ctx, c.Subject)

@@ -207,6 +207,12 @@ type Stamps interface {
 	CheckRevokedStamped(ctx context.Context, revocationKeys, stampKeys []string) (revoked bool, stamps []string, err error)
 }
 
+// Stamp keys of the rows nodes cache: a user (with their role grants), a
+// tenant (its status) and a client.
+func UserStamp(id string) string   { return "user:" + id }
+func TenantStamp(id string) string { return "tenant:" + id }
+func ClientStamp(id string) string { return "client:" + id }
+
 // Durable is what must survive restarts: Postgres in production, memory in
 // development.
 type Durable interface {

@@ -24,6 +24,10 @@ type Stores struct {
 	Sealer    *keys.Sealer
 	// MasterKey derives purpose-bound keys (HKDF) besides sealing.
 	MasterKey []byte
+	// Stamps are the change stamps of the users, tenants and clients op
+	// caches between requests (nil in development: nothing is cached).
+	// Durable restamps every write of them.
+	Stamps storage.Stamps
 	// Pool is the Postgres pool (nil in development), for pool metrics.
 	Pool *pgxpool.Pool
 	// Sweeper deletes expired sessions and refresh tokens (Postgres; the
@@ -108,7 +112,11 @@ func (s *Stores) openRedis(ctx context.Context, cfg Config, now func() time.Time
 	if err != nil {
 		return fmt.Errorf("redis (ADMIT_REDIS_URL): %w", err)
 	}
-	s.Ephemeral = layered.New(s.Durable, redisstore.New(client, cfg.RedisPrefix, now), now, log)
+	eph := layered.New(s.Durable, redisstore.New(client, cfg.RedisPrefix, now), now, log)
+	s.Ephemeral, s.Stamps = eph, eph
+	// Every writer (admin service, account pages, CLI) goes through Durable,
+	// so every write of a cached row restamps it on every node's behalf.
+	s.Durable = layered.NewStamped(s.Durable, eph, log)
 	s.closer = append(s.closer, func() { _ = client.Close() })
 	redisstore.WithDeadline(client, cfg.Resilience.BackendTimeout)
 	return nil
