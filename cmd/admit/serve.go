@@ -17,6 +17,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
+	app.ApplyMemoryDefaults()
 	log := app.NewLogger(e.stderr, cfg)
 	// zitadel's op logs through the default logger: give it the same
 	// handler (format, level) as Admit's own logs, op's lines at DEBUG.
@@ -37,7 +38,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		e.banner(cfg)
 	}
 	go a.RunMaintenance(ctx)
-	return listenAndServe(ctx, cfg.Addr, a.Handler(), log)
+	h := a.Handler()
+	app.ReleaseStartupMemory()
+	return listenAndServe(ctx, cfg.Addr, h, log)
 }
 
 func (e *cliEnv) open(ctx context.Context, cfg app.Config, log *slog.Logger, migrate bool) (*app.App, func(), error) {

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 	"gopkg.in/yaml.v3"
@@ -40,8 +41,9 @@ const Scope = admin.Scope
 //go:embed openapi.yaml
 var Spec []byte
 
-// SpecJSON is Spec as JSON.
-var SpecJSON = mustJSON(Spec)
+// SpecJSON is Spec as JSON, converted on first use (not at start: a node
+// that never serves the document never pays for it).
+var SpecJSON = sync.OnceValue(func() []byte { return mustJSON(Spec) })
 
 func mustJSON(y []byte) []byte {
 	var doc any
@@ -82,7 +84,7 @@ func (h *Handler) Routes() http.Handler {
 		writeProblem(w, http.StatusMethodNotAllowed, "method-not-allowed", "Method Not Allowed", "the endpoint does not support "+r.Method, nil)
 	})
 	r.Get("/openapi.yaml", serveSpec("application/yaml", Spec))
-	r.Get("/openapi.json", serveSpec("application/json", SpecJSON))
+	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) { serveSpec("application/json", SpecJSON())(w, r) })
 	r.Group(func(r chi.Router) {
 		r.Use(h.authenticate, h.validate)
 		r.Get("/roles", h.listRoles)

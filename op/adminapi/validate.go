@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -48,9 +49,12 @@ func loadContract() (*contract, error) {
 	return &contract{doc: doc, router: router}, nil
 }
 
-// theContract is loaded at start-up: an invalid embedded document is a
-// build defect, so it stops the process rather than serve unchecked.
-var theContract = mustContract()
+// theContract is loaded on the first admin API request, not at start (it
+// costs about 170 ms of CPU and 4 MB of allocations, and most nodes never
+// serve the admin API). An invalid embedded document is a build defect:
+// the first request panics (the recoverer answers 500) rather than serve
+// unchecked, and the package's tests load it.
+var theContract = sync.OnceValue(mustContract)
 
 func mustContract() *contract {
 	c, err := loadContract()
@@ -109,7 +113,7 @@ func (h *Handler) validate(next http.Handler) http.Handler {
 // checkRequest validates r; on failure it has answered and ok is false.
 // It returns the validation input (for the response check) and the body.
 func (h *Handler) checkRequest(w http.ResponseWriter, r *http.Request) (_ *openapi3filter.RequestValidationInput, body []byte, ok bool) {
-	route, params, err := theContract.router.FindRoute(withRelativePath(r))
+	route, params, err := theContract().router.FindRoute(withRelativePath(r))
 	if err != nil {
 		// Routed by chi but not in the document: the document is the
 		// contract, so the operation does not exist.

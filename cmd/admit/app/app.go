@@ -180,7 +180,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		LegacyClaimsClients:  a.Config.Roles.LegacyClaimsClients,
 		RefreshReuseInterval: a.Config.Resilience.RefreshReuseInterval,
 		Device:               a.deviceGrant(), Exchange: &op.TokenExchange{},
-		Stamps:               a.Stores.Stamps,
+		Stamps: a.Stores.Stamps,
 	}
 }
 

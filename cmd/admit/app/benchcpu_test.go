@@ -124,3 +124,22 @@ func argon2CPU(b *testing.B, verify func() error) time.Duration {
 	wg.Wait()
 	return (processCPU() - start) / time.Duration(n*each)
 }
+
+// resetPeakRSS resets this process' VmHWM (proc(5), clear_refs "5"), so
+// that peakRSSMiB reports the peak of what runs after it.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMiB is VmHWM from /proc/self/status, in MiB (0 if unreadable).
+func peakRSSMiB() float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}

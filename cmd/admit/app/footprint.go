@@ -1,0 +1,33 @@
+package app
+
+import (
+	"os"
+	"runtime/debug"
+)
+
+// DefaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
+// is not set (see README "Footprint"). Under login load most of the heap is
+// argon2id buffers (19 MiB each with OWASP parameters) that die with their
+// request; with GOGC's default alone the heap grows to twice its peak live
+// size before a collection returns them. The limit makes the collector run
+// earlier instead. It is soft: a process that needs more (many hashes at
+// once) gets it, and the runtime caps the collector's CPU share (50%), so
+// it cannot spiral. Operators set GOMEMLIMIT (or GOGC) to override it.
+const DefaultMemoryLimit = 128 << 20
+
+// ApplyMemoryDefaults sets DefaultMemoryLimit unless GOMEMLIMIT is set.
+// Only `admit serve` calls it; tests and operator commands keep the
+// runtime's defaults.
+func ApplyMemoryDefaults() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
+}
+
+// ReleaseStartupMemory returns to the OS, at once, the memory start-up used
+// and no longer needs: migrations, key generation and the argon2id buffers
+// of the password hasher's set-up and the development seeding (two hashes:
+// about 40 MiB). The runtime's background scavenger would return it only
+// over minutes, so an idle node looked twice its size. Call it once, right
+// before serving.
+func ReleaseStartupMemory() { debug.FreeOSMemory() }
