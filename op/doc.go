@@ -68,6 +68,22 @@
 // the list (resource servers validating offline accept a revoked access
 // token until it expires: keep lifetimes short, 15 minutes by default).
 //
+// # Caches between requests (tokencache.go, rowcache.go)
+//
+// A verified access token is remembered (verifiedTokens, bounded): a token
+// presented again skips the signature check and the JSON decoding, but its
+// key must still be published and issuer, expiry and the deny-list are
+// checked as for a new one. With Storage.Stamps (production) the node also
+// keeps users (with their role grants) and clients under the change stamps
+// they were read with (storage.Stamps): userinfo and introspection read
+// the stamps of the user and tenant in the deny-list's round trip, a client
+// lookup reads the client's stamp, and an entry is used only while its
+// stamps are unchanged. Every write of these rows restamps them
+// (storage/layered.Stamped), so a disabled user, a revoked role grant, a
+// suspended tenant or a removed client is refused by every node on its
+// next request. Entries end after a minute and when their first grant
+// expires.
+//
 // # Device authorization grant (RFC 8628, device.go)
 //
 // With Storage.Device set, op serves /device_authorization and the

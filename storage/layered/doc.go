@@ -35,6 +35,17 @@
 // marker and the entries must share a slot (a hash-tag prefix such as
 // "{admit}:"), so that a shard losing the entries also loses the marker.
 //
+// # Stamps
+//
+// The change stamps of storage.Stamps (which op checks before using a user
+// or client it cached) live in the cache only: CheckRevokedStamped reads
+// them in the deny-list's MGET. A Redis that loses them hands out a new
+// epoch, so every stamp differs and every node reads its rows again.
+// Stamped wraps the durable store and restamps every write of a user, a
+// tenant or a client after the record took it; a restamp that fails is
+// logged, and nodes may then serve the old row for at most a minute (op's
+// entry lifetime), the same bound as a revocation whose cache write failed.
+//
 // # Locks
 //
 // Failure counts stay in Redis only: after a restart they start again from

@@ -25,6 +25,8 @@
 //	<prefix>cache:revocations string marker: the deny-list holds the whole
 //	                               durable record (package layered)
 //	<prefix>cache:locks      string marker: the same for sign-in locks
+//	<prefix>stamp:<key>      string change stamp of a cached row (stamps.go)
+//	<prefix>stamps:epoch     string stamp of rows never restamped since Redis lost its data
 //	<prefix>totp:pending:<user>     string JSON storage.PendingTOTP
 //	<prefix>totp:used:<user>:<step> string "until nonce" (replay mark)
 //
