@@ -18,8 +18,8 @@ import (
 //     user disabled, deleted or changed, a role grant revoked or a tenant
 //     suspended through any node is seen by every node on its next
 //     request, at the cost of no extra round trip;
-//   - a client lookup reads the client's stamp (one Redis GET instead of a
-//     Postgres query).
+//   - a client lookup reads the client's and its tenant's stamps (one
+//     Redis MGET instead of a Postgres query).
 //
 // Every write of these rows restamps them (storage/layered.Stamped). An
 // entry is also dropped after rowCacheMaxAge, and when the first role grant
@@ -40,9 +40,15 @@ type cachedUser struct {
 
 type cachedClient struct {
 	client storage.Client
-	stamp  string
+	// stamps of the client and of its tenant (its status comes with the
+	// client); the tenant's is unknownStamp until a lookup that already
+	// knew the tenant read it.
+	stamps [2]string
 	until  time.Time
 }
+
+// unknownStamp is never a store's stamp: an entry holding it is read again.
+const unknownStamp = "\x00unknown"
 
 // rowCacheMaxAge bounds how long an entry is used. It is the bound on
 // staleness only when a restamp failed after a write (see layered.Stamped);
@@ -82,14 +88,11 @@ func (c *rowCache) putUser(e cachedUser) {
 	c.users[e.user.ID] = e
 }
 
-func (c *rowCache) client(id, stamp string, now time.Time) (storage.Client, bool) {
+func (c *rowCache) client(id string) (cachedClient, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.clients[id]
-	if !ok || e.stamp != stamp || !now.Before(e.until) {
-		return storage.Client{}, false
-	}
-	return e.client, true
+	return e, ok
 }
 
 func (c *rowCache) putClient(e cachedClient) {
@@ -104,25 +107,36 @@ func (c *rowCache) putClient(e cachedClient) {
 	c.clients[e.client.ID] = e
 }
 
-// loadClient reads a client through the cache (see rowCache). When the
-// stamp cannot be read (Redis down) it reads Postgres and caches nothing.
+// loadClient reads a client through the cache (see rowCache): one Redis
+// round trip reads the client's stamp and, when the node knows the
+// client's tenant, the tenant's. When the stamps cannot be read (Redis
+// down) it reads Postgres and caches nothing.
 func (s *Storage) loadClient(ctx context.Context, id string) (storage.Client, error) {
 	if s.Stamps == nil {
 		return s.Clients.GetClient(ctx, id)
 	}
-	_, stamps, err := s.Stamps.CheckRevokedStamped(ctx, nil, []string{storage.ClientStamp(id)})
-	if err != nil {
+	keys := []string{storage.ClientStamp(id)}
+	cached, have := s.rows.client(id)
+	if have {
+		keys = append(keys, storage.TenantStamp(tenantOf(cached.client.TenantID)))
+	}
+	_, stamps, err := s.Stamps.CheckRevokedStamped(ctx, nil, keys)
+	if err != nil || len(stamps) != len(keys) {
 		return s.Clients.GetClient(ctx, id)
 	}
 	now := s.now()
-	if c, ok := s.rows.client(id, stamps[0], now); ok {
-		return c, nil
+	if have && cached.stamps == [2]string{stamps[0], stamps[1]} && now.Before(cached.until) {
+		return cached.client, nil
 	}
 	c, err := s.Clients.GetClient(ctx, id)
 	if err != nil {
 		return c, err
 	}
-	s.rows.putClient(cachedClient{client: c, stamp: stamps[0], until: now.Add(rowCacheMaxAge)})
+	e := cachedClient{client: c, stamps: [2]string{stamps[0], unknownStamp}, until: now.Add(rowCacheMaxAge)}
+	if have && tenantOf(cached.client.TenantID) == tenantOf(c.TenantID) {
+		e.stamps[1] = stamps[1] // read before the row: valid for it
+	}
+	s.rows.putClient(e)
 	return c, nil
 }
 

@@ -141,13 +141,24 @@ func TestChangesThroughOneNodeHoldOnEveryNodeAtOnce(t *testing.T) {
 	}
 }
 
-// A client removed through one node can no longer authenticate at another
-// that had it cached.
+// A client removed, or its tenant suspended, through one node can no longer
+// get tokens at another that had it cached.
 func TestClientRemovedThroughOneNodeIsUnknownOnEveryNode(t *testing.T) {
 	a := newEnv(t, postgresBackend)
 	b := secondNode(t, a)
+	// Three lookups: the second caches the client with its tenant's stamp.
+	for range 3 {
+		if status, _ := nodeCall(b, http.MethodPost, "/oauth/token", "grant_type=client_credentials", ""); status != http.StatusOK {
+			t.Fatalf("node B client_credentials: %d", status)
+		}
+	}
+	a.setTenantStatus(storage.DefaultTenantID, storage.TenantSuspended)
+	if status, out := nodeCall(b, http.MethodPost, "/oauth/token", "grant_type=client_credentials", ""); status == http.StatusOK {
+		t.Fatalf("node B client_credentials for a client whose tenant node A suspended: %d %v", status, out)
+	}
+	a.setTenantStatus(storage.DefaultTenantID, storage.TenantActive)
 	if status, _ := nodeCall(b, http.MethodPost, "/oauth/token", "grant_type=client_credentials", ""); status != http.StatusOK {
-		t.Fatalf("node B client_credentials: %d", status)
+		t.Fatalf("node B client_credentials after the tenant was reactivated: %d", status)
 	}
 	if err := a.app.Stores.Durable.DeleteClient(context.Background(), app.DemoClientID); err != nil {
 		t.Fatal(err)
