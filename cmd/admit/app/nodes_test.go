@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -171,4 +172,44 @@ func TestClientRemovedThroughOneNodeIsUnknownOnEveryNode(t *testing.T) {
 func hasRole(userinfo map[string]any, role string) bool {
 	roles, _ := userinfo["roles"].([]any)
 	return slices.Contains(roles, any(role))
+}
+
+// The verified-token cache vouches only for what never changes: a token it
+// holds whose signing key is no longer published is refused, as a token
+// seen the first time would be. (key_grace below its 1 h minimum, so that
+// the key goes before the token expires.)
+func TestCachedTokenOfAPrunedKeyIsRefused(t *testing.T) {
+	e := newEnvWith(t, memoryBackend, envOptions{configure: func(c *app.Config) { c.KeyGrace = time.Minute }})
+	at := userTokenT(t, e)
+	for range 2 {
+		if status, out := userinfoOn(e, at); status != http.StatusOK {
+			t.Fatalf("userinfo: %d %v", status, out)
+		}
+	}
+	ctx := context.Background()
+	for range 2 {
+		if err := e.app.Keys.Rotate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Advance(2 * time.Minute)
+	if err := e.app.Keys.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if status, out := userinfoOn(e, at); status == http.StatusOK {
+		t.Fatalf("userinfo with a cached token whose key was pruned: %d %v", status, out)
+	}
+	if activeOn(e, at) {
+		t.Fatal("introspection: a cached token whose key was pruned is active")
+	}
+}
+
+func userTokenT(t *testing.T, e *env) string {
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	code, ar, _ := codeFor(t, e, r)
+	tok, err := r.exchange(code, ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.AccessToken
 }
