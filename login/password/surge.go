@@ -219,10 +219,12 @@ func (m *Method) wait(w http.ResponseWriter, r *http.Request) {
 	t, c := m.tickets.claim(q.Get("ticket"), flowID, m.Engine.Cookies.CSRFCookie(r))
 	switch c {
 	case claimPending:
-		// The page comes back by itself, a little later each time (1 s,
-		// then up to 5 s); RFC 9110 §10.2.3 / HTML's "Refresh" header.
+		// The page comes back by itself, a little later each time (2 s,
+		// then up to 5 s): HTML's "Refresh" header, the HTTP form of
+		// <meta http-equiv=refresh> (HTML Living Standard §7.11.1 "shared
+		// declarative refresh steps").
 		n = min(max(n, 0)+1, 100)
-		w.Header().Set("Refresh", strconv.Itoa(min(n, 5))+"; url="+m.waitURL(t, n))
+		w.Header().Set("Refresh", strconv.Itoa(min(n+1, 5))+"; url="+m.waitURL(t, n))
 		w.Header().Set("Cache-Control", "no-store")
 		login.Render(w, r, http.StatusAccepted, templates.BusyPage(templates.BusyView{
 			RetryURL: templ.SafeURL(m.waitURL(t, n)),

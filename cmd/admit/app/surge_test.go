@@ -216,5 +216,3 @@ func grepLines(s, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
-
-
