@@ -71,8 +71,9 @@ func run(ctx context.Context, o options, out, logw io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "# Admit load benchmark %s\n\n", o.label)
-	fmt.Fprintf(out, "%s; %d clients, %s per scenario; GOMAXPROCS of admit: the machine's %d cores unless set; one OWASP argon2id verify (m=19 MiB, t=2, p=1) in this process: %.1f ms of CPU.\n\n",
-		time.Now().UTC().Format(time.RFC3339), o.clients, o.duration, numCPU(), ms(verify))
+	defer func() { fmt.Fprintf(out, "Machine load average at the end: %s.\n\n", loadAvg()) }()
+	fmt.Fprintf(out, "%s; %d clients, %s per scenario; GOMAXPROCS of admit: the machine's %d cores unless set; one OWASP argon2id verify (m=19 MiB, t=2, p=1) in this process: %.1f ms of CPU; machine load average (1, 5, 15 min) at the start: %s.\n\n",
+		time.Now().UTC().Format(time.RFC3339), o.clients, o.duration, numCPU(), ms(verify), loadAvg())
 	for _, mode := range modes {
 		if err := runMode(ctx, o, mode, bin, verify, out, logw); err != nil {
 			return fmt.Errorf("%s: %w", mode, err)
@@ -146,3 +147,17 @@ func perCPU(ops int, cpu time.Duration) float64 {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func mib(kb int64) float64       { return float64(kb) / 1024 }
+
+// loadAvg is the machine's load average: other work on the machine skews
+// every figure, so the tables say how busy it was.
+func loadAvg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -188,7 +188,7 @@ func runSurge(ctx context.Context, srv *server, c *client, o options, loginRate 
 	var admitted, queued, shed, failed atomic.Int64
 	var firstErr atomic.Value
 	var logins latencies
-	before, pgBefore := srv.status(), postgresCPU()
+	before, pgBefore, selfBefore := srv.status(), postgresCPU(), processCPU()
 	stop = make(chan struct{})
 	during := probe(c, stop)
 	start := time.Now()
@@ -220,7 +220,7 @@ func runSurge(ctx context.Context, srv *server, c *client, o options, loginRate 
 	close(stop)
 	wg.Wait()
 	wall := time.Since(start)
-	after := srv.status()
+	after, self := srv.status(), processCPU()-selfBefore
 	pg := "n/a"
 	if pgAfter := postgresCPU(); pgBefore >= 0 && pgAfter >= 0 {
 		pg = fmt.Sprintf("%.1f", (pgAfter - pgBefore).Seconds())
@@ -230,10 +230,10 @@ func runSurge(ctx context.Context, srv *server, c *client, o options, loginRate 
 	}
 	metrics := hashMetrics(c)
 	fmt.Fprintf(out, "### Surge: %.1f logins/s offered (%.0f× the measured %.1f/s) for %s\n\n", rate, o.surgeFactor, loginRate, o.surge)
-	fmt.Fprintln(out, "| offered | admitted (signed in) | queued (busy page) | shed (503) | failed / timed out | login p50 s | login p99 s | admit CPU-s | RSS peak MiB | Postgres CPU-s |")
-	fmt.Fprintln(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-	fmt.Fprintf(out, "| %d | %d | %d | %d | %d | %.2f | %.2f | %.1f | %.0f | %s |\n\n", offered, admitted.Load(), queued.Load(), shed.Load(), failed.Load(),
-		logins.p(50).Seconds(), logins.p(99).Seconds(), (after.cpu - before.cpu).Seconds(), mib(after.hwm), pg)
+	fmt.Fprintln(out, "| offered | admitted (signed in) | queued (busy page) | shed (503) | failed / timed out | login p50 s | login p99 s | admit CPU-s | loadbench CPU-s | RSS peak MiB | Postgres CPU-s |")
+	fmt.Fprintln(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintf(out, "| %d | %d | %d | %d | %d | %.2f | %.2f | %.1f | %.1f | %.0f | %s |\n\n", offered, admitted.Load(), queued.Load(), shed.Load(), failed.Load(),
+		logins.p(50).Seconds(), logins.p(99).Seconds(), (after.cpu - before.cpu).Seconds(), self.Seconds(), mib(after.hwm), pg)
 	fmt.Fprintf(out, "Offered over %.0f s; the last logins finished %.0f s after the surge ended. Admit's own counters: %s.\n\n", surgeEnd.Sub(start).Seconds(), wall.Seconds()-surgeEnd.Sub(start).Seconds(), metrics)
 	fmt.Fprintln(out, "| endpoint | quiet p50 ms | quiet p99 ms | surge p50 ms | surge p99 ms | surge p99 ÷ quiet p99 | samples quiet / surge |")
 	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -205,9 +205,11 @@ type procStatus struct {
 // 100 on every Linux architecture Go supports (sysconf(_SC_CLK_TCK)).
 const clockTick = 100
 
-func (s *server) status() procStatus {
-	st := procStatus{cpu: procCPU(s.cmd.Process.Pid)}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+func (s *server) status() procStatus { return procStatusOf(s.cmd.Process.Pid) }
+
+func procStatusOf(pid int) procStatus {
+	st := procStatus{cpu: procCPU(pid)}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return st
 	}
