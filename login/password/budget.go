@@ -4,18 +4,23 @@ import (
 	"container/list"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/alexedwards/argon2id"
+
+	"github.com/admit-idp/admit/storage"
 )
 
 // ErrBusy is returned when a hash could not get a slot of the hash budget
 // within the budget's maximum wait (or before the caller went away): the
 // request was shed, nothing was verified and nothing should be counted
-// against the user.
-var ErrBusy = errors.New("password: hash budget exhausted")
+// against the user. It wraps storage.ErrUnavailable, so every caller that
+// already answers an unavailable backend with 503 and Retry-After (and
+// logs it once per outage, not per request) does so for a full budget too.
+var ErrBusy = fmt.Errorf("password: hash budget exhausted: %w", storage.ErrUnavailable)
 
 // DefaultQueueWait is how long a hash waits for a slot by default.
 const DefaultQueueWait = 5 * time.Second
