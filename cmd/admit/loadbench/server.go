@@ -123,9 +123,12 @@ func startAdmit(ctx context.Context, bin, mode string, o options, logw io.Writer
 
 var secretLine = regexp.MustCompile(`client secret \(shown once, store it now\): (\S+)`)
 
-// seed adds the benchmark's client and user with the admit CLI (which also
-// applies the migrations).
+// seed applies the migrations and adds the benchmark's client and user with
+// the admit CLI.
 func (s *server) seed(ctx context.Context, bin string, env []string) error {
+	if _, err := runCLI(ctx, bin, env, "", "migrate", "up"); err != nil {
+		return err
+	}
 	out, err := runCLI(ctx, bin, env, "", "clients", "add", "--id", clientID, "--name", "Load bench",
 		"--redirect-uri", redirectURI, "--grant", "authorization_code", "--grant", "refresh_token", "--grant", "client_credentials",
 		"--scope", "openid,profile,email,offline_access", "--first-party")
@@ -147,7 +150,7 @@ func runCLI(ctx context.Context, bin string, env []string, stdin string, args ..
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("admit %s: %w: %s", strings.Join(args[:2], " "), err, stderr.String())
+		return "", fmt.Errorf("admit %s: %w: %s", strings.Join(args[:min(2, len(args))], " "), err, stderr.String())
 	}
 	return stdout.String(), nil
 }
