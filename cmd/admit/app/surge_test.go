@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +216,31 @@ func grepLines(s, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestSurgeOtherHashesShareTheBudget: the account area's password re-entry
+// and a sign-up hash within the same budget as the sign-in; when it stays
+// full past hash_queue_wait they answer 503 with Retry-After (a service
+// page, not "wrong password", nothing counted), and work again once it
+// frees.
+func TestSurgeOtherHashesShareTheBudget(t *testing.T) {
+	e := newAccountsEnv(t, memoryBackend, nil, func(c *app.Config) { c.Hash.QueueWait = 300 * time.Millisecond })
+	br, p := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+	csrf := p.hidden("csrf_token")
+	release := fillHashBudget(t, e)
+	p = br.post("/account/password", url.Values{"csrf_token": {csrf}, "current_password": {"wrong"}, "new_password": {newUserPassword}})
+	if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") == "" {
+		t.Fatalf("re-entered password with the budget full: %d Retry-After %q; want 503 with Retry-After", p.status, p.header.Get("Retry-After"))
+	}
+	other := e.browser()
+	if p := other.signUp(other.get(e.rp(app.DemoClientID, app.DemoClientSecret).start().url), signupFields("surge-new@example.com", newUserPassword)); p.status != http.StatusServiceUnavailable {
+		t.Fatalf("sign-up with the budget full: %d; want 503", p.status)
+	}
+	release()
+	if p := br.post("/account/password", url.Values{"csrf_token": {csrf}, "current_password": {"wrong"}, "new_password": {newUserPassword}}); p.status != http.StatusUnauthorized {
+		t.Fatalf("re-entered wrong password with a free budget: %d; want 401", p.status)
+	}
+	if s := e.app.Hasher.Budget().Stats(); s.Shed < 2 {
+		t.Fatalf("budget stats %+v; want the two refused hashes shed", s)
+	}
 }

@@ -97,7 +97,8 @@ func measure(ctx context.Context, srv *server, c *client, sc scenario, n int, d 
 	r.after = srv.status()
 	r.cpu = r.after.cpu - before.cpu
 	r.pg = -1
-	if pgAfter := postgresCPU(); pgBefore >= 0 && pgAfter >= 0 {
+	// A backend that exited took its CPU with it: the sum can go down.
+	if pgAfter := postgresCPU(); pgBefore >= 0 && pgAfter >= pgBefore {
 		r.pg = pgAfter - pgBefore
 	}
 	return r, nil
@@ -222,7 +223,7 @@ func runSurge(ctx context.Context, srv *server, c *client, o options, loginRate 
 	wall := time.Since(start)
 	after, self := srv.status(), processCPU()-selfBefore
 	pg := "n/a"
-	if pgAfter := postgresCPU(); pgBefore >= 0 && pgAfter >= 0 {
+	if pgAfter := postgresCPU(); pgBefore >= 0 && pgAfter >= pgBefore {
 		pg = fmt.Sprintf("%.1f", (pgAfter - pgBefore).Seconds())
 	}
 	if e, ok := firstErr.Load().(error); ok {
@@ -234,7 +235,8 @@ func runSurge(ctx context.Context, srv *server, c *client, o options, loginRate 
 	fmt.Fprintln(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	fmt.Fprintf(out, "| %d | %d | %d | %d | %d | %.2f | %.2f | %.1f | %.1f | %.0f | %s |\n\n", offered, admitted.Load(), queued.Load(), shed.Load(), failed.Load(),
 		logins.p(50).Seconds(), logins.p(99).Seconds(), (after.cpu - before.cpu).Seconds(), self.Seconds(), mib(after.hwm), pg)
-	fmt.Fprintf(out, "Offered over %.0f s; the last logins finished %.0f s after the surge ended. Admit's own counters: %s.\n\n", surgeEnd.Sub(start).Seconds(), wall.Seconds()-surgeEnd.Sub(start).Seconds(), metrics)
+	fmt.Fprintf(out, "Offered over %.0f s; the last logins finished %.0f s after the surge ended. Signed in during the surge: %.1f/s, so the offered rate was %.1f× what Admit sustained (the login scenario's closed loop of %d clients can underestimate the capacity when each login waits on more than its hash). Admit's own counters: %s.\n\n",
+		surgeEnd.Sub(start).Seconds(), wall.Seconds()-surgeEnd.Sub(start).Seconds(), float64(admitted.Load())/wall.Seconds(), rate/max(float64(admitted.Load())/wall.Seconds(), 0.001), o.clients, metrics)
 	fmt.Fprintln(out, "| endpoint | quiet p50 ms | quiet p99 ms | surge p50 ms | surge p99 ms | surge p99 ÷ quiet p99 | samples quiet / surge |")
 	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, name := range probeNames {
