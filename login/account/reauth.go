@@ -1,9 +1,11 @@
 package account
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -28,9 +30,15 @@ func (a *Area) CheckPassword(w http.ResponseWriter, r *http.Request, u storage.U
 		return false, true
 	}
 	if u.PasswordHash == "" || pw == "" {
-		_ = a.Hasher.VerifyUnknown(pw)
-		return false, false
+		err = a.Hasher.VerifyUnknownContext(r.Context(), pw)
+	} else {
+		_, err = a.Hasher.VerifyContext(r.Context(), pw, u.PasswordHash)
 	}
-	_, err = a.Hasher.Verify(pw, u.PasswordHash)
+	if errors.Is(err, password.ErrBusy) {
+		// No hash slot in time (a login surge): nothing was checked, so
+		// nothing may count as a wrong password.
+		a.Engine.Unavailable(w, r, err)
+		return false, true
+	}
 	return err == nil, false
 }

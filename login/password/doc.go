@@ -25,4 +25,20 @@
 //
 // VerifyUnknown spends the same work as a real verification, so an unknown
 // e-mail and a wrong password take the same time.
+//
+// Budget (budget.go) bounds how many hashes run at once, which also bounds
+// their memory (19 MiB each with OWASP): every Hash, Verify and
+// VerifyUnknown of a Hasher, whoever calls it (the sign-in, the equal-time
+// check for unknown users, hash upgrades, sign-up, password change and
+// reset, re-authentication), takes a slot first. Callers past the budget
+// wait in a FIFO queue for at most the budget's maximum wait, then get
+// ErrBusy; the *Context variants also give up when their caller goes away.
+//
+// During a login surge (surge.go) a password POST that does not get its
+// answer within Method.InlineWait parks the attempt under a one-time
+// ticket bound to the flow and the browser's CSRF cookie and answers 303 to
+// /login/password/wait, the "you're in line" page, which refreshes itself
+// (the Refresh header: no script) until the ticket is done and then
+// finishes the sign-in there, exactly once. Past the bound the page answers
+// 503 with Retry-After and the form, e-mail kept.
 package password

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -27,12 +26,20 @@ type Method struct {
 	// login (an unconfirmed e-mail for a client that requires one): it
 	// returns the message to show, or "".
 	Gate func(f *login.Flow, u storage.User) string
+	// InlineWait is how long a POST waits for its verification before it
+	// sends the browser to the busy page (0: DefaultInlineWait; surge.go).
+	InlineWait time.Duration
+	tickets    tickets
 }
 
 var _ login.Method = (*Method)(nil)
 
-// Mount adds POST /password to the /login router.
-func (m *Method) Mount(r chi.Router) { r.Post("/password", m.submit) }
+// Mount adds POST /password and the busy page (surge.go) to the /login
+// router.
+func (m *Method) Mount(r chi.Router) {
+	r.Post("/password", m.submit)
+	r.Get(WaitPath, m.wait)
+}
 
 // Option is nil: the password form is built into the login page.
 func (m *Method) Option(*login.Flow, string) templ.Component { return nil }
@@ -42,46 +49,20 @@ const (
 	msgWrong   = "The e-mail address or password is incorrect."
 )
 
-func (m *Method) submit(w http.ResponseWriter, r *http.Request) {
-	f, ok := m.Engine.LoadFlow(w, r)
-	if !ok {
-		return
-	}
-	email, pw := NormaliseEmail(r.PostFormValue("email")), r.PostFormValue("password")
-	if email == "" || pw == "" {
-		m.Engine.RenderLogin(w, r, f, http.StatusBadRequest, email, msgMissing)
-		return
-	}
-	if !m.Engine.Guard(w, r, f, login.Attempt{Action: "login", Identifier: email, Lockable: true}) {
-		return
-	}
-	u, err := m.authenticate(r.Context(), f.TenantID, email, pw)
-	switch {
-	case errors.Is(err, ErrMismatch):
-		if m.Engine.Fail(w, r, f, "password", "bad_credentials") {
-			m.Engine.RenderLogin(w, r, f, http.StatusUnauthorized, email, msgWrong)
-		}
-	case err != nil:
-		m.Engine.Unavailable(w, r, err)
-	case m.Gate != nil && m.Gate(f, u) != "":
-		m.Engine.RenderLogin(w, r, f, http.StatusForbidden, email, m.Gate(f, u))
-	default:
-		f.User = u
-		m.Engine.Succeed(w, r, f, "password", u.ID, "pwd")
-	}
-}
-
 // authenticate verifies the credentials. Unknown, password-less and disabled
 // accounts fail exactly like a wrong password, after the same amount of work.
 func (m *Method) authenticate(ctx context.Context, tenantID, email, pw string) (storage.User, error) {
 	u, err := m.Users.GetUserByEmail(ctx, tenantID, email)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.PasswordHash == "") {
-		return storage.User{}, m.Hasher.VerifyUnknown(pw)
+		return storage.User{}, m.Hasher.VerifyUnknownContext(ctx, pw)
 	}
 	if err != nil {
 		return storage.User{}, err
 	}
-	res, err := m.Hasher.Verify(pw, u.PasswordHash)
+	res, err := m.Hasher.VerifyContext(ctx, pw, u.PasswordHash)
+	if errors.Is(err, ErrBusy) {
+		return storage.User{}, err
+	}
 	if err != nil && !errors.Is(err, ErrMismatch) {
 		m.Logger.ErrorContext(ctx, "password: stored hash unreadable", "user_id", u.ID, "error", err)
 		return storage.User{}, ErrMismatch
@@ -101,7 +82,7 @@ func (m *Method) authenticate(ctx context.Context, tenantID, email, pw string) (
 // upgrade re-hashes a bcrypt or outdated argon2id hash after a successful
 // login; a failure only means it is tried again next time.
 func (m *Method) upgrade(ctx context.Context, u storage.User, pw string) {
-	hash, err := m.Hasher.Hash(pw)
+	hash, err := m.Hasher.HashContext(ctx, pw)
 	if err == nil {
 		err = m.Users.SetPasswordHash(ctx, u.ID, hash, m.Now())
 	}

@@ -1,9 +1,9 @@
 package password
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/alexedwards/argon2id"
@@ -28,15 +28,16 @@ type Result struct {
 type Hasher struct {
 	params    argon2id.Params
 	dummyHash string
-	// slots bounds concurrent hashes: each takes params.Memory KiB (19 MiB
-	// with OWASP), so a burst of login POSTs queues here instead of
-	// exhausting memory. Two per CPU keeps every core busy.
-	slots chan struct{}
+	// budget bounds concurrent hashes: each takes params.Memory KiB (19 MiB
+	// with OWASP), so a burst of login POSTs queues there (FIFO, bounded
+	// wait) instead of exhausting memory and starving the other endpoints
+	// (budget.go).
+	budget *Budget
 }
 
 // New returns a Hasher with the given parameters (use OWASP).
 func New(params argon2id.Params) (*Hasher, error) {
-	h := &Hasher{params: params, slots: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+	h := &Hasher{params: params, budget: NewBudget(DefaultConcurrency(), DefaultQueueWait)}
 	dummy, err := h.Hash("admit-timing-equaliser")
 	if err != nil {
 		return nil, err
@@ -45,10 +46,14 @@ func New(params argon2id.Params) (*Hasher, error) {
 	return h, nil
 }
 
-// Hash returns a PHC-formatted argon2id hash of pw.
+// Hash returns a PHC-formatted argon2id hash of pw, within the hash budget
+// (HashContext without a caller to go away).
 func (h *Hasher) Hash(pw string) (string, error) {
+	return h.HashContext(context.Background(), pw)
+}
+
+func (h *Hasher) hash(pw string) (string, error) {
 	p := h.params
-	defer h.acquire()()
 	hash, err := argon2id.CreateHash(pw, &p)
 	if err != nil {
 		return "", fmt.Errorf("password: hash: %w", err)
@@ -57,10 +62,13 @@ func (h *Hasher) Hash(pw string) (string, error) {
 }
 
 // Verify checks pw against a stored hash. It returns ErrMismatch for a wrong
-// password and another error for an unreadable hash.
+// password, ErrBusy when the hash budget had no slot in time, and another
+// error for an unreadable hash.
 func (h *Hasher) Verify(pw, hash string) (Result, error) {
-	// Every verification, bcrypt included, takes a hashing slot first.
-	defer h.acquire()()
+	return h.VerifyContext(context.Background(), pw, hash)
+}
+
+func (h *Hasher) verify(pw, hash string) (Result, error) {
 	if isBcrypt(hash) {
 		return h.verifyBcrypt(pw, hash)
 	}
@@ -86,15 +94,7 @@ func (h *Hasher) Verify(pw, hash string) (Result, error) {
 // when the account does not exist (or has no password) so that the response
 // time does not reveal that.
 func (h *Hasher) VerifyUnknown(pw string) error {
-	defer h.acquire()()
-	_, _ = argon2id.ComparePasswordAndHash(pw, h.dummyHash)
-	return ErrMismatch
-}
-
-// acquire waits for a hashing slot and returns its release.
-func (h *Hasher) acquire() func() {
-	h.slots <- struct{}{}
-	return func() { <-h.slots }
+	return h.VerifyUnknownContext(context.Background(), pw)
 }
 
 func (h *Hasher) verifyBcrypt(pw, hash string) (Result, error) {

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -89,13 +90,14 @@ func BenchmarkVerifyOWASP(b *testing.B) {
 	}
 }
 
-// TestConcurrentHashesAreBounded: no more than two hashes per CPU run at
-// once, whatever the number of callers.
+// TestConcurrentHashesAreBounded: no more hashes than the budget's slots
+// run at once, whatever the number of callers.
 func TestConcurrentHashesAreBounded(t *testing.T) {
 	h, _ := New(fastParams())
-	for range cap(h.slots) {
-		h.slots <- struct{}{}
+	if got, want := h.Budget().Concurrency(), DefaultConcurrency(); got != want {
+		t.Fatalf("default budget %d slots; want %d", got, want)
 	}
+	held := fillBudget(t, h)
 	done := make(chan struct{})
 	go func() { _, _ = h.Hash("x"); close(done) }()
 	select {
@@ -103,6 +105,20 @@ func TestConcurrentHashesAreBounded(t *testing.T) {
 		t.Fatal("a hash ran while every slot was taken")
 	case <-time.After(50 * time.Millisecond):
 	}
-	<-h.slots
+	held[0]()
 	<-done
+}
+
+// fillBudget takes every slot of h's budget and returns their releases.
+func fillBudget(t *testing.T, h *Hasher) []func() {
+	t.Helper()
+	var held []func()
+	for range h.Budget().Concurrency() {
+		r, err := h.Budget().Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, r)
+	}
+	return held
 }

@@ -76,7 +76,13 @@ func (m *Method) linkSubmit(w http.ResponseWriter, r *http.Request) {
 	if !m.Engine.Guard(w, r, f, login.Attempt{Action: "login", Identifier: u.Email, Lockable: true}) {
 		return
 	}
-	if !m.passwordMatches(r, u, r.PostFormValue("password")) {
+	match, err := m.passwordMatches(r, u, r.PostFormValue("password"))
+	if err != nil {
+		// No hash slot in time (a login surge): not a wrong password.
+		m.Engine.Unavailable(w, r, err)
+		return
+	}
+	if !match {
 		if m.Engine.Fail(w, r, f, methodName, "bad_credentials") {
 			m.askToLink(w, r, f, p, pl.Profile, u, "The password is incorrect.", http.StatusUnauthorized)
 		}
@@ -91,17 +97,23 @@ func (m *Method) linkSubmit(w http.ResponseWriter, r *http.Request) {
 	m.succeed(w, r, f, p, u.ID, pl.Profile, "pwd")
 }
 
-// passwordMatches verifies the password of an enabled account with one.
-func (m *Method) passwordMatches(r *http.Request, u storage.User, pw string) bool {
+// passwordMatches verifies the password of an enabled account with one;
+// the error is password.ErrBusy when no hash slot came free in time.
+func (m *Method) passwordMatches(r *http.Request, u storage.User, pw string) (bool, error) {
 	if pw == "" || u.PasswordHash == "" || u.Disabled {
-		_ = m.Hasher.VerifyUnknown(pw)
-		return false
+		if err := m.Hasher.VerifyUnknownContext(r.Context(), pw); errors.Is(err, password.ErrBusy) {
+			return false, err
+		}
+		return false, nil
 	}
-	_, err := m.Hasher.Verify(pw, u.PasswordHash)
+	_, err := m.Hasher.VerifyContext(r.Context(), pw, u.PasswordHash)
+	if errors.Is(err, password.ErrBusy) {
+		return false, err
+	}
 	if err != nil && !errors.Is(err, password.ErrMismatch) {
 		m.Logger.ErrorContext(r.Context(), "social: stored hash unreadable", "user_id", u.ID, "error", err)
 	}
-	return err == nil
+	return err == nil, nil
 }
 
 // finishLink completes a link started from the account page: still the

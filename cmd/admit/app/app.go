@@ -112,6 +112,10 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 		}
 		a.Hasher = h
 	}
+	// One hash budget for every argon2id a request triggers (sign-in,
+	// timing floor, sign-up, password change, upgrades): config_hash.go.
+	a.Hasher.UseBudget(password.NewBudget(cfg.Hash.Slots(), cfg.Hash.QueueWait))
+	a.Metrics.observeHashBudget(a.Hasher.Budget())
 	if err := a.buildProvider(); err != nil {
 		return nil, err
 	}

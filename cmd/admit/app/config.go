@@ -45,6 +45,7 @@ type Config struct {
 	Roles          RolesConfig      `yaml:"roles"`
 	Resilience     ResilienceConfig `yaml:",inline"`
 	Device         DeviceConfig     `yaml:"device"`
+	Hash           HashConfig       `yaml:",inline"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -52,7 +53,7 @@ func Defaults() Config {
 	return Config{
 		Issuer: "http://localhost:8080", Addr: "127.0.0.1:8080", RedisPrefix: "admit:",
 		SigningAlg: "RS256", KeyGrace: 24 * time.Hour, SessionLifetime: 7 * 24 * time.Hour,
-		LogLevel: "info", LogFormat: "text", AccessLog: "errors", Resilience: defaultResilience(),
+		LogLevel: "info", LogFormat: "text", AccessLog: "errors", Resilience: defaultResilience(), Hash: defaultHash(),
 	}
 }
 
@@ -85,6 +86,7 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	applyPasskeyEnv(&cfg, getenv)
 	applyRolesEnv(&cfg, getenv)
 	applyResilienceEnv(&cfg.Resilience, getenv)
+	applyHashEnv(&cfg.Hash, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -154,7 +156,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate(), c.Hash.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}

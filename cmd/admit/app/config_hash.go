@@ -1,0 +1,69 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/admit-idp/admit/login/password"
+)
+
+// HashConfig is the password-hash budget (login/password.Budget): how many
+// argon2id computations run at once, which also bounds their memory
+// (concurrency × 19 MiB with the OWASP parameters), and how long one waits
+// in line for a slot before the sign-in is shed with 503 and Retry-After.
+type HashConfig struct {
+	// Concurrency is the number of hashes run at once; 0 means
+	// password.DefaultConcurrency (GOMAXPROCS-1, at least 1).
+	Concurrency int `yaml:"hash_concurrency"`
+	// QueueWait is the longest a hash waits for a slot.
+	QueueWait time.Duration `yaml:"hash_queue_wait"`
+	envErr    error
+}
+
+const (
+	maxHashConcurrency = 256
+	minHashQueueWait   = 100 * time.Millisecond
+	maxHashQueueWait   = time.Minute
+)
+
+func defaultHash() HashConfig { return HashConfig{QueueWait: password.DefaultQueueWait} }
+
+// Slots is the effective concurrency.
+func (c HashConfig) Slots() int {
+	if c.Concurrency == 0 {
+		return password.DefaultConcurrency()
+	}
+	return c.Concurrency
+}
+
+func applyHashEnv(c *HashConfig, getenv func(string) string) {
+	var errs []error
+	if s := getenv("ADMIT_HASH_CONCURRENCY"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ADMIT_HASH_CONCURRENCY %q: want a whole number", s))
+		}
+		c.Concurrency = n
+	}
+	if s := getenv("ADMIT_HASH_QUEUE_WAIT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ADMIT_HASH_QUEUE_WAIT %q: want a duration such as 5s", s))
+		}
+		c.QueueWait = d
+	}
+	c.envErr = errors.Join(errs...)
+}
+
+func (c HashConfig) validate() error {
+	errs := []error{c.envErr}
+	if c.Concurrency < 0 || c.Concurrency > maxHashConcurrency {
+		errs = append(errs, fmt.Errorf("hash_concurrency %d: want 0 (GOMAXPROCS-1) to %d", c.Concurrency, maxHashConcurrency))
+	}
+	if c.QueueWait < minHashQueueWait || c.QueueWait > maxHashQueueWait {
+		errs = append(errs, fmt.Errorf("hash_queue_wait %s: want %s to %s", c.QueueWait, minHashQueueWait, maxHashQueueWait))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,57 @@
+package app_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
+)
+
+// TestHashSettings: the hash budget's size and queue wait come from the
+// defaults, the YAML file and ADMIT_HASH_*; bad values are refused at start.
+func TestHashSettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "admit.yaml")
+	if err := os.WriteFile(file, []byte("hash_concurrency: 3\nhash_queue_wait: 2s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		env       map[string]string
+		args      []string
+		slots     int
+		wait      time.Duration
+		wantError string
+	}{
+		{name: "defaults", slots: max(1, runtime.GOMAXPROCS(0)-1), wait: 5 * time.Second},
+		{name: "environment", env: map[string]string{"ADMIT_HASH_CONCURRENCY": "4", "ADMIT_HASH_QUEUE_WAIT": "750ms"}, slots: 4, wait: 750 * time.Millisecond},
+		{name: "file", args: []string{"--config", file}, slots: 3, wait: 2 * time.Second},
+		{name: "environment over file", args: []string{"--config", file}, env: map[string]string{"ADMIT_HASH_CONCURRENCY": "1"}, slots: 1, wait: 2 * time.Second},
+		{name: "not a number", env: map[string]string{"ADMIT_HASH_CONCURRENCY": "many"}, wantError: "ADMIT_HASH_CONCURRENCY"},
+		{name: "negative", env: map[string]string{"ADMIT_HASH_CONCURRENCY": "-1"}, wantError: "hash_concurrency -1"},
+		{name: "too many", env: map[string]string{"ADMIT_HASH_CONCURRENCY": "257"}, wantError: "hash_concurrency 257"},
+		{name: "not a duration", env: map[string]string{"ADMIT_HASH_QUEUE_WAIT": "soon"}, wantError: "ADMIT_HASH_QUEUE_WAIT"},
+		{name: "wait too short", env: map[string]string{"ADMIT_HASH_QUEUE_WAIT": "10ms"}, wantError: "hash_queue_wait 10ms"},
+		{name: "wait too long", env: map[string]string{"ADMIT_HASH_QUEUE_WAIT": "2m"}, wantError: "hash_queue_wait 2m0s"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), c.args, envMap(c.env))
+			if c.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantError) {
+					t.Fatalf("error %v; want one naming %q", err, c.wantError)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Hash.Slots() != c.slots || cfg.Hash.QueueWait != c.wait {
+				t.Fatalf("slots %d, wait %s; want %d, %s", cfg.Hash.Slots(), cfg.Hash.QueueWait, c.slots, c.wait)
+			}
+		})
+	}
+}

@@ -1,0 +1,42 @@
+// Command loadbench is Admit's out-of-process load benchmark. It starts the
+// real admit binary (built from this checkout, or the one named by -admit),
+// drives it over HTTP with N concurrent clients (-clients, default 8) and
+// prints Markdown tables.
+//
+// Flow:
+//
+//  1. Start admit in memory mode (development seed), or on Postgres + Redis
+//     (-mode postgres: a fresh database and Redis key prefix, a random
+//     master key, the client and user added with `admit clients add` and
+//     `admit users add`), with ADMIT_RATE_LIMITS=off (every client is
+//     127.0.0.1). Any ADMIT_* variable of the benchmark's environment (such
+//     as ADMIT_HASH_CONCURRENCY) is passed on.
+//  2. Time one argon2id verification with the OWASP parameters Admit uses
+//     (login/password.OWASP) in this process: the reference cost of a login.
+//  3. For each scenario (discovery, jwks, login, client_credentials,
+//     refresh, userinfo, introspection), run the clients for -duration and
+//     report ops, ops per CPU-second of the admit process (utime+stime from
+//     /proc/<pid>/stat, before and after), p50/p99 latency, RSS (VmRSS idle,
+//     VmHWM peak from /proc/<pid>/status), the CPU of the local Postgres
+//     processes over the same interval (sum of utime+stime of every process
+//     named postgres: noisy when others use the server) and, for logins,
+//     the CPU per login as a multiple of one argon2id verification.
+//  4. With -surge D (off by default; CI never runs it): measure the quiet
+//     p50/p99 of token (client_credentials), refresh, JWKS and userinfo
+//     probes, then offer logins at -surge-factor (4) × the login capacity
+//     measured in step 3 for D while the probes keep running, and report
+//     the logins admitted, queued (shown the busy page), shed (503) and
+//     failed or timed out, with the probes' p50/p99 during the surge beside
+//     the quiet figures.
+//
+// A login is the real browser path: GET /authorize (PKCE S256) → the login
+// page → POST /login/password → (the busy page, following its Refresh
+// header, while in line) → consent if asked → the code → POST /oauth/token.
+//
+// Run it from the repository root:
+//
+//	go run ./cmd/admit/loadbench                       # memory, 8 clients, 5 s per scenario
+//	go run ./cmd/admit/loadbench -mode postgres
+//	go run ./cmd/admit/loadbench -surge 60s            # add the surge scenario
+//	go run ./cmd/admit/loadbench -admit /tmp/admit-old # another build (before/after)
+package main

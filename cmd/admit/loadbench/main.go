@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+type options struct {
+	admit       string
+	mode        string
+	clients     int
+	duration    time.Duration
+	scenarios   string
+	surge       time.Duration
+	surgeFactor float64
+	quiet       time.Duration
+	timeout     time.Duration
+	dbURL       string
+	redisURL    string
+	label       string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.admit, "admit", "", "admit binary to benchmark (empty: go build ./cmd/admit into a temporary directory)")
+	flag.StringVar(&o.mode, "mode", "memory", "memory, postgres (Postgres + Redis) or both")
+	flag.IntVar(&o.clients, "clients", 8, "concurrent clients per scenario")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each scenario")
+	flag.StringVar(&o.scenarios, "scenarios", strings.Join(allScenarios, ","), "scenarios to run, comma-separated")
+	flag.DurationVar(&o.surge, "surge", 0, "length of the surge scenario (0: skip it)")
+	flag.Float64Var(&o.surgeFactor, "surge-factor", 4, "surge login rate as a multiple of the measured login capacity")
+	flag.DurationVar(&o.quiet, "quiet", 10*time.Second, "length of the quiet probe measurement before the surge")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "client timeout of one request")
+	flag.StringVar(&o.dbURL, "db", "postgres://postgres@127.0.0.1:5432/postgres", "Postgres server URL (postgres mode creates a fresh database there)")
+	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379", "Redis URL (postgres mode uses a fresh key prefix)")
+	flag.StringVar(&o.label, "label", "", "a label for the tables (e.g. before, after)")
+	flag.Parse()
+	if err := run(context.Background(), o, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, out, logw io.Writer) error {
+	if o.clients < 1 || o.duration <= 0 || o.surgeFactor <= 0 {
+		return errors.New("want -clients ≥ 1, -duration > 0 and -surge-factor > 0")
+	}
+	bin := o.admit
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "loadbench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if bin, err = buildAdmit(ctx, dir, logw); err != nil {
+			return err
+		}
+	}
+	modes := []string{o.mode}
+	if o.mode == "both" {
+		modes = []string{"memory", "postgres"}
+	}
+	verify, err := argon2VerifyCost()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "# Admit load benchmark %s\n\n", o.label)
+	defer func() { fmt.Fprintf(out, "Machine load average at the end: %s.\n\n", loadAvg()) }()
+	fmt.Fprintf(out, "%s; %d clients, %s per scenario; GOMAXPROCS of admit: the machine's %d cores unless set; one OWASP argon2id verify (m=19 MiB, t=2, p=1) in this process: %.1f ms of CPU; machine load average (1, 5, 15 min) at the start: %s.\n\n",
+		time.Now().UTC().Format(time.RFC3339), o.clients, o.duration, numCPU(), ms(verify), loadAvg())
+	for _, mode := range modes {
+		if err := runMode(ctx, o, mode, bin, verify, out, logw); err != nil {
+			return fmt.Errorf("%s: %w", mode, err)
+		}
+	}
+	return nil
+}
+
+func runMode(ctx context.Context, o options, mode, bin string, verify time.Duration, out, logw io.Writer) error {
+	srv, err := startAdmit(ctx, bin, mode, o, logw)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	c := newClient(srv.issuer, o.timeout)
+	c.secret = srv.clientSecret
+	if err := c.warmUp(); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	idle := srv.status()
+	fmt.Fprintf(out, "## %s mode\n\nIdle RSS after start and one warm-up login: %.1f MiB.\n\n", mode, mib(idle.rss))
+	fmt.Fprintln(out, "| scenario | ops | ops/s | ops per admit CPU-s | admit CPU % | p50 ms | p99 ms | errors | RSS / peak MiB | Postgres CPU-s | CPU per op ÷ argon2id verify |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	var loginRate float64
+	for _, name := range strings.Split(o.scenarios, ",") {
+		sc, ok := scenarios[strings.TrimSpace(name)]
+		if !ok {
+			return fmt.Errorf("unknown scenario %q (have %s)", name, strings.Join(allScenarios, ", "))
+		}
+		r, err := measure(ctx, srv, c, sc, o.clients, o.duration)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		ratio := "–"
+		if name == "login" && r.ops > 0 {
+			loginRate = float64(r.ops) / r.wall.Seconds()
+			ratio = fmt.Sprintf("%.2f", r.cpu.Seconds()/float64(r.ops)/verify.Seconds())
+		}
+		fmt.Fprintf(out, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %d | %.0f / %.0f | %s | %s |\n",
+			name, r.ops, float64(r.ops)/r.wall.Seconds(), perCPU(r.ops, r.cpu), 100*r.cpu.Seconds()/r.wall.Seconds(),
+			ms(r.lat.p(50)), ms(r.lat.p(99)), r.errs, mib(r.after.rss), mib(r.after.hwm), pgCPU(r.pg), ratio)
+		if r.firstErr != nil {
+			fmt.Fprintf(logw, "loadbench: %s: first error: %v\n", name, r.firstErr)
+		}
+	}
+	fmt.Fprintln(out)
+	if o.surge > 0 {
+		if loginRate == 0 {
+			return errors.New("the surge needs the login scenario's capacity: keep login in -scenarios")
+		}
+		if err := runSurge(ctx, srv, c, o, loginRate, out, logw); err != nil {
+			return fmt.Errorf("surge: %w", err)
+		}
+	}
+	return nil
+}
+
+func pgCPU(d time.Duration) string {
+	if d < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", d.Seconds())
+}
+
+func perCPU(ops int, cpu time.Duration) float64 {
+	if cpu <= 0 {
+		return 0
+	}
+	return float64(ops) / cpu.Seconds()
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func mib(kb int64) float64       { return float64(kb) / 1024 }
+
+// loadAvg is the machine's load average: other work on the machine skews
+// every figure, so the tables say how busy it was.
+func loadAvg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

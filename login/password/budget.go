@@ -1,0 +1,218 @@
+package password
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// ErrBusy is returned when a hash could not get a slot of the hash budget
+// within the budget's maximum wait (or before the caller went away): the
+// request was shed, nothing was verified and nothing should be counted
+// against the user. It wraps storage.ErrUnavailable, so every caller that
+// already answers an unavailable backend with 503 and Retry-After (and
+// logs it once per outage, not per request) does so for a full budget too.
+var ErrBusy = fmt.Errorf("password: hash budget exhausted: %w", storage.ErrUnavailable)
+
+// DefaultQueueWait is how long a hash waits for a slot by default.
+const DefaultQueueWait = 5 * time.Second
+
+// DefaultConcurrency is the default number of hashes run at once: one per
+// core but one, so that a login surge leaves a core to the CPU-bound
+// protocol endpoints (token signing, JWKS, userinfo); at least one. See
+// cmd/admit/loadbench for the measurements behind it.
+func DefaultConcurrency() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
+// Budget bounds how many password hashes run at once. Each argon2id
+// computation holds Params.Memory KiB (19 MiB with OWASP) for its whole
+// run, so the budget is also the bound on hashing memory: concurrency ×
+// 19 MiB. Hashes past the budget wait in a FIFO queue (first come, first
+// admitted) for at most the budget's maximum wait, then fail with ErrBusy.
+//
+// The zero value is not usable; use NewBudget.
+type Budget struct {
+	slots   int
+	maxWait time.Duration
+	now     func() time.Time
+
+	mu      sync.Mutex
+	running int
+	queue   list.List // of *waiter, oldest first
+	stats   BudgetStats
+	// observe, when set, is told every wait (metrics).
+	observe func(wait time.Duration, admitted bool)
+}
+
+type waiter struct {
+	ready chan struct{} // closed when the slot is handed over
+}
+
+// BudgetStats is a snapshot of a Budget's counters.
+type BudgetStats struct {
+	Running  int    // hashes running now
+	Queued   int    // hashes waiting now
+	Admitted uint64 // hashes that got a slot (at once or after waiting)
+	Waited   uint64 // of those, how many had to queue
+	Shed     uint64 // hashes refused with ErrBusy after the maximum wait
+	Canceled uint64 // waits ended because the caller went away
+}
+
+// NewBudget returns a budget of concurrency slots (at least 1) where a hash
+// waits at most maxWait (0: DefaultQueueWait).
+func NewBudget(concurrency int, maxWait time.Duration) *Budget {
+	if maxWait <= 0 {
+		maxWait = DefaultQueueWait
+	}
+	return &Budget{slots: max(1, concurrency), maxWait: maxWait, now: time.Now}
+}
+
+// Concurrency is the number of slots; MaxWait the longest wait.
+func (b *Budget) Concurrency() int       { return b.slots }
+func (b *Budget) MaxWait() time.Duration { return b.maxWait }
+
+// Observe sets a function told the wait of every hash (admitted or not);
+// call it before the budget is used.
+func (b *Budget) Observe(f func(wait time.Duration, admitted bool)) { b.observe = f }
+
+// Stats returns the current counters.
+func (b *Budget) Stats() BudgetStats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.stats
+	s.Running, s.Queued = b.running, b.queue.Len()
+	return s
+}
+
+// Acquire waits for a slot, in arrival order, for at most the budget's
+// maximum wait. It returns the slot's release (call it exactly once), or
+// ErrBusy when the wait ran out or ctx ended first; a caller that went
+// away leaves the queue at once, so its place goes to the next in line.
+func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
+	start := b.now()
+	b.mu.Lock()
+	if b.running < b.slots && b.queue.Len() == 0 {
+		b.running++
+		b.stats.Admitted++
+		b.mu.Unlock()
+		b.report(0, true)
+		return b.releaseOnce(), nil
+	}
+	w := &waiter{ready: make(chan struct{})}
+	el := b.queue.PushBack(w)
+	b.mu.Unlock()
+
+	timer := time.NewTimer(b.maxWait)
+	defer timer.Stop()
+	var cause error
+	select {
+	case <-w.ready:
+		b.report(b.now().Sub(start), true)
+		return b.releaseOnce(), nil
+	case <-timer.C:
+		cause = ErrBusy
+	case <-ctx.Done():
+		cause = ctx.Err()
+	}
+	b.mu.Lock()
+	select {
+	case <-w.ready:
+		// The slot was handed over as the wait ended: take it after all.
+		b.mu.Unlock()
+		b.report(b.now().Sub(start), true)
+		return b.releaseOnce(), nil
+	default:
+	}
+	b.queue.Remove(el)
+	if cause == ErrBusy {
+		b.stats.Shed++
+	} else {
+		b.stats.Canceled++
+	}
+	b.mu.Unlock()
+	b.report(b.now().Sub(start), false)
+	if cause == ErrBusy {
+		return nil, ErrBusy
+	}
+	return nil, errors.Join(ErrBusy, cause)
+}
+
+// releaseOnce returns a release that hands the slot to the oldest waiter,
+// or frees it; a second call does nothing.
+func (b *Budget) releaseOnce() func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if front := b.queue.Front(); front != nil {
+				// The slot passes straight to the next in line: running
+				// stays the same and nobody can overtake it.
+				b.queue.Remove(front)
+				b.stats.Admitted++
+				b.stats.Waited++
+				close(front.Value.(*waiter).ready)
+				return
+			}
+			b.running--
+		})
+	}
+}
+
+func (b *Budget) report(wait time.Duration, admitted bool) {
+	if b.observe != nil {
+		b.observe(wait, admitted)
+	}
+}
+
+// UseBudget makes h hash within b; every Hasher has one (New gives it a
+// budget of DefaultConcurrency slots and DefaultQueueWait). Call it before
+// h is used.
+func (h *Hasher) UseBudget(b *Budget) { h.budget = b }
+
+// Budget is the hash budget h hashes within.
+func (h *Hasher) Budget() *Budget { return h.budget }
+
+// HashContext is Hash within the budget: ErrBusy when no slot came free in
+// time or ctx ended while waiting.
+func (h *Hasher) HashContext(ctx context.Context, pw string) (string, error) {
+	release, err := h.budget.Acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return h.hash(pw)
+}
+
+// VerifyContext is Verify within the budget (ErrBusy as HashContext).
+func (h *Hasher) VerifyContext(ctx context.Context, pw, hash string) (Result, error) {
+	// Every verification, bcrypt and imported formats included, takes a
+	// slot first.
+	release, err := h.budget.Acquire(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+	return h.verify(pw, hash)
+}
+
+// VerifyUnknownContext is VerifyUnknown within the budget: it returns
+// ErrMismatch after the work of one verification, or ErrBusy when it got
+// no slot (as a real verification would not have either, so the answer
+// still does not tell an unknown e-mail from a known one).
+func (h *Hasher) VerifyUnknownContext(ctx context.Context, pw string) error {
+	release, err := h.budget.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, _ = argon2id.ComparePasswordAndHash(pw, h.dummyHash)
+	return ErrMismatch
+}
