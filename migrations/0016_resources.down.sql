@@ -7,4 +7,6 @@ ALTER TABLE clients
 
 DROP TABLE apis;
 
+ALTER TABLE refresh_tokens DROP COLUMN resources;
+
 COMMIT;

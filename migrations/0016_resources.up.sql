@@ -24,4 +24,7 @@ ALTER TABLE clients
     ADD COLUMN id_token_signed_response_alg     text   NOT NULL DEFAULT '',
     ADD COLUMN access_token_signed_response_alg text   NOT NULL DEFAULT '';
 
+-- The resources (RFC 8707) a refresh token's grant covers.
+ALTER TABLE refresh_tokens ADD COLUMN resources text[] NOT NULL DEFAULT '{}';
+
 COMMIT;

@@ -144,6 +144,9 @@ type RefreshToken struct {
 	RotatedAt time.Time
 	// RevokedAt is set when the token (or its family) was revoked.
 	RevokedAt time.Time
+	// Resources are the API identifiers granted with the token (RFC 8707):
+	// a refresh may ask for an access token for one of them.
+	Resources []string
 }
 
 // Usable reports whether the token may be exchanged at now.
@@ -220,6 +223,10 @@ type AuthRequest struct {
 	AMR       []string
 	ACR       string
 	SessionID string
+
+	// Resources are the API identifiers requested with "resource" (RFC
+	// 8707), checked against the client's allowlist.
+	Resources []string
 }
 
 // AuthCompletion is the outcome of a finished login.
