@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -70,13 +68,6 @@ func requestedResources(ctx context.Context) []string {
 	return r
 }
 
-// ValidResourceURI reports whether s may be a resource indicator: an
-// absolute URI without a fragment (RFC 8707 section 2).
-func ValidResourceURI(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && u.IsAbs() && !strings.Contains(s, "#")
-}
-
 // target is what an access token is for: its audience, scopes, lifetime,
 // signing algorithm and form.
 type target struct {
@@ -94,7 +85,7 @@ type target struct {
 func (s *Storage) lookupAPIs(ctx context.Context, c storage.Client, resources []string) ([]storage.API, error) {
 	apis := make([]storage.API, 0, len(resources))
 	for _, res := range resources {
-		if !ValidResourceURI(res) {
+		if !storage.ValidResourceURI(res) {
 			return nil, errInvalidTarget("resource %q is not an absolute URI without a fragment", res)
 		}
 		if slices.ContainsFunc(apis, func(a storage.API) bool { return a.Identifier == res }) {

@@ -2,8 +2,19 @@ package storage
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"time"
 )
+
+// ValidResourceURI reports whether s may be a resource indicator, and so
+// an API identifier: an absolute URI without a fragment (RFC 8707 section
+// 2), at most 2000 characters.
+func ValidResourceURI(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.IsAbs() && !strings.Contains(s, "#") && len(s) <= 2000 &&
+		!strings.ContainsAny(s, " \t\r\n")
+}
 
 // API is a protected resource registered with Admit: a service of the
 // platform (ticketing, payments…) that accepts Admit's access tokens. Its
