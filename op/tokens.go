@@ -116,6 +116,11 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 	case *refreshRequest:
 		return s.refreshSubject(ctx, r)
 	case *zop.DeviceAuthorizationState:
+		// The device grant has no place to carry a resource from its
+		// authorization to its token: refused rather than ignored.
+		if len(requestedResources(ctx)) > 0 {
+			return tokenSubject{}, errInvalidTarget("the device grant does not take a resource")
+		}
 		return s.deviceSubject(ctx, r)
 	case zop.TokenExchangeRequest:
 		return s.exchangeSubject(ctx)
