@@ -188,7 +188,7 @@ func (e *cliEnv) apis(ctx context.Context, args []string) error {
 		fs.StringVar(&s.Name, "name", "", "display name")
 		fs.Var(&scopes, "scope", "a scope of the API (repeatable, at least one)")
 		fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "lifetime of tokens for the API (default: the client's)")
-		fs.StringVar(&s.SigningAlg, "signing-alg", "", "RS256, ES256 or EdDSA (default: the client's, else signing_alg)")
+		fs.StringVar(&s.SigningAlg, "access-token-alg", "", "RS256, ES256 or EdDSA (default: the client's, else signing_alg)")
 		fs.BoolVar(&s.Opaque, "opaque", false, "opaque access tokens, introspected by the API (needs --introspection-client)")
 		fs.StringVar(&s.IntrospectionClientID, "introspection-client", "", "confidential client the API authenticates as at /oauth/introspect")
 		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {

@@ -67,7 +67,7 @@ func (s APISpec) Validate() error {
 		errs.add("access_token_ttl", "token lifetime %s: between 0 (the client's) and 24h", s.AccessTTL)
 	}
 	if s.SigningAlg != "" && !slices.Contains(SupportedSigningAlgs, s.SigningAlg) {
-		errs.add("access_token_signing_alg", "signing algorithm %q: want one of %s", s.SigningAlg, strings.Join(SupportedSigningAlgs, ", "))
+		errs.add("access_token_signing_alg", "access_token_signing_alg %q: want one of %s", s.SigningAlg, strings.Join(SupportedSigningAlgs, ", "))
 	}
 	if s.Opaque && s.IntrospectionClientID == "" {
 		errs.add("introspection_client_id", "an opaque API must name the client it introspects as: it cannot read its tokens otherwise")
@@ -103,7 +103,7 @@ func (s *Service) checkSigningAlg(field, alg string) error {
 		available = SupportedSigningAlgs
 	}
 	if !slices.Contains(available, alg) {
-		return invalid(field, "signing algorithm %q: want one of %s (the algorithms this instance signs with; see signing_algs)", alg, strings.Join(available, ", "))
+		return invalid(field, "%s %q: want one of %s (the algorithms this instance signs with; see signing_algs)", field, alg, strings.Join(available, ", "))
 	}
 	return nil
 }

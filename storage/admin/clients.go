@@ -94,7 +94,7 @@ func (s ClientSpec) Validate() error {
 	// never accepted (unsigned ID tokens).
 	for field, alg := range map[string]string{"id_token_signed_response_alg": s.IDTokenAlg, "access_token_signed_response_alg": s.AccessTokenAlg} {
 		if alg != "" && !slices.Contains(SupportedSigningAlgs, alg) {
-			errs.add(field, "signing algorithm %q: want one of %s", alg, strings.Join(SupportedSigningAlgs, ", "))
+			errs.add(field, "%s %q: want one of %s", field, alg, strings.Join(SupportedSigningAlgs, ", "))
 		}
 	}
 	if len(s.AllowedResources) > 100 {
