@@ -106,7 +106,7 @@ func resourceOpt(uris ...string) []resourceParam {
 // set, ES256 and EdDSA included) and returns its alg, typ and claims.
 func (w *resourceWorld) jwtClaims(t *testing.T, token string) (alg, typ string, claims map[string]any) {
 	t.Helper()
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
 	if err != nil {
 		t.Fatalf("access token is not a JWS: %v", err)
 	}
