@@ -19,8 +19,18 @@
 //
 // # Key life cycle
 //
-// For each algorithm (RS256: RSA 2048, or ES256: ECDSA P-256) the store holds
-// at most one active and one next key, plus retired ones:
+// Several algorithms are active at once (Manager.SigningAlgorithms): the
+// default (Manager.Algorithm, which signs ID tokens unless a client
+// registered id_token_signed_response_alg), RS256 always (OpenID Connect
+// Core 15.1), and Manager.Extra, which access tokens of an API or a client
+// and ID tokens of a client may ask for with SigningKeyFor. ES256 signs in
+// tens of microseconds where RS256 takes about a millisecond. Init creates,
+// Rotate rotates and the JWKS publishes the keys of every algorithm
+// together, all sealed alike.
+//
+// For each algorithm (RS256: RSA 2048, ES256: ECDSA P-256, EdDSA: Ed25519,
+// RFC 8037) the store holds at most one active and one next key, plus
+// retired ones:
 //
 //	(none) --Init--> next --Rotate--> active --Rotate--> retired --Prune, after Grace--> deleted
 //

@@ -3,6 +3,7 @@ package keys
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -48,11 +49,12 @@ type SigningKey struct {
 // ID is the JWK "kid".
 func (k *SigningKey) ID() string { return k.id }
 
-// SignatureAlgorithm is RS256 or ES256.
+// SignatureAlgorithm is RS256, ES256 or EdDSA.
 func (k *SigningKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
 
-// Key returns the private key (a crypto.Signer: *rsa.PrivateKey or
-// *ecdsa.PrivateKey), as zitadel's op.SignerFromKey expects.
+// Key returns the private key (a crypto.Signer: *rsa.PrivateKey,
+// *ecdsa.PrivateKey or ed25519.PrivateKey), as zitadel's op.SignerFromKey
+// expects.
 func (k *SigningKey) Key() any { return k.private }
 
 // Public returns the public half, as published in the JWKS.
@@ -105,18 +107,25 @@ type PublicKey struct {
 // ID is the JWK "kid".
 func (k *PublicKey) ID() string { return k.id }
 
-// Algorithm is RS256 or ES256.
+// Algorithm is RS256, ES256 or EdDSA.
 func (k *PublicKey) Algorithm() jose.SignatureAlgorithm { return k.alg }
 
 // Use is always "sig": these keys never encrypt.
 func (k *PublicKey) Use() string { return "sig" }
 
-// Key returns the public key (*rsa.PublicKey or *ecdsa.PublicKey).
+// Key returns the public key (*rsa.PublicKey, *ecdsa.PublicKey or
+// ed25519.PublicKey; EdDSA keys are published as OKP Ed25519 JWKs, RFC 8037
+// section 2).
 func (k *PublicKey) Key() any { return k.key }
 
-// supported reports whether the package can generate and use keys of alg.
-func supported(alg jose.SignatureAlgorithm) bool {
-	return alg == jose.RS256 || alg == jose.ES256
+// Algorithms are the signature algorithms the package can generate and
+// use keys for: RS256 (RSA 2048), ES256 (ECDSA P-256) and EdDSA (Ed25519,
+// RFC 8037).
+var Algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
+
+// Supported reports whether the package can generate and use keys of alg.
+func Supported(alg jose.SignatureAlgorithm) bool {
+	return alg == jose.RS256 || alg == jose.ES256 || alg == jose.EdDSA
 }
 
 // generatePrivate creates a fresh private key for alg.
@@ -126,6 +135,9 @@ func generatePrivate(alg jose.SignatureAlgorithm) (crypto.Signer, error) {
 		return rsa.GenerateKey(rand.Reader, rsaBits)
 	case jose.ES256:
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case jose.EdDSA:
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
 	}
 	return nil, fmt.Errorf("keys: unsupported algorithm %q", alg)
 }
@@ -196,6 +208,8 @@ func matches(alg jose.SignatureAlgorithm, priv crypto.Signer) bool {
 		return alg == jose.RS256
 	case *ecdsa.PrivateKey:
 		return alg == jose.ES256 && k.Curve == elliptic.P256()
+	case ed25519.PrivateKey:
+		return alg == jose.EdDSA
 	}
 	return false
 }

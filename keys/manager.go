@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,10 +38,18 @@ var ErrNoActiveKey = errors.New("keys: no active signing key")
 type Manager struct {
 	Store  storage.SigningKeys
 	Sealer *Sealer
-	// Algorithm of the keys this node creates and signs with: jose.RS256
-	// (default) or jose.ES256. Keys of other algorithms found in the store
-	// are still published.
+	// Algorithm is the default signing algorithm (SigningKey): jose.RS256
+	// (default), jose.ES256 or jose.EdDSA.
 	Algorithm jose.SignatureAlgorithm
+	// Extra are further algorithms whose keys are kept active at the same
+	// time, for tokens that ask for them (SigningKeyFor): an API's or a
+	// client's access-token algorithm, a client's
+	// id_token_signed_response_alg. RS256 is always kept, whatever is set
+	// here: OpenID Connect Core 15.1 requires ID tokens to be signable with
+	// it. Keys of every algorithm are created, rotated and published
+	// together. Keys of other algorithms found in the store are still
+	// published.
+	Extra []jose.SignatureAlgorithm
 	// Grace is how long a retired key stays published. It must be at least
 	// the longest lifetime of a signed token plus ReloadEvery (see doc.go).
 	Grace time.Duration
@@ -61,6 +70,18 @@ func (m *Manager) algorithm() jose.SignatureAlgorithm {
 		return DefaultAlgorithm
 	}
 	return m.Algorithm
+}
+
+// SigningAlgorithms are the algorithms the manager keeps an active key of:
+// the default first, then RS256, then Extra, without duplicates.
+func (m *Manager) SigningAlgorithms() []jose.SignatureAlgorithm {
+	out := []jose.SignatureAlgorithm{m.algorithm()}
+	for _, a := range append([]jose.SignatureAlgorithm{jose.RS256}, m.Extra...) {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (m *Manager) grace() time.Duration {
@@ -99,14 +120,18 @@ func (m *Manager) check() error {
 		return errors.New("keys: Manager.Store is nil")
 	case m.Sealer == nil:
 		return errors.New("keys: Manager.Sealer is nil")
-	case !supported(m.algorithm()):
-		return fmt.Errorf("keys: unsupported algorithm %q (want RS256 or ES256)", m.algorithm())
+	}
+	for _, a := range m.SigningAlgorithms() {
+		if !Supported(a) {
+			return fmt.Errorf("keys: unsupported algorithm %q (want RS256, ES256 or EdDSA)", a)
+		}
 	}
 	return nil
 }
 
-// Init makes sure an active and a next key of m.Algorithm exist, creating the
-// missing ones, then loads the snapshot. Several nodes may run Init at once:
+// Init makes sure an active and a next key of every algorithm
+// (SigningAlgorithms) exist, creating the missing ones, then loads the
+// snapshot. Several nodes may run Init at once:
 // the store lets only one create each key, and the losers' ErrAlreadyExists
 // just means the key is there now.
 func (m *Manager) Init(ctx context.Context) error {
@@ -117,12 +142,14 @@ func (m *Manager) Init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("keys: list signing keys: %w", err)
 	}
-	for _, state := range []string{storage.KeyActive, storage.KeyNext} {
-		if hasKey(stored, m.algorithm(), state) {
-			continue
-		}
-		if err := m.create(ctx, state); err != nil {
-			return err
+	for _, alg := range m.SigningAlgorithms() {
+		for _, state := range []string{storage.KeyActive, storage.KeyNext} {
+			if hasKey(stored, alg, state) {
+				continue
+			}
+			if err := m.create(ctx, alg, state); err != nil {
+				return err
+			}
 		}
 	}
 	return m.Reload(ctx)
@@ -140,8 +167,8 @@ func hasKey(stored []storage.SigningKey, alg jose.SignatureAlgorithm, state stri
 
 // create generates and stores one key in state, tolerating a concurrent node
 // that created it first.
-func (m *Manager) create(ctx context.Context, state string) error {
-	rec, err := generate(m.Sealer, m.algorithm(), state, m.now())
+func (m *Manager) create(ctx context.Context, alg jose.SignatureAlgorithm, state string) error {
+	rec, err := generate(m.Sealer, alg, state, m.now())
 	if err != nil {
 		return err
 	}
@@ -163,14 +190,24 @@ func (m *Manager) create(ctx context.Context, state string) error {
 // snapshot is older than ReloadEvery, one caller reloads it while the others
 // carry on with the current one.
 func (m *Manager) SigningKey(ctx context.Context) (*SigningKey, error) {
+	return m.SigningKeyFor(ctx, "")
+}
+
+// SigningKeyFor returns the active key of alg (the default algorithm when
+// alg is empty), read from the snapshot like SigningKey. ErrNoActiveKey if
+// alg is not one of SigningAlgorithms or has no active key.
+func (m *Manager) SigningKeyFor(ctx context.Context, alg jose.SignatureAlgorithm) (*SigningKey, error) {
+	if alg == "" {
+		alg = m.algorithm()
+	}
 	s, err := m.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.active == nil {
-		return nil, fmt.Errorf("%w of algorithm %s", ErrNoActiveKey, m.algorithm())
+	if k := s.activeOf(alg); k != nil && slices.Contains(m.SigningAlgorithms(), alg) {
+		return k, nil
 	}
-	return s.active, nil
+	return nil, fmt.Errorf("%w of algorithm %s", ErrNoActiveKey, alg)
 }
 
 // PublicKeys returns the keys to publish in the JWKS: every active and next
@@ -183,26 +220,35 @@ func (m *Manager) PublicKeys(ctx context.Context) ([]*PublicKey, error) {
 	return s.published(m.now(), m.grace()), nil
 }
 
-// Rotate retires the active key, promotes the next one (published since the
-// previous rotation, so verifiers have had time to fetch it) and creates a new
-// next key. Tokens signed by the old active key stay verifiable for Grace.
+// Rotate, for every algorithm (SigningAlgorithms), retires the active key,
+// promotes the next one (published since the previous rotation, so verifiers
+// have had time to fetch it) and creates a new next key. Tokens signed by the
+// old active keys stay verifiable for Grace. Each algorithm rotates in its
+// own atomic store operation; a failure stops the loop and is reported (a
+// second run rotates the rest, and again the ones already done).
 func (m *Manager) Rotate(ctx context.Context) error {
 	if err := m.check(); err != nil {
 		return err
 	}
 	now := m.now()
-	next, err := generate(m.Sealer, m.algorithm(), storage.KeyNext, now)
-	if err != nil {
-		return err
-	}
-	if err := m.Store.RotateSigningKeys(ctx, next, now); err != nil {
-		return fmt.Errorf("keys: rotate %s keys: %w", next.Algorithm, err)
+	rotated := make(map[jose.SignatureAlgorithm]string)
+	for _, alg := range m.SigningAlgorithms() {
+		next, err := generate(m.Sealer, alg, storage.KeyNext, now)
+		if err != nil {
+			return err
+		}
+		if err := m.Store.RotateSigningKeys(ctx, next, now); err != nil {
+			return fmt.Errorf("keys: rotate %s keys: %w", next.Algorithm, err)
+		}
+		rotated[alg] = next.ID
 	}
 	if err := m.Reload(ctx); err != nil {
 		return err
 	}
-	m.logger().InfoContext(ctx, "signing keys rotated", "alg", next.Algorithm,
-		"active_kid", m.snap.Load().activeID(), "next_kid", next.ID)
+	for _, alg := range m.SigningAlgorithms() {
+		m.logger().InfoContext(ctx, "signing keys rotated", "alg", alg,
+			"active_kid", m.snap.Load().activeID(alg), "next_kid", rotated[alg])
+	}
 	return nil
 }
 

@@ -22,7 +22,7 @@ const (
 	testReload = 30 * time.Second
 )
 
-var algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+var algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
 
 // newManager returns an uninitialised Manager on store with the test clock.
 func newManager(store storage.SigningKeys, sealer *keys.Sealer, c *clock, alg jose.SignatureAlgorithm) *keys.Manager {
@@ -104,14 +104,21 @@ func activeKID(t *testing.T, m *keys.Manager) string {
 // publicKIDs returns the published kids, sorted: the store orders keys of
 // equal CreatedAt arbitrarily.
 func publicKIDs(t *testing.T, m *keys.Manager) []string {
+	return publicKIDsOf(t, m, "")
+}
+
+// publicKIDsOf is publicKIDs restricted to the keys of alg (all if "").
+func publicKIDsOf(t *testing.T, m *keys.Manager, alg jose.SignatureAlgorithm) []string {
 	t.Helper()
 	pks, err := m.PublicKeys(context.Background())
 	if err != nil {
 		t.Fatalf("PublicKeys: %v", err)
 	}
-	ids := make([]string, len(pks))
-	for i, k := range pks {
-		ids[i] = k.ID()
+	var ids []string
+	for _, k := range pks {
+		if alg == "" || k.Algorithm() == alg {
+			ids = append(ids, k.ID())
+		}
 	}
 	slices.Sort(ids)
 	return ids
@@ -126,7 +133,7 @@ func TestInitCreatesActiveAndNext(t *testing.T) {
 			if got := activeKID(t, m); got != active {
 				t.Errorf("SigningKey = %s, want active %s", got, active)
 			}
-			if got := publicKIDs(t, m); !slices.Equal(got, sorted(active, next)) {
+			if got := publicKIDsOf(t, m, alg); !slices.Equal(got, sorted(active, next)) {
 				t.Errorf("PublicKeys = %v, want [%s %s]", got, active, next)
 			}
 			k, _ := m.SigningKey(context.Background())
@@ -235,7 +242,7 @@ func TestRotate(t *testing.T) {
 			if newNext == oldActive || newNext == oldNext {
 				t.Errorf("new next kid %s reuses an old kid", newNext)
 			}
-			if got, want := publicKIDs(t, m), sorted(oldActive, oldNext, newNext); !slices.Equal(got, want) {
+			if got, want := publicKIDsOf(t, m, alg), sorted(oldActive, oldNext, newNext); !slices.Equal(got, want) {
 				t.Errorf("PublicKeys = %v, want %v", got, want)
 			}
 		})
@@ -461,29 +468,61 @@ func TestSealedKeyCannotMoveBetweenRows(t *testing.T) {
 	}
 }
 
-func TestAlgorithmsShareStore(t *testing.T) {
-	rs, store, c := initManager(t, jose.RS256)
-	es := newManager(store, rs.Sealer, c, jose.ES256)
-	if err := es.Init(context.Background()); err != nil {
+// Keys of several algorithms are active at once: each signs with its own
+// algorithm, all are published, and Rotate rotates them together.
+func TestSeveralAlgorithmsActive(t *testing.T) {
+	sealer, c := mustSealer(t), newClock()
+	store := memory.New(c.Now)
+	m := newManager(store, sealer, c, jose.ES256)
+	m.Extra = []jose.SignatureAlgorithm{jose.EdDSA}
+	if err := m.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := rs.Reload(context.Background()); err != nil {
-		t.Fatal(err)
+	if got := m.SigningAlgorithms(); !slices.Equal(got, []jose.SignatureAlgorithm{jose.ES256, jose.RS256, jose.EdDSA}) {
+		t.Errorf("SigningAlgorithms = %v, want the default first, RS256 always, then Extra", got)
 	}
-	for _, m := range []*keys.Manager{rs, es} {
-		k, _ := m.SigningKey(context.Background())
-		if k.SignatureAlgorithm() != m.Algorithm {
-			t.Errorf("%s manager signs with %s", m.Algorithm, k.SignatureAlgorithm())
+	if k, _ := m.SigningKey(context.Background()); k.SignatureAlgorithm() != jose.ES256 {
+		t.Errorf("SigningKey signs with %s, want the default ES256", k.SignatureAlgorithm())
+	}
+	before := map[jose.SignatureAlgorithm]string{}
+	for _, alg := range algorithms {
+		k, err := m.SigningKeyFor(context.Background(), alg)
+		if err != nil || k.SignatureAlgorithm() != alg || k.ID() != onlyKID(t, store, alg, storage.KeyActive) {
+			t.Fatalf("SigningKeyFor(%s) = %v, %v; want the active %s key", alg, k, err, alg)
 		}
-		if n := len(publicKIDs(t, m)); n != 4 {
-			t.Errorf("%s manager publishes %d keys, want 4 (both algorithms)", m.Algorithm, n)
+		before[alg] = k.ID()
+		if n := len(publicKIDsOf(t, m, alg)); n != 2 {
+			t.Errorf("%d %s keys published, want 2 (active and next)", n, alg)
 		}
 	}
-	if err := es.Rotate(context.Background()); err != nil {
+	if _, err := m.SigningKeyFor(context.Background(), jose.PS256); !errors.Is(err, keys.ErrNoActiveKey) {
+		t.Errorf("SigningKeyFor(PS256) = %v, want ErrNoActiveKey", err)
+	}
+	c.Advance(time.Minute)
+	if err := m.Rotate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(stored(t, store, jose.RS256, storage.KeyRetired)); n != 0 {
-		t.Errorf("rotating ES256 retired %d RS256 keys", n)
+	for _, alg := range algorithms {
+		retired := stored(t, store, alg, storage.KeyRetired)
+		if len(retired) != 1 || retired[0].ID != before[alg] {
+			t.Errorf("after Rotate, retired %s keys = %v, want the old active %s", alg, retired, before[alg])
+		}
+		if k, _ := m.SigningKeyFor(context.Background(), alg); k.ID() == before[alg] {
+			t.Errorf("%s still signs with the retired key", alg)
+		}
+	}
+
+	// A node configured without EdDSA still publishes the EdDSA keys it
+	// finds (another node signs with them) but does not sign with them.
+	rsOnly := newManager(store, sealer, c, jose.RS256)
+	if err := rsOnly.Init(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rsOnly.SigningKeyFor(context.Background(), jose.EdDSA); !errors.Is(err, keys.ErrNoActiveKey) {
+		t.Errorf("SigningKeyFor(EdDSA) on an RS256-only node = %v, want ErrNoActiveKey", err)
+	}
+	if n := len(publicKIDsOf(t, rsOnly, jose.EdDSA)); n != 3 {
+		t.Errorf("RS256-only node publishes %d EdDSA keys, want 3 (active, next, retired)", n)
 	}
 }
 

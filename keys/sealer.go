@@ -3,7 +3,9 @@ package keys
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -126,4 +128,19 @@ func ParseMasterKey(s string) ([]byte, error) {
 		return key, nil
 	}
 	return nil, fmt.Errorf("keys: master key (%d characters) is neither 64 hex characters nor base64 of %d bytes", len(s), MasterKeySize)
+}
+
+// derivePrefix separates keys derived with DeriveKey from every other use
+// of the master key (keys/signed uses its own prefix).
+const derivePrefix = "admit/derived/v1/"
+
+// DeriveKey derives a 32-byte key for one purpose from the master key with
+// HKDF-SHA256 (RFC 5869), e.g. the key that encrypts opaque access tokens:
+// every node holding the master key derives the same key, and no other
+// secret needs configuring.
+func DeriveKey(master []byte, purpose string) ([]byte, error) {
+	if len(master) != 32 || purpose == "" {
+		return nil, errors.New("keys: DeriveKey needs a 32-byte master key and a purpose")
+	}
+	return hkdf.Key(sha256.New, master, nil, derivePrefix+purpose, 32)
 }

@@ -13,8 +13,8 @@ import (
 // wholesale on reload, so readers need no lock.
 type snapshot struct {
 	loadedAt time.Time
-	// active is the active key of the manager's algorithm; nil if none.
-	active *SigningKey
+	// active holds the active key of each algorithm.
+	active map[jose.SignatureAlgorithm]*SigningKey
 	// keys are all usable stored keys, oldest first.
 	keys []entry
 	// byID lets the next reload reuse decoded keys (and their cached
@@ -31,9 +31,10 @@ type entry struct {
 
 // build decodes stored into a snapshot, reusing keys decoded by prev.
 func (m *Manager) build(ctx context.Context, stored []storage.SigningKey, prev *snapshot) (*snapshot, error) {
-	s := &snapshot{loadedAt: m.now(), byID: make(map[string]*SigningKey, len(stored))}
+	s := &snapshot{loadedAt: m.now(), byID: make(map[string]*SigningKey, len(stored)),
+		active: make(map[jose.SignatureAlgorithm]*SigningKey, 3)}
 	for _, rec := range stored {
-		if !supported(jose.SignatureAlgorithm(rec.Algorithm)) {
+		if !Supported(jose.SignatureAlgorithm(rec.Algorithm)) {
 			// A newer release may have added an algorithm during a rolling
 			// upgrade; skipping beats failing every reload on this node.
 			m.logger().WarnContext(ctx, "skipping signing key of unsupported algorithm", "kid", rec.ID, "alg", rec.Algorithm)
@@ -45,8 +46,8 @@ func (m *Manager) build(ctx context.Context, stored []storage.SigningKey, prev *
 		}
 		s.byID[rec.ID] = k
 		s.keys = append(s.keys, entry{key: k, state: rec.State, retiredAt: rec.RetiredAt})
-		if rec.State == storage.KeyActive && k.alg == m.algorithm() {
-			s.active = k
+		if rec.State == storage.KeyActive {
+			s.active[k.alg] = k
 		}
 	}
 	return s, nil
@@ -83,10 +84,15 @@ func (s *snapshot) renewed(now time.Time) *snapshot {
 	return &c
 }
 
-// activeID is the kid of the active key, or "" if there is none.
-func (s *snapshot) activeID() string {
-	if s == nil || s.active == nil {
+// activeOf is the active key of alg, nil if none.
+func (s *snapshot) activeOf(alg jose.SignatureAlgorithm) *SigningKey {
+	return s.active[alg]
+}
+
+// activeID is the kid of the active key of alg, or "" if there is none.
+func (s *snapshot) activeID(alg jose.SignatureAlgorithm) string {
+	if s == nil || s.active[alg] == nil {
 		return ""
 	}
-	return s.active.id
+	return s.active[alg].id
 }

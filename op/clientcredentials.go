@@ -19,6 +19,7 @@ import (
 type clientCredentialsRequest struct {
 	client storage.Client
 	scopes []string
+	target target
 }
 
 func (r *clientCredentialsRequest) GetSubject() string    { return r.client.ID }
@@ -29,10 +30,8 @@ func (r *clientCredentialsRequest) tokenSubject() tokenSubject {
 	gid, _ := randomID() // a fresh grant per issue; revocable on its own
 	return tokenSubject{
 		grant: "client_credentials", grantID: gid, subject: r.client.ID, clientID: r.client.ID,
-		audience: r.GetAudience(), scopes: r.scopes,
-		lifetime: orDefault(r.client.AccessTokenLifetime, DefaultAccessTokenLifetime),
-		tenantID: tenantOf(r.client.TenantID),
-	}
+		scopes: r.scopes, tenantID: tenantOf(r.client.TenantID),
+	}.withTarget(r.target)
 }
 
 // ClientCredentials authenticates a confidential client for the
@@ -64,7 +63,12 @@ func (s *Storage) ClientCredentialsTokenRequest(ctx context.Context, clientID st
 	if err != nil {
 		return nil, err
 	}
-	return &clientCredentialsRequest{client: c, scopes: granted}, nil
+	// RFC 8707 section 2: a resource narrows the token to that API.
+	tg, err := s.machineTarget(ctx, c, granted)
+	if err != nil {
+		return nil, err
+	}
+	return &clientCredentialsRequest{client: c, scopes: tg.scopes, target: tg}, nil
 }
 
 var userScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, oidc.ScopePhone, oidc.ScopeAddress, ScopeVenues}

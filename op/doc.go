@@ -7,7 +7,7 @@
 // # Access tokens (RFC 9068)
 //
 // Access tokens are JWTs with header typ "at+jwt" and the claims iss, sub,
-// aud (the client), exp, iat, jti, client_id, scope, auth_time, acr, amr, sid,
+// aud (the client, or the APIs asked for: see below), exp, iat, jti, client_id, scope, auth_time, acr, amr, sid,
 // gid (the grant) and the tenant and role claims below, so resource servers
 // verify them with the JWKS alone.
 // op signs its own JWT access tokens with typ "JWT", so Admit mints them
@@ -17,6 +17,27 @@
 // access token (signature, typ, issuer, expiry) and returns its payload as
 // the token ID, so SetUserinfoFromToken and SetIntrospectionFromToken see all
 // claims. Encrypt also makes authorization codes: 256 random bits.
+//
+// # Resource indicators and signing algorithms (resources.go, opaque.go)
+//
+// Registered APIs (storage.API) are the targets a client names with
+// "resource" (RFC 8707): ResourceIndicators, mounted in front of
+// /authorize and the token endpoint, puts the parameters in the context,
+// since op does not pass them on. CreateAuthRequest checks them (an API of
+// the client's tenant, in its AllowedResources: else invalid_target) and
+// keeps them on the request and then on the refresh-token family; the code,
+// refresh and client_credentials grants and token exchange shape the access
+// token for the APIs asked for, among those granted (aud = the
+// identifiers, scopes narrowed to the APIs', the API's lifetime and
+// algorithm). Tokens for opaque APIs are the same JWT sealed as a
+// compact JWE for Admit itself (Storage.OpaqueKey); introspection of a token
+// for an API answers only that API's introspection client.
+//
+// Keys of several algorithms are active at once (KeySource.SigningKeyFor).
+// Access tokens use the API's algorithm, else the client's
+// AccessTokenSignedResponseAlg, else the default; op signs ID tokens with
+// Storage.SigningKey, which picks the presenting client's
+// IDTokenSignedResponseAlg (OpenID Connect Dynamic Client Registration 2).
 //
 // # Tenants and roles
 //

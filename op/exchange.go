@@ -314,19 +314,39 @@ func (s *Storage) validateDelegation(ctx context.Context, st *ExchangeState, c s
 		authTime: timeOf(ac.AuthTime), acr: ac.ACR, amr: ac.AMR, sid: ac.SID,
 		lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime), notAfter: timeOf(ac.Expiry),
 		tenantID: ac.TenantID, user: true, act: actorClaim(c.ID, ac.Act),
+		alg: c.AccessTokenSignedResponseAlg,
+	}
+	// A token for registered APIs is shaped like any token for them: their
+	// scopes, lifetime, algorithm and form (resources.go).
+	if !slices.ContainsFunc(aud, func(a string) bool { return !s.isAPI(ctx, c, a) }) {
+		tg, err := s.targetOf(ctx, c, aud, scopes)
+		if err != nil {
+			return err
+		}
+		st.sub = st.sub.withTarget(tg)
+		req.SetCurrentScopes(tg.scopes)
 	}
 	return nil
 }
 
-// delegationAudience: audience values (or resource URIs, which Admit does
-// not distinguish) must be client IDs of active clients of the caller's
-// tenant.
+// delegationAudience: every audience value (or resource URI: RFC 8693
+// 2.1 lets either name the target) must be in the caller's
+// AllowedResources, and be a registered API or an active client of the
+// caller's tenant; anything else is invalid_target (RFC 8693 2.2.2). This is
+// the resource rule of resources.go: a client delegates only to targets it
+// was allowed.
 func (s *Storage) delegationAudience(ctx context.Context, c storage.Client, audience, resources []string) ([]string, error) {
 	aud := append(slices.Clone(audience), resources...)
 	if len(aud) == 0 {
 		return nil, errInvalidTarget("name the API the token is for in audience")
 	}
 	for _, a := range aud {
+		if !slices.Contains(c.AllowedResources, a) {
+			return nil, errInvalidTarget("audience %q is not allowed for this client", a)
+		}
+		if s.isAPI(ctx, c, a) {
+			continue
+		}
 		t, err := s.activeClient(ctx, a)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && tenantOf(t.TenantID) != tenantOf(c.TenantID)) {
 			return nil, errInvalidTarget("unknown audience %q", a)
@@ -336,6 +356,15 @@ func (s *Storage) delegationAudience(ctx context.Context, c storage.Client, audi
 		}
 	}
 	return aud, nil
+}
+
+// isAPI reports whether aud is a registered API of c's tenant.
+func (s *Storage) isAPI(ctx context.Context, c storage.Client, aud string) bool {
+	if s.APIs == nil {
+		return false
+	}
+	a, err := s.APIs.GetAPIByIdentifier(ctx, aud)
+	return err == nil && tenantOf(a.TenantID) == tenantOf(c.TenantID)
 }
 
 // narrowScopes: the requested scopes, each of which the subject token must

@@ -33,13 +33,24 @@ func (r *refreshRequest) GetScopes() []string          { return r.scopes }
 func (r *refreshRequest) GetSubject() string           { return r.token.UserID }
 func (r *refreshRequest) SetCurrentScopes(sc []string) { r.scopes = sc }
 
-func (r *refreshRequest) tokenSubject() tokenSubject {
+// refreshSubject: the access token of a refresh is for the resources the
+// request names, which must be among those granted (RFC 8707 section 2.2),
+// or for all of them.
+func (s *Storage) refreshSubject(ctx context.Context, r *refreshRequest) (tokenSubject, error) {
+	c, err := s.activeClient(ctx, r.token.ClientID)
+	if err != nil {
+		return tokenSubject{}, toOIDCError(ctx, err, "unknown client")
+	}
+	tg, err := s.grantTarget(ctx, c, r.token.Resources, r.scopes)
+	if err != nil {
+		return tokenSubject{}, err
+	}
 	return tokenSubject{
 		grant: "refresh_token", grantID: r.token.FamilyID, subject: r.token.UserID,
-		clientID: r.token.ClientID, audience: r.GetAudience(), scopes: r.scopes,
+		clientID: r.token.ClientID, scopes: r.scopes,
 		authTime: r.token.AuthTime, acr: r.token.ACR, amr: r.token.AMR, sid: r.token.SessionID,
-		lifetime: r.lifetime, tenantID: r.tenantID, user: true,
-	}
+		tenantID: r.tenantID, user: true,
+	}.withTarget(tg), nil
 }
 
 // TokenRequestByRefreshToken looks the token up by hash. Presenting a token
@@ -153,13 +164,17 @@ func (s *Storage) nextRefreshToken(ctx context.Context, req zop.TokenRequest, su
 	now := s.now()
 	t := storage.RefreshToken{
 		ID: id, Hash: hashToken(value), FamilyID: sub.grantID, ClientID: sub.clientID, UserID: sub.subject,
-		Scopes: sub.scopes, AMR: sub.amr, ACR: sub.acr, AuthTime: sub.authTime, SessionID: sub.sid, CreatedAt: now,
+		Scopes: sub.grantScopes, AMR: sub.amr, ACR: sub.acr, AuthTime: sub.authTime, SessionID: sub.sid, CreatedAt: now,
+		Resources: sub.resources,
+	}
+	if t.Scopes == nil {
+		t.Scopes = sub.scopes
 	}
 	if rr, ok := req.(*refreshRequest); ok {
 		// Rotation keeps the family's absolute expiry (refreshing never
 		// extends a grant) and its scopes: a refresh asking for fewer scopes
 		// narrows that access token only (RFC 6749 6).
-		t.ExpiresAt, t.Scopes = rr.token.ExpiresAt, rr.token.Scopes
+		t.ExpiresAt, t.Scopes, t.Resources = rr.token.ExpiresAt, rr.token.Scopes, rr.token.Resources
 		return t, nil
 	}
 	c, err := s.getClient(ctx, sub.clientID)

@@ -29,6 +29,11 @@ const (
 // KeySource is what the provider needs from package keys.
 type KeySource interface {
 	SigningKey(ctx context.Context) (*keys.SigningKey, error)
+	// SigningKeyFor is the active key of alg ("" is the default).
+	SigningKeyFor(ctx context.Context, alg jose.SignatureAlgorithm) (*keys.SigningKey, error)
+	// SigningAlgorithms are the algorithms with an active key, the
+	// default first.
+	SigningAlgorithms() []jose.SignatureAlgorithm
 	PublicKeys(ctx context.Context) ([]*keys.PublicKey, error)
 }
 
@@ -43,6 +48,13 @@ type Storage struct {
 	AuthRequests  storage.AuthRequests
 	Revocations   storage.Revocations
 	Keys          KeySource
+	// APIs is the API registry (resource indicators, resources.go); nil:
+	// every resource is invalid_target.
+	APIs APIReader
+	// OpaqueKey (32 bytes) encrypts the opaque access tokens of opaque APIs
+	// (opaque.go); derive it from the master key so every node opens every
+	// token. Nil: opaque APIs cannot get tokens (server_error).
+	OpaqueKey []byte
 	// Issuer is the configured issuer URL; access tokens are verified against it.
 	Issuer string
 	// LoginURL returns the hosted login page for an authorization request.
@@ -137,11 +149,16 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		return nil, err
 	}
 	req.Scopes = allowedScopes(c, req.Scopes)
+	resources, err := s.authorizeResources(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	id, err := randomID()
 	if err != nil {
 		return nil, err
 	}
 	stored := newAuthRequest(id, req, hintSubject, s.now(), AuthRequestLifetime)
+	stored.Resources = resources
 	if err := s.AuthRequests.CreateAuthRequest(ctx, stored); err != nil {
 		return nil, toOIDCError(ctx, err, "cannot store the authorization request")
 	}
@@ -257,16 +274,26 @@ func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 // spent. Leftovers expire with AuthRequestLifetime.
 func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil }
 
+// SigningKey is the key op signs ID tokens with (op.CreateIDToken): the
+// algorithm the client registered as id_token_signed_response_alg (OpenID
+// Connect Dynamic Client Registration section 2), else the default. At the
+// token endpoint the presenting client is the client the ID token is for
+// (op authenticates it before minting).
 func (s *Storage) SigningKey(ctx context.Context) (zop.SigningKey, error) {
-	return s.Keys.SigningKey(ctx)
+	var alg jose.SignatureAlgorithm
+	if id := presentingClient(ctx); id != "" {
+		if c, err := s.getClient(ctx, id); err == nil {
+			alg = jose.SignatureAlgorithm(c.IDTokenSignedResponseAlg)
+		}
+	}
+	return s.Keys.SigningKeyFor(ctx, alg)
 }
 
-func (s *Storage) SignatureAlgorithms(ctx context.Context) ([]jose.SignatureAlgorithm, error) {
-	k, err := s.Keys.SigningKey(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return []jose.SignatureAlgorithm{k.SignatureAlgorithm()}, nil
+// SignatureAlgorithms are the algorithms with an active key: discovery's
+// id_token_signing_alg_values_supported (RS256 always among them, OpenID
+// Connect Core 15.1).
+func (s *Storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return s.Keys.SigningAlgorithms(), nil
 }
 
 func (s *Storage) KeySet(ctx context.Context) ([]zop.Key, error) {

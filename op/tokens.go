@@ -76,6 +76,24 @@ type tokenSubject struct {
 	user bool
 	// act is the RFC 8693 actor chain of a delegated token.
 	act map[string]any
+	// alg signs the token ("" is the default); opaque makes it an opaque
+	// token (opaque.go).
+	alg    string
+	opaque bool
+	// grantScopes and resources are what a refresh token issued with the
+	// access token keeps: all the grant's scopes (scopes may be narrowed to
+	// a resource's) and the granted resources (RFC 8707).
+	grantScopes []string
+	resources   []string
+}
+
+// withTarget applies the access-token target t to the subject.
+func (t tokenSubject) withTarget(tg target) tokenSubject {
+	if t.grantScopes == nil {
+		t.grantScopes = t.scopes
+	}
+	t.audience, t.scopes, t.lifetime, t.alg, t.opaque, t.resources = tg.audience, tg.scopes, tg.lifetime, tg.alg, tg.opaque, tg.resources
+	return t
 }
 
 // CreateAccessToken mints the access token for requests without a refresh
@@ -96,8 +114,13 @@ func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (token
 	case *clientCredentialsRequest:
 		return r.tokenSubject(), nil
 	case *refreshRequest:
-		return r.tokenSubject(), nil
+		return s.refreshSubject(ctx, r)
 	case *zop.DeviceAuthorizationState:
+		// The device grant has no place to carry a resource from its
+		// authorization to its token: refused rather than ignored.
+		if len(requestedResources(ctx)) > 0 {
+			return tokenSubject{}, errInvalidTarget("the device grant does not take a resource")
+		}
 		return s.deviceSubject(ctx, r)
 	case zop.TokenExchangeRequest:
 		return s.exchangeSubject(ctx)
@@ -110,15 +133,18 @@ func (s *Storage) authRequestSubject(ctx context.Context, r authRequest) (tokenS
 	if err != nil {
 		return tokenSubject{}, err
 	}
+	tg, err := s.grantTarget(ctx, c, r.Resources, r.Scopes)
+	if err != nil {
+		return tokenSubject{}, err
+	}
 	if err := s.spendCode(ctx, r); err != nil {
 		return tokenSubject{}, err
 	}
 	return tokenSubject{
 		grant: "authorization_code", grantID: r.grantID(), subject: r.UserID, clientID: r.ClientID,
-		audience: r.GetAudience(), scopes: r.Scopes, authTime: r.AuthTime, acr: r.ACR, amr: r.AMR,
-		sid: r.SessionID, lifetime: orDefault(c.AccessTokenLifetime, DefaultAccessTokenLifetime),
-		tenantID: tenantOf(u.TenantID), user: true,
-	}, nil
+		scopes: r.Scopes, authTime: r.AuthTime, acr: r.ACR, amr: r.AMR,
+		sid: r.SessionID, tenantID: tenantOf(u.TenantID), user: true,
+	}.withTarget(tg), nil
 }
 
 func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, time.Time, error) {
@@ -158,9 +184,14 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 			claims.legacyClaims = oldServiceClaims(rc)
 		}
 	}
-	jwt, err := s.signAccessToken(ctx, claims)
+	jwt, err := s.signAccessToken(ctx, claims, t.alg)
 	if err != nil {
 		return "", time.Time{}, err
+	}
+	if t.opaque {
+		if jwt, err = s.sealOpaque(jwt); err != nil {
+			return "", time.Time{}, err
+		}
 	}
 	if s.TokenIssued != nil {
 		s.TokenIssued(t.grant)
@@ -168,12 +199,14 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 	return jwt, exp, nil
 }
 
-func (s *Storage) signAccessToken(ctx context.Context, claims accessClaims) (string, error) {
+// signAccessToken signs the claims with the active key of alg ("" is the
+// default), as an RFC 9068 JWT (typ at+jwt, 2.1).
+func (s *Storage) signAccessToken(ctx context.Context, claims accessClaims, alg string) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("op: encode access token: %w", err)
 	}
-	key, err := s.Keys.SigningKey(ctx)
+	key, err := s.Keys.SigningKeyFor(ctx, jose.SignatureAlgorithm(alg))
 	if err != nil {
 		return "", oidc.ErrServerError().WithParent(err).WithDescription("no signing key")
 	}
@@ -196,6 +229,13 @@ func (s *Storage) Encrypt(in string) (string, error) {
 // (SetUserinfoFromToken, SetIntrospectionFromToken, RevokeToken) see every
 // claim without parsing the token again.
 func (s *Storage) Decrypt(token string) (string, error) {
+	if isOpaque(token) {
+		jwt, err := s.openOpaque(token)
+		if err != nil {
+			return "", err
+		}
+		token = jwt
+	}
 	claims, payload, err := s.verifyAccessToken(context.Background(), token)
 	if err != nil {
 		return "", err
@@ -206,10 +246,10 @@ func (s *Storage) Decrypt(token string) (string, error) {
 var errInvalidAccessToken = errors.New("op: invalid access token")
 
 // accessTokenAlgorithms are the algorithms Admit signs access tokens with
-// (keys: RS256 or ES256); any other "alg", "none" included, is refused
+// (keys: RS256, ES256 or EdDSA); any other "alg", "none" included, is refused
 // before a key is looked up (RFC 8725 section 3.1). Access tokens are JWTs,
 // hence JWS Compact Serialization only (RFC 7519 section 1).
-var accessTokenAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+var accessTokenAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
 
 func (s *Storage) verifyAccessToken(ctx context.Context, token string) (accessClaims, string, error) {
 	if v, ok := s.tokens.byJWS(token); ok {
@@ -436,6 +476,9 @@ func (s *Storage) introspectable(ctx context.Context, c accessClaims, callerID s
 	}
 	if c.TenantID != "" && tenantOf(caller.TenantID) != c.TenantID {
 		return oidc.ErrInvalidRequest().WithDescription("the token belongs to another tenant")
+	}
+	if err := s.introspectableBy(ctx, c, caller); err != nil {
+		return err
 	}
 	if _, err := s.activeClient(ctx, c.ClientID); err != nil {
 		return err

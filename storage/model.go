@@ -85,6 +85,20 @@ type Client struct {
 	IDTokenLifetime      time.Duration
 	RefreshTokenLifetime time.Duration
 	CreatedAt            time.Time
+
+	// Resource indicators and signing algorithms (issues 19 and 20).
+	//
+	// AllowedResources are the identifiers of the APIs (of the client's
+	// tenant) the client may ask tokens for with "resource" (RFC 8707);
+	// none means only tokens whose audience is the client itself.
+	AllowedResources []string
+	// IDTokenSignedResponseAlg is the registered "id_token_signed_response_alg"
+	// (OpenID Connect Dynamic Client Registration section 2); empty is RS256.
+	IDTokenSignedResponseAlg string
+	// AccessTokenSignedResponseAlg signs the client's JWT access tokens
+	// unless the API they are for names its own; empty is the instance
+	// default.
+	AccessTokenSignedResponseAlg string
 }
 
 // TenantSuspended reports whether the client's tenant is suspended.
@@ -130,6 +144,9 @@ type RefreshToken struct {
 	RotatedAt time.Time
 	// RevokedAt is set when the token (or its family) was revoked.
 	RevokedAt time.Time
+	// Resources are the API identifiers granted with the token (RFC 8707):
+	// a refresh may ask for an access token for one of them.
+	Resources []string
 }
 
 // Usable reports whether the token may be exchanged at now.
@@ -206,6 +223,10 @@ type AuthRequest struct {
 	AMR       []string
 	ACR       string
 	SessionID string
+
+	// Resources are the API identifiers requested with "resource" (RFC
+	// 8707), checked against the client's allowlist.
+	Resources []string
 }
 
 // AuthCompletion is the outcome of a finished login.

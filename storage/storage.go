@@ -235,6 +235,7 @@ type Durable interface {
 	Directory
 	RevocationRecords
 	LockRecords
+	APIs
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

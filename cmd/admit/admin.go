@@ -171,3 +171,67 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	}
 	return time.Parse(time.RFC3339, s)
 }
+
+// apis manages the tenant's APIs (protected resources, RFC 8707).
+func (e *cliEnv) apis(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: admit apis add|list|remove")
+	}
+	fs := e.flags("apis " + args[0])
+	tenant := tenantFlag(fs)
+	switch args[0] {
+	case "add":
+		var s admin.APISpec
+		var scopes listFlag
+		fs.StringVar(&s.ID, "id", "", "API id (required)")
+		fs.StringVar(&s.Identifier, "identifier", "", "resource URI, the tokens' aud (required), e.g. https://tickets.example/api")
+		fs.StringVar(&s.Name, "name", "", "display name")
+		fs.Var(&scopes, "scope", "a scope of the API (repeatable, at least one)")
+		fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "lifetime of tokens for the API (default: the client's)")
+		fs.StringVar(&s.SigningAlg, "access-token-alg", "", "RS256, ES256 or EdDSA (default: the client's, else signing_alg)")
+		fs.BoolVar(&s.Opaque, "opaque", false, "opaque access tokens, introspected by the API (needs --introspection-client)")
+		fs.StringVar(&s.IntrospectionClientID, "introspection-client", "", "confidential client the API authenticates as at /oauth/introspect")
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
+			s.Scopes = scopes
+			t, err := a.Admin.ResolveTenant(ctx, *tenant)
+			if err != nil {
+				return err
+			}
+			created, err := a.Admin.CreateAPI(ctx, admin.CLI(), t.ID, s)
+			return e.done(err, fmt.Sprintf("api %s created (%s)", created.ID, created.Identifier))
+		})
+	case "list":
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
+			t, err := a.Admin.ResolveTenant(ctx, *tenant)
+			if err != nil {
+				return err
+			}
+			l, err := a.Admin.ListAPIs(ctx, admin.CLI(), t.ID)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tIDENTIFIER\tSCOPES\tALG\tTOKENS")
+			for _, api := range l {
+				kind := "jwt"
+				if api.Opaque {
+					kind = "opaque"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", api.ID, api.Identifier, strings.Join(api.Scopes, ","), orDash(api.SigningAlg), kind)
+			}
+			return tw.Flush()
+		})
+	case "remove":
+		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
+			if fs.NArg() != 1 {
+				return errors.New("usage: admit apis remove API_ID")
+			}
+			t, err := a.Admin.ResolveTenant(ctx, *tenant)
+			if err != nil {
+				return err
+			}
+			return e.done(a.Admin.DeleteAPI(ctx, admin.CLI(), t.ID, fs.Arg(0)), "removed "+fs.Arg(0))
+		})
+	}
+	return fmt.Errorf("unknown apis command %q (add, list, remove)", args[0])
+}

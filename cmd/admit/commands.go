@@ -160,8 +160,13 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "access token lifetime (default 15m)")
 	fs.DurationVar(&s.IDTTL, "id-token-ttl", 0, "id token lifetime (default 1h)")
 	fs.DurationVar(&s.RefreshTTL, "refresh-token-ttl", 0, "refresh token lifetime (default 168h)")
+	var resources listFlag
+	fs.Var(&resources, "allowed-resource", "API identifier (RFC 8707 resource) or client ID (token-exchange audience) the client may get tokens for (repeatable)")
+	fs.StringVar(&s.IDTokenAlg, "id-token-alg", "", "id_token_signed_response_alg: RS256 (default), ES256 or EdDSA")
+	fs.StringVar(&s.AccessTokenAlg, "access-token-alg", "", "access-token signing algorithm: RS256, ES256 or EdDSA (default: signing_alg)")
 	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
+		s.AllowedResources = resources
 		s.RedirectURIs, s.PostLogoutURIs, s.Grants, s.Scopes = redirects, logouts, orList(grants, "authorization_code", "refresh_token"), orList(scopes, app.SupportedScopes...)
 		s.Grants = withSwitches(s.Grants, map[string]bool{admin.GrantDeviceCode: *deviceGrant, admin.GrantTokenExchange: *tokenExchange})
 		if *jwksFile != "" {

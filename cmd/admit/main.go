@@ -3,6 +3,7 @@
 //	admit [serve]                         run the provider (the default)
 //	admit migrate [up|down N|version]     manage the database schema
 //	admit clients add|list|remove         manage OAuth clients
+//	admit apis add|list|remove            manage APIs (protected resources)
 //	admit users add                       create a user
 //	admit tenants add|list|suspend|activate manage tenants
 //	admit roles grant|revoke|list         manage role grants
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.migrate(ctx, rest)
 	case "clients":
 		return env.clients(ctx, rest)
+	case "apis":
+		return env.apis(ctx, rest)
 	case "users":
 		return env.users(ctx, rest)
 	case "tenants":
@@ -74,6 +77,7 @@ commands:
   serve                      run the OpenID Provider (default)
   migrate [up|down N|version] apply, roll back or show database migrations
   clients add|list|remove    manage OAuth clients
+  apis add|list|remove       manage APIs (RFC 8707 resources: --id --identifier --scope)
   users add [--tenant T]     create a user
   tenants add|list|suspend|activate
                              manage tenants

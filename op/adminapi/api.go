@@ -110,6 +110,12 @@ func (h *Handler) Routes() http.Handler {
 			r.Delete("/clients/{clientId}", h.deleteClient)
 			r.Post("/clients/{clientId}/secret", h.rotateSecret)
 
+			r.Post("/apis", h.createAPI)
+			r.Get("/apis", h.listAPIs)
+			r.Get("/apis/{apiId}", h.getAPI)
+			r.Patch("/apis/{apiId}", h.updateAPI)
+			r.Delete("/apis/{apiId}", h.deleteAPI)
+
 			r.Post("/users", h.createUser)
 			r.Get("/users", h.listUsers)
 			r.Get("/users/{userId}", h.getUser)

@@ -165,6 +165,10 @@ type clientInput struct {
 	AccessTokenTTL         *int64          `json:"access_token_ttl"`
 	IDTokenTTL             *int64          `json:"id_token_ttl"`
 	RefreshTokenTTL        *int64          `json:"refresh_token_ttl"`
+	// Resource indicators and signing algorithms.
+	AllowedResources             *[]string `json:"allowed_resources"`
+	IDTokenSignedResponseAlg     *string   `json:"id_token_signed_response_alg"`
+	AccessTokenSignedResponseAlg *string   `json:"access_token_signed_response_alg"`
 }
 
 // DefaultGrants and DefaultScopes apply when a new client names none.
@@ -207,6 +211,9 @@ func (in clientInput) apply(s *admin.ClientSpec) {
 	setTTL(&s.AccessTTL, in.AccessTokenTTL)
 	setTTL(&s.IDTTL, in.IDTokenTTL)
 	setTTL(&s.RefreshTTL, in.RefreshTokenTTL)
+	setList(&s.AllowedResources, in.AllowedResources)
+	set(&s.IDTokenAlg, in.IDTokenSignedResponseAlg)
+	set(&s.AccessTokenAlg, in.AccessTokenSignedResponseAlg)
 	if len(in.JWKS) > 0 && string(in.JWKS) != "null" {
 		s.JWKS = in.JWKS
 	}
@@ -263,6 +270,88 @@ func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) {
 	err := h.Service.DeleteClient(r.Context(), principal(r), tenantID(r), chi.URLParam(r, "clientId"))
+	h.respond(w, r, http.StatusNoContent, nil, err)
+}
+
+// --- APIs (RFC 8707 resources)
+
+type apiInput struct {
+	ID                    string    `json:"id"`
+	Identifier            *string   `json:"identifier"`
+	Name                  *string   `json:"name"`
+	Scopes                *[]string `json:"scopes"`
+	AccessTokenTTL        *int64    `json:"access_token_ttl"`
+	AccessTokenSigningAlg *string   `json:"access_token_signing_alg"`
+	Opaque                *bool     `json:"opaque"`
+	IntrospectionClientID *string   `json:"introspection_client_id"`
+}
+
+// apply sets the present fields on s.
+func (in apiInput) apply(s *admin.APISpec) {
+	if in.Identifier != nil {
+		s.Identifier = *in.Identifier
+	}
+	if in.Name != nil {
+		s.Name = *in.Name
+	}
+	if in.Scopes != nil {
+		s.Scopes = *in.Scopes
+	}
+	if in.AccessTokenTTL != nil {
+		s.AccessTTL = time.Duration(*in.AccessTokenTTL) * time.Second
+	}
+	if in.AccessTokenSigningAlg != nil {
+		s.SigningAlg = *in.AccessTokenSigningAlg
+	}
+	if in.Opaque != nil {
+		s.Opaque = *in.Opaque
+	}
+	if in.IntrospectionClientID != nil {
+		s.IntrospectionClientID = *in.IntrospectionClientID
+	}
+}
+
+func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) {
+	var in apiInput
+	if !decode(w, r, &in) {
+		return
+	}
+	spec := admin.APISpec{ID: in.ID}
+	in.apply(&spec)
+	a, err := h.Service.CreateAPI(r.Context(), principal(r), tenantID(r), spec)
+	h.respond(w, r, http.StatusCreated, viewAPI(a), err)
+}
+
+func (h *Handler) listAPIs(w http.ResponseWriter, r *http.Request) {
+	l, err := h.Service.ListAPIs(r.Context(), principal(r), tenantID(r))
+	items := make([]apiView, 0, len(l))
+	for _, a := range l {
+		items = append(items, viewAPI(a))
+	}
+	h.respond(w, r, http.StatusOK, map[string][]apiView{"items": items}, err)
+}
+
+func (h *Handler) getAPI(w http.ResponseWriter, r *http.Request) {
+	a, err := h.Service.GetAPI(r.Context(), principal(r), tenantID(r), chi.URLParam(r, "apiId"))
+	h.respond(w, r, http.StatusOK, viewAPI(a), err)
+}
+
+func (h *Handler) updateAPI(w http.ResponseWriter, r *http.Request) {
+	var in apiInput
+	if !decode(w, r, &in) {
+		return
+	}
+	a, err := h.Service.UpdateAPI(r.Context(), principal(r), tenantID(r), chi.URLParam(r, "apiId"), func(s *admin.APISpec) {
+		in.apply(s)
+		if in.ID != "" {
+			s.ID = in.ID
+		}
+	})
+	h.respond(w, r, http.StatusOK, viewAPI(a), err)
+}
+
+func (h *Handler) deleteAPI(w http.ResponseWriter, r *http.Request) {
+	err := h.Service.DeleteAPI(r.Context(), principal(r), tenantID(r), chi.URLParam(r, "apiId"))
 	h.respond(w, r, http.StatusNoContent, nil, err)
 }
 

@@ -60,6 +60,10 @@ type clientView struct {
 	IDTokenTTL             int64           `json:"id_token_ttl"`
 	RefreshTokenTTL        int64           `json:"refresh_token_ttl"`
 	CreatedAt              *time.Time      `json:"created_at,omitempty"`
+	// Resource indicators and signing algorithms.
+	AllowedResources             []string `json:"allowed_resources"`
+	IDTokenSignedResponseAlg     string   `json:"id_token_signed_response_alg,omitempty"`
+	AccessTokenSignedResponseAlg string   `json:"access_token_signed_response_alg,omitempty"`
 }
 
 func orEmpty(s []string) []string {
@@ -76,6 +80,8 @@ func viewClient(c storage.Client) clientView {
 		GrantTypes: orEmpty(c.GrantTypes), Scopes: orEmpty(c.Scopes), FirstParty: c.FirstParty, RequireMFA: c.RequireMFA,
 		AccessTokenTTL: int64(c.AccessTokenLifetime / time.Second), IDTokenTTL: int64(c.IDTokenLifetime / time.Second),
 		RefreshTokenTTL: int64(c.RefreshTokenLifetime / time.Second), CreatedAt: ts(c.CreatedAt),
+		AllowedResources: orEmpty(c.AllowedResources), IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
+		AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg,
 	}
 	if len(c.JWKS) > 0 && json.Valid(c.JWKS) {
 		v.JWKS = c.JWKS
@@ -176,4 +182,25 @@ type auditView struct {
 func viewAudit(e storage.AuditEvent) auditView {
 	return auditView{ID: e.ID, Time: e.Time.UTC(), TenantID: e.TenantID, Event: e.Event, Outcome: e.Outcome, Reason: e.Reason,
 		ActorID: e.ActorID, UserID: e.UserID, ClientID: e.ClientID, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Details: e.Details}
+}
+
+type apiView struct {
+	ID                    string     `json:"id"`
+	TenantID              string     `json:"tenant_id"`
+	Identifier            string     `json:"identifier"`
+	Name                  string     `json:"name"`
+	Scopes                []string   `json:"scopes"`
+	AccessTokenTTL        int64      `json:"access_token_ttl"`
+	AccessTokenSigningAlg string     `json:"access_token_signing_alg,omitempty"`
+	Opaque                bool       `json:"opaque"`
+	IntrospectionClientID string     `json:"introspection_client_id,omitempty"`
+	CreatedAt             *time.Time `json:"created_at,omitempty"`
+}
+
+func viewAPI(a storage.API) apiView {
+	return apiView{
+		ID: a.ID, TenantID: a.TenantID, Identifier: a.Identifier, Name: a.Name, Scopes: orEmpty(a.Scopes),
+		AccessTokenTTL: int64(a.AccessTokenLifetime / time.Second), AccessTokenSigningAlg: a.SigningAlg,
+		Opaque: a.Opaque, IntrospectionClientID: a.IntrospectionClientID, CreatedAt: ts(a.CreatedAt),
+	}
 }

@@ -31,6 +31,12 @@ type ClientSpec struct {
 	AuthMethod                   string
 	JWKS                         []byte
 	AccessTTL, IDTTL, RefreshTTL time.Duration
+
+	// Resource indicators and signing algorithms (storage.Client).
+	AllowedResources []string
+	// IDTokenAlg is id_token_signed_response_alg, AccessTokenAlg the
+	// access-token algorithm: "" (default), RS256, ES256 or EdDSA.
+	IDTokenAlg, AccessTokenAlg string
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
@@ -84,6 +90,16 @@ func (s ClientSpec) Validate() error {
 	if s.RefreshTTL < 0 {
 		errs.add("refresh_token_ttl", "token lifetime %s: 0 (default) or more", s.RefreshTTL)
 	}
+	// OpenID Connect Dynamic Client Registration section 2; "none" is
+	// never accepted (unsigned ID tokens).
+	for field, alg := range map[string]string{"id_token_signed_response_alg": s.IDTokenAlg, "access_token_signed_response_alg": s.AccessTokenAlg} {
+		if alg != "" && !slices.Contains(SupportedSigningAlgs, alg) {
+			errs.add(field, "%s %q: want one of %s", field, alg, strings.Join(SupportedSigningAlgs, ", "))
+		}
+	}
+	if len(s.AllowedResources) > 100 {
+		errs.add("allowed_resources", "at most 100 allowed resources")
+	}
 	return errs.err()
 }
 
@@ -125,7 +141,8 @@ func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
 		ID: s.ID, TenantID: tenantID, Name: s.Name, Public: s.Public, AuthMethod: method, RedirectURIs: s.RedirectURIs,
 		PostLogoutRedirectURIs: s.PostLogoutURIs, GrantTypes: s.Grants, Scopes: s.Scopes, FirstParty: s.FirstParty, RequireMFA: s.RequireMFA,
 		JWKS: s.JWKS, AccessTokenLifetime: s.AccessTTL, IDTokenLifetime: s.IDTTL, RefreshTokenLifetime: s.RefreshTTL,
-		CreatedAt: now.Truncate(time.Microsecond),
+		CreatedAt:        now.Truncate(time.Microsecond),
+		AllowedResources: s.AllowedResources, IDTokenSignedResponseAlg: s.IDTokenAlg, AccessTokenSignedResponseAlg: s.AccessTokenAlg,
 	}
 }
 
@@ -135,6 +152,7 @@ func SpecOf(c storage.Client) ClientSpec {
 		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, PostLogoutURIs: c.PostLogoutRedirectURIs, Grants: c.GrantTypes,
 		Scopes: c.Scopes, Public: c.Public, FirstParty: c.FirstParty, RequireMFA: c.RequireMFA, AuthMethod: c.AuthMethod,
 		JWKS: c.JWKS, AccessTTL: c.AccessTokenLifetime, IDTTL: c.IDTokenLifetime, RefreshTTL: c.RefreshTokenLifetime,
+		AllowedResources: c.AllowedResources, IDTokenAlg: c.IDTokenSignedResponseAlg, AccessTokenAlg: c.AccessTokenSignedResponseAlg,
 	}
 }
 
@@ -160,6 +178,9 @@ func (s *Service) CreateClient(ctx context.Context, p Principal, tenantID string
 		return storage.Client{}, "", err
 	}
 	if err := spec.Validate(); err != nil {
+		return storage.Client{}, "", err
+	}
+	if err := s.checkClientTargets(ctx, tenantID, spec); err != nil {
 		return storage.Client{}, "", err
 	}
 	c := spec.Client(tenantID, s.now())
@@ -218,6 +239,9 @@ func (s *Service) UpdateClient(ctx context.Context, p Principal, tenantID, clien
 		return storage.Client{}, invalid("public", "a client cannot switch between public and confidential")
 	}
 	if err := spec.Validate(); err != nil {
+		return storage.Client{}, err
+	}
+	if err := s.checkClientTargets(ctx, tenantID, spec); err != nil {
 		return storage.Client{}, err
 	}
 	next := spec.Client(tenantID, c.CreatedAt)

@@ -1,5 +1,6 @@
-// Package admin is Admit's administration service: tenants, clients, users,
-// role grants, signing keys and the audit log, for a Principal (an admin
+// Package admin is Admit's administration service: tenants, clients, APIs
+// (protected resources, RFC 8707), users, role grants, signing keys and the
+// audit log, for a Principal (an admin
 // client, a user, or the operator's CLI).
 //
 // Authorization is decided here, not in the HTTP layer, so that the admin
@@ -26,4 +27,11 @@
 // grants are bounded: never to oneself, never beyond the granter's own
 // right on the venue. Refusals are audited as "admin.refused". Every change is audited ("admin.<resource>.<action>") with
 // the tenant, the actor and details.
+//
+// APIs (apis.go) belong to a tenant like clients; their identifier is an
+// absolute URI without a fragment, unique across tenants. A client's
+// allowed_resources may name only APIs and clients of its own tenant, and
+// the signing algorithms of clients and APIs only those the instance keeps
+// keys of (Service.SigningAlgs), so that a token asking for one can always
+// be signed.
 package admin

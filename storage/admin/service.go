@@ -16,6 +16,7 @@ type Store interface {
 	storage.Tenants
 	storage.RoleGrants
 	storage.Directory
+	storage.APIs
 	CreateUser(ctx context.Context, u storage.User) error
 	GetUser(ctx context.Context, id string) (storage.User, error)
 	GetUserByEmail(ctx context.Context, tenantID, email string) (storage.User, error)
@@ -69,6 +70,10 @@ type Service struct {
 	NewID func() string
 	// Importer imports users (nil: not supported, e.g. in development).
 	Importer UserImporter
+	// SigningAlgs are the algorithms this instance keeps a signing key of
+	// (keys.Manager.SigningAlgorithms): the only ones an API or a client
+	// may ask for. Empty: SupportedSigningAlgs.
+	SigningAlgs []string
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -68,6 +68,7 @@ func (s *Store) liveAuthRequestLocked(id string) (storage.AuthRequest, bool) {
 
 func cloneAuthRequest(r storage.AuthRequest) storage.AuthRequest {
 	r.Scopes = slices.Clone(r.Scopes)
+	r.Resources = slices.Clone(r.Resources)
 	r.Prompt = slices.Clone(r.Prompt)
 	r.ACRValues = slices.Clone(r.ACRValues)
 	r.UILocales = slices.Clone(r.UILocales)

@@ -69,5 +69,6 @@ func cloneClient(c storage.Client) storage.Client {
 	c.GrantTypes = slices.Clone(c.GrantTypes)
 	c.Scopes = slices.Clone(c.Scopes)
 	c.JWKS = bytes.Clone(c.JWKS)
+	c.AllowedResources = slices.Clone(c.AllowedResources)
 	return c
 }

@@ -53,6 +53,7 @@ type Store struct {
 	grants            map[string]storage.RoleGrant        // by ID (tenants.go)
 	device            *deviceState                        // created on first use (devicegrant.go)
 	stamps            map[string]string                   // created on first use (stamps.go)
+	apis              map[string]storage.API              // by ID, created on first use (apis.go)
 }
 
 var (

@@ -134,6 +134,7 @@ func (s *Store) revokeWhereLocked(at time.Time, match func(storage.RefreshToken)
 
 func cloneRefresh(t storage.RefreshToken) storage.RefreshToken {
 	t.Scopes = slices.Clone(t.Scopes)
+	t.Resources = slices.Clone(t.Resources)
 	t.AMR = slices.Clone(t.AMR)
 	return t
 }

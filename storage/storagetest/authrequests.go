@@ -44,6 +44,7 @@ func sampleAuthRequest(c *Clock) storage.AuthRequest {
 		LoginHint:           "ada@example.com",
 		ACRValues:           []string{"urn:admit:acr:mfa", "urn:admit:acr:pwd"},
 		UILocales:           []string{"de-CH", "en"},
+		Resources:           []string{"https://tickets.example/api", "urn:example:payments"},
 		CreatedAt:           c.Now(),
 		ExpiresAt:           c.Now().Add(authRequestLifetime),
 	}

@@ -28,6 +28,7 @@ func (a *App) addAdmin() {
 	s := &admin.Service{
 		Store: adminStore{Durable: a.Stores.Durable, audit: a.Audit}, Revocations: a.Stores.Ephemeral,
 		Catalogue: cat, Keys: a.Keys, Audit: a.Audit, Hasher: a.Hasher, Now: a.Now,
+		SigningAlgs: algNames(a.Keys.SigningAlgorithms()),
 	}
 	if a.Defences != nil {
 		g := a.Defences

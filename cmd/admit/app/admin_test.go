@@ -272,6 +272,8 @@ var validBodies = map[string]any{
 	"updateTenant":      map[string]any{"name": "Acme"},
 	"createClient":      map[string]any{"id": "new-client", "redirect_uris": []string{"https://app.example.com/cb"}},
 	"updateClient":      map[string]any{"name": "New"},
+	"createAPI":         map[string]any{"id": "new-api", "identifier": "https://new.example/api", "scopes": []string{"new:read"}},
+	"updateAPI":         map[string]any{"name": "New"},
 	"createUser":        map[string]any{"email": "new@example.com"},
 	"createGrant":       map[string]any{"user_id": "x-userid", "role": "admin"},
 	"revokeGrants":      map[string]any{"user_id": "x-userid"},
@@ -671,11 +673,18 @@ func TestAdminTenantsAndKeys(t *testing.T) {
 
 	keys := e.must(http.StatusOK, e.call(e.platform, http.MethodGet, "/keys", nil)).items()
 	rotated := e.must(http.StatusOK, e.call(e.platform, http.MethodPost, "/keys/rotate", nil)).items()
-	if len(rotated) != len(keys)+1 {
-		t.Fatalf("keys before %d, after rotation %d", len(keys), len(rotated))
+	// One new next key per algorithm kept active (RS256, ES256, EdDSA by
+	// default: signing_algs), all rotated together.
+	if len(rotated) != len(keys)+3 {
+		t.Fatalf("keys before %d, after rotation %d, want one more per algorithm", len(keys), len(rotated))
 	}
-	if l := e.must(http.StatusOK, e.call(e.platform, http.MethodGet, "/keys?state=active", nil)).items(); len(l) != 1 {
-		t.Fatalf("active keys: %v", l)
+	active := e.must(http.StatusOK, e.call(e.platform, http.MethodGet, "/keys?state=active", nil)).items()
+	algs := map[any]bool{}
+	for _, k := range active {
+		algs[k["alg"]] = true
+	}
+	if len(active) != 3 || len(algs) != 3 {
+		t.Fatalf("active keys: %v, want one per algorithm", active)
 	}
 	roles := e.must(http.StatusOK, e.call(e.platform, http.MethodGet, "/roles?limit=2", nil))
 	if len(roles.items()) != 2 || roles.str("next") == "" {

@@ -134,9 +134,13 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 }
 
 func (a *App) initKeys(ctx context.Context) error {
+	extra, err := a.Config.ExtraSigningAlgs()
+	if err != nil {
+		return err
+	}
 	a.Keys = &keys.Manager{
 		Store: a.Stores.Durable, Sealer: a.Stores.Sealer, Algorithm: jose.SignatureAlgorithm(a.Config.SigningAlg),
-		Grace: a.Config.KeyGrace, Now: a.Now, Logger: a.Logger,
+		Extra: extra, Grace: a.Config.KeyGrace, Now: a.Now, Logger: a.Logger,
 	}
 	if err := a.Keys.Init(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
@@ -185,7 +189,25 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		RefreshReuseInterval: a.Config.Resilience.RefreshReuseInterval,
 		Device:               a.deviceGrant(), Exchange: &op.TokenExchange{},
 		Stamps: a.Stores.Stamps,
+		APIs: d, OpaqueKey: a.derivedKey("opaque access tokens"),
 	}
+}
+
+func algNames(algs []jose.SignatureAlgorithm) []string {
+	out := make([]string, len(algs))
+	for i, a := range algs {
+		out[i] = string(a)
+	}
+	return out
+}
+
+// derivedKey is a 32-byte key for one purpose, derived from the master key.
+func (a *App) derivedKey(purpose string) []byte {
+	k, err := keys.DeriveKey(a.Stores.MasterKey, purpose)
+	if err != nil {
+		panic(err) // the master key is 32 bytes (keys.ParseMasterKey) and purposes are constants
+	}
+	return k
 }
 
 func (a *App) opConfig() *zop.Config {
@@ -204,7 +226,11 @@ func (a *App) opConfig() *zop.Config {
 
 func (a *App) opOptions(st *op.Storage) []zop.Option {
 	origins := &endpoints.CORSOrigins{Clients: a.Stores.Durable, Now: a.Now, Logger: a.Logger}
-	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger), zop.WithCORSOptions(origins.Options())}
+	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger), zop.WithCORSOptions(origins.Options()),
+		// ID tokens are signed with the client's id_token_signed_response_alg:
+		// an id_token_hint may carry any algorithm Admit signs with (op
+		// checks RS256 only by default).
+		zop.WithIDTokenHintVerifierOpts(zop.WithSupportedIDTokenHintSigningAlgorithms(algNames(a.Keys.SigningAlgorithms())...))}
 	if !a.Config.Secure() {
 		opts = append(opts, zop.WithAllowInsecure())
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"gopkg.in/yaml.v3"
 
 	"github.com/admit-idp/admit/keys"
@@ -20,13 +21,18 @@ import (
 // defaults, the YAML file (--config / ADMIT_CONFIG), ADMIT_* environment
 // variables, command-line flags.
 type Config struct {
-	Issuer          string        `yaml:"issuer"`
-	Addr            string        `yaml:"addr"`
-	DatabaseURL     string        `yaml:"database_url"`
-	RedisURL        string        `yaml:"redis_url"`
-	RedisPrefix     string        `yaml:"redis_prefix"`
-	MasterKey       string        `yaml:"master_key"`
-	SigningAlg      string        `yaml:"signing_alg"`
+	Issuer      string `yaml:"issuer"`
+	Addr        string `yaml:"addr"`
+	DatabaseURL string `yaml:"database_url"`
+	RedisURL    string `yaml:"redis_url"`
+	RedisPrefix string `yaml:"redis_prefix"`
+	MasterKey   string `yaml:"master_key"`
+	SigningAlg  string `yaml:"signing_alg"`
+	// SigningAlgs are further algorithms whose keys are kept active for
+	// the tokens that ask for them (an API's or a client's access-token
+	// algorithm, a client's id_token_signed_response_alg), comma-separated;
+	// RS256 is always kept. "none" keeps only SigningAlg and RS256.
+	SigningAlgs     string        `yaml:"signing_algs"`
 	KeyGrace        time.Duration `yaml:"key_grace"`
 	SessionLifetime time.Duration `yaml:"session_lifetime"`
 	LogLevel        string        `yaml:"log_level"`
@@ -52,7 +58,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Issuer: "http://localhost:8080", Addr: "127.0.0.1:8080", RedisPrefix: "admit:",
-		SigningAlg: "RS256", KeyGrace: 24 * time.Hour, SessionLifetime: 7 * 24 * time.Hour,
+		SigningAlg: "RS256", SigningAlgs: "ES256,EdDSA", KeyGrace: 24 * time.Hour, SessionLifetime: 7 * 24 * time.Hour,
 		LogLevel: "info", LogFormat: "text", AccessLog: "errors", Resilience: defaultResilience(), Hash: defaultHash(),
 	}
 }
@@ -111,7 +117,7 @@ func applyEnv(cfg *Config, getenv func(string) string) {
 	}{
 		{"ADMIT_ISSUER", &cfg.Issuer}, {"ADMIT_ADDR", &cfg.Addr}, {"ADMIT_DATABASE_URL", &cfg.DatabaseURL},
 		{"ADMIT_REDIS_URL", &cfg.RedisURL}, {"ADMIT_REDIS_PREFIX", &cfg.RedisPrefix}, {"ADMIT_MASTER_KEY", &cfg.MasterKey},
-		{"ADMIT_SIGNING_ALG", &cfg.SigningAlg}, {"ADMIT_LOG_LEVEL", &cfg.LogLevel}, {"ADMIT_LOG_FORMAT", &cfg.LogFormat},
+		{"ADMIT_SIGNING_ALG", &cfg.SigningAlg}, {"ADMIT_SIGNING_ALGS", &cfg.SigningAlgs}, {"ADMIT_LOG_LEVEL", &cfg.LogLevel}, {"ADMIT_LOG_FORMAT", &cfg.LogFormat},
 		{"ADMIT_ACCESS_LOG", &cfg.AccessLog},
 	} {
 		if s := getenv(v.name); s != "" {
@@ -128,7 +134,7 @@ func bindFlags(fs *flag.FlagSet) flagValues {
 		addr:   fs.String("addr", "", "listen address (ADMIT_ADDR)"),
 		db:     fs.String("database-url", "", "PostgreSQL URL (ADMIT_DATABASE_URL)"),
 		redis:  fs.String("redis-url", "", "Redis URL (ADMIT_REDIS_URL)"),
-		alg:    fs.String("signing-alg", "", "RS256 or ES256 (ADMIT_SIGNING_ALG)"),
+		alg:    fs.String("signing-alg", "", "RS256, ES256 or EdDSA (ADMIT_SIGNING_ALG)"),
 		level:  fs.String("log-level", "", "debug, info, warn, error (ADMIT_LOG_LEVEL)"),
 	}
 }
@@ -153,8 +159,11 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
 	}
-	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
-		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
+	if !keys.Supported(jose.SignatureAlgorithm(c.SigningAlg)) {
+		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256, ES256 or EdDSA", c.SigningAlg))
+	}
+	if _, err := c.ExtraSigningAlgs(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate(), c.Hash.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
@@ -255,4 +264,23 @@ func envList(getenv func(string) string, name string) []string {
 		}
 	}
 	return out
+}
+
+// ExtraSigningAlgs parses SigningAlgs.
+func (c Config) ExtraSigningAlgs() ([]jose.SignatureAlgorithm, error) {
+	var out []jose.SignatureAlgorithm
+	if strings.TrimSpace(c.SigningAlgs) == "none" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(c.SigningAlgs, ",") {
+		alg := jose.SignatureAlgorithm(strings.TrimSpace(f))
+		if alg == "" {
+			continue
+		}
+		if !keys.Supported(alg) {
+			return nil, fmt.Errorf("signing_algs: %q: want RS256, ES256 or EdDSA (comma-separated) or none", alg)
+		}
+		out = append(out, alg)
+	}
+	return out, nil
 }

@@ -25,9 +25,10 @@ func TestTokenExchangeDelegation(t *testing.T) {
 		}
 		return secret
 	}
-	gwSecret := add(app.ClientSpec{ID: "gateway", Name: "Gateway", RedirectURIs: []string{rpCallback}, FirstParty: true,
-		Grants: []string{"authorization_code", admin.GrantTokenExchange}, Scopes: []string{"openid", "profile", "email"}})
 	apiSecret := add(app.ClientSpec{ID: "orders-api", Name: "Orders API", Grants: []string{"client_credentials"}})
+	gwSecret := add(app.ClientSpec{ID: "gateway", Name: "Gateway", RedirectURIs: []string{rpCallback}, FirstParty: true,
+		Grants: []string{"authorization_code", admin.GrantTokenExchange}, Scopes: []string{"openid", "profile", "email"},
+		AllowedResources: []string{"orders-api"}})
 	rp := e.rp("gateway", gwSecret)
 	ar := rp.start()
 	tok, err := rp.exchange(e.browser().login(ar, "demo@example.com", "demo-password-1").Query().Get("code"), ar)
@@ -64,6 +65,8 @@ func TestTokenExchangeDelegation(t *testing.T) {
 	}{
 		{"wider scope", "gateway", gwSecret, tok.AccessToken, url.Values{"audience": {"orders-api"}, "scope": {"openid wallet"}}, "invalid_scope"},
 		{"unknown audience", "gateway", gwSecret, tok.AccessToken, url.Values{"audience": {"nowhere-api"}}, "invalid_target"},
+		// A client of the tenant, but not in the gateway's allowed_resources.
+		{"audience not allowed", "gateway", gwSecret, tok.AccessToken, url.Values{"audience": {"demo-app"}}, "invalid_target"},
 		{"no audience", "gateway", gwSecret, tok.AccessToken, nil, "invalid_target"},
 		{"client not allowed", "demo-app", "demo-secret", tok.AccessToken, url.Values{"audience": {"orders-api"}}, "unauthorized_client"},
 		{"wrong secret", "gateway", "nope", tok.AccessToken, url.Values{"audience": {"orders-api"}}, "invalid_client"},
@@ -97,17 +100,19 @@ func TestTokenExchangeDelegation(t *testing.T) {
 func TestDelegationFollowsSubjectGrant(t *testing.T) {
 	e := newEnv(t, memoryBackend)
 	ctx := context.Background()
-	gwSecret, err := e.app.AddClient(ctx, app.ClientSpec{ID: "gateway", Name: "Gateway", RedirectURIs: []string{rpCallback}, FirstParty: true,
-		Grants: []string{"authorization_code", "refresh_token", admin.GrantTokenExchange}, Scopes: []string{"openid", "email", "offline_access"}})
-	if err != nil {
+	if _, err := e.app.AddClient(ctx, app.ClientSpec{ID: "billing-api", Name: "Billing API", Grants: []string{"client_credentials"}}); err != nil {
 		t.Fatal(err)
 	}
 	apiSecret, err := e.app.AddClient(ctx, app.ClientSpec{ID: "orders-api", Name: "Orders API", RedirectURIs: []string{rpCallback},
-		Grants: []string{"client_credentials", admin.GrantTokenExchange}, Scopes: []string{"openid", "email"}})
+		Grants: []string{"client_credentials", admin.GrantTokenExchange}, Scopes: []string{"openid", "email"},
+		AllowedResources: []string{"billing-api"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.app.AddClient(ctx, app.ClientSpec{ID: "billing-api", Name: "Billing API", Grants: []string{"client_credentials"}}); err != nil {
+	gwSecret, err := e.app.AddClient(ctx, app.ClientSpec{ID: "gateway", Name: "Gateway", RedirectURIs: []string{rpCallback}, FirstParty: true,
+		Grants: []string{"authorization_code", "refresh_token", admin.GrantTokenExchange}, Scopes: []string{"openid", "email", "offline_access"},
+		AllowedResources: []string{"orders-api"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	rp := e.rp("gateway", gwSecret, "openid", "email", "offline_access")

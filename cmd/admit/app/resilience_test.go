@@ -194,8 +194,14 @@ func TestKeyRotationKeepsIssuedTokensValid(t *testing.T) {
 	var set jose.JSONWebKeySet
 	resp, _ := http.Get(e.issuer + "/keys")
 	_ = json.NewDecoder(resp.Body).Decode(&set)
-	if len(set.Keys) != 3 {
-		t.Fatalf("JWKS has %d keys, want retired + active + next", len(set.Keys))
+	// Per algorithm (RS256, ES256, EdDSA, rotated together): retired,
+	// active and next.
+	perAlg := map[string]int{}
+	for _, k := range set.Keys {
+		perAlg[k.Algorithm]++
+	}
+	if len(set.Keys) != 9 || perAlg["RS256"] != 3 || perAlg["ES256"] != 3 || perAlg["EdDSA"] != 3 {
+		t.Fatalf("JWKS has %v keys by algorithm, want retired + active + next of each", perAlg)
 	}
 }
 

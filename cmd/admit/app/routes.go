@@ -64,11 +64,11 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(endpoints.BearerErrors).Handle("/userinfo", a.Provider)
 	r.With(endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle("/oauth/introspect", a.Provider)
 	// Token exchange is answered by Admit (op/endpoints), after ClientAuth.
-	r.With(endpoints.ClientAuth, p.TokenExchange, p.DeviceTokenClientAuth).Handle(endpoints.TokenPath, a.Provider)
+	r.With(endpoints.ClientAuth, p.TokenExchange, p.DeviceTokenClientAuth, op.ResourceIndicators).Handle(endpoints.TokenPath, a.Provider)
 	r.With(endpoints.ClientAuth, p.DeviceClientAuth).Handle(endpoints.DeviceAuthorizationPath, a.Provider)
 	r.With(endpoints.ClientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", endpoints.ClosedCallback)
-	r.With(p.AuthorizeParams).Handle(endpoints.AuthorizePath, p.Authorize())
+	r.With(p.AuthorizeParams, op.ResourceIndicators).Handle(endpoints.AuthorizePath, p.Authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))

@@ -1,0 +1,108 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// CreateAPI implements storage.APIs.
+func (s *Store) CreateAPI(_ context.Context, a storage.API) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a.TenantID = tenantOrDefault(a.TenantID)
+	if _, ok := s.tenants[a.TenantID]; !ok {
+		return fmt.Errorf("memory: create api %s: tenant %s: %w", a.ID, a.TenantID, storage.ErrNotFound)
+	}
+	if _, ok := s.apis[a.ID]; ok || s.identifierTakenLocked(a.Identifier, "") {
+		return fmt.Errorf("memory: create api %s: %w", a.ID, storage.ErrAlreadyExists)
+	}
+	if s.apis == nil {
+		s.apis = make(map[string]storage.API)
+	}
+	s.apis[a.ID] = cloneAPI(a)
+	return nil
+}
+
+// identifierTakenLocked reports whether an API other than except uses
+// identifier. s.mu must be held.
+func (s *Store) identifierTakenLocked(identifier, except string) bool {
+	for id, a := range s.apis {
+		if id != except && a.Identifier == identifier {
+			return true
+		}
+	}
+	return false
+}
+
+// GetAPI implements storage.APIs.
+func (s *Store) GetAPI(_ context.Context, id string) (storage.API, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.apis[id]
+	if !ok {
+		return storage.API{}, fmt.Errorf("memory: get api %s: %w", id, storage.ErrNotFound)
+	}
+	return cloneAPI(a), nil
+}
+
+// GetAPIByIdentifier implements storage.APIs.
+func (s *Store) GetAPIByIdentifier(_ context.Context, identifier string) (storage.API, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.apis {
+		if a.Identifier == identifier {
+			return cloneAPI(a), nil
+		}
+	}
+	return storage.API{}, fmt.Errorf("memory: get api by identifier: %w", storage.ErrNotFound)
+}
+
+// ListAPIs implements storage.APIs.
+func (s *Store) ListAPIs(_ context.Context, tenantID string) ([]storage.API, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]storage.API, 0, len(s.apis))
+	for _, a := range s.apis {
+		if tenantID == "" || a.TenantID == tenantID {
+			out = append(out, cloneAPI(a))
+		}
+	}
+	slices.SortFunc(out, func(a, b storage.API) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// UpdateAPI implements storage.APIs.
+func (s *Store) UpdateAPI(_ context.Context, a storage.API) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.apis[a.ID]
+	if !ok {
+		return fmt.Errorf("memory: update api %s: %w", a.ID, storage.ErrNotFound)
+	}
+	if s.identifierTakenLocked(a.Identifier, a.ID) {
+		return fmt.Errorf("memory: update api %s: identifier: %w", a.ID, storage.ErrAlreadyExists)
+	}
+	a.TenantID, a.CreatedAt = old.TenantID, old.CreatedAt
+	s.apis[a.ID] = cloneAPI(a)
+	return nil
+}
+
+// DeleteAPI implements storage.APIs.
+func (s *Store) DeleteAPI(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.apis[id]; !ok {
+		return fmt.Errorf("memory: delete api %s: %w", id, storage.ErrNotFound)
+	}
+	delete(s.apis, id)
+	return nil
+}
+
+func cloneAPI(a storage.API) storage.API {
+	a.Scopes = slices.Clone(a.Scopes)
+	return a
+}

@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+const apiColumns = `id, tenant_id, identifier, name, scopes, access_token_lifetime, signing_alg,
+	opaque, introspection_client_id, created_at`
+
+// CreateAPI implements storage.APIs: a taken ID or identifier (apis_pkey,
+// apis_identifier_key) is ErrAlreadyExists, an unknown tenant ErrNotFound.
+func (s *Store) CreateAPI(ctx context.Context, a storage.API) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO apis (`+apiColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		a.ID, tenantOrDefault(a.TenantID), a.Identifier, a.Name, list(a.Scopes), a.AccessTokenLifetime,
+		a.SigningAlg, a.Opaque, a.IntrospectionClientID, a.CreatedAt)
+	if foreignKeyViolation(err, "tenant_id") {
+		err = errNoSuch("tenant")
+	}
+	return wrap("create api", err)
+}
+
+// GetAPI implements storage.APIs.
+func (s *Store) GetAPI(ctx context.Context, id string) (storage.API, error) {
+	a, err := scanAPI(s.pool.QueryRow(ctx, `SELECT `+apiColumns+` FROM apis WHERE id = $1`, id))
+	return a, wrap("get api", err)
+}
+
+// GetAPIByIdentifier implements storage.APIs (the apis_identifier_key index).
+func (s *Store) GetAPIByIdentifier(ctx context.Context, identifier string) (storage.API, error) {
+	a, err := scanAPI(s.pool.QueryRow(ctx, `SELECT `+apiColumns+` FROM apis WHERE identifier = $1`, identifier))
+	return a, wrap("get api by identifier", err)
+}
+
+// ListAPIs implements storage.APIs.
+func (s *Store) ListAPIs(ctx context.Context, tenantID string) ([]storage.API, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+apiColumns+` FROM apis
+		WHERE $1 = '' OR tenant_id = $1 ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, wrap("list apis", err)
+	}
+	apis, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.API, error) { return scanAPI(r) })
+	return apis, wrap("list apis", err)
+}
+
+// UpdateAPI implements storage.APIs.
+func (s *Store) UpdateAPI(ctx context.Context, a storage.API) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE apis SET identifier = $2, name = $3, scopes = $4,
+		access_token_lifetime = $5, signing_alg = $6, opaque = $7, introspection_client_id = $8
+		WHERE id = $1`,
+		a.ID, a.Identifier, a.Name, list(a.Scopes), a.AccessTokenLifetime, a.SigningAlg, a.Opaque,
+		a.IntrospectionClientID)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errNoSuch("api")
+	}
+	return wrap("update api", err)
+}
+
+// DeleteAPI implements storage.APIs.
+func (s *Store) DeleteAPI(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM apis WHERE id = $1`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errNoSuch("api")
+	}
+	return wrap("delete api", err)
+}
+
+func scanAPI(r row) (storage.API, error) {
+	var a storage.API
+	err := r.Scan(&a.ID, &a.TenantID, &a.Identifier, &a.Name, &a.Scopes, &a.AccessTokenLifetime,
+		&a.SigningAlg, &a.Opaque, &a.IntrospectionClientID, utc(&a.CreatedAt))
+	return a, err
+}

@@ -1,0 +1,173 @@
+package storagetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/admit-idp/admit/storage"
+)
+
+// apiStore is what the API tests need: APIs and the tenants they belong to.
+type apiStore interface {
+	storage.APIs
+	storage.Tenants
+}
+
+func apiTests() []testCase[apiStore] {
+	return []testCase[apiStore]{
+		{"RoundTrip", testAPIRoundTrip},
+		{"DefaultTenant", testAPIDefaultTenant},
+		{"UnknownTenant", testAPIUnknownTenant},
+		{"DuplicateID", testAPIDuplicateID},
+		{"DuplicateIdentifier", testAPIDuplicateIdentifier},
+		{"NotFound", testAPINotFound},
+		{"ListByTenant", testAPIListByTenant},
+		{"Update", testAPIUpdate},
+		{"UpdateIdentifierTaken", testAPIUpdateIdentifierTaken},
+		{"Delete", testAPIDelete},
+		{"CallerCannotMutate", testAPICallerCannotMutate},
+	}
+}
+
+// sampleAPI returns an API of tenant with every field set; scopes are
+// unsorted so that order preservation is checked.
+func sampleAPI(c *Clock, tenant string) storage.API {
+	id := randomID()
+	return storage.API{
+		ID:                    "api-" + id[:10],
+		TenantID:              tenant,
+		Identifier:            "https://" + id[:12] + ".example/api",
+		Name:                  "API " + id[:6],
+		Scopes:                []string{"tickets:write", "tickets:read"},
+		AccessTokenLifetime:   5 * time.Minute,
+		SigningAlg:            "ES256",
+		Opaque:                true,
+		IntrospectionClientID: "rs-" + id[:8],
+		CreatedAt:             c.Now(),
+	}
+}
+
+func testAPIRoundTrip(t *testing.T, s apiStore, c *Clock) {
+	tn := newTenant(t, s, c)
+	a := sampleAPI(c, tn.ID)
+	assertFilled(t, a)
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	got, err := s.GetAPI(t.Context(), a.ID)
+	mustOK(t, err, "GetAPI")
+	assertEqual(t, "GetAPI", got, a)
+	got, err = s.GetAPIByIdentifier(t.Context(), a.Identifier)
+	mustOK(t, err, "GetAPIByIdentifier")
+	assertEqual(t, "GetAPIByIdentifier", got, a)
+}
+
+func testAPIDefaultTenant(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	got, err := s.GetAPI(t.Context(), a.ID)
+	mustOK(t, err, "GetAPI")
+	if got.TenantID != storage.DefaultTenantID {
+		t.Fatalf("TenantID = %q, want the default tenant", got.TenantID)
+	}
+}
+
+func testAPIUnknownTenant(t *testing.T, s apiStore, c *Clock) {
+	mustErr(t, s.CreateAPI(t.Context(), sampleAPI(c, randomID())), storage.ErrNotFound, "CreateAPI in unknown tenant")
+}
+
+func testAPIDuplicateID(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	b := sampleAPI(c, "")
+	b.ID = a.ID
+	mustErr(t, s.CreateAPI(t.Context(), b), storage.ErrAlreadyExists, "CreateAPI with taken ID")
+}
+
+// The identifier is unique across tenants: an audience names one API.
+func testAPIDuplicateIdentifier(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	b := sampleAPI(c, newTenant(t, s, c).ID)
+	b.Identifier = a.Identifier
+	mustErr(t, s.CreateAPI(t.Context(), b), storage.ErrAlreadyExists, "CreateAPI with taken identifier")
+}
+
+func testAPINotFound(t *testing.T, s apiStore, _ *Clock) {
+	_, err := s.GetAPI(t.Context(), "nope")
+	mustErr(t, err, storage.ErrNotFound, "GetAPI unknown")
+	_, err = s.GetAPIByIdentifier(t.Context(), "https://nope.example/")
+	mustErr(t, err, storage.ErrNotFound, "GetAPIByIdentifier unknown")
+	mustErr(t, s.DeleteAPI(t.Context(), "nope"), storage.ErrNotFound, "DeleteAPI unknown")
+	mustErr(t, s.UpdateAPI(t.Context(), storage.API{ID: "nope", Identifier: "https://x.example/"}), storage.ErrNotFound, "UpdateAPI unknown")
+}
+
+func testAPIListByTenant(t *testing.T, s apiStore, c *Clock) {
+	tn := newTenant(t, s, c)
+	a1, a2 := sampleAPI(c, tn.ID), sampleAPI(c, tn.ID)
+	a1.ID, a2.ID = "b-api", "a-api"
+	other := sampleAPI(c, "")
+	for _, a := range []storage.API{a1, a2, other} {
+		mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	}
+	got, err := s.ListAPIs(t.Context(), tn.ID)
+	mustOK(t, err, "ListAPIs")
+	assertEqual(t, "ListAPIs(tenant)", got, []storage.API{a2, a1})
+	all, err := s.ListAPIs(t.Context(), "")
+	mustOK(t, err, "ListAPIs(all)")
+	if len(all) != 3 {
+		t.Fatalf("ListAPIs(all) = %d APIs, want 3", len(all))
+	}
+	none, err := s.ListAPIs(t.Context(), newTenant(t, s, c).ID)
+	mustOK(t, err, "ListAPIs(empty tenant)")
+	if len(none) != 0 {
+		t.Fatalf("ListAPIs(empty tenant) = %v, want none", none)
+	}
+}
+
+// UpdateAPI replaces every field but ID, TenantID and CreatedAt.
+func testAPIUpdate(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, storage.DefaultTenantID)
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	u := storage.API{
+		ID: a.ID, TenantID: newTenant(t, s, c).ID, Identifier: "urn:example:moved", Name: "Renamed",
+		Scopes: []string{"x"}, AccessTokenLifetime: time.Minute, SigningAlg: "EdDSA",
+		CreatedAt: c.Now().Add(time.Hour),
+	}
+	mustOK(t, s.UpdateAPI(t.Context(), u), "UpdateAPI")
+	got, err := s.GetAPI(t.Context(), a.ID)
+	mustOK(t, err, "GetAPI")
+	want := u
+	want.TenantID, want.CreatedAt = a.TenantID, a.CreatedAt
+	assertEqual(t, "GetAPI after update", got, want)
+}
+
+func testAPIUpdateIdentifierTaken(t *testing.T, s apiStore, c *Clock) {
+	a, b := sampleAPI(c, ""), sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI a")
+	mustOK(t, s.CreateAPI(t.Context(), b), "CreateAPI b")
+	b.Identifier = a.Identifier
+	mustErr(t, s.UpdateAPI(t.Context(), b), storage.ErrAlreadyExists, "UpdateAPI to a taken identifier")
+}
+
+func testAPIDelete(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	mustOK(t, s.DeleteAPI(t.Context(), a.ID), "DeleteAPI")
+	_, err := s.GetAPI(t.Context(), a.ID)
+	mustErr(t, err, storage.ErrNotFound, "GetAPI after delete")
+	// The identifier is free again.
+	b := sampleAPI(c, "")
+	b.Identifier = a.Identifier
+	mustOK(t, s.CreateAPI(t.Context(), b), "CreateAPI reusing the identifier")
+}
+
+func testAPICallerCannotMutate(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	a.Scopes[0] = "changed"
+	got, err := s.GetAPI(t.Context(), a.ID)
+	mustOK(t, err, "GetAPI")
+	got.Scopes[1] = "changed too"
+	again, err := s.GetAPI(t.Context(), a.ID)
+	mustOK(t, err, "GetAPI again")
+	assertEqual(t, "Scopes", again.Scopes, []string{"tickets:write", "tickets:read"})
+}
