@@ -189,7 +189,7 @@ func (a *App) opStorage(logout *login.Logout) *op.Storage {
 		RefreshReuseInterval: a.Config.Resilience.RefreshReuseInterval,
 		Device:               a.deviceGrant(), Exchange: &op.TokenExchange{},
 		Stamps: a.Stores.Stamps,
-		APIs: d, OpaqueKey: a.derivedKey("opaque access tokens"),
+		APIs:   d, OpaqueKey: a.derivedKey("opaque access tokens"),
 	}
 }
 
