@@ -85,6 +85,14 @@ type Client struct {
 	IDTokenLifetime      time.Duration
 	RefreshTokenLifetime time.Duration
 	CreatedAt            time.Time
+	// DPoPBoundAccessTokens (RFC 9449 §5.2 client metadata
+	// dpop_bound_access_tokens) makes every token request of this client
+	// carry a DPoP proof: access tokens are always sender-constrained.
+	DPoPBoundAccessTokens bool
+	// RequirePushedAuthorizationRequests (RFC 9126 §6) makes /authorize
+	// accept this client's requests only by a request_uri from the PAR
+	// endpoint.
+	RequirePushedAuthorizationRequests bool
 }
 
 // TenantSuspended reports whether the client's tenant is suspended.
@@ -130,6 +138,11 @@ type RefreshToken struct {
 	RotatedAt time.Time
 	// RevokedAt is set when the token (or its family) was revoked.
 	RevokedAt time.Time
+	// DPoPJKT is the JWK SHA-256 thumbprint (RFC 7638) of the DPoP key
+	// the token is bound to (RFC 9449 §5: a public client's refresh token
+	// is usable only with a proof of that key); empty when unbound.
+	// Rotation keeps it.
+	DPoPJKT string
 }
 
 // Usable reports whether the token may be exchanged at now.
@@ -198,6 +211,10 @@ type AuthRequest struct {
 	UILocales   []string
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	// DPoPJKT binds the authorization code to a DPoP key (RFC 9449 §10,
+	// the dpop_jkt parameter): the code is exchanged only with a proof of
+	// that key. Empty when unbound.
+	DPoPJKT string
 
 	// Set by CompleteAuthRequest.
 	Done      bool

@@ -227,5 +227,7 @@ type Ephemeral interface {
 	RateLimiter
 	FailureCounters
 	DeviceAuthorizations
+	DPoPProofs
+	PushedRequests
 	Ping(ctx context.Context) error
 }

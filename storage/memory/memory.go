@@ -52,6 +52,7 @@ type Store struct {
 	tenants           map[string]storage.Tenant           // by ID (tenants.go)
 	grants            map[string]storage.RoleGrant        // by ID (tenants.go)
 	device            *deviceState                        // created on first use (devicegrant.go)
+	dpopPar           *dpopParState                       // created on first use (dpoppar.go)
 }
 
 var (

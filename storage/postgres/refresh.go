@@ -11,13 +11,13 @@ import (
 )
 
 const refreshColumns = `id, hash, family_id, client_id, user_id, scopes, amr, acr,
-	auth_time, session_id, created_at, expires_at, rotated_at, revoked_at`
+	auth_time, session_id, created_at, expires_at, rotated_at, revoked_at, dpop_jkt`
 
 // CreateRefreshToken implements storage.RefreshTokens.
 func (s *Store) CreateRefreshToken(ctx context.Context, t storage.RefreshToken) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		refreshArgs(t)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULLIF($15, ''))`,
+		append(refreshArgs(t), t.DPoPJKT)...)
 	return wrap("create refresh token", err)
 }
 
@@ -29,7 +29,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (storage.Refre
 		`SELECT `+refreshColumns+` FROM refresh_tokens WHERE hash = $1`, hash).Scan(
 		&t.ID, &t.Hash, &t.FamilyID, &t.ClientID, &t.UserID, &t.Scopes, &t.AMR, &t.ACR,
 		utc(&t.AuthTime), &t.SessionID, utc(&t.CreatedAt), utc(&t.ExpiresAt),
-		utc(&t.RotatedAt), utc(&t.RevokedAt))
+		utc(&t.RotatedAt), utc(&t.RevokedAt), (*nullText)(&t.DPoPJKT))
 	if err != nil {
 		return storage.RefreshToken{}, wrap("get refresh token", err)
 	}
@@ -50,7 +50,7 @@ const rotateRefresh = `WITH claimed AS (
 	)
 	INSERT INTO refresh_tokens (` + refreshColumns + `)
 	SELECT $1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9::timestamptz, $10,
-		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz
+		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz, NULLIF($16::text, '')
 	WHERE EXISTS (SELECT FROM claimed)`
 
 // Refresh token families have advisory locks keyed (0x52465246 "RFRF",
@@ -81,7 +81,7 @@ const (
 
 // RotateRefreshToken implements storage.RefreshTokens.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next storage.RefreshToken) error {
-	tag, err := s.pool.Exec(ctx, rotateRefresh, append(refreshArgs(next), oldHash)...)
+	tag, err := s.pool.Exec(ctx, rotateRefresh, append(refreshArgs(next), oldHash, next.DPoPJKT)...)
 	if err != nil {
 		return wrap("rotate refresh token", err)
 	}
@@ -116,12 +116,12 @@ const reuseRefresh = `WITH superseded AS (
 	)
 	INSERT INTO refresh_tokens (` + refreshColumns + `)
 	SELECT $1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9::timestamptz, $10,
-		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz
+		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz, NULLIF($17::text, '')
 	WHERE EXISTS (SELECT FROM repointed)`
 
 // ReuseRefreshToken implements storage.RefreshTokens.
 func (s *Store) ReuseRefreshToken(ctx context.Context, oldHash string, rotatedSince time.Time, next storage.RefreshToken) error {
-	tag, err := s.pool.Exec(ctx, reuseRefresh, append(refreshArgs(next), oldHash, rotatedSince)...)
+	tag, err := s.pool.Exec(ctx, reuseRefresh, append(refreshArgs(next), oldHash, rotatedSince, next.DPoPJKT)...)
 	if err != nil {
 		return wrap("reuse refresh token", err)
 	}

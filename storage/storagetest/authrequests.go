@@ -46,6 +46,7 @@ func sampleAuthRequest(c *Clock) storage.AuthRequest {
 		UILocales:           []string{"de-CH", "en"},
 		CreatedAt:           c.Now(),
 		ExpiresAt:           c.Now().Add(authRequestLifetime),
+		DPoPJKT:             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 	}
 }
 

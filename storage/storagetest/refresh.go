@@ -46,6 +46,7 @@ func sampleRefresh(c *Clock) storage.RefreshToken {
 		SessionID: randomID(),
 		CreatedAt: c.Now(),
 		ExpiresAt: c.Now().Add(30 * 24 * time.Hour),
+		DPoPJKT:   "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 	}
 }
 
