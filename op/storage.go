@@ -129,12 +129,16 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := validateResponseMode(req.ResponseMode); err != nil {
 		return nil, err
 	}
+	if err := checkPushed(ctx, c); err != nil {
+		return nil, err
+	}
 	req.Scopes = allowedScopes(c, req.Scopes)
 	id, err := randomID()
 	if err != nil {
 		return nil, err
 	}
 	stored := newAuthRequest(id, req, hintSubject, s.now(), AuthRequestLifetime)
+	stored.DPoPJKT = extrasOf(ctx).dpopJKT
 	if err := s.AuthRequests.CreateAuthRequest(ctx, stored); err != nil {
 		return nil, toOIDCError(ctx, err, "cannot store the authorization request")
 	}
@@ -204,6 +208,9 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthR
 	}
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "the authorization code is invalid or expired")
+	}
+	if err := s.checkDPoPGrant(ctx, r.ClientID, r.DPoPJKT); err != nil {
+		return nil, err // before the code is spent (RFC 9449 §10)
 	}
 	return authRequest{AuthRequest: r, codeHash: hash}, nil
 }
