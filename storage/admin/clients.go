@@ -31,6 +31,10 @@ type ClientSpec struct {
 	AuthMethod                   string
 	JWKS                         []byte
 	AccessTTL, IDTTL, RefreshTTL time.Duration
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof (RFC
+	// 9449 §5.2); RequirePAR: authorization requests only by PAR (RFC 9126
+	// §6).
+	DPoPBoundAccessTokens, RequirePAR bool
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
@@ -125,7 +129,8 @@ func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
 		ID: s.ID, TenantID: tenantID, Name: s.Name, Public: s.Public, AuthMethod: method, RedirectURIs: s.RedirectURIs,
 		PostLogoutRedirectURIs: s.PostLogoutURIs, GrantTypes: s.Grants, Scopes: s.Scopes, FirstParty: s.FirstParty, RequireMFA: s.RequireMFA,
 		JWKS: s.JWKS, AccessTokenLifetime: s.AccessTTL, IDTokenLifetime: s.IDTTL, RefreshTokenLifetime: s.RefreshTTL,
-		CreatedAt: now.Truncate(time.Microsecond),
+		CreatedAt:             now.Truncate(time.Microsecond),
+		DPoPBoundAccessTokens: s.DPoPBoundAccessTokens, RequirePushedAuthorizationRequests: s.RequirePAR,
 	}
 }
 
@@ -135,6 +140,7 @@ func SpecOf(c storage.Client) ClientSpec {
 		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, PostLogoutURIs: c.PostLogoutRedirectURIs, Grants: c.GrantTypes,
 		Scopes: c.Scopes, Public: c.Public, FirstParty: c.FirstParty, RequireMFA: c.RequireMFA, AuthMethod: c.AuthMethod,
 		JWKS: c.JWKS, AccessTTL: c.AccessTokenLifetime, IDTTL: c.IDTokenLifetime, RefreshTTL: c.RefreshTokenLifetime,
+		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, RequirePAR: c.RequirePushedAuthorizationRequests,
 	}
 }
 

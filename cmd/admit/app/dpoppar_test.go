@@ -482,3 +482,31 @@ func TestDiscoveryDPoPPAR(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestAdminClientDPoPPARMetadata: the admin API registers and patches
+// dpop_bound_access_tokens and require_pushed_authorization_requests (the
+// OpenAPI document is enforced on every call), and the stored client
+// carries them.
+func TestAdminClientDPoPPARMetadata(t *testing.T) {
+	e := newAdminEnv(t, postgresBackend)
+	tid, tok := e.newTenantWithAdmin("dpop")
+	tp := tenantPath(tid)
+	c := e.must(http.StatusCreated, e.call(tok, http.MethodPost, tp+"/clients", map[string]any{
+		"id": "dpop-spa", "public": true, "redirect_uris": []string{rpCallback},
+		"dpop_bound_access_tokens": true, "require_pushed_authorization_requests": true}))
+	created, _ := c.body["client"].(map[string]any)
+	if created["dpop_bound_access_tokens"] != true || created["require_pushed_authorization_requests"] != true {
+		t.Fatalf("created: %s", c.raw)
+	}
+	stored, err := e.app.Stores.Durable.GetClient(context.Background(), "dpop-spa")
+	if err != nil || !stored.DPoPBoundAccessTokens || !stored.RequirePushedAuthorizationRequests {
+		t.Fatalf("stored: %+v %v", stored, err)
+	}
+	up := e.must(http.StatusOK, e.call(tok, http.MethodPatch, tp+"/clients/dpop-spa", map[string]any{"require_pushed_authorization_requests": false}))
+	if up.body["dpop_bound_access_tokens"] != true || up.body["require_pushed_authorization_requests"] != false {
+		t.Fatalf("patched: %s", up.raw)
+	}
+	if got := e.must(http.StatusOK, e.call(tok, http.MethodGet, tp+"/clients/dpop-spa", nil)); got.body["require_pushed_authorization_requests"] != false {
+		t.Fatalf("read back: %s", got.raw)
+	}
+}
