@@ -509,4 +509,18 @@ func TestAdminClientDPoPPARMetadata(t *testing.T) {
 	if got := e.must(http.StatusOK, e.call(tok, http.MethodGet, tp+"/clients/dpop-spa", nil)); got.body["require_pushed_authorization_requests"] != false {
 		t.Fatalf("read back: %s", got.raw)
 	}
+
+	// The admin API takes Bearer tokens only: the platform client's
+	// DPoP-bound token is refused there (RFC 9449 §7.2), its bearer token
+	// accepted.
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"admit:admin"}}
+	auth := basicAuth(e.platformClient[0], e.platformClient[1])
+	nonce := call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth}).header.Get("DPoP-Nonce")
+	bound := call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth,
+		"DPoP": newDPoPKey(t).proof(t, e.env, http.MethodPost, "/oauth/token", nonce, "")})
+	if bound.str("token_type") != "DPoP" {
+		t.Fatalf("bound admin token: %d %v", bound.status, bound.body)
+	}
+	e.must(http.StatusUnauthorized, e.call(bound.str("access_token"), http.MethodGet, "/tenants", nil))
+	e.must(http.StatusOK, e.call(e.platform, http.MethodGet, "/tenants", nil))
 }
