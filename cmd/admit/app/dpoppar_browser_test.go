@@ -34,9 +34,9 @@ func TestBrowserDPoPPAR(t *testing.T) {
 			}
 			var res struct {
 				RequestURI, TokenType, Cnf, Sub, UserinfoSub, RefreshTokenType, RefreshCnf, BearerChallenge string
-				ExpiresIn, BearerStatus                                                                    int
-				RefreshRotated                                                                             bool
-				JWK                                                                                        json.RawMessage
+				ExpiresIn, BearerStatus                                                                     int
+				RefreshRotated                                                                              bool
+				JWK                                                                                         json.RawMessage
 			}
 			if err := json.Unmarshal(results[0], &res); err != nil {
 				t.Fatal(err)
