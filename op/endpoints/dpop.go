@@ -50,10 +50,11 @@ func (p *Protocol) verifyProof(r *http.Request, req op.DPoPRequest) (op.DPoPProo
 	return p.DPoP.Verify(r.Context(), vals[0], req)
 }
 
-// setNonce gives the client a fresh nonce (RFC 9449 §8) on every answer
-// of an endpoint that requires one, so it never has to fail first twice.
-func (p *Protocol) setNonce(w http.ResponseWriter) {
-	if p.DPoPNonce {
+// setNonce gives a DPoP client a fresh nonce (RFC 9449 §8) on every
+// answer of an endpoint that requires one, so it never has to fail first
+// twice; bearer clients' answers go without (no signing for them).
+func (p *Protocol) setNonce(w http.ResponseWriter, r *http.Request) {
+	if p.DPoPNonce && len(r.Header.Values("DPoP")) > 0 {
 		w.Header().Set("DPoP-Nonce", p.DPoP.Nonce())
 	}
 }
@@ -82,7 +83,7 @@ func (p *Protocol) writeProofError(w http.ResponseWriter, err error) {
 // op recorded is answered instead.
 func (p *Protocol) DPoPToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.setNonce(w)
+		p.setNonce(w, r)
 		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
@@ -104,6 +105,9 @@ func (p *Protocol) DPoPToken(next http.Handler) http.Handler {
 			buf.body = dpopTokenType(buf.body)
 		case buf.status == http.StatusBadRequest && refusal != nil:
 			buf.body, _ = json.Marshal(map[string]string{"error": string(refusal.ErrorType), "error_description": refusal.Description})
+			if p.DPoPNonce && jkt == "" { // the client is told to use DPoP: give it a nonce
+				buf.header.Set("DPoP-Nonce", p.DPoP.Nonce())
+			}
 		}
 		buf.flush(w)
 	})

@@ -65,7 +65,7 @@ var jktPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 // invalid_client.
 func (p *Protocol) PushedAuthorization(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	p.setNonce(w)
+	p.setNonce(w, r)
 	if r.Method != http.MethodPost { // §2.1: POST only
 		w.Header().Set("Allow", http.MethodPost)
 		WriteOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "the pushed authorization request endpoint accepts POST only")

@@ -133,6 +133,17 @@ func withNonce(t testing.TB, e *env, k *dpopKey, nonce *string, send func(proof 
 	return a
 }
 
+// serverNonce gets a DPoP nonce the way a client first does: a proof
+// without one is refused with use_dpop_nonce and a DPoP-Nonce header.
+func serverNonce(t testing.TB, e *env, k *dpopKey, form url.Values, auth string) string {
+	t.Helper()
+	a := call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth, "DPoP": k.proof(t, e, http.MethodPost, "/oauth/token", "", "")})
+	if a.str("error") != "use_dpop_nonce" || a.header.Get("DPoP-Nonce") == "" {
+		t.Fatalf("proof without a nonce: %d %v", a.status, a.body)
+	}
+	return a.header.Get("DPoP-Nonce")
+}
+
 func basicAuth(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 }
@@ -289,10 +300,11 @@ func TestDPoPNonceFlow(t *testing.T) {
 	if ok.status != http.StatusOK || ok.str("token_type") != "DPoP" || cnfJKT(accessClaims(t, ok.str("access_token"))) != key.jkt {
 		t.Fatalf("with the nonce: %d %v", ok.status, ok.body)
 	}
-	// A confidential client's tokens without a proof stay Bearer.
+	// A confidential client's tokens without a proof stay Bearer, and
+	// bearer answers carry no nonce.
 	plain := call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth})
-	if plain.status != http.StatusOK || plain.str("token_type") != "Bearer" || cnfJKT(accessClaims(t, plain.str("access_token"))) != "" {
-		t.Fatalf("without DPoP: %d %v", plain.status, plain.body)
+	if plain.status != http.StatusOK || plain.str("token_type") != "Bearer" || cnfJKT(accessClaims(t, plain.str("access_token"))) != "" || plain.header.Get("DPoP-Nonce") != "" {
+		t.Fatalf("without DPoP: %d %v %v", plain.status, plain.body, plain.header)
 	}
 	// RFC 9449 §4.3 check 1: not more than one DPoP header.
 	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth/token", strings.NewReader(form.Encode()))
@@ -328,7 +340,7 @@ func TestDPoPReplayAcrossNodes(t *testing.T) {
 	key := newDPoPKey(t)
 	form := url.Values{"grant_type": {"client_credentials"}}
 	auth := basicAuth(app.DemoClientID, app.DemoClientSecret)
-	nonce := call(t, a.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth}).header.Get("DPoP-Nonce")
+	nonce := serverNonce(t, a, key, form, auth)
 	proof := key.proof(t, a, http.MethodPost, "/oauth/token", nonce, "")
 	if r := call(t, a.srv.URL, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth, "DPoP": proof}); r.status != http.StatusOK {
 		t.Fatalf("node A: %d %v", r.status, r.body)
@@ -532,9 +544,10 @@ func TestAdminClientDPoPPARMetadata(t *testing.T) {
 	// accepted.
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"admit:admin"}}
 	auth := basicAuth(e.platformClient[0], e.platformClient[1])
-	nonce := call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth}).header.Get("DPoP-Nonce")
+	key := newDPoPKey(t)
+	nonce := serverNonce(t, e.env, key, form, auth)
 	bound := call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth,
-		"DPoP": newDPoPKey(t).proof(t, e.env, http.MethodPost, "/oauth/token", nonce, "")})
+		"DPoP": key.proof(t, e.env, http.MethodPost, "/oauth/token", nonce, "")})
 	if bound.str("token_type") != "DPoP" {
 		t.Fatalf("bound admin token: %d %v", bound.status, bound.body)
 	}
@@ -552,7 +565,7 @@ func BenchmarkClientCredentialsDPoP(b *testing.B) {
 	benchBackends(b, func(b *testing.B, e *env) {
 		h := e.app.Handler()
 		key := newDPoPKey(b)
-		nonce := tokenRequest(h, "grant_type=client_credentials").Header().Get("DPoP-Nonce")
+		nonce := serverNonce(b, e, key, url.Values{"grant_type": {"client_credentials"}}, basicAuth(app.DemoClientID, app.DemoClientSecret))
 		parallel(b, func(pb *testing.PB) {
 			for pb.Next() {
 				req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("grant_type=client_credentials"))
