@@ -126,6 +126,28 @@
 // client and carries the request's ExchangeState in the context; op's
 // CreateTokenExchangeRequest/Response call the storage methods.
 //
+// # DPoP (RFC 9449, dpop.go) and PAR (RFC 9126, par.go)
+//
+// DPoPVerifier checks a proof (ParseDPoPProof: typ dpop+jwt, an asymmetric
+// algorithm, a public jwk header that verifies it, the claims; then htm,
+// htu, ath, a server nonce signed with keys/signed, iat within
+// DPoPProofMaxAge/DPoPClockSkew by the injected clock, and last the jti,
+// recorded in storage.DPoPProofs, shared by all nodes). The HTTP layer
+// (op/endpoints) puts the proof's thumbprint in the context
+// (WithDPoPProof); checkDPoPGrant then refuses, before a code or refresh
+// token is spent, a grant bound to another key (a code with dpop_jkt, a
+// public client's refresh token) or a client with dpop_bound_access_tokens
+// without a proof, and tokenSubject carries the thumbprint into cnf.jkt of
+// the access token and into a public client's new refresh token (rotation
+// keeps it). DPoPBound and DPoPRefusal tell the HTTP layer to answer
+// token_type DPoP or the DPoP error zitadel would have rewrapped.
+// Introspection reports cnf and token_type DPoP; VerifyAccessToken (the
+// Bearer-only admin API) refuses bound tokens. For PAR, the HTTP layer
+// validates a pushed request with zitadel and ValidatePushedRequest and
+// marks a request replayed from a request_uri (WithAuthorizeExtras), which
+// CreateAuthRequest needs for require_pushed_authorization_requests and to
+// bind the code to dpop_jkt.
+//
 // # Errors
 //
 // Storage errors become OAuth errors: unknown or expired records are

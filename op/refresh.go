@@ -62,6 +62,12 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "the refresh token is invalid")
 	}
+	// RFC 9449 §5: a bound refresh token needs a proof of its key; checked
+	// before replay handling, so that a stolen token without its key
+	// neither works nor revokes its owner's family.
+	if err := s.checkDPoPGrant(ctx, t.ClientID, t.DPoPJKT); err != nil {
+		return nil, err
+	}
 	retry := s.retryable(t) && presentingClient(ctx) == t.ClientID
 	if !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() && !retry {
 		_ = s.revokeGrant(ctx, t.FamilyID, "refresh token reused")
@@ -174,7 +180,7 @@ func (s *Storage) nextRefreshToken(ctx context.Context, req zop.TokenRequest, su
 		// Rotation keeps the family's absolute expiry (refreshing never
 		// extends a grant) and its scopes: a refresh asking for fewer scopes
 		// narrows that access token only (RFC 6749 6).
-		t.ExpiresAt, t.Scopes, t.Resources = rr.token.ExpiresAt, rr.token.Scopes, rr.token.Resources
+		t.ExpiresAt, t.Scopes, t.Resources, t.DPoPJKT = rr.token.ExpiresAt, rr.token.Scopes, rr.token.Resources, rr.token.DPoPJKT
 		return t, nil
 	}
 	c, err := s.getClient(ctx, sub.clientID)
@@ -182,6 +188,7 @@ func (s *Storage) nextRefreshToken(ctx context.Context, req zop.TokenRequest, su
 		return storage.RefreshToken{}, toOIDCError(ctx, err, "unknown client")
 	}
 	t.ExpiresAt = now.Add(orDefault(c.RefreshTokenLifetime, DefaultRefreshTokenLifetime))
+	t.DPoPJKT = refreshBinding(c, sub)
 	return t, nil
 }
 

@@ -148,6 +148,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := validateResponseMode(req.ResponseMode); err != nil {
 		return nil, err
 	}
+	if err := checkPushed(ctx, c); err != nil {
+		return nil, err
+	}
 	req.Scopes = allowedScopes(c, req.Scopes)
 	resources, err := s.authorizeResources(ctx, c)
 	if err != nil {
@@ -159,6 +162,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	stored := newAuthRequest(id, req, hintSubject, s.now(), AuthRequestLifetime)
 	stored.Resources = resources
+	stored.DPoPJKT = extrasOf(ctx).dpopJKT
 	if err := s.AuthRequests.CreateAuthRequest(ctx, stored); err != nil {
 		return nil, toOIDCError(ctx, err, "cannot store the authorization request")
 	}
@@ -228,6 +232,9 @@ func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthR
 	}
 	if err != nil {
 		return nil, toOIDCError(ctx, err, "the authorization code is invalid or expired")
+	}
+	if err := s.checkDPoPGrant(ctx, r.ClientID, r.DPoPJKT); err != nil {
+		return nil, err // before the code is spent (RFC 9449 §10)
 	}
 	return authRequest{AuthRequest: r, codeHash: hash}, nil
 }

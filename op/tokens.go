@@ -52,6 +52,8 @@ type accessClaims struct {
 	legacyClaims
 	// Act names the acting party of a delegated token (RFC 8693 4.1).
 	Act map[string]any `json:"act,omitempty"`
+	// Cnf binds the token to a DPoP key (RFC 9449 §6.1; see dpop.go).
+	Cnf *confirmation `json:"cnf,omitempty"`
 }
 
 // tokenSubject is what an access token is about, whatever the grant.
@@ -85,6 +87,8 @@ type tokenSubject struct {
 	// a resource's) and the granted resources (RFC 8707).
 	grantScopes []string
 	resources   []string
+	// jkt is the DPoP key the token is bound to (dpop.go); "" for bearer.
+	jkt string
 }
 
 // withTarget applies the access-token target t to the subject.
@@ -108,6 +112,14 @@ func (s *Storage) CreateAccessToken(ctx context.Context, req zop.TokenRequest) (
 }
 
 func (s *Storage) tokenSubject(ctx context.Context, req zop.TokenRequest) (tokenSubject, error) {
+	sub, err := s.grantSubject(ctx, req)
+	if err != nil {
+		return tokenSubject{}, err
+	}
+	return s.bindDPoP(ctx, sub)
+}
+
+func (s *Storage) grantSubject(ctx context.Context, req zop.TokenRequest) (tokenSubject, error) {
 	switch r := req.(type) {
 	case authRequest:
 		return s.authRequestSubject(ctx, r)
@@ -166,6 +178,9 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 	if !t.authTime.IsZero() {
 		claims.AuthTime = t.authTime.Unix()
 	}
+	if t.jkt != "" {
+		claims.Cnf = &confirmation{JKT: t.jkt}
+	}
 	if t.user {
 		rc, err := s.userRoleClaims(ctx, t, now)
 		if err != nil {
@@ -192,6 +207,9 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 		if jwt, err = s.sealOpaque(jwt); err != nil {
 			return "", time.Time{}, err
 		}
+	}
+	if t.jkt != "" {
+		markBound(ctx)
 	}
 	if s.TokenIssued != nil {
 		s.TokenIssued(t.grant)
@@ -456,6 +474,10 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 	}
 	if c.Act != nil { // RFC 8693 4.1: the actor of a delegated token
 		claims["act"] = c.Act
+	}
+	if c.Cnf != nil { // RFC 9449 §6.2: the key a DPoP-bound token is bound to
+		resp.TokenType = "DPoP"
+		claims["cnf"] = c.Cnf
 	}
 	if c.ClaimNames != nil { // past the venue limit: where to find venue_roles
 		claims["_claim_names"], claims["_claim_sources"] = c.ClaimNames, c.ClaimSources

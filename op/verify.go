@@ -37,10 +37,17 @@ var ErrInvalidToken = errInvalidAccessToken
 // signature against the published keys, type at+jwt, issuer, expiry and the
 // revocation list. Errors: ErrInvalidToken, ErrTokenRevoked, or a storage
 // error (retryable) when the revocation list cannot be read.
+//
+// These resource servers take Bearer tokens only: a DPoP-bound token
+// (cnf.jkt) is ErrInvalidToken, since accepting it without a proof of its
+// key would undo its sender constraint (RFC 9449 §7.2).
 func (s *Storage) VerifyAccessToken(ctx context.Context, token string) (AccessToken, error) {
 	c, _, err := s.verifyAccessToken(ctx, token)
 	if err != nil {
 		return AccessToken{}, err
+	}
+	if c.Cnf != nil {
+		return AccessToken{}, ErrInvalidToken
 	}
 	if err := s.checkNotRevoked(ctx, c); err != nil {
 		return AccessToken{}, err

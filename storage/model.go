@@ -99,6 +99,15 @@ type Client struct {
 	// unless the API they are for names its own; empty is the instance
 	// default.
 	AccessTokenSignedResponseAlg string
+
+	// DPoPBoundAccessTokens (RFC 9449 §5.2 client metadata
+	// dpop_bound_access_tokens) makes every token request of this client
+	// carry a DPoP proof: access tokens are always sender-constrained.
+	DPoPBoundAccessTokens bool
+	// RequirePushedAuthorizationRequests (RFC 9126 §6) makes /authorize
+	// accept this client's requests only by a request_uri from the PAR
+	// endpoint.
+	RequirePushedAuthorizationRequests bool
 }
 
 // TenantSuspended reports whether the client's tenant is suspended.
@@ -147,6 +156,11 @@ type RefreshToken struct {
 	// Resources are the API identifiers granted with the token (RFC 8707):
 	// a refresh may ask for an access token for one of them.
 	Resources []string
+	// DPoPJKT is the JWK SHA-256 thumbprint (RFC 7638) of the DPoP key
+	// the token is bound to (RFC 9449 §5: a public client's refresh token
+	// is usable only with a proof of that key); empty when unbound.
+	// Rotation keeps it.
+	DPoPJKT string
 }
 
 // Usable reports whether the token may be exchanged at now.
@@ -215,6 +229,10 @@ type AuthRequest struct {
 	UILocales   []string
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	// DPoPJKT binds the authorization code to a DPoP key (RFC 9449 §10,
+	// the dpop_jkt parameter): the code is exchanged only with a proof of
+	// that key. Empty when unbound.
+	DPoPJKT string
 
 	// Set by CompleteAuthRequest.
 	Done      bool

@@ -253,5 +253,7 @@ type Ephemeral interface {
 	RateLimiter
 	FailureCounters
 	DeviceAuthorizations
+	DPoPProofs
+	PushedRequests
 	Ping(ctx context.Context) error
 }

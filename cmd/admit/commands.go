@@ -155,6 +155,8 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.BoolVar(&s.Public, "public", false, "public client (SPA, native): no secret, PKCE required")
 	fs.BoolVar(&s.FirstParty, "first-party", false, "skip the consent page")
 	fs.BoolVar(&s.RequireMFA, "require-mfa", false, "require a second factor (TOTP) for every login to this client")
+	fs.BoolVar(&s.DPoPBoundAccessTokens, "dpop-bound", false, "every token request must carry a DPoP proof (RFC 9449 dpop_bound_access_tokens)")
+	fs.BoolVar(&s.RequirePAR, "require-par", false, "accept authorization requests only through the PAR endpoint (RFC 9126 require_pushed_authorization_requests)")
 	fs.StringVar(&s.AuthMethod, "auth-method", "", "client_secret_basic (default), client_secret_post, private_key_jwt")
 	jwksFile := fs.String("jwks-file", "", "client's public JWKS (for private_key_jwt)")
 	fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "access token lifetime (default 15m)")

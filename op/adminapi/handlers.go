@@ -169,6 +169,9 @@ type clientInput struct {
 	AllowedResources             *[]string `json:"allowed_resources"`
 	IDTokenSignedResponseAlg     *string   `json:"id_token_signed_response_alg"`
 	AccessTokenSignedResponseAlg *string   `json:"access_token_signed_response_alg"`
+	// RFC 9449 §5.2 and RFC 9126 §6 client metadata.
+	DPoPBoundAccessTokens              *bool `json:"dpop_bound_access_tokens"`
+	RequirePushedAuthorizationRequests *bool `json:"require_pushed_authorization_requests"`
 }
 
 // DefaultGrants and DefaultScopes apply when a new client names none.
@@ -208,6 +211,8 @@ func (in clientInput) apply(s *admin.ClientSpec) {
 	setBool(&s.Public, in.Public)
 	setBool(&s.FirstParty, in.FirstParty)
 	setBool(&s.RequireMFA, in.RequireMFA)
+	setBool(&s.DPoPBoundAccessTokens, in.DPoPBoundAccessTokens)
+	setBool(&s.RequirePAR, in.RequirePushedAuthorizationRequests)
 	setTTL(&s.AccessTTL, in.AccessTokenTTL)
 	setTTL(&s.IDTTL, in.IDTokenTTL)
 	setTTL(&s.RefreshTTL, in.RefreshTokenTTL)

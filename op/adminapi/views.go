@@ -64,6 +64,9 @@ type clientView struct {
 	AllowedResources             []string `json:"allowed_resources"`
 	IDTokenSignedResponseAlg     string   `json:"id_token_signed_response_alg,omitempty"`
 	AccessTokenSignedResponseAlg string   `json:"access_token_signed_response_alg,omitempty"`
+	// RFC 9449 §5.2 and RFC 9126 §6 client metadata.
+	DPoPBoundAccessTokens              bool `json:"dpop_bound_access_tokens"`
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
 }
 
 func orEmpty(s []string) []string {
@@ -82,6 +85,7 @@ func viewClient(c storage.Client) clientView {
 		RefreshTokenTTL: int64(c.RefreshTokenLifetime / time.Second), CreatedAt: ts(c.CreatedAt),
 		AllowedResources: orEmpty(c.AllowedResources), IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg,
+		DPoPBoundAccessTokens:        c.DPoPBoundAccessTokens, RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,
 	}
 	if len(c.JWKS) > 0 && json.Valid(c.JWKS) {
 		v.JWKS = c.JWKS

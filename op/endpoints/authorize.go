@@ -57,6 +57,9 @@ func authorizeParamError(q url.Values) *oidc.Error {
 			return oidc.ErrInvalidRequest().WithDescription("max_age must be a whole number of seconds, 0 or more")
 		}
 	}
+	if v := q.Get("dpop_jkt"); v != "" && !validDPoPJKT(v) { // RFC 9449 §10
+		return oidc.ErrInvalidRequest().WithDescription("dpop_jkt must be the base64url SHA-256 thumbprint of a JWK")
+	}
 	if q.Get("request_uri") != "" {
 		e := oidc.ErrInvalidRequest().WithDescription("request_uri is not supported: send the parameters in the request itself")
 		e.ErrorType = "request_uri_not_supported"

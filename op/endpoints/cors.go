@@ -48,11 +48,17 @@ func (c *CORSOrigins) Options() *cors.Options {
 			return c.allowed(r.Context(), origin), nil
 		},
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:   []string{"Accept", "Accept-Language", "Authorization", "Content-Type"},
-		ExposedHeaders:   []string{"WWW-Authenticate", "Retry-After"},
+		AllowedHeaders:   []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "DPoP"},
+		ExposedHeaders:   []string{"WWW-Authenticate", "Retry-After", "DPoP-Nonce"},
 		MaxAge:           600,
 		AllowCredentials: false,
 	}
+}
+
+// Handler applies Options to answers Admit gives before op's own router
+// (DPoP and PAR errors, the PAR endpoint), so a browser app can read them.
+func (c *CORSOrigins) Handler() func(http.Handler) http.Handler {
+	return cors.New(*c.Options()).Handler
 }
 
 func (c *CORSOrigins) allowed(ctx context.Context, origin string) bool {

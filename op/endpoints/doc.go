@@ -32,8 +32,17 @@
 //     sign-in and delegation), leaving every other grant to op.
 //   - device authorization: DeviceClientAuth makes confidential clients
 //     authenticate (RFC 8628 §3.1).
-//   - userinfo: BearerErrors makes every refused token 401 with a Bearer
-//     challenge (RFC 6750 §3.1).
+//   - userinfo: DPoPUserinfo accepts "Authorization: DPoP" with a proof of
+//     the token's key and refuses a DPoP-bound token sent as Bearer (RFC
+//     9449 §7); BearerErrors makes every refused token 401 with a Bearer
+//     challenge (RFC 6750 §3.1), or a DPoP one for a DPoP-presented token.
+//   - token: DPoPToken validates a DPoP proof (RFC 9449 §4.3, nonces §8),
+//     has op bind the tokens to its key and answers token_type DPoP.
+//   - /oauth/par: PushedAuthorization (RFC 9126) authenticates the client
+//     as the token endpoint does, validates the parameters with op and
+//     stores them for 60 s; at /authorize PushedAuthorize, before
+//     AuthorizeParams, replaces client_id + request_uri with the pushed
+//     parameters (single use).
 //   - end_session: VerifyIDTokenHint lets the logout page judge the
 //     id_token_hint with op's own verifier.
 //

@@ -11,12 +11,21 @@ import (
 // BearerErrors: a refused access token at userinfo is 401 with
 // WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 3.1, OIDC Core
 // 5.3.3), whether op said 401 (unreadable token) or 403 (revoked, or no user).
+// A token presented with the DPoP scheme (DPoPUserinfo) gets the DPoP
+// challenge instead (RFC 9449 §7.1).
 func BearerErrors(next http.Handler) http.Handler {
-	return rewriteErrors(next, func(status int) bool { return status == http.StatusUnauthorized || status == http.StatusForbidden },
-		func(w http.ResponseWriter) {
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="the access token is invalid, expired or revoked"`)
-			WriteOAuthError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked")
-		})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		const desc = "the access token is invalid, expired or revoked"
+		rewriteErrors(next, func(status int) bool { return status == http.StatusUnauthorized || status == http.StatusForbidden },
+			func(w http.ResponseWriter) {
+				if presentedWithDPoP(r.Context()) {
+					dpopChallenge(w, "invalid_token", desc)
+					return
+				}
+				w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
+				WriteOAuthError(w, http.StatusUnauthorized, "invalid_token", desc)
+			}).ServeHTTP(w, r)
+	})
 }
 
 // ClientAuthErrors: failed client authentication at introspection is 401

@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/audit"
 )
@@ -75,6 +77,18 @@ type Protocol struct {
 	LoginSucceeded func(r *http.Request, method string)
 	LoginFailed    func(r *http.Request, method, reason string)
 	Logger         *slog.Logger
+	// DPoP validates DPoP proofs (RFC 9449; dpop.go); Tokens reads the key
+	// an access token is bound to. DPoPNonce makes the token and PAR
+	// endpoints require server nonces (§8).
+	DPoP      *op.DPoPVerifier
+	DPoPNonce bool
+	Tokens    TokenBinding
+	// Pushed stores pushed authorization requests and PushValidator
+	// checks them (RFC 9126; par.go).
+	Pushed        PushedRequests
+	PushValidator PushValidator
+	// Now is the clock of pushed requests' expiry (nil: time.Now).
+	Now func() time.Time
 }
 
 // Paths of op's endpoints, as routed (zop.DefaultEndpoints).

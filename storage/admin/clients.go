@@ -37,6 +37,10 @@ type ClientSpec struct {
 	// IDTokenAlg is id_token_signed_response_alg, AccessTokenAlg the
 	// access-token algorithm: "" (default), RS256, ES256 or EdDSA.
 	IDTokenAlg, AccessTokenAlg string
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof (RFC
+	// 9449 §5.2); RequirePAR: authorization requests only by PAR (RFC 9126
+	// §6).
+	DPoPBoundAccessTokens, RequirePAR bool
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
@@ -143,6 +147,7 @@ func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
 		JWKS: s.JWKS, AccessTokenLifetime: s.AccessTTL, IDTokenLifetime: s.IDTTL, RefreshTokenLifetime: s.RefreshTTL,
 		CreatedAt:        now.Truncate(time.Microsecond),
 		AllowedResources: s.AllowedResources, IDTokenSignedResponseAlg: s.IDTokenAlg, AccessTokenSignedResponseAlg: s.AccessTokenAlg,
+		DPoPBoundAccessTokens: s.DPoPBoundAccessTokens, RequirePushedAuthorizationRequests: s.RequirePAR,
 	}
 }
 
@@ -153,6 +158,7 @@ func SpecOf(c storage.Client) ClientSpec {
 		Scopes: c.Scopes, Public: c.Public, FirstParty: c.FirstParty, RequireMFA: c.RequireMFA, AuthMethod: c.AuthMethod,
 		JWKS: c.JWKS, AccessTTL: c.AccessTokenLifetime, IDTTL: c.IDTokenLifetime, RefreshTTL: c.RefreshTokenLifetime,
 		AllowedResources: c.AllowedResources, IDTokenAlg: c.IDTokenSignedResponseAlg, AccessTokenAlg: c.AccessTokenSignedResponseAlg,
+		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, RequirePAR: c.RequirePushedAuthorizationRequests,
 	}
 }
 

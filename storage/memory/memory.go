@@ -54,6 +54,7 @@ type Store struct {
 	device            *deviceState                        // created on first use (devicegrant.go)
 	stamps            map[string]string                   // created on first use (stamps.go)
 	apis              map[string]storage.API              // by ID, created on first use (apis.go)
+	dpopPar           *dpopParState                       // created on first use (dpoppar.go)
 }
 
 var (

@@ -89,12 +89,14 @@ func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 		redirect_uris = $6, post_logout_redirect_uris = $7, grant_types = $8, scopes = $9,
 		first_party = $10, require_mfa = $11, jwks = $12, access_token_lifetime = $13,
 		id_token_lifetime = $14, refresh_token_lifetime = $15, allowed_resources = $16,
-		id_token_signed_response_alg = $17, access_token_signed_response_alg = $18
+		id_token_signed_response_alg = $17, access_token_signed_response_alg = $18,
+		dpop_bound_access_tokens = $19, require_pushed_authorization_requests = $20
 		WHERE tenant_id = $1 AND id = $2`,
 		c.TenantID, c.ID, c.Name, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.RequireMFA,
 		c.JWKS, c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, list(c.AllowedResources),
-		c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg)
+		c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg,
+		c.DPoPBoundAccessTokens, c.RequirePushedAuthorizationRequests)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = errNoSuch("client")
 	}

@@ -11,12 +11,12 @@ import (
 )
 
 const refreshColumns = `id, hash, family_id, client_id, user_id, scopes, amr, acr,
-	auth_time, session_id, created_at, expires_at, rotated_at, revoked_at, resources`
+	auth_time, session_id, created_at, expires_at, rotated_at, revoked_at, resources, dpop_jkt`
 
 // CreateRefreshToken implements storage.RefreshTokens.
 func (s *Store) CreateRefreshToken(ctx context.Context, t storage.RefreshToken) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, ''))`,
 		refreshArgs(t)...)
 	return wrap("create refresh token", err)
 }
@@ -29,7 +29,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (storage.Refre
 		`SELECT `+refreshColumns+` FROM refresh_tokens WHERE hash = $1`, hash).Scan(
 		&t.ID, &t.Hash, &t.FamilyID, &t.ClientID, &t.UserID, &t.Scopes, &t.AMR, &t.ACR,
 		utc(&t.AuthTime), &t.SessionID, utc(&t.CreatedAt), utc(&t.ExpiresAt),
-		utc(&t.RotatedAt), utc(&t.RevokedAt), &t.Resources)
+		utc(&t.RotatedAt), utc(&t.RevokedAt), &t.Resources, (*nullText)(&t.DPoPJKT))
 	if err != nil {
 		return storage.RefreshToken{}, wrap("get refresh token", err)
 	}
@@ -44,13 +44,13 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (storage.Refre
 // commits, match nothing and insert nothing.
 const rotateRefresh = `WITH claimed AS (
 		UPDATE refresh_tokens SET rotated_at = $11, replaced_by = $2
-		WHERE hash = $16 AND family_id = $3 AND rotated_at IS NULL AND revoked_at IS NULL
+		WHERE hash = $17 AND family_id = $3 AND rotated_at IS NULL AND revoked_at IS NULL
 			AND ` + familyShared + `
 		RETURNING 1
 	)
 	INSERT INTO refresh_tokens (` + refreshColumns + `)
 	SELECT $1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9::timestamptz, $10,
-		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::text[]
+		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::text[], NULLIF($16::text, '')
 	WHERE EXISTS (SELECT FROM claimed)`
 
 // Refresh token families have advisory locks keyed (0x52465246 "RFRF",
@@ -105,18 +105,18 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 const reuseRefresh = `WITH superseded AS (
 		UPDATE refresh_tokens succ SET rotated_at = $11, replaced_by = NULL
 		FROM refresh_tokens old
-		WHERE old.hash = $16 AND old.family_id = $3 AND old.revoked_at IS NULL AND old.rotated_at >= $17
+		WHERE old.hash = $17 AND old.family_id = $3 AND old.revoked_at IS NULL AND old.rotated_at >= $18
 			AND succ.hash = old.replaced_by AND succ.rotated_at IS NULL AND succ.revoked_at IS NULL
 			AND ` + familyShared + `
 		RETURNING 1
 	), repointed AS (
 		UPDATE refresh_tokens SET replaced_by = $2
-		WHERE hash = $16 AND EXISTS (SELECT FROM superseded)
+		WHERE hash = $17 AND EXISTS (SELECT FROM superseded)
 		RETURNING 1
 	)
 	INSERT INTO refresh_tokens (` + refreshColumns + `)
 	SELECT $1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9::timestamptz, $10,
-		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::text[]
+		$11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::text[], NULLIF($16::text, '')
 	WHERE EXISTS (SELECT FROM repointed)`
 
 // ReuseRefreshToken implements storage.RefreshTokens.
@@ -228,5 +228,5 @@ func (s *Store) RevokeSessionRefreshTokens(ctx context.Context, userID, sessionI
 func refreshArgs(t storage.RefreshToken) []any {
 	return []any{t.ID, t.Hash, t.FamilyID, t.ClientID, t.UserID, list(t.Scopes), list(t.AMR),
 		t.ACR, t.AuthTime, t.SessionID, t.CreatedAt, t.ExpiresAt,
-		optional(t.RotatedAt), optional(t.RevokedAt), list(t.Resources)}
+		optional(t.RotatedAt), optional(t.RevokedAt), list(t.Resources), t.DPoPJKT}
 }

@@ -47,3 +47,16 @@ func list(s []string) []string {
 	}
 	return s
 }
+
+// nullText is a scan target for a nullable text column whose NULL the model
+// spells "" (refresh_tokens.dpop_jkt).
+type nullText string
+
+// ScanText implements pgtype.TextScanner.
+func (n *nullText) ScanText(v pgtype.Text) error {
+	*n = ""
+	if v.Valid {
+		*n = nullText(v.String)
+	}
+	return nil
+}

@@ -29,6 +29,10 @@
 //	<prefix>stamps:epoch     string stamp of rows never restamped since Redis lost its data
 //	<prefix>totp:pending:<user>     string JSON storage.PendingTOTP
 //	<prefix>totp:used:<user>:<step> string "until nonce" (replay mark)
+//	<prefix>dpopjti:<key>    string until: a DPoP proof accepted (RFC 9449
+//	                               §11.1; SET NX, so one node wins; dpoppar.go)
+//	<prefix>par:<sha256>     string JSON storage.PushedRequest (RFC 9126;
+//	                               GET checks the client, GETDEL consumes)
 //
 // Requests and codes are hashes so that the scripts can check expiry and
 // flip state with plain field operations: they never parse or re-encode JSON

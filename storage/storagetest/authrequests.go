@@ -47,6 +47,7 @@ func sampleAuthRequest(c *Clock) storage.AuthRequest {
 		Resources:           []string{"https://tickets.example/api", "urn:example:payments"},
 		CreatedAt:           c.Now(),
 		ExpiresAt:           c.Now().Add(authRequestLifetime),
+		DPoPJKT:             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 	}
 }
 

@@ -47,6 +47,7 @@ func sampleRefresh(c *Clock) storage.RefreshToken {
 		CreatedAt: c.Now(),
 		ExpiresAt: c.Now().Add(30 * 24 * time.Hour),
 		Resources: []string{"https://tickets.example/api", "urn:example:payments"},
+		DPoPJKT:   "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 	}
 }
 

@@ -62,6 +62,8 @@ func RunEphemeral(t *testing.T, newStore EphemeralFactory) {
 	runGroup(t, "FailureCounters", failureTests(), ephemeralAs[storage.FailureCounters](newStore))
 	runGroup(t, "RateLimiter", rateTests(), ephemeralAs[storage.RateLimiter](newStore))
 	runGroup(t, "DeviceAuthorizations", deviceGrantTests(), ephemeralAs[storage.DeviceAuthorizations](newStore))
+	runGroup(t, "DPoPProofs", dpopProofTests(), ephemeralAs[storage.DPoPProofs](newStore))
+	runGroup(t, "PushedRequests", pushedRequestTests(), ephemeralAs[storage.PushedRequests](newStore))
 	runGroup(t, "Ping", pingTests(), ephemeralAs[pinger](newStore))
 }
 

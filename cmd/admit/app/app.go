@@ -59,6 +59,9 @@ type App struct {
 	passkeysOn bool
 	logout     *login.Logout
 	handler    http.Handler
+	// cors is op's CORS policy, also applied to the answers Admit gives
+	// before op at the token, userinfo and PAR endpoints.
+	cors *endpoints.CORSOrigins
 	// serveWarnings are configuration warnings that concern a serving
 	// node only (see warnAtServe).
 	serveWarnings []serveWarning
@@ -159,7 +162,7 @@ func (a *App) buildProvider() error {
 		return fmt.Errorf("openid provider: %w", err)
 	}
 	a.Provider = provider
-	a.Protocol = a.protocol(provider)
+	a.Protocol = a.protocol(provider, st)
 	a.Engine = a.loginEngine()
 	a.Protocol.Pages = a.Engine
 	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
@@ -226,6 +229,7 @@ func (a *App) opConfig() *zop.Config {
 
 func (a *App) opOptions(st *op.Storage) []zop.Option {
 	origins := &endpoints.CORSOrigins{Clients: a.Stores.Durable, Now: a.Now, Logger: a.Logger}
+	a.cors = origins
 	opts := []zop.Option{zop.WithCrypto(st), zop.WithLogger(a.Logger), zop.WithCORSOptions(origins.Options()),
 		// ID tokens are signed with the client's id_token_signed_response_alg:
 		// an id_token_hint may carry any algorithm Admit signs with (op
@@ -248,8 +252,11 @@ var supportedClaims = []string{
 
 // protocol is the glue around op's endpoints; its Pages are the login
 // engine's, set once the engine exists (the engine answers through it).
-func (a *App) protocol(provider *zop.Provider) *endpoints.Protocol {
+func (a *App) protocol(provider *zop.Provider, st *op.Storage) *endpoints.Protocol {
 	return &endpoints.Protocol{
+		DPoP:      &op.DPoPVerifier{Proofs: a.Stores.Ephemeral, Nonces: a.signer("dpop nonce"), Now: a.Now},
+		DPoPNonce: a.Config.DPoPNonce, Tokens: st,
+		Pushed: a.Stores.Ephemeral, PushValidator: st, Now: a.Now,
 		Provider: provider, Issuer: a.Config.Issuer, PageHeaders: securityHeaders(a.Config.Secure()),
 		Clients: a.Stores.Durable, AuthRequests: a.Stores.Ephemeral, Limiter: a.Stores.Ephemeral,
 		Outages: a.Outages, Audit: a.Audit, Logger: a.Logger,

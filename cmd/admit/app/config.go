@@ -52,6 +52,10 @@ type Config struct {
 	Resilience     ResilienceConfig `yaml:",inline"`
 	Device         DeviceConfig     `yaml:"device"`
 	Hash           HashConfig       `yaml:",inline"`
+	// DPoPNonce makes the token and PAR endpoints require a server nonce
+	// in DPoP proofs (RFC 9449 §8; default true): a proof cannot be made
+	// ahead of time.
+	DPoPNonce bool `yaml:"dpop_nonce"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -60,6 +64,7 @@ func Defaults() Config {
 		Issuer: "http://localhost:8080", Addr: "127.0.0.1:8080", RedisPrefix: "admit:",
 		SigningAlg: "RS256", SigningAlgs: "ES256,EdDSA", KeyGrace: 24 * time.Hour, SessionLifetime: 7 * 24 * time.Hour,
 		LogLevel: "info", LogFormat: "text", AccessLog: "errors", Resilience: defaultResilience(), Hash: defaultHash(),
+		DPoPNonce: true,
 	}
 }
 
@@ -93,6 +98,9 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	applyRolesEnv(&cfg, getenv)
 	applyResilienceEnv(&cfg.Resilience, getenv)
 	applyHashEnv(&cfg.Hash, getenv)
+	if v, err := strconv.ParseBool(getenv("ADMIT_DPOP_NONCE")); err == nil {
+		cfg.DPoPNonce = v
+	}
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/device"
 	"github.com/admit-idp/admit/login/wallet"
+	"github.com/admit-idp/admit/op/endpoints"
 )
 
 // addDefences wires the shared defences into the login engine: lockout,
@@ -89,7 +90,9 @@ func (a *App) rateLimitFailOpen(ctx context.Context, action string, err error) {
 // is what clients already retry on, and Admit uses it for outages too.
 func (a *App) protocolLimits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		action := map[string]string{"/oauth/token": defence.ActionToken, "/oauth/introspect": defence.ActionIntrospect}[r.URL.Path]
+		// PAR authenticates clients like the token endpoint (RFC 9126 §2)
+		// and shares its limit.
+		action := map[string]string{"/oauth/token": defence.ActionToken, endpoints.PARPath: defence.ActionToken, "/oauth/introspect": defence.ActionIntrospect}[r.URL.Path]
 		if action == "" || r.Method != http.MethodPost || a.Defences == nil {
 			next.ServeHTTP(w, r)
 			return

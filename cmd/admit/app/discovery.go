@@ -12,6 +12,7 @@ import (
 
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/op/endpoints"
 )
 
@@ -53,12 +54,20 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 	doc.RequestURIParameterSupported = false
 	// op reads only Basic there; introspectionClientAuth adds the form.
 	doc.IntrospectionEndpointAuthMethodsSupported = append(doc.IntrospectionEndpointAuthMethodsSupported, oidc.AuthMethodPost)
-	// op's document has no field for RFC 9207 §3; every authorization
-	// response carries iss (withIss).
+	// op's document has no field for RFC 9207 §3 (every authorization
+	// response carries iss: withIss), RFC 9126 §5 (PAR) or RFC 9449 §5.1
+	// (DPoP).
+	algs := make([]string, 0, len(op.DPoPAlgorithms))
+	for _, a := range op.DPoPAlgorithms {
+		algs = append(algs, string(a))
+	}
 	return json.Marshal(struct {
 		*oidc.DiscoveryConfiguration
-		AuthorizationResponseISSParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
-	}{doc, true})
+		AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+		PushedAuthorizationRequestEndpoint         string   `json:"pushed_authorization_request_endpoint"`
+		RequirePushedAuthorizationRequests         bool     `json:"require_pushed_authorization_requests"`
+		DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
+	}{doc, true, strings.TrimSuffix(d.app.Config.Issuer, "/") + endpoints.PARPath, false, algs})
 }
 
 // jwks re-encodes the key set only when its key IDs changed.

@@ -61,14 +61,18 @@ func (a *App) protocolRoutes(r chi.Router) {
 		r.With(endpoints.PublicCORS).Options(path, h) // PublicCORS answers the preflight
 	}
 	r.Get(RolesPath, a.rolesCatalogue)
-	r.With(endpoints.BearerErrors).Handle("/userinfo", a.Provider)
+	cors := a.cors.Handler()
+	r.With(cors, p.DPoPUserinfo, endpoints.BearerErrors).Handle(endpoints.UserinfoPath, a.Provider)
 	r.With(endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle("/oauth/introspect", a.Provider)
 	// Token exchange is answered by Admit (op/endpoints), after ClientAuth.
-	r.With(endpoints.ClientAuth, p.TokenExchange, p.DeviceTokenClientAuth, op.ResourceIndicators).Handle(endpoints.TokenPath, a.Provider)
+	// DPoP (RFC 9449) proofs are checked before any grant, token exchange
+	// included; PAR (RFC 9126) authenticates clients as the token endpoint.
+	r.With(cors, endpoints.ClientAuth, p.DPoPToken, p.TokenExchange, p.DeviceTokenClientAuth, op.ResourceIndicators).Handle(endpoints.TokenPath, a.Provider)
+	r.With(cors, endpoints.ClientAuth).HandleFunc(endpoints.PARPath, p.PushedAuthorization)
 	r.With(endpoints.ClientAuth, p.DeviceClientAuth).Handle(endpoints.DeviceAuthorizationPath, a.Provider)
 	r.With(endpoints.ClientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", endpoints.ClosedCallback)
-	r.With(p.AuthorizeParams, op.ResourceIndicators).Handle(endpoints.AuthorizePath, p.Authorize())
+	r.With(p.PushedAuthorize, p.AuthorizeParams, op.ResourceIndicators).Handle(endpoints.AuthorizePath, p.Authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
