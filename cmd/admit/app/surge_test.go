@@ -112,6 +112,11 @@ func TestSurgeBusyPageCompletesOnce(t *testing.T) {
 			if got := lockoutCount(t, e, email); got != 1 {
 				t.Fatalf("lockout count %d after reloading a used ticket; want 1", got)
 			}
+			auditEvents(t, e, storage.AuditFilter{Event: "login"}, func(ev []storage.AuditEvent) bool { return count(ev, "login", "failure") >= 1 })
+			time.Sleep(200 * time.Millisecond) // the writer is asynchronous: give a duplicate the time to land
+			if ev, err := e.app.Stores.Durable.ListAudit(ctx, storage.AuditFilter{Event: "login"}); err != nil || count(ev, "login", "failure") != 1 {
+				t.Fatalf("%d login failure events (%v) for one queued wrong password; want 1", count(ev, "login", "failure"), err)
+			}
 
 			// The right password behind a full budget, sent twice.
 			br = e.browser()
@@ -144,11 +149,14 @@ func TestSurgeBusyPageCompletesOnce(t *testing.T) {
 			if len(sessions.Items) != 1 {
 				t.Fatalf("%d sessions after one queued sign-in; want 1", len(sessions.Items))
 			}
-			events := auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "login"}, func(ev []storage.AuditEvent) bool {
+			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "login"}, func(ev []storage.AuditEvent) bool {
 				return count(ev, "login", "success") >= 1
 			})
 			time.Sleep(200 * time.Millisecond) // the writer is asynchronous: give a duplicate the time to land
-			events, _ = e.app.Stores.Durable.ListAudit(ctx, storage.AuditFilter{UserID: u.ID, Event: "login"})
+			events, err := e.app.Stores.Durable.ListAudit(ctx, storage.AuditFilter{UserID: u.ID, Event: "login"})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if n := count(events, "login", "success"); n != 1 {
 				t.Fatalf("%d login success events; want 1", n)
 			}
