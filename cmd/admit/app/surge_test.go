@@ -86,6 +86,7 @@ func TestSurgeBusyPageCompletesOnce(t *testing.T) {
 
 			// A wrong password behind a full budget: +1 failure, once.
 			br := e.browser()
+			br.stayOnBusy = true
 			release := fillHashBudget(t, e)
 			login := br.get(rp.start().url)
 			waitURL := busyPage(t, br.submitLogin(login, email, "wrong-password"))
@@ -120,6 +121,7 @@ func TestSurgeBusyPageCompletesOnce(t *testing.T) {
 
 			// The right password behind a full budget, sent twice.
 			br = e.browser()
+			br.stayOnBusy = true
 			release = fillHashBudget(t, e)
 			ar := rp.start()
 			login = br.get(ar.url)
@@ -175,6 +177,7 @@ func TestSurgeShedPastBound(t *testing.T) {
 	const email = "demo@example.com"
 	rp := e.rp("demo-app", "demo-secret")
 	br := e.browser()
+	br.stayOnBusy = true
 	release := fillHashBudget(t, e)
 	defer release()
 	waitURL := busyPage(t, br.submitLogin(br.get(rp.start().url), email, "demo-password-1"))
