@@ -86,6 +86,7 @@ func TestSurgeBusyPageCompletesOnce(t *testing.T) {
 
 			// A wrong password behind a full budget: +1 failure, once.
 			br := e.browser()
+			br.stayOnBusy = true
 			release := fillHashBudget(t, e)
 			login := br.get(rp.start().url)
 			waitURL := busyPage(t, br.submitLogin(login, email, "wrong-password"))
@@ -112,9 +113,15 @@ func TestSurgeBusyPageCompletesOnce(t *testing.T) {
 			if got := lockoutCount(t, e, email); got != 1 {
 				t.Fatalf("lockout count %d after reloading a used ticket; want 1", got)
 			}
+			auditEvents(t, e, storage.AuditFilter{Event: "login"}, func(ev []storage.AuditEvent) bool { return count(ev, "login", "failure") >= 1 })
+			time.Sleep(200 * time.Millisecond) // the writer is asynchronous: give a duplicate the time to land
+			if ev, err := e.app.Stores.Durable.ListAudit(ctx, storage.AuditFilter{Event: "login"}); err != nil || count(ev, "login", "failure") != 1 {
+				t.Fatalf("%d login failure events (%v) for one queued wrong password; want 1", count(ev, "login", "failure"), err)
+			}
 
 			// The right password behind a full budget, sent twice.
 			br = e.browser()
+			br.stayOnBusy = true
 			release = fillHashBudget(t, e)
 			ar := rp.start()
 			login = br.get(ar.url)
@@ -144,11 +151,14 @@ func TestSurgeBusyPageCompletesOnce(t *testing.T) {
 			if len(sessions.Items) != 1 {
 				t.Fatalf("%d sessions after one queued sign-in; want 1", len(sessions.Items))
 			}
-			events := auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "login"}, func(ev []storage.AuditEvent) bool {
+			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "login"}, func(ev []storage.AuditEvent) bool {
 				return count(ev, "login", "success") >= 1
 			})
 			time.Sleep(200 * time.Millisecond) // the writer is asynchronous: give a duplicate the time to land
-			events, _ = e.app.Stores.Durable.ListAudit(ctx, storage.AuditFilter{UserID: u.ID, Event: "login"})
+			events, err := e.app.Stores.Durable.ListAudit(ctx, storage.AuditFilter{UserID: u.ID, Event: "login"})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if n := count(events, "login", "success"); n != 1 {
 				t.Fatalf("%d login success events; want 1", n)
 			}
@@ -167,6 +177,7 @@ func TestSurgeShedPastBound(t *testing.T) {
 	const email = "demo@example.com"
 	rp := e.rp("demo-app", "demo-secret")
 	br := e.browser()
+	br.stayOnBusy = true
 	release := fillHashBudget(t, e)
 	defer release()
 	waitURL := busyPage(t, br.submitLogin(br.get(rp.start().url), email, "demo-password-1"))
