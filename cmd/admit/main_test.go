@@ -329,7 +329,8 @@ func TestBadConfigNamesTheSetting(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"HS256", map[string]string{"ADMIT_SIGNING_ALG": "HS256"}, nil, `signing_alg "HS256": want RS256 or ES256`},
+		{"HS256", map[string]string{"ADMIT_SIGNING_ALG": "HS256"}, nil, `signing_alg "HS256": want RS256, ES256 or EdDSA`},
+		{"bad signing_algs", map[string]string{"ADMIT_SIGNING_ALGS": "ES256,HS512"}, nil, `signing_algs: "HS512": want RS256, ES256 or EdDSA`},
 		{"HS256 flag", nil, []string{"--signing-alg", "HS256"}, `signing_alg "HS256"`},
 		{"short master key", map[string]string{"ADMIT_MASTER_KEY": "c2hvcnQ="}, nil, "master_key"},
 		{"no master key", map[string]string{"ADMIT_MASTER_KEY": ""}, nil, "master_key (ADMIT_MASTER_KEY) is required"},
