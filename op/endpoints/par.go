@@ -75,6 +75,9 @@ func (p *Protocol) PushedAuthorization(w http.ResponseWriter, r *http.Request) {
 		WriteOAuthError(w, http.StatusBadRequest, "invalid_request", "the request body is not a form")
 		return
 	}
+	// Served outside op's router: op's verifiers (the client assertion's
+	// audience, id_token_hint) read the issuer from the context.
+	r = r.WithContext(p.issuerContext(r.Context()))
 	clientID, err := p.parClient(r)
 	if err != nil {
 		p.writePARError(w, asClientError(err))
@@ -161,7 +164,7 @@ func (p *Protocol) pushedParams(r *http.Request, clientID string) (url.Values, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := zop.ValidateAuthRequestClient(ctx, authReq, client, p.Provider.IDTokenHintVerifier(p.issuerContext(ctx))); err != nil {
+	if _, err := zop.ValidateAuthRequestClient(ctx, authReq, client, p.Provider.IDTokenHintVerifier(ctx)); err != nil {
 		return nil, err
 	}
 	if err := p.PushValidator.ValidatePushedRequest(ctx, authReq); err != nil {
