@@ -621,3 +621,28 @@ func TestPARPrivateKeyJWT(t *testing.T) {
 		t.Fatalf("no authentication: %d %v", a.status, a.body)
 	}
 }
+
+// TestDPoPPARCORS: a browser app (a registered origin) may send the DPoP
+// header to the token, userinfo and PAR endpoints and read DPoP-Nonce
+// from Admit's own DPoP refusals, which op's CORS never sees.
+func TestDPoPPARCORS(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	const origin = "http://127.0.0.1:5555"
+	for _, path := range []string{"/oauth/token", "/userinfo", "/oauth/par"} {
+		req, _ := http.NewRequest(http.MethodOptions, e.issuer+path, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		req.Header.Set("Access-Control-Request-Headers", "content-type,dpop") // sorted, as browsers send it
+		resp := mustDo(t, req)
+		if resp.StatusCode >= 300 || !strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "dpop") {
+			t.Errorf("preflight %s: %d, Allow-Headers %q", path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Headers"))
+		}
+	}
+	key := newDPoPKey(t)
+	refusal := call(t, e.issuer, http.MethodPost, "/oauth/token", url.Values{"grant_type": {"client_credentials"}}, map[string]string{
+		"Origin": origin, "Authorization": basicAuth(app.DemoClientID, app.DemoClientSecret), "DPoP": key.proof(t, e, http.MethodPost, "/oauth/token", "", "")})
+	if refusal.str("error") != "use_dpop_nonce" || refusal.header.Get("Access-Control-Allow-Origin") != origin ||
+		!strings.Contains(strings.ToLower(refusal.header.Get("Access-Control-Expose-Headers")), "dpop-nonce") {
+		t.Fatalf("use_dpop_nonce from a browser app: %v %v", refusal.body, refusal.header)
+	}
+}
