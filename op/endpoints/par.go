@@ -75,6 +75,9 @@ func (p *Protocol) PushedAuthorization(w http.ResponseWriter, r *http.Request) {
 		WriteOAuthError(w, http.StatusBadRequest, "invalid_request", "the request body is not a form")
 		return
 	}
+	// Served outside op's router: op's verifiers (the client assertion's
+	// audience, id_token_hint) read the issuer from the context.
+	r = r.WithContext(p.issuerContext(r.Context()))
 	clientID, err := p.parClient(r)
 	if err != nil {
 		p.writePARError(w, asClientError(err))
@@ -140,7 +143,8 @@ func asClientError(err error) error {
 }
 
 // pushedParams validates the pushed parameters as /authorize would (RFC
-// 9126 §2.1) and returns what is stored: the form without client
+// 9126 §2.1: zitadel's ValidateAuthRequestClient, then op's own checks)
+// and returns what is stored: the form without client
 // credentials, with dpop_jkt set from a DPoP proof (RFC 9449 §10.1).
 func (p *Protocol) pushedParams(r *http.Request, clientID string) (url.Values, error) {
 	form := r.PostForm
@@ -156,7 +160,11 @@ func (p *Protocol) pushedParams(r *http.Request, clientID string) (url.Values, e
 	}
 	authReq.ClientID = clientID
 	ctx := r.Context()
-	if _, err := zop.ValidateAuthRequest(ctx, authReq, p.Provider.Storage(), p.Provider.IDTokenHintVerifier(p.issuerContext(ctx))); err != nil {
+	client, err := p.Provider.Storage().GetClientByClientID(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zop.ValidateAuthRequestClient(ctx, authReq, client, p.Provider.IDTokenHintVerifier(ctx)); err != nil {
 		return nil, err
 	}
 	if err := p.PushValidator.ValidatePushedRequest(ctx, authReq); err != nil {

@@ -27,30 +27,29 @@ func clientTests() []testCase[storage.Clients] {
 // (testClientRoundTripPublic covers that one). Slices are deliberately
 // unsorted so that order preservation is checked.
 func sampleClient(c *Clock) storage.Client {
-	return storage.Client{
-		ID:                                 randomID(),
-		TenantID:                           storage.DefaultTenantID,
-		TenantStatus:                       storage.TenantActive,
-		Name:                               "Sample App",
-		SecretHash:                         randomHash(),
-		AuthMethod:                         storage.AuthMethodPrivateKeyJWT,
-		RedirectURIs:                       []string{"https://app.example.com/cb", "https://app.example.com/a/cb", "http://127.0.0.1:8080/cb"},
-		PostLogoutRedirectURIs:             []string{"https://app.example.com/bye", "https://app.example.com/"},
-		GrantTypes:                         []string{"refresh_token", "authorization_code"},
-		Scopes:                             []string{"openid", "profile", "email", "offline_access"},
-		FirstParty:                         true,
-		RequireMFA:                         true,
-		JWKS:                               []byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1"}]}`),
-		AccessTokenLifetime:                5 * time.Minute,
-		IDTokenLifetime:                    time.Hour,
-		RefreshTokenLifetime:               30 * 24 * time.Hour,
-		CreatedAt:                          c.Now(),
-		AllowedResources:                   []string{"https://tickets.example/api", "urn:example:payments"},
-		IDTokenSignedResponseAlg:           "ES256",
-		AccessTokenSignedResponseAlg:       "EdDSA",
-		DPoPBoundAccessTokens:              true,
-		RequirePushedAuthorizationRequests: true,
+	cl := storage.Client{
+		ID:                     randomID(),
+		TenantID:               storage.DefaultTenantID,
+		TenantStatus:           storage.TenantActive,
+		Name:                   "Sample App",
+		SecretHash:             randomHash(),
+		AuthMethod:             storage.AuthMethodPrivateKeyJWT,
+		RedirectURIs:           []string{"https://app.example.com/cb", "https://app.example.com/a/cb", "http://127.0.0.1:8080/cb"},
+		PostLogoutRedirectURIs: []string{"https://app.example.com/bye", "https://app.example.com/"},
+		GrantTypes:             []string{"refresh_token", "authorization_code"},
+		Scopes:                 []string{"openid", "profile", "email", "offline_access"},
+		FirstParty:             true,
+		RequireMFA:             true,
+		JWKS:                   []byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1"}]}`),
+		AccessTokenLifetime:    5 * time.Minute,
+		IDTokenLifetime:        time.Hour,
+		RefreshTokenLifetime:   30 * 24 * time.Hour,
+		CreatedAt:              c.Now(),
 	}
+	cl.DPoPBoundAccessTokens, cl.RequirePushedAuthorizationRequests = true, true
+	cl.AllowedResources = []string{"https://tickets.example/api", "urn:example:payments"}
+	cl.IDTokenSignedResponseAlg, cl.AccessTokenSignedResponseAlg = "ES256", "EdDSA"
+	return cl
 }
 
 func testClientRoundTrip(t *testing.T, s storage.Clients, c *Clock) {

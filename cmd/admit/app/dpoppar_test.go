@@ -582,3 +582,67 @@ func BenchmarkClientCredentialsDPoP(b *testing.B) {
 		})
 	})
 }
+
+// TestPARPrivateKeyJWT: a private_key_jwt client authenticates at the PAR
+// endpoint with its assertion (RFC 9126 §2: as at the token endpoint); a
+// secret is refused for it, and so is an assertion signed by another key.
+func TestPARPrivateKeyJWT(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+	spec := app.ClientSpec{ID: "pkjwt", RedirectURIs: []string{rpCallback}, Grants: []string{"authorization_code"}, Scopes: []string{"openid"}, AuthMethod: "private_key_jwt", JWKS: jwks}
+	if _, err := e.app.AddClient(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	params := func(assertion string) url.Values {
+		f := spaAuthParams(randomString(), newPKCE())
+		f.Set("client_id", "pkjwt")
+		f.Set("scope", "openid")
+		if assertion != "" {
+			f.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+			f.Set("client_assertion", assertion)
+		}
+		return f
+	}
+	ok := call(t, e.issuer, http.MethodPost, "/oauth/par", params(clientAssertion(t, e, key)), nil)
+	if ok.status != http.StatusCreated || ok.str("request_uri") == "" {
+		t.Fatalf("with its assertion: %d %v", ok.status, ok.body)
+	}
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if a := call(t, e.issuer, http.MethodPost, "/oauth/par", params(clientAssertion(t, e, other)), nil); a.status != http.StatusUnauthorized || a.str("error") != "invalid_client" {
+		t.Fatalf("assertion of another key: %d %v", a.status, a.body)
+	}
+	withSecret := params("")
+	withSecret.Set("client_secret", "guess")
+	if a := call(t, e.issuer, http.MethodPost, "/oauth/par", withSecret, nil); a.status != http.StatusUnauthorized {
+		t.Fatalf("a secret for a private_key_jwt client: %d %v", a.status, a.body)
+	}
+	if a := call(t, e.issuer, http.MethodPost, "/oauth/par", params(""), nil); a.status != http.StatusUnauthorized {
+		t.Fatalf("no authentication: %d %v", a.status, a.body)
+	}
+}
+
+// TestDPoPPARCORS: a browser app (a registered origin) may send the DPoP
+// header to the token, userinfo and PAR endpoints and read DPoP-Nonce
+// from Admit's own DPoP refusals, which op's CORS never sees.
+func TestDPoPPARCORS(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	const origin = "http://127.0.0.1:5555"
+	for _, path := range []string{"/oauth/token", "/userinfo", "/oauth/par"} {
+		req, _ := http.NewRequest(http.MethodOptions, e.issuer+path, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		req.Header.Set("Access-Control-Request-Headers", "content-type,dpop") // sorted, as browsers send it
+		resp := mustDo(t, req)
+		if resp.StatusCode >= 300 || !strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "dpop") {
+			t.Errorf("preflight %s: %d, Allow-Headers %q", path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Headers"))
+		}
+	}
+	key := newDPoPKey(t)
+	refusal := call(t, e.issuer, http.MethodPost, "/oauth/token", url.Values{"grant_type": {"client_credentials"}}, map[string]string{
+		"Origin": origin, "Authorization": basicAuth(app.DemoClientID, app.DemoClientSecret), "DPoP": key.proof(t, e, http.MethodPost, "/oauth/token", "", "")})
+	if refusal.str("error") != "use_dpop_nonce" || refusal.header.Get("Access-Control-Allow-Origin") != origin ||
+		!strings.Contains(strings.ToLower(refusal.header.Get("Access-Control-Expose-Headers")), "dpop-nonce") {
+		t.Fatalf("use_dpop_nonce from a browser app: %v %v", refusal.body, refusal.header)
+	}
+}
