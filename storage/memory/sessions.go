@@ -12,7 +12,7 @@ import (
 
 // CreateSession stores sess; its ID and token hash are unique among live
 // sessions (an expired session no longer holds either).
-func (s *Store) CreateSession(_ context.Context, sess storage.Session) error {
+func (s *Store) CreateSession(ctx context.Context, sess storage.Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -27,6 +27,7 @@ func (s *Store) CreateSession(_ context.Context, sess storage.Session) error {
 	}
 	s.sessions[sess.ID] = cloneSession(sess)
 	s.sessionByTok[sess.TokenHash] = sess.ID
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -55,27 +56,35 @@ func (s *Store) TouchSession(_ context.Context, id string, at time.Time, ip, use
 }
 
 // DeleteSession removes the session if it exists.
-func (s *Store) DeleteSession(_ context.Context, id string) error {
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.deleteSessionLocked(id)
+	if _, ok := s.sessions[id]; ok {
+		s.deleteSessionLocked(id)
+		s.announceLocked(ctx)
+	}
 	return nil
 }
 
 // DeleteUserSessions removes every session of the user.
-func (s *Store) DeleteUserSessions(_ context.Context, userID string) error {
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	deleted := false
 	for id, sess := range s.sessions {
 		if sess.UserID == userID {
 			s.deleteSessionLocked(id)
+			deleted = true
 		}
+	}
+	if deleted {
+		s.announceLocked(ctx)
 	}
 	return nil
 }
 
 // DeleteUserSession removes one of the user's live sessions.
-func (s *Store) DeleteUserSession(_ context.Context, userID, id string) error {
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess, ok := s.liveSessionLocked(id, s.now())
@@ -83,6 +92,7 @@ func (s *Store) DeleteUserSession(_ context.Context, userID, id string) error {
 		return fmt.Errorf("memory: delete user session: %w", storage.ErrNotFound)
 	}
 	s.deleteSessionLocked(id)
+	s.announceLocked(ctx)
 	return nil
 }
 
