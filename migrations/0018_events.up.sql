@@ -62,4 +62,21 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_tenant ON webhooks (tenant_id, id);
 
+-- Logout notification settings of a client (Back-Channel Logout 1.0 §2.2,
+-- Front-Channel Logout 1.0 §2).
+ALTER TABLE clients
+    ADD COLUMN backchannel_logout_uri text NOT NULL DEFAULT '',
+    ADD COLUMN backchannel_logout_session_required boolean NOT NULL DEFAULT false,
+    ADD COLUMN frontchannel_logout_uri text NOT NULL DEFAULT '',
+    ADD COLUMN frontchannel_logout_session_required boolean NOT NULL DEFAULT false;
+
+-- The clients that got an authorization code through a browser session:
+-- the ones to notify when it ends. Gone with the session.
+CREATE TABLE session_clients (
+    session_id text        NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    client_id  text        NOT NULL,
+    at         timestamptz NOT NULL,
+    PRIMARY KEY (session_id, client_id)
+);
+
 COMMIT;

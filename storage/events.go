@@ -153,6 +153,18 @@ type Outbox interface {
 	DeleteWebhook(ctx context.Context, tenantID, id string) error
 }
 
+// SessionClients records which clients got an authorization code through
+// a browser session, so that its end reaches them (Back-Channel and
+// Front-Channel Logout). Records go with their session.
+type SessionClients interface {
+	// AddSessionClient records clientID on the session (idempotent).
+	// ErrNotFound if there is no such session.
+	AddSessionClient(ctx context.Context, sessionID, clientID string, at time.Time) error
+	// SessionClients returns session ID → client IDs (sorted) of one
+	// session (sessionID set) or of every session of userID.
+	SessionClients(ctx context.Context, userID, sessionID string) (map[string][]string, error)
+}
+
 // EventBatch is the events a caller attached to a context with WithEvents,
 // waiting for the store's next change.
 type EventBatch struct {

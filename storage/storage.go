@@ -212,6 +212,7 @@ type Durable interface {
 	RevocationRecords
 	LockRecords
 	Outbox
+	SessionClients
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -52,6 +52,7 @@ type Store struct {
 	tenants           map[string]storage.Tenant           // by ID (tenants.go)
 	grants            map[string]storage.RoleGrant        // by ID (tenants.go)
 	device            *deviceState                        // created on first use (devicegrant.go)
+	sessionClients    map[string]map[string]time.Time     // session ID → client ID → first code (sessions.go)
 	outbox            *outboxState                        // created on first use (outbox.go)
 }
 

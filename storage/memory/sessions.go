@@ -153,6 +153,7 @@ func (s *Store) deleteSessionLocked(id string) {
 		return
 	}
 	delete(s.sessions, id)
+	delete(s.sessionClients, id)
 	if s.sessionByTok[sess.TokenHash] == id {
 		delete(s.sessionByTok, sess.TokenHash)
 	}
@@ -161,4 +162,41 @@ func (s *Store) deleteSessionLocked(id string) {
 func cloneSession(sess storage.Session) storage.Session {
 	sess.AMR = slices.Clone(sess.AMR)
 	return sess
+}
+
+// AddSessionClient implements storage.SessionClients.
+func (s *Store) AddSessionClient(_ context.Context, sessionID, clientID string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.sessions[sessionID]; !ok {
+		return fmt.Errorf("memory: add client to session %s: %w", sessionID, storage.ErrNotFound)
+	}
+	if s.sessionClients == nil {
+		s.sessionClients = map[string]map[string]time.Time{}
+	}
+	if s.sessionClients[sessionID] == nil {
+		s.sessionClients[sessionID] = map[string]time.Time{}
+	}
+	if _, ok := s.sessionClients[sessionID][clientID]; !ok {
+		s.sessionClients[sessionID][clientID] = at
+	}
+	return nil
+}
+
+// SessionClients implements storage.SessionClients.
+func (s *Store) SessionClients(_ context.Context, userID, sessionID string) (map[string][]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][]string{}
+	for id, clients := range s.sessionClients {
+		sess, ok := s.sessions[id]
+		if !ok || (sessionID != "" && id != sessionID) || (sessionID == "" && sess.UserID != userID) {
+			continue
+		}
+		for c := range clients {
+			out[id] = append(out[id], c)
+		}
+		slices.Sort(out[id])
+	}
+	return out, nil
 }

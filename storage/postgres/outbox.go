@@ -313,3 +313,35 @@ func (s *Store) DeleteWebhook(ctx context.Context, tenantID, id string) error {
 	}
 	return wrap("delete webhook", err)
 }
+
+// AddSessionClient implements storage.SessionClients.
+func (s *Store) AddSessionClient(ctx context.Context, sessionID, clientID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO session_clients (session_id, client_id, at) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, sessionID, clientID, at)
+	if foreignKeyViolation(err, "session_id") {
+		err = errNoSuch("session")
+	}
+	return wrap("add session client", err)
+}
+
+// SessionClients implements storage.SessionClients.
+func (s *Store) SessionClients(ctx context.Context, userID, sessionID string) (map[string][]string, error) {
+	q := `SELECT c.session_id, c.client_id FROM session_clients c JOIN sessions s ON s.id = c.session_id `
+	arg := userID
+	if sessionID != "" {
+		q, arg = q+`WHERE c.session_id = $1`, sessionID
+	} else {
+		q += `WHERE s.user_id = $1`
+	}
+	rows, err := s.pool.Query(ctx, q+` ORDER BY c.session_id, c.client_id`, arg)
+	if err != nil {
+		return nil, wrap("session clients", err)
+	}
+	out := map[string][]string{}
+	var sid, cid string
+	_, err = pgx.ForEachRow(rows, []any{&sid, &cid}, func() error {
+		out[sid] = append(out[sid], cid)
+		return nil
+	})
+	return out, wrap("session clients", err)
+}

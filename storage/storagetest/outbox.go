@@ -17,6 +17,7 @@ type outboxStore interface {
 	storage.Sessions
 	storage.Directory
 	storage.SigningKeys
+	storage.SessionClients
 }
 
 func outboxTests() []testCase[outboxStore] {
@@ -29,6 +30,7 @@ func outboxTests() []testCase[outboxStore] {
 		{"LeaseRetryDeadReplay", testOutboxRetry},
 		{"DispatchIdempotent", testOutboxDispatchTwice},
 		{"Webhooks", testOutboxWebhooks},
+		{"SessionClients", testSessionClients},
 	}
 }
 
@@ -284,4 +286,38 @@ func testOutboxWebhooks(t *testing.T, s outboxStore, c *Clock) {
 	mustOK(t, s.DeleteWebhook(ctx, w.TenantID, w.ID), "DeleteWebhook")
 	_, err = s.GetWebhook(ctx, w.TenantID, w.ID)
 	mustErr(t, err, storage.ErrNotFound, "GetWebhook after delete")
+}
+
+func testSessionClients(t *testing.T, s outboxStore, c *Clock) {
+	ctx := context.Background()
+	u := sampleUser(c)
+	mustOK(t, s.CreateUser(ctx, u), "CreateUser")
+	mk := func() storage.Session {
+		sess := storage.Session{ID: randomID(), TokenHash: randomHash(), UserID: u.ID, AuthTime: c.Now(),
+			CreatedAt: c.Now(), LastSeenAt: c.Now(), ExpiresAt: c.Now().Add(time.Hour)}
+		mustOK(t, s.CreateSession(ctx, sess), "CreateSession")
+		return sess
+	}
+	a, b := mk(), mk()
+	mustErr(t, s.AddSessionClient(ctx, randomID(), "shop", c.Now()), storage.ErrNotFound, "AddSessionClient to no session")
+	mustOK(t, s.AddSessionClient(ctx, a.ID, "shop", c.Now()), "add shop")
+	mustOK(t, s.AddSessionClient(ctx, a.ID, "app", c.Now()), "add app")
+	mustOK(t, s.AddSessionClient(ctx, a.ID, "shop", c.Now()), "add shop again")
+	mustOK(t, s.AddSessionClient(ctx, b.ID, "wallet", c.Now()), "add wallet to b")
+	one, err := s.SessionClients(ctx, "", a.ID)
+	mustOK(t, err, "SessionClients of a")
+	if len(one) != 1 || len(one[a.ID]) != 2 || one[a.ID][0] != "app" || one[a.ID][1] != "shop" {
+		t.Fatalf("SessionClients(a) = %v, want a: [app shop]", one)
+	}
+	all, err := s.SessionClients(ctx, u.ID, "")
+	mustOK(t, err, "SessionClients of the user")
+	if len(all) != 2 || len(all[b.ID]) != 1 || all[b.ID][0] != "wallet" {
+		t.Fatalf("SessionClients(user) = %v", all)
+	}
+	mustOK(t, s.DeleteSession(ctx, a.ID), "DeleteSession")
+	all, err = s.SessionClients(ctx, u.ID, "")
+	mustOK(t, err, "SessionClients after delete")
+	if _, ok := all[a.ID]; ok || len(all) != 1 {
+		t.Fatalf("SessionClients after deleting a = %v, want only b", all)
+	}
 }
