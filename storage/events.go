@@ -171,6 +171,9 @@ type EventBatch struct {
 	mu      sync.Mutex
 	events  []Event
 	written bool
+	// parent is the batch of the enclosing context, if it was pending: it
+	// is written together with this one.
+	parent *EventBatch
 }
 
 type eventsKey struct{}
@@ -180,49 +183,51 @@ type eventsKey struct{}
 // outbox, in the same transaction (Postgres) or under the same lock
 // (memory). A change that fails or changes nothing writes none of them.
 // Events are written once: later changes in the same context add nothing.
-// Callers use it as a one-liner before the store call (op/events.Emit).
+// Events attached to ctx before and not written yet go with them; the
+// enclosing context is not changed, so events of a failed call do not leak
+// into the caller's next change.
 func WithEvents(ctx context.Context, events ...Event) context.Context {
 	if len(events) == 0 {
 		return ctx
 	}
-	if b, ok := ctx.Value(eventsKey{}).(*EventBatch); ok {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if !b.written {
-			b.events = append(b.events, events...)
-			return ctx
-		}
-	}
-	return context.WithValue(ctx, eventsKey{}, &EventBatch{events: events})
+	return context.WithValue(ctx, eventsKey{}, &EventBatch{events: events, parent: PendingEvents(ctx)})
 }
 
 // PendingEvents returns the batch attached to ctx that is not written yet,
 // or nil. Backends call it in their change path.
 func PendingEvents(ctx context.Context) *EventBatch {
 	b, ok := ctx.Value(eventsKey{}).(*EventBatch)
-	if !ok {
-		return nil
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.written || len(b.events) == 0 {
+	if !ok || len(b.Events()) == 0 {
 		return nil
 	}
 	return b
 }
 
-// Events returns a copy of the batch's events.
+// Events returns the events still to write: the enclosing batch's (if it
+// is pending), then this one's. None once written.
 func (b *EventBatch) Events() []Event {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]Event(nil), b.events...)
+	written, own, parent := b.written, b.events, b.parent
+	b.mu.Unlock()
+	if written {
+		return nil
+	}
+	var out []Event
+	if parent != nil {
+		out = parent.Events()
+	}
+	return append(out, own...)
 }
 
 // MarkWritten records that the store committed the batch with a change.
 func (b *EventBatch) MarkWritten() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.written = true
+	parent := b.parent
+	b.mu.Unlock()
+	if parent != nil {
+		parent.MarkWritten()
+	}
 }
 
 // Written reports whether a change took the batch (false: nothing changed,
