@@ -160,9 +160,18 @@ type SessionClients interface {
 	// AddSessionClient records clientID on the session (idempotent).
 	// ErrNotFound if there is no such session.
 	AddSessionClient(ctx context.Context, sessionID, clientID string, at time.Time) error
-	// SessionClients returns session ID → client IDs (sorted) of one
-	// session (sessionID set) or of every session of userID.
-	SessionClients(ctx context.Context, userID, sessionID string) (map[string][]string, error)
+	// SessionLinks returns one session (sessionID set; userID may be
+	// empty) or every session of userID, expired or not, each with its
+	// clients (sorted), by session ID. Unknown sessions are left out.
+	SessionLinks(ctx context.Context, userID, sessionID string) ([]SessionLink, error)
+}
+
+// SessionLink is a browser session with the clients that got a code
+// through it.
+type SessionLink struct {
+	SessionID string
+	UserID    string
+	Clients   []string
 }
 
 // EventBatch is the events a caller attached to a context with WithEvents,

@@ -183,20 +183,23 @@ func (s *Store) AddSessionClient(_ context.Context, sessionID, clientID string, 
 	return nil
 }
 
-// SessionClients implements storage.SessionClients.
-func (s *Store) SessionClients(_ context.Context, userID, sessionID string) (map[string][]string, error) {
+// SessionLinks implements storage.SessionClients.
+func (s *Store) SessionLinks(_ context.Context, userID, sessionID string) ([]storage.SessionLink, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string][]string{}
-	for id, clients := range s.sessionClients {
-		sess, ok := s.sessions[id]
-		if !ok || (sessionID != "" && id != sessionID) || (sessionID == "" && sess.UserID != userID) {
+	var out []storage.SessionLink
+	for id, sess := range s.sessions {
+		if (sessionID != "" && id != sessionID) || (sessionID == "" && sess.UserID != userID) ||
+			(sessionID != "" && userID != "" && sess.UserID != userID) {
 			continue
 		}
-		for c := range clients {
-			out[id] = append(out[id], c)
+		l := storage.SessionLink{SessionID: id, UserID: sess.UserID}
+		for c := range s.sessionClients[id] {
+			l.Clients = append(l.Clients, c)
 		}
-		slices.Sort(out[id])
+		slices.Sort(l.Clients)
+		out = append(out, l)
 	}
+	slices.SortFunc(out, func(a, b storage.SessionLink) int { return cmp.Compare(a.SessionID, b.SessionID) })
 	return out, nil
 }

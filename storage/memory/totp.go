@@ -68,8 +68,10 @@ func (s *Store) ReplaceBackupCodes(_ context.Context, userID string, hashes []st
 func (s *Store) DeleteTOTPCredential(ctx context.Context, userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.totp, userID)
-	s.announceLocked(ctx)
+	if _, ok := s.totp[userID]; ok {
+		delete(s.totp, userID)
+		s.announceLocked(ctx)
+	}
 	return nil
 }
 

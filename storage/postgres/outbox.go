@@ -324,24 +324,57 @@ func (s *Store) AddSessionClient(ctx context.Context, sessionID, clientID string
 	return wrap("add session client", err)
 }
 
-// SessionClients implements storage.SessionClients.
-func (s *Store) SessionClients(ctx context.Context, userID, sessionID string) (map[string][]string, error) {
-	q := `SELECT c.session_id, c.client_id FROM session_clients c JOIN sessions s ON s.id = c.session_id `
-	arg := userID
-	if sessionID != "" {
-		q, arg = q+`WHERE c.session_id = $1`, sessionID
-	} else {
-		q += `WHERE s.user_id = $1`
+// SessionLinks implements storage.SessionClients.
+func (s *Store) SessionLinks(ctx context.Context, userID, sessionID string) ([]storage.SessionLink, error) {
+	var w where
+	w.addIf(sessionID != "", `s.id = ?`, sessionID)
+	w.addIf(userID != "", `s.user_id = ?`, userID)
+	if sessionID == "" && userID == "" {
+		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, q+` ORDER BY c.session_id, c.client_id`, arg)
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.user_id,
+		coalesce(array_agg(c.client_id ORDER BY c.client_id) FILTER (WHERE c.client_id IS NOT NULL), '{}')
+		FROM sessions s LEFT JOIN session_clients c ON c.session_id = s.id`+w.clause()+`
+		GROUP BY s.id, s.user_id ORDER BY s.id`, w.args...)
 	if err != nil {
-		return nil, wrap("session clients", err)
+		return nil, wrap("session links", err)
 	}
-	out := map[string][]string{}
-	var sid, cid string
-	_, err = pgx.ForEachRow(rows, []any{&sid, &cid}, func() error {
-		out[sid] = append(out[sid], cid)
-		return nil
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.SessionLink, error) {
+		var l storage.SessionLink
+		err := r.Scan(&l.SessionID, &l.UserID, &l.Clients)
+		if len(l.Clients) == 0 {
+			l.Clients = nil
+		}
+		return l, err
 	})
-	return out, wrap("session clients", err)
+	return out, wrap("session links", err)
+}
+
+// changeTx runs fn in a transaction and, if fn reports that it changed
+// something, inserts the events attached to ctx in the same transaction
+// (for changes made with Query or QueryRow, which Exec's interception does
+// not see).
+func (s *Store) changeTx(ctx context.Context, fn func(tx pgx.Tx) (changed bool, err error)) error {
+	tx, err := s.pool.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	changed, err := fn(tx)
+	if err != nil {
+		return err
+	}
+	b := storage.PendingEvents(ctx)
+	if changed && b != nil {
+		if err := insertEvents(ctx, tx, b.Events()); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	if changed && b != nil {
+		b.MarkWritten()
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ type outboxStore interface {
 	storage.Directory
 	storage.SigningKeys
 	storage.SessionClients
+	storage.RoleGrants
 }
 
 func outboxTests() []testCase[outboxStore] {
@@ -31,6 +32,7 @@ func outboxTests() []testCase[outboxStore] {
 		{"DispatchIdempotent", testOutboxDispatchTwice},
 		{"Webhooks", testOutboxWebhooks},
 		{"SessionClients", testSessionClients},
+		{"GrantChanges", testOutboxGrants},
 	}
 }
 
@@ -304,20 +306,60 @@ func testSessionClients(t *testing.T, s outboxStore, c *Clock) {
 	mustOK(t, s.AddSessionClient(ctx, a.ID, "app", c.Now()), "add app")
 	mustOK(t, s.AddSessionClient(ctx, a.ID, "shop", c.Now()), "add shop again")
 	mustOK(t, s.AddSessionClient(ctx, b.ID, "wallet", c.Now()), "add wallet to b")
-	one, err := s.SessionClients(ctx, "", a.ID)
-	mustOK(t, err, "SessionClients of a")
-	if len(one) != 1 || len(one[a.ID]) != 2 || one[a.ID][0] != "app" || one[a.ID][1] != "shop" {
-		t.Fatalf("SessionClients(a) = %v, want a: [app shop]", one)
+	one, err := s.SessionLinks(ctx, "", a.ID)
+	mustOK(t, err, "SessionLinks of a")
+	if len(one) != 1 || one[0].SessionID != a.ID || one[0].UserID != u.ID || len(one[0].Clients) != 2 ||
+		one[0].Clients[0] != "app" || one[0].Clients[1] != "shop" {
+		t.Fatalf("SessionLinks(a) = %+v, want a of the user with [app shop]", one)
 	}
-	all, err := s.SessionClients(ctx, u.ID, "")
-	mustOK(t, err, "SessionClients of the user")
-	if len(all) != 2 || len(all[b.ID]) != 1 || all[b.ID][0] != "wallet" {
-		t.Fatalf("SessionClients(user) = %v", all)
+	c3 := mk() // no clients
+	all, err := s.SessionLinks(ctx, u.ID, "")
+	mustOK(t, err, "SessionLinks of the user")
+	if len(all) != 3 {
+		t.Fatalf("SessionLinks(user) = %+v, want 3 sessions", all)
+	}
+	for _, l := range all {
+		if l.SessionID == b.ID && (len(l.Clients) != 1 || l.Clients[0] != "wallet") || l.SessionID == c3.ID && len(l.Clients) != 0 {
+			t.Fatalf("SessionLinks(user) = %+v", all)
+		}
 	}
 	mustOK(t, s.DeleteSession(ctx, a.ID), "DeleteSession")
-	all, err = s.SessionClients(ctx, u.ID, "")
-	mustOK(t, err, "SessionClients after delete")
-	if _, ok := all[a.ID]; ok || len(all) != 1 {
-		t.Fatalf("SessionClients after deleting a = %v, want only b", all)
+	all, err = s.SessionLinks(ctx, u.ID, "")
+	mustOK(t, err, "SessionLinks after delete")
+	if len(all) != 2 || all[0].SessionID == a.ID || all[1].SessionID == a.ID {
+		t.Fatalf("SessionLinks after deleting a = %+v, want b and c3", all)
+	}
+	mustOK(t, s.CreateSession(ctx, storage.Session{ID: a.ID, TokenHash: randomHash(), UserID: u.ID, AuthTime: c.Now(),
+		CreatedAt: c.Now(), LastSeenAt: c.Now(), ExpiresAt: c.Now().Add(time.Hour)}), "a session with a's ID again")
+	again, err := s.SessionLinks(ctx, "", a.ID)
+	mustOK(t, err, "SessionLinks of the new a")
+	if len(again) != 1 || len(again[0].Clients) != 0 {
+		t.Fatalf("a new session inherited the clients of a deleted one: %+v", again)
+	}
+}
+
+func testOutboxGrants(t *testing.T, s outboxStore, c *Clock) {
+	u := sampleUser(c)
+	mustOK(t, s.CreateUser(context.Background(), u), "CreateUser")
+	g := storage.RoleGrant{ID: randomID(), TenantID: storage.DefaultTenantID, UserID: u.ID, Role: "tenant_admin",
+		GrantedBy: "cli", GrantedAt: c.Now()}
+	granted := newEvent(c, "role.granted", u.ID)
+	_, err := s.PutRoleGrant(storage.WithEvents(context.Background(), granted), g)
+	mustOK(t, err, "PutRoleGrant")
+	f := storage.GrantFilter{TenantID: storage.DefaultTenantID, UserID: u.ID}
+	revoked := newEvent(c, "role.revoked", u.ID)
+	got, err := s.RevokeRoleGrants(storage.WithEvents(context.Background(), revoked), f, "cli", c.Now())
+	mustOK(t, err, "RevokeRoleGrants")
+	if len(got) != 1 {
+		t.Fatalf("revoked %d grants, want 1", len(got))
+	}
+	// Nothing left to revoke: no event.
+	_, err = s.RevokeRoleGrants(storage.WithEvents(context.Background(), newEvent(c, "role.revoked", u.ID)), f, "cli", c.Now())
+	mustOK(t, err, "RevokeRoleGrants of nothing")
+	if g := eventsOfType(t, s, "role.granted"); len(g) != 1 || g[0].ID != granted.ID {
+		t.Fatalf("role.granted events = %+v", g)
+	}
+	if r := eventsOfType(t, s, "role.revoked"); len(r) != 1 || r[0].ID != revoked.ID {
+		t.Fatalf("role.revoked events = %+v, want only the one of the revoking call", r)
 	}
 }
