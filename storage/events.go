@@ -246,3 +246,10 @@ func (b *EventBatch) Written() bool {
 	defer b.mu.Unlock()
 	return b.written
 }
+
+// WebhookSecretAD is the additional data a webhook's secret is sealed
+// with: the sealed value is bound to its webhook and cannot be moved to
+// another row.
+func WebhookSecretAD(webhookID string) []byte {
+	return []byte("admit webhook secret v1:" + webhookID)
+}
