@@ -37,6 +37,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		e.banner(cfg)
 	}
 	go a.RunMaintenance(ctx)
+	go a.RunEvents(ctx)
 	return listenAndServe(ctx, cfg.Addr, a.Handler(), log)
 }
 

@@ -165,6 +165,11 @@ type clientInput struct {
 	AccessTokenTTL         *int64          `json:"access_token_ttl"`
 	IDTokenTTL             *int64          `json:"id_token_ttl"`
 	RefreshTokenTTL        *int64          `json:"refresh_token_ttl"`
+	// Logout notification (Back-Channel / Front-Channel Logout 1.0).
+	BackchannelLogoutURI             *string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired *bool   `json:"backchannel_logout_session_required"`
+	FrontchannelLogoutURI            *string `json:"frontchannel_logout_uri"`
+	FrontchannelSessionRequired      *bool   `json:"frontchannel_logout_session_required"`
 }
 
 // DefaultGrants and DefaultScopes apply when a new client names none.
@@ -207,6 +212,10 @@ func (in clientInput) apply(s *admin.ClientSpec) {
 	setTTL(&s.AccessTTL, in.AccessTokenTTL)
 	setTTL(&s.IDTTL, in.IDTokenTTL)
 	setTTL(&s.RefreshTTL, in.RefreshTokenTTL)
+	set(&s.BackchannelLogoutURI, in.BackchannelLogoutURI)
+	setBool(&s.BackchannelLogoutSessionRequired, in.BackchannelLogoutSessionRequired)
+	set(&s.FrontchannelLogoutURI, in.FrontchannelLogoutURI)
+	setBool(&s.FrontchannelSessionRequired, in.FrontchannelSessionRequired)
 	if len(in.JWKS) > 0 && string(in.JWKS) != "null" {
 		s.JWKS = in.JWKS
 	}

@@ -60,6 +60,11 @@ type clientView struct {
 	IDTokenTTL             int64           `json:"id_token_ttl"`
 	RefreshTokenTTL        int64           `json:"refresh_token_ttl"`
 	CreatedAt              *time.Time      `json:"created_at,omitempty"`
+	// Logout notification (Back-Channel / Front-Channel Logout 1.0).
+	BackchannelLogoutURI              string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired  bool   `json:"backchannel_logout_session_required"`
+	FrontchannelLogoutURI             string `json:"frontchannel_logout_uri"`
+	FrontchannelLogoutSessionRequired bool   `json:"frontchannel_logout_session_required"`
 }
 
 func orEmpty(s []string) []string {
@@ -76,6 +81,8 @@ func viewClient(c storage.Client) clientView {
 		GrantTypes: orEmpty(c.GrantTypes), Scopes: orEmpty(c.Scopes), FirstParty: c.FirstParty, RequireMFA: c.RequireMFA,
 		AccessTokenTTL: int64(c.AccessTokenLifetime / time.Second), IDTokenTTL: int64(c.IDTokenLifetime / time.Second),
 		RefreshTokenTTL: int64(c.RefreshTokenLifetime / time.Second), CreatedAt: ts(c.CreatedAt),
+		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: c.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: c.FrontchannelLogoutSessionRequired,
 	}
 	if len(c.JWKS) > 0 && json.Valid(c.JWKS) {
 		v.JWKS = c.JWKS

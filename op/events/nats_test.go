@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/op/events"
 	"github.com/admit-idp/admit/storage"
 )
@@ -36,7 +37,7 @@ func TestNATSJetStream(t *testing.T) {
 	suffix := make([]byte, 6)
 	_, _ = rand.Read(suffix)
 	name := "ADMIT_TEST_" + hex.EncodeToString(suffix)
-	secret, _, _, err := events.NewWebhookSecret(sealer(t))
+	_, secret, _, err := keys.NewWebhookSecret(sealer(t))
 	if err != nil {
 		t.Fatal(err)
 	}

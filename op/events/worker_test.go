@@ -128,7 +128,7 @@ func newFixture(t testing.TB) *fixture {
 // addWebhook registers a webhook of the default tenant and returns its secret.
 func (f *fixture) addWebhook(t testing.TB, url string, types ...string) (storage.Webhook, string) {
 	t.Helper()
-	secret, sealed, id, err := events.NewWebhookSecret(f.sealer)
+	id, secret, sealed, err := keys.NewWebhookSecret(f.sealer)
 	if err != nil {
 		t.Fatal(err)
 	}

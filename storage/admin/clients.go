@@ -31,6 +31,11 @@ type ClientSpec struct {
 	AuthMethod                   string
 	JWKS                         []byte
 	AccessTTL, IDTTL, RefreshTTL time.Duration
+
+	// Logout notification (issue 19): Back-Channel Logout 1.0 §2.2 and
+	// Front-Channel Logout 1.0 §2 registration.
+	BackchannelLogoutURI, FrontchannelLogoutURI                   string
+	BackchannelLogoutSessionRequired, FrontchannelSessionRequired bool
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
@@ -84,6 +89,17 @@ func (s ClientSpec) Validate() error {
 	if s.RefreshTTL < 0 {
 		errs.add("refresh_token_ttl", "token lifetime %s: 0 (default) or more", s.RefreshTTL)
 	}
+	// Both logout URIs are absolute, without a fragment (Back-Channel
+	// Logout 1.0 §2.2, Front-Channel Logout 1.0 §2); like redirect URIs
+	// they use https, plain http only on loopback.
+	for field, u := range map[string]string{"backchannel_logout_uri": s.BackchannelLogoutURI, "frontchannel_logout_uri": s.FrontchannelLogoutURI} {
+		if u == "" {
+			continue
+		}
+		if err := storage.CheckRedirectURI(u, false); err != nil {
+			errs.add(field, "logout URI %q: %v", u, err)
+		}
+	}
 	return errs.err()
 }
 
@@ -125,7 +141,9 @@ func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
 		ID: s.ID, TenantID: tenantID, Name: s.Name, Public: s.Public, AuthMethod: method, RedirectURIs: s.RedirectURIs,
 		PostLogoutRedirectURIs: s.PostLogoutURIs, GrantTypes: s.Grants, Scopes: s.Scopes, FirstParty: s.FirstParty, RequireMFA: s.RequireMFA,
 		JWKS: s.JWKS, AccessTokenLifetime: s.AccessTTL, IDTokenLifetime: s.IDTTL, RefreshTokenLifetime: s.RefreshTTL,
-		CreatedAt: now.Truncate(time.Microsecond),
+		CreatedAt:            now.Truncate(time.Microsecond),
+		BackchannelLogoutURI: s.BackchannelLogoutURI, BackchannelLogoutSessionRequired: s.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: s.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: s.FrontchannelSessionRequired,
 	}
 }
 
@@ -135,6 +153,8 @@ func SpecOf(c storage.Client) ClientSpec {
 		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, PostLogoutURIs: c.PostLogoutRedirectURIs, Grants: c.GrantTypes,
 		Scopes: c.Scopes, Public: c.Public, FirstParty: c.FirstParty, RequireMFA: c.RequireMFA, AuthMethod: c.AuthMethod,
 		JWKS: c.JWKS, AccessTTL: c.AccessTokenLifetime, IDTTL: c.IDTokenLifetime, RefreshTTL: c.RefreshTokenLifetime,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: c.FrontchannelLogoutURI, FrontchannelSessionRequired: c.FrontchannelLogoutSessionRequired,
 	}
 }
 

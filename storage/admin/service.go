@@ -69,6 +69,9 @@ type Service struct {
 	NewID func() string
 	// Importer imports users (nil: not supported, e.g. in development).
 	Importer UserImporter
+	// Events holds the webhooks and the delivery log (webhooks.go; nil:
+	// not supported).
+	Events *Events
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -45,6 +45,7 @@ type Config struct {
 	Roles          RolesConfig      `yaml:"roles"`
 	Resilience     ResilienceConfig `yaml:",inline"`
 	Device         DeviceConfig     `yaml:"device"`
+	Events         EventsConfig     `yaml:"events"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -85,6 +86,7 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	applyPasskeyEnv(&cfg, getenv)
 	applyRolesEnv(&cfg, getenv)
 	applyResilienceEnv(&cfg.Resilience, getenv)
+	applyEventsEnv(&cfg.Events, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -154,7 +156,7 @@ func (c Config) Validate() error {
 	if c.SigningAlg != "RS256" && c.SigningAlg != "ES256" {
 		errs = append(errs, fmt.Errorf("signing_alg %q: want RS256 or ES256", c.SigningAlg))
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate(), c.Events.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}

@@ -50,6 +50,10 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 	doc.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials, oidc.GrantTypeDeviceCode, oidc.GrantTypeTokenExchange}
 	doc.ACRValuesSupported = []string{login.ACRSingleFactor, login.ACRMultiFactor}
 	doc.CheckSessionIframe = ""
+	// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens go to each
+	// client's backchannel_logout_uri, with sid (op/events).
+	doc.BackChannelLogoutSupported = true
+	doc.BackChannelLogoutSessionSupported = true
 	doc.RequestURIParameterSupported = false
 	// op reads only Basic there; introspectionClientAuth adds the form.
 	doc.IntrospectionEndpointAuthMethodsSupported = append(doc.IntrospectionEndpointAuthMethodsSupported, oidc.AuthMethodPost)
