@@ -138,7 +138,9 @@ func (w *Worker) dispatch(ctx context.Context) error {
 		for _, e := range evs {
 			var names []string
 			for _, h := range hooks {
-				if (e.TenantID == "" || h.TenantID == e.TenantID) && h.Wants(e.Type) {
+				// A webhook gets the events of changes made after it was
+				// registered, not an older backlog still undispatched.
+				if (e.TenantID == "" || h.TenantID == e.TenantID) && h.Wants(e.Type) && !h.CreatedAt.After(e.Time) {
 					names = append(names, WebhookSink(h.ID))
 				}
 			}
