@@ -62,7 +62,11 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 	return json.Marshal(struct {
 		*oidc.DiscoveryConfiguration
 		AuthorizationResponseISSParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
-	}{doc, true})
+		// Front-Channel Logout 1.0 §3: the sign-out page loads each
+		// client's frontchannel_logout_uri, with iss and sid if asked.
+		FrontChannelLogoutSupported        bool `json:"frontchannel_logout_supported"`
+		FrontChannelLogoutSessionSupported bool `json:"frontchannel_logout_session_supported"`
+	}{doc, true, true, true})
 }
 
 // jwks re-encodes the key set only when its key IDs changed.

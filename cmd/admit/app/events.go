@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -68,6 +69,7 @@ func (a *App) startEvents(ctx context.Context) error {
 		Logout:   &events.BackChannel{Clients: a.Stores.Durable, Tokens: a.opStorage(a.logout), Client: client},
 		Observe:  func(kind, outcome string) { delivered.WithLabelValues(kind, outcome).Inc() },
 	}
+	a.logout.FrontChannel = a.frontChannelURIs
 	a.Admin.Events = &admin.Events{Store: a.Stores.Durable, Sealer: a.Stores.Sealer}
 	if c := a.Config.Events; c.NATSURL != "" {
 		n, err := events.OpenNATS(ctx, events.NATSConfig{URL: c.NATSURL, Stream: c.natsStream(),
@@ -123,4 +125,37 @@ func (a *App) devEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = templates.DevEventsPage(items).Render(r.Context(), w)
+}
+
+// frontChannelURIs are the front-channel logout URIs of the clients that
+// got a code through the session, with iss and sid when the client asked
+// (Front-Channel Logout 1.0 §2). A failure to read them loses only the
+// front-channel notification (the back channel still goes), and is logged.
+func (a *App) frontChannelURIs(ctx context.Context, sessionID string) []string {
+	links, err := a.Stores.Durable.SessionLinks(ctx, "", sessionID)
+	if err != nil {
+		a.Logger.WarnContext(ctx, "reading a session's clients for front-channel logout", "error", err)
+		return nil
+	}
+	var out []string
+	for _, l := range links {
+		for _, id := range l.Clients {
+			c, err := a.Stores.Durable.GetClient(ctx, id)
+			if err != nil || c.FrontchannelLogoutURI == "" {
+				continue
+			}
+			u, err := url.Parse(c.FrontchannelLogoutURI)
+			if err != nil {
+				continue
+			}
+			if c.FrontchannelLogoutSessionRequired {
+				q := u.Query()
+				q.Set("iss", a.Config.Issuer)
+				q.Set("sid", sessionID)
+				u.RawQuery = q.Encode()
+			}
+			out = append(out, u.String())
+		}
+	}
+	return out
 }

@@ -365,3 +365,60 @@ func TestDevEventsPage(t *testing.T) {
 		t.Fatalf("/dev/events in production: %d", p.status)
 	}
 }
+
+// TestFrontChannelLogout: signing out of a session through which a
+// browser-only app got tokens renders the signed-out page with that app's
+// frontchannel_logout_uri in an iframe (with iss and sid, §2), a CSP that
+// allows frames from exactly its origin on that page only, and the way on
+// to the post_logout_redirect_uri.
+func TestFrontChannelLogout(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	_, secret, err := e.app.Admin.CreateClient(context.Background(), admin.CLI(), storage.DefaultTenantID, admin.ClientSpec{
+		ID: "fcl-spa", RedirectURIs: []string{rpCallback}, PostLogoutURIs: []string{rpCallback},
+		Grants: []string{"authorization_code"}, Scopes: []string{"openid"}, FirstParty: true,
+		FrontchannelLogoutURI: "https://spa.example.com/fc-logout?x=1", FrontchannelSessionRequired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.rp("fcl-spa", secret, "openid")
+	br := e.browser()
+	ar := r.start()
+	tok, err := r.exchange(br.login(ar, app.DemoUserEmail, app.DemoUserPassword).Query().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := r.verifier.Verify(context.Background(), tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		SID string `json:"sid"`
+	}
+	_ = idt.Claims(&c)
+	if p := br.get(e.issuer + "/account"); strings.Contains(p.header.Get("Content-Security-Policy"), "frame-src") {
+		t.Fatalf("an ordinary page allows frames: %s", p.header.Get("Content-Security-Policy"))
+	}
+	q := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}, "post_logout_redirect_uri": {rpCallback}, "state": {"bye"}}
+	p := br.get(e.issuer + "/end_session?" + q.Encode())
+	for p.location != nil && p.testid("frontchannel-frame").Length() == 0 {
+		p = br.get(p.location.String())
+	}
+	frame := p.testid("frontchannel-frame")
+	if frame.Length() != 1 {
+		t.Fatalf("no front-channel iframe on the signed-out page: %d %s", p.status, p.body)
+	}
+	src, _ := url.Parse(frame.AttrOr("src", ""))
+	if src.Host != "spa.example.com" || src.Query().Get("sid") != c.SID || c.SID == "" || src.Query().Get("iss") != e.issuer || src.Query().Get("x") != "1" {
+		t.Fatalf("iframe src %s (ID token sid %q)", src, c.SID)
+	}
+	if csp := p.header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-src https://spa.example.com") || !strings.Contains(csp, "script-src 'self'") {
+		t.Fatalf("signed-out page CSP %q", csp)
+	}
+	next, _ := url.Parse(p.testid("continue-link").AttrOr("href", ""))
+	if next.Host != "127.0.0.1:5555" || next.Query().Get("state") != "bye" {
+		t.Fatalf("continue link %s", next)
+	}
+	if p := br.get(e.issuer + "/account"); p.testid("login-form").Length() == 0 {
+		t.Fatal("still signed in")
+	}
+}
