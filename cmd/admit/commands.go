@@ -160,6 +160,9 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "access token lifetime (default 15m)")
 	fs.DurationVar(&s.IDTTL, "id-token-ttl", 0, "id token lifetime (default 1h)")
 	fs.DurationVar(&s.RefreshTTL, "refresh-token-ttl", 0, "refresh token lifetime (default 168h)")
+	fs.StringVar(&s.BackchannelLogoutURI, "backchannel-logout-uri", "", "receives a signed logout token when a session with this client ends (Back-Channel Logout 1.0)")
+	fs.StringVar(&s.FrontchannelLogoutURI, "frontchannel-logout-uri", "", "loaded in an iframe of the sign-out page, with iss and sid (Front-Channel Logout 1.0)")
+	s.BackchannelLogoutSessionRequired, s.FrontchannelSessionRequired = true, true
 	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
 		s.RedirectURIs, s.PostLogoutURIs, s.Grants, s.Scopes = redirects, logouts, orList(grants, "authorization_code", "refresh_token"), orList(scopes, app.SupportedScopes...)
