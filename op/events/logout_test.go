@@ -52,7 +52,7 @@ func (r *rp) serve(w http.ResponseWriter, req *http.Request) {
 		r.t.Errorf("content type %q", ct)
 	}
 	raw := req.PostFormValue("logout_token")
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil || len(jws.Signatures) != 1 {
 		r.t.Errorf("parse logout token: %v", err)
 		http.Error(w, "bad", http.StatusBadRequest)

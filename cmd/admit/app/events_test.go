@@ -223,7 +223,7 @@ func (r *logoutRP) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad", http.StatusBadRequest)
 		return
 	}
-	jws, _ := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	jws, _ := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if typ, _ := jws.Signatures[0].Protected.ExtraHeaders[jose.HeaderType].(string); typ != op.LogoutTokenType {
 		r.t.Errorf("%s: typ %q", r.clientID, typ)
 	}
