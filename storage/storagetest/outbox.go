@@ -3,6 +3,8 @@ package storagetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +32,7 @@ func outboxTests() []testCase[outboxStore] {
 		{"PerUserOrder", testOutboxOrder},
 		{"LeaseRetryDeadReplay", testOutboxRetry},
 		{"DispatchIdempotent", testOutboxDispatchTwice},
+		{"ConcurrentClaimsDisjoint", testOutboxConcurrentClaims},
 		{"Webhooks", testOutboxWebhooks},
 		{"SessionClients", testSessionClients},
 		{"GrantChanges", testOutboxGrants},
@@ -361,5 +364,46 @@ func testOutboxGrants(t *testing.T, s outboxStore, c *Clock) {
 	}
 	if r := eventsOfType(t, s, "role.revoked"); len(r) != 1 || r[0].ID != revoked.ID {
 		t.Fatalf("role.revoked events = %+v, want only the one of the revoking call", r)
+	}
+}
+
+// testOutboxConcurrentClaims: several workers (nodes) claiming at once
+// never get the same delivery, and together get every due one.
+func testOutboxConcurrentClaims(t *testing.T, s outboxStore, c *Clock) {
+	var evs []storage.Event
+	for i := range 40 {
+		evs = append(evs, newEvent(c, "t", fmt.Sprintf("user-%d", i)))
+	}
+	appendDispatched(t, s, c, []string{"hook"}, evs...)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				got, err := s.ClaimDeliveries(context.Background(), c.Now(), time.Minute, 3)
+				if err != nil {
+					t.Errorf("ClaimDeliveries: %v", err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, cl := range got {
+					seen[cl.Delivery.EventID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != len(evs) {
+		t.Fatalf("claimed %d distinct deliveries, want %d", len(seen), len(evs))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("delivery %s claimed %d times", id, n)
+		}
 	}
 }
