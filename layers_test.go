@@ -52,6 +52,10 @@ var layers = []layer{
 	// The HTTP behaviour around op's endpoints: wraps op's handlers and
 	// answers through the login pages.
 	{"endpoints", 4, []string{"op/endpoints"}},
+	// The event outbox's delivery worker and sinks (webhooks, NATS,
+	// back-channel logout): a consumer of the outbox with no UI, which
+	// signs logout tokens through op.
+	{"events", 4, []string{"op/events"}},
 	// The composition root.
 	{"cmd", 5, []string{"cmd"}},
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/admit-idp/admit/keys/signed"
@@ -28,6 +29,11 @@ type Logout struct {
 	// EndSessionPath is op's end_session endpoint, where the confirmation
 	// of an invalid /logout link posts ("": /end_session).
 	EndSessionPath string
+	// FrontChannel, when set, returns the front-channel logout URIs (with
+	// iss and sid where asked) of the clients that got tokens through the
+	// session: the signed-out page loads each in an iframe (Front-Channel
+	// Logout 1.0 §4). Called before the session ends.
+	FrontChannel func(ctx context.Context, sessionID string) []string
 }
 
 // HintVerifier verifies an id_token_hint's signature and issuer. An expired
@@ -99,8 +105,16 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.askToSignOutHere(w, r, ok)
 		return
 	}
+	var frames []string
+	if ok && l.FrontChannel != nil {
+		frames = l.FrontChannel(r.Context(), s.ID)
+	}
 	if err := l.Sessions.End(w, r); err != nil {
 		l.Engine.Unavailable(w, r, err)
+		return
+	}
+	if len(frames) > 0 {
+		l.frontChannelPage(w, r, frames, to)
 		return
 	}
 	if to == "" || to == SignedOutPath {
@@ -110,6 +124,33 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A page, not a redirect: the sign-out confirmation is a form POST, and
 	// the client's post-logout page may redirect on (see Continue).
 	Continue(w, r, to, "You are signed out", "Taking you back to the application…")
+}
+
+// frontChannelPage renders the signed-out page with one iframe per
+// front-channel logout URI, its CSP allowing frames from exactly their
+// origins (on this page only), and goes on to the post-logout URI.
+func (l *Logout) frontChannelPage(w http.ResponseWriter, r *http.Request, frames []string, to string) {
+	var origins []string
+	var kept []string
+	for _, f := range frames {
+		u, err := url.Parse(f)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, " ;'") {
+			continue
+		}
+		kept = append(kept, f)
+		if o := u.Scheme + "://" + u.Host; !slices.Contains(origins, o) {
+			origins = append(origins, o)
+		}
+	}
+	if csp := w.Header().Get("Content-Security-Policy"); csp != "" && len(origins) > 0 {
+		w.Header().Set("Content-Security-Policy", csp+"; frame-src "+strings.Join(origins, " "))
+	}
+	if to == SignedOutPath {
+		to = ""
+	}
+	render(w, r, http.StatusOK, templates.FrontChannelLogoutPage(templates.FrontChannelLogoutView{
+		Title: "You are signed out", Message: "Signing you out of your applications…", Frames: kept, Target: to,
+	}))
 }
 
 // askToSignOutHere answers a /logout link that is not valid for this

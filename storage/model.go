@@ -108,6 +108,18 @@ type Client struct {
 	// accept this client's requests only by a request_uri from the PAR
 	// endpoint.
 	RequirePushedAuthorizationRequests bool
+
+	// Logout notification (issue 19). BackchannelLogoutURI receives a
+	// signed logout token when a session through which the client got
+	// tokens ends (OpenID Connect Back-Channel Logout 1.0 §2.2);
+	// BackchannelLogoutSessionRequired: the token must carry "sid".
+	// FrontchannelLogoutURI is rendered in an iframe of the sign-out page
+	// (Front-Channel Logout 1.0 §2); FrontchannelLogoutSessionRequired adds
+	// the "iss" and "sid" query parameters.
+	BackchannelLogoutURI              string
+	BackchannelLogoutSessionRequired  bool
+	FrontchannelLogoutURI             string
+	FrontchannelLogoutSessionRequired bool
 }
 
 // TenantSuspended reports whether the client's tenant is suspended.

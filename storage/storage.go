@@ -236,6 +236,8 @@ type Durable interface {
 	RevocationRecords
 	LockRecords
 	APIs
+	Outbox
+	SessionClients
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

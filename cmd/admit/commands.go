@@ -166,6 +166,9 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.Var(&resources, "allowed-resource", "API identifier (RFC 8707 resource) or client ID (token-exchange audience) the client may get tokens for (repeatable)")
 	fs.StringVar(&s.IDTokenAlg, "id-token-alg", "", "id_token_signed_response_alg: RS256 (default), ES256 or EdDSA")
 	fs.StringVar(&s.AccessTokenAlg, "access-token-alg", "", "access-token signing algorithm: RS256, ES256 or EdDSA (default: signing_alg)")
+	fs.StringVar(&s.BackchannelLogoutURI, "backchannel-logout-uri", "", "receives a signed logout token when a session with this client ends (Back-Channel Logout 1.0)")
+	fs.StringVar(&s.FrontchannelLogoutURI, "frontchannel-logout-uri", "", "loaded in an iframe of the sign-out page, with iss and sid (Front-Channel Logout 1.0)")
+	s.BackchannelLogoutSessionRequired, s.FrontchannelSessionRequired = true, true
 	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
 		s.AllowedResources = resources

@@ -9,6 +9,8 @@
 //	admit roles grant|revoke|list         manage role grants
 //	admit keys rotate|list|prune          manage signing keys
 //	admit keys master-key                 print a new random master key
+//	admit webhooks add|list|remove|log    manage event webhooks
+//	admit events deliveries|replay        the delivery log of every sink
 //
 // Without ADMIT_DATABASE_URL, `admit` runs in development mode on in-memory
 // storage with demo data.
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.auditCmd(ctx, rest)
 	case "import":
 		return env.importCmd(ctx, rest)
+	case "webhooks":
+		return env.webhooks(ctx, rest)
+	case "events":
+		return env.eventsCmd(ctx, rest)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
 		return err
@@ -88,6 +94,9 @@ commands:
                              export the audit log as JSON lines; --prune applies retention
   import file|legacy         import users: Admit's JSON Lines format, or the old
                              auth-service's database (--source, --legacy-jwt-access-secret)
+  webhooks add|list|remove|log
+                             event webhooks (--tenant --url --event); the secret is shown once
+  events deliveries|replay   delivery log of every sink (--state --sink); replay EVENT SINK
 
 Configuration: flags, ADMIT_* environment variables, or --config file.yaml.
 Without ADMIT_DATABASE_URL admit runs in development mode (in memory).

@@ -38,6 +38,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		e.banner(cfg)
 	}
 	go a.RunMaintenance(ctx)
+	go a.RunEvents(ctx)
 	h := a.Handler()
 	app.ReleaseStartupMemory()
 	return listenAndServe(ctx, cfg.Addr, h, log)

@@ -153,7 +153,11 @@ func (s *Service) setPassword(ctx context.Context, u storage.User, pw, keep stri
 	if err != nil {
 		return err
 	}
-	if err := s.Store.SetPasswordHash(ctx, u.ID, hash, s.Now()); err != nil {
+	// The change announces itself (user.password_changed, in its own
+	// transaction): a re-hash at sign-in uses the same store call but is
+	// not a new password, so the event is attached here.
+	announced := storage.WithEvents(ctx, storage.NewEvent(storage.EventUserPasswordChanged, u.TenantID, u.ID, map[string]string{"user_id": u.ID}, s.Now()))
+	if err := s.Store.SetPasswordHash(announced, u.ID, hash, s.Now()); err != nil {
 		return err
 	}
 	if err := s.Store.InvalidateAccountTokens(ctx, u.ID, storage.PurposeResetPassword, s.Now()); err != nil {

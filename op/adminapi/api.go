@@ -91,6 +91,8 @@ func (h *Handler) Routes() http.Handler {
 		r.Get("/keys", h.listKeys)
 		r.Post("/keys/rotate", h.rotateKeys)
 		r.Post("/tenants", h.createTenant)
+		r.Get("/deliveries", h.listDeliveries)
+		r.Post("/deliveries/replay", h.replayDelivery)
 		r.Get("/tenants", h.listTenants)
 		// The old service's venue role routes, in the caller's own tenant
 		// (the handlers pass an empty tenant: the principal's).
@@ -134,6 +136,11 @@ func (h *Handler) Routes() http.Handler {
 			r.Delete("/venues/{venueId}/roles/{userId}", h.revokeVenueRoles)
 
 			r.Get("/audit", h.listAudit)
+			r.Post("/webhooks", h.createWebhook)
+			r.Get("/webhooks", h.listWebhooks)
+			r.Delete("/webhooks/{webhookId}", h.deleteWebhook)
+			r.Get("/webhooks/{webhookId}/deliveries", h.listWebhookDeliveries)
+			r.Post("/webhooks/{webhookId}/deliveries/{eventId}/replay", h.replayWebhookDelivery)
 			r.Post("/import/users", h.importUsers)
 		})
 	})

@@ -172,6 +172,11 @@ type clientInput struct {
 	// RFC 9449 §5.2 and RFC 9126 §6 client metadata.
 	DPoPBoundAccessTokens              *bool `json:"dpop_bound_access_tokens"`
 	RequirePushedAuthorizationRequests *bool `json:"require_pushed_authorization_requests"`
+	// Logout notification (Back-Channel / Front-Channel Logout 1.0).
+	BackchannelLogoutURI             *string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired *bool   `json:"backchannel_logout_session_required"`
+	FrontchannelLogoutURI            *string `json:"frontchannel_logout_uri"`
+	FrontchannelSessionRequired      *bool   `json:"frontchannel_logout_session_required"`
 }
 
 // DefaultGrants and DefaultScopes apply when a new client names none.
@@ -219,6 +224,10 @@ func (in clientInput) apply(s *admin.ClientSpec) {
 	setList(&s.AllowedResources, in.AllowedResources)
 	set(&s.IDTokenAlg, in.IDTokenSignedResponseAlg)
 	set(&s.AccessTokenAlg, in.AccessTokenSignedResponseAlg)
+	set(&s.BackchannelLogoutURI, in.BackchannelLogoutURI)
+	setBool(&s.BackchannelLogoutSessionRequired, in.BackchannelLogoutSessionRequired)
+	set(&s.FrontchannelLogoutURI, in.FrontchannelLogoutURI)
+	setBool(&s.FrontchannelSessionRequired, in.FrontchannelSessionRequired)
 	if len(in.JWKS) > 0 && string(in.JWKS) != "null" {
 		s.JWKS = in.JWKS
 	}

@@ -67,6 +67,11 @@ type clientView struct {
 	// RFC 9449 §5.2 and RFC 9126 §6 client metadata.
 	DPoPBoundAccessTokens              bool `json:"dpop_bound_access_tokens"`
 	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
+	// Logout notification (Back-Channel / Front-Channel Logout 1.0).
+	BackchannelLogoutURI              string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired  bool   `json:"backchannel_logout_session_required"`
+	FrontchannelLogoutURI             string `json:"frontchannel_logout_uri"`
+	FrontchannelLogoutSessionRequired bool   `json:"frontchannel_logout_session_required"`
 }
 
 func orEmpty(s []string) []string {
@@ -86,6 +91,8 @@ func viewClient(c storage.Client) clientView {
 		AllowedResources: orEmpty(c.AllowedResources), IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg,
 		DPoPBoundAccessTokens:        c.DPoPBoundAccessTokens, RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: c.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: c.FrontchannelLogoutSessionRequired,
 	}
 	if len(c.JWKS) > 0 && json.Valid(c.JWKS) {
 		v.JWKS = c.JWKS

@@ -41,6 +41,10 @@ type ClientSpec struct {
 	// 9449 §5.2); RequirePAR: authorization requests only by PAR (RFC 9126
 	// §6).
 	DPoPBoundAccessTokens, RequirePAR bool
+	// Logout notification (issue 19): Back-Channel Logout 1.0 §2.2 and
+	// Front-Channel Logout 1.0 §2 registration.
+	BackchannelLogoutURI, FrontchannelLogoutURI                   string
+	BackchannelLogoutSessionRequired, FrontchannelSessionRequired bool
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
@@ -104,6 +108,17 @@ func (s ClientSpec) Validate() error {
 	if len(s.AllowedResources) > 100 {
 		errs.add("allowed_resources", "at most 100 allowed resources")
 	}
+	// Both logout URIs are absolute, without a fragment (Back-Channel
+	// Logout 1.0 §2.2, Front-Channel Logout 1.0 §2); like redirect URIs
+	// they use https, plain http only on loopback.
+	for field, u := range map[string]string{"backchannel_logout_uri": s.BackchannelLogoutURI, "frontchannel_logout_uri": s.FrontchannelLogoutURI} {
+		if u == "" {
+			continue
+		}
+		if err := storage.CheckRedirectURI(u, false); err != nil {
+			errs.add(field, "logout URI %q: %v", u, err)
+		}
+	}
 	return errs.err()
 }
 
@@ -148,6 +163,8 @@ func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
 		CreatedAt:        now.Truncate(time.Microsecond),
 		AllowedResources: s.AllowedResources, IDTokenSignedResponseAlg: s.IDTokenAlg, AccessTokenSignedResponseAlg: s.AccessTokenAlg,
 		DPoPBoundAccessTokens: s.DPoPBoundAccessTokens, RequirePushedAuthorizationRequests: s.RequirePAR,
+		BackchannelLogoutURI: s.BackchannelLogoutURI, BackchannelLogoutSessionRequired: s.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: s.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: s.FrontchannelSessionRequired,
 	}
 }
 
@@ -159,6 +176,8 @@ func SpecOf(c storage.Client) ClientSpec {
 		JWKS: c.JWKS, AccessTTL: c.AccessTokenLifetime, IDTTL: c.IDTokenLifetime, RefreshTTL: c.RefreshTokenLifetime,
 		AllowedResources: c.AllowedResources, IDTokenAlg: c.IDTokenSignedResponseAlg, AccessTokenAlg: c.AccessTokenSignedResponseAlg,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, RequirePAR: c.RequirePushedAuthorizationRequests,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: c.FrontchannelLogoutURI, FrontchannelSessionRequired: c.FrontchannelLogoutSessionRequired,
 	}
 }
 

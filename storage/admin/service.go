@@ -74,6 +74,9 @@ type Service struct {
 	// (keys.Manager.SigningAlgorithms): the only ones an API or a client
 	// may ask for. Empty: SupportedSigningAlgs.
 	SigningAlgs []string
+	// Events holds the webhooks and the delivery log (webhooks.go; nil:
+	// not supported).
+	Events *Events
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

@@ -85,7 +85,7 @@ func (s *Store) GetProfile(_ context.Context, userID string) (storage.Profile, e
 }
 
 // UpdateProfile replaces the editable fields.
-func (s *Store) UpdateProfile(_ context.Context, userID string, p storage.Profile, at time.Time) error {
+func (s *Store) UpdateProfile(ctx context.Context, userID string, p storage.Profile, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[userID]
@@ -97,6 +97,7 @@ func (s *Store) UpdateProfile(_ context.Context, userID string, p storage.Profil
 	x := s.extra(userID)
 	x.phone = p.Phone
 	s.accounts[userID] = x
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -110,7 +111,7 @@ func (s *Store) extra(userID string) accountExtra {
 }
 
 // SetEmail sets the address and its verified flag; addresses are unique.
-func (s *Store) SetEmail(_ context.Context, userID, email string, verified bool, at time.Time) error {
+func (s *Store) SetEmail(ctx context.Context, userID, email string, verified bool, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[userID]
@@ -128,11 +129,12 @@ func (s *Store) SetEmail(_ context.Context, userID, email string, verified bool,
 	if email != "" {
 		s.userByEmail[emailKey(u.TenantID, email)] = userID
 	}
+	s.announceLocked(ctx)
 	return nil
 }
 
 // SoftDeleteUser disables the user and moves the e-mail aside.
-func (s *Store) SoftDeleteUser(_ context.Context, userID string, at time.Time) error {
+func (s *Store) SoftDeleteUser(ctx context.Context, userID string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[userID]
@@ -147,6 +149,7 @@ func (s *Store) SoftDeleteUser(_ context.Context, userID string, at time.Time) e
 	}
 	u.Email, u.Disabled, u.UpdatedAt = "", true, at
 	s.users[userID] = u
+	s.announceLocked(ctx)
 	return nil
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // CreateClient stores c under its unique ID.
-func (s *Store) CreateClient(_ context.Context, c storage.Client) error {
+func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.clients[c.ID]; ok {
@@ -22,6 +22,7 @@ func (s *Store) CreateClient(_ context.Context, c storage.Client) error {
 		return fmt.Errorf("memory: create client %s: tenant %s: %w", c.ID, c.TenantID, storage.ErrNotFound)
 	}
 	s.clients[c.ID] = cloneClient(c)
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -51,13 +52,14 @@ func (s *Store) ListClients(context.Context) ([]storage.Client, error) {
 }
 
 // DeleteClient removes the client; ErrNotFound if there is none.
-func (s *Store) DeleteClient(_ context.Context, id string) error {
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.clients[id]; !ok {
 		return fmt.Errorf("memory: delete client %s: %w", id, storage.ErrNotFound)
 	}
 	delete(s.clients, id)
+	s.announceLocked(ctx)
 	return nil
 }
 

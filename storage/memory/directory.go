@@ -42,7 +42,7 @@ func (s *Store) ListUsers(_ context.Context, f storage.UserFilter, p storage.Pag
 }
 
 // SetUserDisabled implements storage.Directory.
-func (s *Store) SetUserDisabled(_ context.Context, tenantID, userID string, disabled bool, at time.Time) error {
+func (s *Store) SetUserDisabled(ctx context.Context, tenantID, userID string, disabled bool, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.tenantUserLocked(tenantID, userID)
@@ -51,6 +51,7 @@ func (s *Store) SetUserDisabled(_ context.Context, tenantID, userID string, disa
 	}
 	u.Disabled, u.UpdatedAt, u.TenantStatus = disabled, at, ""
 	s.users[userID] = u
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -91,7 +92,7 @@ func (s *Store) ListTenantClients(_ context.Context, f storage.ClientFilter, p s
 }
 
 // UpdateClient implements storage.Directory.
-func (s *Store) UpdateClient(_ context.Context, c storage.Client) error {
+func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.tenantClientLocked(c.TenantID, c.ID)
@@ -100,11 +101,12 @@ func (s *Store) UpdateClient(_ context.Context, c storage.Client) error {
 	}
 	c.SecretHash, c.CreatedAt, c.TenantStatus = old.SecretHash, old.CreatedAt, ""
 	s.clients[c.ID] = cloneClient(c)
+	s.announceLocked(ctx)
 	return nil
 }
 
 // SetClientSecretHash implements storage.Directory.
-func (s *Store) SetClientSecretHash(_ context.Context, tenantID, clientID, hash string) error {
+func (s *Store) SetClientSecretHash(ctx context.Context, tenantID, clientID, hash string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.tenantClientLocked(tenantID, clientID)
@@ -113,16 +115,18 @@ func (s *Store) SetClientSecretHash(_ context.Context, tenantID, clientID, hash 
 	}
 	c.SecretHash, c.TenantStatus = hash, ""
 	s.clients[clientID] = c
+	s.announceLocked(ctx)
 	return nil
 }
 
 // DeleteTenantClient implements storage.Directory.
-func (s *Store) DeleteTenantClient(_ context.Context, tenantID, clientID string) error {
+func (s *Store) DeleteTenantClient(ctx context.Context, tenantID, clientID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.tenantClientLocked(tenantID, clientID); !ok {
 		return fmt.Errorf("memory: delete client %s of tenant %s: %w", clientID, tenantID, storage.ErrNotFound)
 	}
 	delete(s.clients, clientID)
+	s.announceLocked(ctx)
 	return nil
 }

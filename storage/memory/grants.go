@@ -12,13 +12,14 @@ import (
 
 // PutRoleGrant implements storage.RoleGrants: an active grant of the same
 // (tenant, user, role, resource) keeps its ID and takes g's expiry.
-func (s *Store) PutRoleGrant(_ context.Context, g storage.RoleGrant) (storage.RoleGrant, error) {
+func (s *Store) PutRoleGrant(ctx context.Context, g storage.RoleGrant) (storage.RoleGrant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, old := range s.grants {
 		if old.Active && sameGrantKey(old, g) {
 			old.ExpiresAt = g.ExpiresAt
 			s.grants[id] = old
+			s.announceLocked(ctx)
 			return old, nil
 		}
 	}
@@ -33,6 +34,7 @@ func (s *Store) PutRoleGrant(_ context.Context, g storage.RoleGrant) (storage.Ro
 	}
 	g.Active, g.RevokedBy, g.RevokedAt = true, "", time.Time{}
 	s.grants[g.ID] = g
+	s.announceLocked(ctx)
 	return g, nil
 }
 
@@ -42,7 +44,7 @@ func sameGrantKey(a, b storage.RoleGrant) bool {
 }
 
 // RevokeRoleGrants implements storage.RoleGrants.
-func (s *Store) RevokeRoleGrants(_ context.Context, f storage.GrantFilter, by string, at time.Time) ([]storage.RoleGrant, error) {
+func (s *Store) RevokeRoleGrants(ctx context.Context, f storage.GrantFilter, by string, at time.Time) ([]storage.RoleGrant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f.TenantID == "" || f.UserID == "" {
@@ -58,6 +60,9 @@ func (s *Store) RevokeRoleGrants(_ context.Context, f storage.GrantFilter, by st
 		}
 	}
 	slices.SortFunc(out, func(a, b storage.RoleGrant) int { return strings.Compare(a.ID, b.ID) })
+	if len(out) > 0 {
+		s.announceLocked(ctx)
+	}
 	return out, nil
 }
 

@@ -44,7 +44,7 @@ func (s *Store) CreateSigningKey(_ context.Context, k storage.SigningKey) error 
 
 // RotateSigningKeys retires the active key of newNext's algorithm, promotes
 // the next key and stores newNext as the next key, all under one lock.
-func (s *Store) RotateSigningKeys(_ context.Context, newNext storage.SigningKey, at time.Time) error {
+func (s *Store) RotateSigningKeys(ctx context.Context, newNext storage.SigningKey, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next, ok := s.keyInStateLocked(newNext.Algorithm, storage.KeyNext)
@@ -62,6 +62,7 @@ func (s *Store) RotateSigningKeys(_ context.Context, newNext storage.SigningKey,
 	s.keys[next.ID] = next
 	newNext.State = storage.KeyNext
 	s.keys[newNext.ID] = cloneKey(newNext)
+	s.announceLocked(ctx)
 	return nil
 }
 

@@ -55,6 +55,8 @@ type Store struct {
 	stamps            map[string]string                   // created on first use (stamps.go)
 	apis              map[string]storage.API              // by ID, created on first use (apis.go)
 	dpopPar           *dpopParState                       // created on first use (dpoppar.go)
+	sessionClients    map[string]map[string]time.Time     // session ID → client ID → first code (sessions.go)
+	outbox            *outboxState                        // created on first use (outbox.go)
 }
 
 var (

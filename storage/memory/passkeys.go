@@ -27,7 +27,7 @@ func clonePasskey(p storage.Passkey) storage.Passkey {
 }
 
 // CreatePasskey implements storage.Passkeys.
-func (s *Store) CreatePasskey(_ context.Context, p storage.Passkey) error {
+func (s *Store) CreatePasskey(ctx context.Context, p storage.Passkey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.passkeyMapsLocked()
@@ -38,6 +38,7 @@ func (s *Store) CreatePasskey(_ context.Context, p storage.Passkey) error {
 		return fmt.Errorf("memory: create passkey: %w", storage.ErrAlreadyExists)
 	}
 	s.passkeys[string(p.ID)] = clonePasskey(p)
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -108,13 +109,14 @@ func (s *Store) RenamePasskey(_ context.Context, userID string, id []byte, name 
 }
 
 // DeletePasskey implements storage.Passkeys.
-func (s *Store) DeletePasskey(_ context.Context, userID string, id []byte) error {
+func (s *Store) DeletePasskey(ctx context.Context, userID string, id []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.ownedPasskeyLocked("delete passkey", userID, id); err != nil {
 		return err
 	}
 	delete(s.passkeys, string(id))
+	s.announceLocked(ctx)
 	return nil
 }
 

@@ -12,7 +12,7 @@ import (
 
 // CreateSession stores sess; its ID and token hash are unique among live
 // sessions (an expired session no longer holds either).
-func (s *Store) CreateSession(_ context.Context, sess storage.Session) error {
+func (s *Store) CreateSession(ctx context.Context, sess storage.Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -27,6 +27,7 @@ func (s *Store) CreateSession(_ context.Context, sess storage.Session) error {
 	}
 	s.sessions[sess.ID] = cloneSession(sess)
 	s.sessionByTok[sess.TokenHash] = sess.ID
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -55,27 +56,35 @@ func (s *Store) TouchSession(_ context.Context, id string, at time.Time, ip, use
 }
 
 // DeleteSession removes the session if it exists.
-func (s *Store) DeleteSession(_ context.Context, id string) error {
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.deleteSessionLocked(id)
+	if _, ok := s.sessions[id]; ok {
+		s.deleteSessionLocked(id)
+		s.announceLocked(ctx)
+	}
 	return nil
 }
 
 // DeleteUserSessions removes every session of the user.
-func (s *Store) DeleteUserSessions(_ context.Context, userID string) error {
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	deleted := false
 	for id, sess := range s.sessions {
 		if sess.UserID == userID {
 			s.deleteSessionLocked(id)
+			deleted = true
 		}
+	}
+	if deleted {
+		s.announceLocked(ctx)
 	}
 	return nil
 }
 
 // DeleteUserSession removes one of the user's live sessions.
-func (s *Store) DeleteUserSession(_ context.Context, userID, id string) error {
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess, ok := s.liveSessionLocked(id, s.now())
@@ -83,6 +92,7 @@ func (s *Store) DeleteUserSession(_ context.Context, userID, id string) error {
 		return fmt.Errorf("memory: delete user session: %w", storage.ErrNotFound)
 	}
 	s.deleteSessionLocked(id)
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -143,6 +153,7 @@ func (s *Store) deleteSessionLocked(id string) {
 		return
 	}
 	delete(s.sessions, id)
+	delete(s.sessionClients, id)
 	if s.sessionByTok[sess.TokenHash] == id {
 		delete(s.sessionByTok, sess.TokenHash)
 	}
@@ -151,4 +162,44 @@ func (s *Store) deleteSessionLocked(id string) {
 func cloneSession(sess storage.Session) storage.Session {
 	sess.AMR = slices.Clone(sess.AMR)
 	return sess
+}
+
+// AddSessionClient implements storage.SessionClients.
+func (s *Store) AddSessionClient(_ context.Context, sessionID, clientID string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.sessions[sessionID]; !ok {
+		return fmt.Errorf("memory: add client to session %s: %w", sessionID, storage.ErrNotFound)
+	}
+	if s.sessionClients == nil {
+		s.sessionClients = map[string]map[string]time.Time{}
+	}
+	if s.sessionClients[sessionID] == nil {
+		s.sessionClients[sessionID] = map[string]time.Time{}
+	}
+	if _, ok := s.sessionClients[sessionID][clientID]; !ok {
+		s.sessionClients[sessionID][clientID] = at
+	}
+	return nil
+}
+
+// SessionLinks implements storage.SessionClients.
+func (s *Store) SessionLinks(_ context.Context, userID, sessionID string) ([]storage.SessionLink, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []storage.SessionLink
+	for id, sess := range s.sessions {
+		if (sessionID != "" && id != sessionID) || (sessionID == "" && sess.UserID != userID) ||
+			(sessionID != "" && userID != "" && sess.UserID != userID) {
+			continue
+		}
+		l := storage.SessionLink{SessionID: id, UserID: sess.UserID}
+		for c := range s.sessionClients[id] {
+			l.Clients = append(l.Clients, c)
+		}
+		slices.Sort(l.Clients)
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b storage.SessionLink) int { return cmp.Compare(a.SessionID, b.SessionID) })
+	return out, nil
 }

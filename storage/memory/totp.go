@@ -17,10 +17,11 @@ var (
 )
 
 // SaveTOTPCredential inserts or replaces the user's credential.
-func (s *Store) SaveTOTPCredential(_ context.Context, c storage.TOTPCredential) error {
+func (s *Store) SaveTOTPCredential(ctx context.Context, c storage.TOTPCredential) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.totp[c.UserID] = cloneTOTP(c)
+	s.announceLocked(ctx)
 	return nil
 }
 
@@ -64,10 +65,13 @@ func (s *Store) ReplaceBackupCodes(_ context.Context, userID string, hashes []st
 }
 
 // DeleteTOTPCredential is idempotent.
-func (s *Store) DeleteTOTPCredential(_ context.Context, userID string) error {
+func (s *Store) DeleteTOTPCredential(ctx context.Context, userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.totp, userID)
+	if _, ok := s.totp[userID]; ok {
+		delete(s.totp, userID)
+		s.announceLocked(ctx)
+	}
 	return nil
 }
 

@@ -9,10 +9,14 @@ import (
 )
 
 // CreateUser stores u; the ID and the e-mail are unique.
-func (s *Store) CreateUser(_ context.Context, u storage.User) error {
+func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.createUserLocked(u)
+	if err := s.createUserLocked(u); err != nil {
+		return err
+	}
+	s.announceLocked(ctx)
+	return nil
 }
 
 // createUserLocked stores u in its tenant (the default one if unset).
@@ -73,7 +77,7 @@ func (s *Store) GetUserByEmail(_ context.Context, tenantID, email string) (stora
 }
 
 // SetPasswordHash replaces the user's password hash.
-func (s *Store) SetPasswordHash(_ context.Context, userID, hash string, at time.Time) error {
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[userID]
@@ -82,5 +86,6 @@ func (s *Store) SetPasswordHash(_ context.Context, userID, hash string, at time.
 	}
 	u.PasswordHash, u.UpdatedAt = hash, at
 	s.users[userID] = u
+	s.announceLocked(ctx)
 	return nil
 }

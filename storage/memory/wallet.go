@@ -35,7 +35,7 @@ func (s *Store) walletMapsLocked() {
 }
 
 // CreateUserWithWallet implements storage.Wallets: both records or neither.
-func (s *Store) CreateUserWithWallet(_ context.Context, u storage.User, w storage.Wallet) error {
+func (s *Store) CreateUserWithWallet(ctx context.Context, u storage.User, w storage.Wallet) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.walletMapsLocked()
@@ -47,6 +47,7 @@ func (s *Store) CreateUserWithWallet(_ context.Context, u storage.User, w storag
 	}
 	w.UserID = u.ID
 	s.wallets[keyOf(w.Namespace, w.Address)] = w
+	s.announceLocked(ctx)
 	return nil
 }
 

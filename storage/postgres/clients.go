@@ -14,7 +14,9 @@ const clientColumns = `id, tenant_id, name, secret_hash, public, auth_method, re
 	post_logout_redirect_uris, grant_types, scopes, first_party, jwks,
 	access_token_lifetime, id_token_lifetime, refresh_token_lifetime, created_at, require_mfa,
 	allowed_resources, id_token_signed_response_alg, access_token_signed_response_alg,
-	dpop_bound_access_tokens, require_pushed_authorization_requests`
+	dpop_bound_access_tokens, require_pushed_authorization_requests,
+	backchannel_logout_uri, backchannel_logout_session_required,
+	frontchannel_logout_uri, frontchannel_logout_session_required`
 
 // selectClient reads a client together with its tenant's status in one
 // query (the token endpoint reads clients). Callers append the WHERE clause
@@ -24,19 +26,23 @@ const selectClient = `SELECT c.id, c.tenant_id, t.status, c.name, c.secret_hash,
 	c.first_party, c.jwks, c.access_token_lifetime, c.id_token_lifetime,
 	c.refresh_token_lifetime, c.created_at, c.require_mfa,
 	c.allowed_resources, c.id_token_signed_response_alg, c.access_token_signed_response_alg,
-	c.dpop_bound_access_tokens, c.require_pushed_authorization_requests
+	c.dpop_bound_access_tokens, c.require_pushed_authorization_requests,
+	c.backchannel_logout_uri, c.backchannel_logout_session_required,
+	c.frontchannel_logout_uri, c.frontchannel_logout_session_required
 	FROM clients c JOIN tenants t ON t.id = c.tenant_id `
 
 // CreateClient implements storage.Clients. An empty TenantID stores the
 // client in the default tenant; an unknown tenant is ErrNotFound.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+		$23, $24, $25, $26)`,
 		c.ID, tenantOrDefault(c.TenantID), c.Name, c.SecretHash, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.JWKS,
 		c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.CreatedAt, c.RequireMFA,
 		list(c.AllowedResources), c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg,
-		c.DPoPBoundAccessTokens, c.RequirePushedAuthorizationRequests)
+		c.DPoPBoundAccessTokens, c.RequirePushedAuthorizationRequests,
+		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.FrontchannelLogoutURI, c.FrontchannelLogoutSessionRequired)
 	if foreignKeyViolation(err, "tenant_id") {
 		err = errNoSuch("tenant")
 	}
@@ -76,7 +82,8 @@ func scanClient(r row) (storage.Client, error) {
 		&c.RedirectURIs, &c.PostLogoutRedirectURIs, &c.GrantTypes, &c.Scopes, &c.FirstParty, &c.JWKS,
 		&c.AccessTokenLifetime, &c.IDTokenLifetime, &c.RefreshTokenLifetime, utc(&c.CreatedAt), &c.RequireMFA,
 		&c.AllowedResources, &c.IDTokenSignedResponseAlg, &c.AccessTokenSignedResponseAlg,
-		&c.DPoPBoundAccessTokens, &c.RequirePushedAuthorizationRequests)
+		&c.DPoPBoundAccessTokens, &c.RequirePushedAuthorizationRequests,
+		&c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired, &c.FrontchannelLogoutURI, &c.FrontchannelLogoutSessionRequired)
 	return c, err
 }
 

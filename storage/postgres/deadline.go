@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/admit-idp/admit/storage"
 )
 
 // DefaultTimeout bounds every call of a Store made with New: a frozen or
@@ -40,7 +42,12 @@ func (d db) Ping(ctx context.Context) error {
 	return d.pool.Ping(ctx)
 }
 
+// Exec runs a statement. When ctx carries events (storage.WithEvents), the
+// statement and the events go into one transaction (execAnnounced).
 func (d db) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if b := storage.PendingEvents(ctx); b != nil {
+		return d.execAnnounced(ctx, b, sql, args...)
+	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 	return d.pool.Exec(ctx, sql, args...)
@@ -79,6 +86,17 @@ func (d db) Begin(ctx context.Context) (pgx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
+	return boundTx{Tx: tx, db: d, announce: true}, nil
+}
+
+// begin is Begin for execAnnounced, whose commit must not announce again.
+func (d db) begin(ctx context.Context) (pgx.Tx, error) {
+	bctx, cancel := d.bound(ctx)
+	defer cancel()
+	tx, err := d.pool.Begin(bctx)
+	if err != nil {
+		return nil, err
+	}
 	return boundTx{Tx: tx, db: d}, nil
 }
 
@@ -103,9 +121,13 @@ func (r *boundRows) Close() {
 }
 
 // boundTx bounds the calls the Store makes inside a transaction.
+// A transaction begun by a Store method (pgx.BeginFunc) announces: its
+// commit also inserts the events attached to the context, so they commit
+// with the change or not at all.
 type boundTx struct {
 	pgx.Tx
-	db db
+	db       db
+	announce bool
 }
 
 func (t boundTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
@@ -130,9 +152,23 @@ func (t boundTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 }
 
 func (t boundTx) Commit(ctx context.Context) error {
-	ctx, cancel := t.db.bound(ctx)
+	var b *storage.EventBatch
+	if t.announce {
+		b = storage.PendingEvents(ctx)
+	}
+	if b != nil {
+		if err := insertEvents(ctx, t, b.Events()); err != nil {
+			_ = t.Rollback(ctx)
+			return err
+		}
+	}
+	bctx, cancel := t.db.bound(ctx)
 	defer cancel()
-	return t.Tx.Commit(ctx)
+	err := t.Tx.Commit(bctx)
+	if err == nil && b != nil {
+		b.MarkWritten()
+	}
+	return err
 }
 
 func (t boundTx) Rollback(ctx context.Context) error {

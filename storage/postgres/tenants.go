@@ -80,13 +80,18 @@ const grantColumns = `id, tenant_id, user_id, role, resource_type, resource_id, 
 // active whatever g.Active says: putting a grant grants it. An unknown
 // tenant is ErrNotFound.
 func (s *Store) PutRoleGrant(ctx context.Context, g storage.RoleGrant) (storage.RoleGrant, error) {
-	got, err := scanGrant(s.pool.QueryRow(ctx, `INSERT INTO role_grants (`+grantColumns+`)
+	var got storage.RoleGrant
+	err := s.changeTx(ctx, func(tx pgx.Tx) (bool, error) { // with its events (storage.WithEvents)
+		var err error
+		got, err = scanGrant(tx.QueryRow(ctx, `INSERT INTO role_grants (`+grantColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, '', NULL)
 		ON CONFLICT (tenant_id, user_id, role, resource_type, resource_id) WHERE active
 		DO UPDATE SET expires_at = EXCLUDED.expires_at
 		RETURNING `+grantColumns,
-		g.ID, g.TenantID, g.UserID, g.Role, g.ResourceType, g.ResourceID, g.GrantedBy,
-		g.GrantedAt, optional(g.ExpiresAt)))
+			g.ID, g.TenantID, g.UserID, g.Role, g.ResourceType, g.ResourceID, g.GrantedBy,
+			g.GrantedAt, optional(g.ExpiresAt)))
+		return err == nil, err
+	})
 	switch {
 	case foreignKeyViolation(err, "tenant_id"):
 		err = errNoSuch("tenant")
@@ -106,12 +111,16 @@ func (s *Store) RevokeRoleGrants(ctx context.Context, f storage.GrantFilter, by 
 	revokedBy, revokedAt := w.param(by), w.param(at)
 	grantFilter(&w, f)
 	w.add(`active`)
-	rows, err := s.pool.Query(ctx, `UPDATE role_grants SET active = false, revoked_by = `+revokedBy+
-		`, revoked_at = `+revokedAt+w.clause()+` RETURNING `+grantColumns, w.args...)
-	if err != nil {
-		return nil, wrap("revoke role grants", err)
-	}
-	out, err := pgx.CollectRows(rows, collectGrant)
+	var out []storage.RoleGrant
+	err := s.changeTx(ctx, func(tx pgx.Tx) (bool, error) { // with its events (storage.WithEvents)
+		rows, err := tx.Query(ctx, `UPDATE role_grants SET active = false, revoked_by = `+revokedBy+
+			`, revoked_at = `+revokedAt+w.clause()+` RETURNING `+grantColumns, w.args...)
+		if err != nil {
+			return false, err
+		}
+		out, err = pgx.CollectRows(rows, collectGrant)
+		return len(out) > 0, err
+	})
 	if err != nil {
 		return nil, wrap("revoke role grants", err)
 	}

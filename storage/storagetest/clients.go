@@ -45,6 +45,11 @@ func sampleClient(c *Clock) storage.Client {
 		IDTokenLifetime:        time.Hour,
 		RefreshTokenLifetime:   30 * 24 * time.Hour,
 		CreatedAt:              c.Now(),
+		// Logout notification (issue 19).
+		BackchannelLogoutURI:              "https://app.example.com/backchannel-logout",
+		BackchannelLogoutSessionRequired:  true,
+		FrontchannelLogoutURI:             "https://app.example.com/frontchannel-logout",
+		FrontchannelLogoutSessionRequired: true,
 	}
 	cl.DPoPBoundAccessTokens, cl.RequirePushedAuthorizationRequests = true, true
 	cl.AllowedResources = []string{"https://tickets.example/api", "urn:example:payments"}

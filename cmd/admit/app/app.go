@@ -20,6 +20,7 @@ import (
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/op/endpoints"
+	"github.com/admit-idp/admit/op/events"
 	"github.com/admit-idp/admit/storage/admin"
 	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/storage/roles"
@@ -52,6 +53,9 @@ type App struct {
 	// Admin is the administration service (admin API, CLI, account area;
 	// admin.go).
 	Admin *admin.Service
+	// Events delivers the outbox's events and back-channel logouts
+	// (events.go); RunEvents runs it.
+	Events *events.Worker
 	// Roles is the role catalogue (config_roles.go); rolesDoc its JSON.
 	Roles    *roles.Catalogue
 	rolesDoc []byte
@@ -102,6 +106,7 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 		a.Now = func() time.Time { return time.Now().UTC() }
 	}
 	a.startAudit()
+	a.announceChanges()
 	if err := a.initRoles(); err != nil {
 		return nil, err
 	}
@@ -132,6 +137,9 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 	}
 	a.addDefences()
 	a.addAdmin()
+	if err := a.startEvents(ctx); err != nil {
+		return nil, err
+	}
 	a.handler = a.routes()
 	return a, nil
 }

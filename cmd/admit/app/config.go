@@ -55,7 +55,8 @@ type Config struct {
 	// DPoPNonce makes the token and PAR endpoints require a server nonce
 	// in DPoP proofs (RFC 9449 §8; default true): a proof cannot be made
 	// ahead of time.
-	DPoPNonce bool `yaml:"dpop_nonce"`
+	DPoPNonce bool         `yaml:"dpop_nonce"`
+	Events    EventsConfig `yaml:"events"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -101,6 +102,7 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	if v, err := strconv.ParseBool(getenv("ADMIT_DPOP_NONCE")); err == nil {
 		cfg.DPoPNonce = v
 	}
+	applyEventsEnv(&cfg.Events, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -173,7 +175,7 @@ func (c Config) Validate() error {
 	if _, err := c.ExtraSigningAlgs(); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate(), c.Hash.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate(), c.Hash.validate(), c.Events.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}

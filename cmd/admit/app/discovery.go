@@ -51,6 +51,10 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 	doc.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials, oidc.GrantTypeDeviceCode, oidc.GrantTypeTokenExchange}
 	doc.ACRValuesSupported = []string{login.ACRSingleFactor, login.ACRMultiFactor}
 	doc.CheckSessionIframe = ""
+	// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens go to each
+	// client's backchannel_logout_uri, with sid (op/events).
+	doc.BackChannelLogoutSupported = true
+	doc.BackChannelLogoutSessionSupported = true
 	doc.RequestURIParameterSupported = false
 	// op reads only Basic there; introspectionClientAuth adds the form.
 	doc.IntrospectionEndpointAuthMethodsSupported = append(doc.IntrospectionEndpointAuthMethodsSupported, oidc.AuthMethodPost)
@@ -67,7 +71,11 @@ func (d *discovery) build(r *http.Request) ([]byte, error) {
 		PushedAuthorizationRequestEndpoint         string   `json:"pushed_authorization_request_endpoint"`
 		RequirePushedAuthorizationRequests         bool     `json:"require_pushed_authorization_requests"`
 		DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
-	}{doc, true, strings.TrimSuffix(d.app.Config.Issuer, "/") + endpoints.PARPath, false, algs})
+		// Front-Channel Logout 1.0 §3: the sign-out page loads each
+		// client's frontchannel_logout_uri, with iss and sid if asked.
+		FrontChannelLogoutSupported        bool `json:"frontchannel_logout_supported"`
+		FrontChannelLogoutSessionSupported bool `json:"frontchannel_logout_session_supported"`
+	}{doc, true, strings.TrimSuffix(d.app.Config.Issuer, "/") + endpoints.PARPath, false, algs, true, true})
 }
 
 // jwks re-encodes the key set only when its key IDs changed.

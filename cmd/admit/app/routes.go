@@ -47,6 +47,7 @@ func (a *App) pageRoutes(r chi.Router) {
 	r.Handle("/logout", a.logout)
 	r.Get(login.SignedOutPath, login.SignedOut)
 	a.devRoutes(r)
+	a.devEventsRoutes(r)
 }
 
 // protocolRoutes are op's endpoints, behind the behaviour Admit adds to

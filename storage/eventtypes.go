@@ -1,0 +1,53 @@
+package storage
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Event types (docs/events.md has the catalogue with payloads). Payloads
+// carry ids and what changed, never secrets, password hashes or codes.
+const (
+	EventUserCreated         = "user.created"          // {user_id}
+	EventUserUpdated         = "user.updated"          // {user_id, changed: [field...]}
+	EventUserEmailVerified   = "user.email_verified"   // {user_id}
+	EventUserPasswordChanged = "user.password_changed" // {user_id}
+	EventUserMFAEnrolled     = "user.mfa_enrolled"     // {user_id, method: totp|passkey}
+	EventUserMFARemoved      = "user.mfa_removed"      // {user_id, method}
+	EventUserLocked          = "user.locked"           // {user_id, until}
+	EventUserUnlocked        = "user.unlocked"         // {user_id}
+	EventUserDisabled        = "user.disabled"         // {user_id}
+	EventUserEnabled         = "user.enabled"          // {user_id}
+	EventUserDeleted         = "user.deleted"          // {user_id}
+	EventSessionStarted      = "session.started"       // {session_id, user_id, amr}
+	EventSessionEnded        = "session.ended"         // {session_id, user_id, clients}
+	EventRoleGranted         = "role.granted"          // {grant_id, user_id, role, venue_id, expires_at}
+	EventRoleRevoked         = "role.revoked"          // {grant_id, user_id, role, venue_id}
+	EventClientChanged       = "client.changed"        // {client_id, change: created|updated|secret_rotated|deleted}
+	EventKeyRotated          = "key.rotated"           // {algorithm, next_kid}
+)
+
+// EventTypes lists every type, for filters and documentation.
+var EventTypes = []string{
+	EventUserCreated, EventUserUpdated, EventUserEmailVerified, EventUserPasswordChanged,
+	EventUserMFAEnrolled, EventUserMFARemoved, EventUserLocked, EventUserUnlocked,
+	EventUserDisabled, EventUserEnabled, EventUserDeleted, EventSessionStarted, EventSessionEnded,
+	EventRoleGranted, EventRoleRevoked, EventClientChanged, EventKeyRotated,
+}
+
+// NewEvent builds an event with a fresh, time-ordered ID. data is the
+// payload object (nil: {}); userID is the ordering key.
+func NewEvent(typ, tenantID, userID string, data any, at time.Time) Event {
+	id, err := uuid.NewV7()
+	if err != nil {
+		id = uuid.New()
+	}
+	raw, err := json.Marshal(data)
+	if err != nil || data == nil || string(raw) == "null" {
+		raw = []byte("{}")
+	}
+	return Event{ID: "evt_" + id.String(), Type: typ, TenantID: tenantID, UserID: userID,
+		Time: at.UTC().Truncate(time.Microsecond), Data: raw}
+}
