@@ -27,7 +27,7 @@ func BenchmarkSessionWrite(b *testing.B) {
 			for b.Loop() {
 				i++
 				now := time.Now()
-				id := fmt.Sprintf("%v-%d", announced, i)
+				id := fmt.Sprintf("%v-%d-%d", announced, i, now.UnixNano())
 				sess := storage.Session{ID: id, TokenHash: "h" + id, UserID: u.ID, AuthTime: now, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
 				c := ctx
 				if announced {
