@@ -83,12 +83,3 @@ func subtitle(clientName string) string {
 	return "Sign in to continue to " + clientName
 }
 
-// AccountView is everything the account page shows.
-type AccountView struct {
-	Email     string
-	CSRFToken string
-	Notice    string // one-off confirmation ("Two-step verification is on"), empty for none
-	// Sections are rendered in order, one per feature (password, TOTP,
-	// passkeys, wallets, linked providers, sessions…).
-	Sections []templ.Component
-}
