@@ -41,7 +41,11 @@ type ErrorView struct {
 }
 
 // MessageView is a plain informational page, e.g. "You are signed out".
-type MessageView struct{ Title, Message string }
+type MessageView struct {
+	Title, Message string
+	// Links are the ways on from the page (sign in again…).
+	Links []Link
+}
 
 // ContinueView is a page that sends the browser on to Target by itself.
 type ContinueView struct {

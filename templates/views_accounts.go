@@ -3,6 +3,7 @@ package templates
 import (
 	"github.com/a-h/templ"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -56,10 +57,14 @@ func fieldProblems(v FormView) []Field {
 // fieldDescribedBy names the hint and the problem line of a field.
 func fieldDescribedBy(v FormView, f Field) string {
 	id := v.TestID + "-" + f.Name
+	var ids []string
 	if f.Hint != "" {
-		return id + "-hint " + id + "-problem"
+		ids = append(ids, id+"-hint")
 	}
-	return id + "-problem"
+	if f.Policy || f.Error != "" { // the problem line is rendered
+		ids = append(ids, id+"-problem")
+	}
+	return strings.Join(ids, " ")
 }
 
 // FormView is a form page or an inline account-area form.

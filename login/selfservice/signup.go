@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -131,6 +132,17 @@ func (m Method) signupView(f *login.Flow, in signupInput, errs map[string]string
 }
 
 func (m Method) signupPage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("flow") == "" {
+		// Opened directly (a bookmark, a typed address): no sign-in is
+		// under way, so nothing has expired. The account area starts one,
+		// and its sign-in page offers "Create an account".
+		to := "/account"
+		if t := r.URL.Query().Get("tenant"); t != "" {
+			to += "?" + url.Values{"tenant": {t}}.Encode()
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
 	f, ok := m.Engine.FlowByID(w, r, r.URL.Query().Get("flow"))
 	if !ok {
 		return
@@ -188,7 +200,7 @@ func (m Method) register(ctx context.Context, f *login.Flow, in signupInput) err
 	existing, err := m.Store.GetUserByEmail(ctx, f.TenantID, in.Email)
 	if err == nil {
 		m.audit(ctx, "signup_duplicate", existing.ID)
-		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+m.Engine.AccountURL(ctx, existing.TenantID)))
+		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+m.forgotPath(ctx, existing.TenantID)))
 	}
 	if !errors.Is(err, storage.ErrNotFound) {
 		return err

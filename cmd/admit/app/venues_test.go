@@ -55,7 +55,8 @@ func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
 	newAcme(t, e) // a demo@example.com exists in another tenant too
 
 	br := e.browser()
-	acct := br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
+	br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
+	acct := br.get(e.issuer + "/account/venues")
 	if acct.testid("venue-manage").Text() != "venue-1" || !strings.Contains(acct.testid("roles-global").Text(), "customer") {
 		t.Fatalf("account page roles block: %s", acct.body)
 	}
