@@ -106,7 +106,7 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if to == "" || to == SignedOutPath {
 		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window.",
-		Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
+			Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
 		return
 	}
 	// A page, not a redirect: the sign-out confirmation is a form POST, and

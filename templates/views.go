@@ -86,4 +86,3 @@ func subtitle(clientName string) string {
 	}
 	return "Sign in to continue to " + clientName
 }
-

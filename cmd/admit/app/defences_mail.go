@@ -60,7 +60,7 @@ func (n mailNotifier) NewSignIn(ctx context.Context, u storage.User, d storage.D
 			fmt.Sprintf("%s (network %s).", account.DeviceName(ctx, d.UserAgent, ""), d.IPPrefix),
 		},
 		ActionURL: n.issuer + account.PageDevices.URL(), ActionLabel: "Review your devices",
-		After:     []string{"If this was you, there is nothing to do. If not, change your password now and forget the device in your account."},
+		After: []string{"If this was you, there is nothing to do. If not, change your password now and forget the device in your account."},
 	}
 	m, err := mail.Render(ctx, u.Email, v)
 	if err != nil {
