@@ -119,5 +119,6 @@
       }
     }
     input.addEventListener("input", update);
+    if (input.value !== "") update(); // typed before the rules arrived
   }
 })();

@@ -378,8 +378,17 @@ func TestSignUpBadInput(t *testing.T) {
 		if p.status != http.StatusOK || !strings.Contains(p.body, "Check your inbox") {
 			t.Fatalf("duplicate: %d, want the same answer as a new account", p.status)
 		}
-		if m := mail.next(app.DemoUserEmail, "tried to create"); !strings.Contains(m.subject, "tried to create an account") {
+		m := mail.next(app.DemoUserEmail, "tried to create")
+		if !strings.Contains(m.subject, "tried to create an account") {
 			t.Fatalf("owner told %q", m.subject)
+		}
+		// "Reset your password" leads to the reset flow, not the account page.
+		reset := m.link(t, "/login/forgot")
+		if strings.Contains(m.text, e.issuer+"/account") {
+			t.Fatalf("the mail still links to the account page: %s", m.text)
+		}
+		if p := br.get(reset); p.testid("forgot-form").Length() != 1 {
+			t.Fatalf("the reset link's page: %d", p.status)
 		}
 		u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 		if u.GivenName != "Demo" {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -291,7 +292,14 @@ func TestDeviceTrust(t *testing.T) {
 			if p.testid("device-row").Length() != 1 || p.testid("device-current").Length() != 1 {
 				t.Fatalf("devices: %s", p.testid("devices").Text())
 			}
-			mailTo(t, e, app.DemoUserEmail, "New sign-in")
+			// The notice names the browser as people know it (the test
+			// client is Go's, which no parser names), never its raw user
+			// agent, and links to the devices page.
+			notice := mailTo(t, e, app.DemoUserEmail, "New sign-in")
+			if strings.Contains(notice.Text, "Go-http-client") || !strings.Contains(notice.Text, "Unknown browser on an unknown system") ||
+				!slices.Contains(notice.Links, e.issuer+"/account/devices") {
+				t.Fatalf("new-device mail: %s %v", notice.Text, notice.Links)
+			}
 			u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "device.new"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
 

@@ -82,6 +82,8 @@ try {
       await page.goto(issuer + '/account/security');
       await page.getByTestId('current_password').fill('not-my-password');
       await page.getByTestId('new_password').fill('password123');
+      // The rules arrive from /login/password-rules; the message follows.
+      await page.waitForFunction(() => document.querySelector('[data-testid="new_password-problem"]')?.textContent !== '');
       const live = await page.getByTestId('new_password-problem').textContent();
       await page.getByTestId('new_password-toggle').click();
       const toggled = {
