@@ -4,8 +4,8 @@
 // Arabic is right to left), with a full-page screenshot and axe-core
 // (0 violations) on each.
 //
-// Environment: ISSUER, EMAIL, PASSWORD, LANGS ("en de ar"), UNLOCK_URL,
-// SCREENSHOT_DIR, STRICT_CONSOLE.
+// Environment: ISSUER, EMAIL, PASSWORD, LANGS ("en de ar"), VIEWPORTS
+// ("desktop phone"), UNLOCK_URL, SCREENSHOT_DIR, STRICT_CONSOLE.
 // Reports one RESULT per state: {state, lang, width, dir, lang_attr, title,
 // ...checks}.
 
@@ -20,19 +20,27 @@ const password = requireEnv('PASSWORD');
 const unlockURL = requireEnv('UNLOCK_URL');
 const langs = (process.env.LANGS || 'en de ar').split(/\s+/).filter(Boolean);
 const dir = requireEnv('SCREENSHOT_DIR');
+// VIEWPORTS picks among them ("desktop phone"); the Go test runs one per
+// launch so that each stays within browsertest's time limit.
 const viewports = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
-];
+].filter((v) => (process.env.VIEWPORTS || 'desktop phone').split(/\s+/).includes(v.name));
 const pages = ['', '/security', '/sign-in', '/devices', '/apps', '/venues', '/danger'];
 
 const errors = [];
+const axeFailures = [];
 
 async function shoot(page, state, lang, vp, extra = {}) {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${state}-${lang}-${vp.name}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  await checkAxe(page, `${state} (${lang}, ${vp.name})`);
+  // Every state is checked even after one fails: the run lists them all.
+  try {
+    await checkAxe(page, `${state} (${lang}, ${vp.name})`);
+  } catch (err) {
+    axeFailures.push(String(err.message || err));
+  }
   const info = await page.evaluate(() => ({
     dir: document.documentElement.dir,
     langAttr: document.documentElement.lang,
@@ -81,7 +89,7 @@ try {
       // in its section, the page and navigation still there.
       await page.goto(issuer + '/account/security');
       await page.getByTestId('current_password').fill('not-my-password');
-      await page.getByTestId('new_password').fill('password123');
+      await page.getByTestId('new_password').fill('qwerty123'); // on the common-password list
       // The rules arrive from /login/password-rules; the message follows.
       await page.waitForFunction(() => document.querySelector('[data-testid="new_password-problem"]')?.textContent !== '');
       const live = await page.getByTestId('new_password-problem').textContent();
@@ -90,6 +98,7 @@ try {
         type: await page.getByTestId('new_password').getAttribute('type'),
         pressed: await page.getByTestId('new_password-toggle').getAttribute('aria-pressed'),
         live: live.trim(),
+        invalid: await page.getByTestId('new_password').getAttribute('aria-invalid'),
       };
       await shoot(page, 'account-security-typing', lang, vp, toggled);
       await page.getByTestId('new_password').fill('a sound new passphrase 42');
@@ -145,6 +154,9 @@ try {
       await shoot(page, 'signed-out', lang, vp, { links: await page.getByTestId('sign-in-again').count() });
       await context.close();
     }
+  }
+  if (axeFailures.length > 0) {
+    throw new Error(`${axeFailures.length} state(s) failed axe:\n${axeFailures.join('\n')}`);
   }
   if (process.env.STRICT_CONSOLE === '1' && errors.length > 0) {
     throw new Error(`pages logged ${errors.length} error(s):\n${errors.join('\n')}`);
