@@ -80,7 +80,7 @@ func PasskeyOption(v PasskeyOptionView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"><button type=\"button\" class=\"btn btn-secondary\" data-passkey-start data-testid=\"passkey-login\">Sign in with a passkey</button><p class=\"passkey-status alert alert-error\" role=\"alert\" data-passkey-status data-testid=\"passkey-status\" hidden></p><script src=\"/static/passkey.js\" defer></script></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"><button type=\"button\" class=\"btn btn-secondary\" data-passkey-start data-testid=\"passkey-login\">Continue with a passkey</button><p class=\"passkey-status alert alert-error\" role=\"alert\" data-passkey-status data-testid=\"passkey-status\" hidden></p><script src=\"/static/passkey.js\" defer></script></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
