@@ -159,7 +159,7 @@ func TestBrowserVenueRoles(t *testing.T) {
 	shots := t.ArtifactDir()
 	t.Logf("screenshots: %s", shots)
 	results := browsertest.Run(t, "scripts/venues.mjs", map[string]string{
-		"START_URL": e.issuer + "/account", "EMAIL": app.DemoUserEmail, "PASSWORD": app.DemoUserPassword,
+		"START_URL": e.issuer + "/account/venues", "EMAIL": app.DemoUserEmail, "PASSWORD": app.DemoUserPassword,
 		"COLLEAGUE": "colleague@example.com", "SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
 	})
 	if len(results) != 1 {
