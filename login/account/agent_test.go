@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/admit-idp/admit/templates/i18n"
@@ -36,4 +37,25 @@ func TestDeviceName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDeviceName: whatever a browser sends as its user agent, the name
+// shown is short, never the raw string, and the parser does not panic.
+func FuzzDeviceName(f *testing.F) {
+	f.Add("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+	f.Add("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1")
+	f.Add("")
+	f.Add("<script>alert(1)</script>")
+	f.Fuzz(func(t *testing.T, ua string) {
+		name := DeviceName(context.Background(), ua, "")
+		if name == "" || len(name) > 80 {
+			t.Fatalf("DeviceName(%q) = %q", ua, name)
+		}
+		if len(ua) > 40 && strings.Contains(name, ua) {
+			t.Fatalf("the raw user agent is shown: %q", name)
+		}
+		if strings.ContainsAny(name, "<>/;()") {
+			t.Fatalf("DeviceName(%q) = %q carries user-agent syntax", ua, name)
+		}
+	})
 }
