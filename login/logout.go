@@ -13,6 +13,7 @@ import (
 
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Logout finishes RP-initiated logout: op validates the end_session request
@@ -118,7 +119,8 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if to == "" || to == SignedOutPath {
-		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window."}))
+		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window.",
+			Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
 		return
 	}
 	// A page, not a redirect: the sign-out confirmation is a form POST, and
@@ -183,7 +185,8 @@ const SignedOutPath = "/logged-out"
 
 // SignedOut renders the signed-out page (op's DefaultLogoutRedirectURI).
 func SignedOut(w http.ResponseWriter, r *http.Request) {
-	render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window."}))
+	render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window.",
+		Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
 }
 
 // ConfirmEndSession wraps op's end_session endpoint (RP-Initiated Logout

@@ -80,7 +80,7 @@ func PasskeyOption(v PasskeyOptionView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"><button type=\"button\" class=\"btn btn-secondary\" data-passkey-start data-testid=\"passkey-login\">Sign in with a passkey</button><p class=\"passkey-status alert alert-error\" role=\"alert\" data-passkey-status data-testid=\"passkey-status\" hidden></p><script src=\"/static/passkey.js\" defer></script></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"><button type=\"button\" class=\"btn btn-secondary\" data-passkey-start data-testid=\"passkey-login\">Continue with a passkey</button><p class=\"passkey-status alert alert-error\" role=\"alert\" data-passkey-status data-testid=\"passkey-status\" hidden></p><script src=\"/static/passkey.js\" defer></script></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -546,7 +546,7 @@ func PasskeyNewPage(v PasskeyNewView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\" maxlength=\"64\" placeholder=\"My laptop\" data-passkey-name data-testid=\"passkey-name-input\"></div><button type=\"button\" class=\"btn btn-primary\" data-passkey-start data-testid=\"passkey-create\">Create passkey</button><p class=\"passkey-status alert alert-error\" role=\"alert\" data-passkey-status data-testid=\"passkey-status\" hidden></p><script src=\"/static/passkey.js\" defer></script></div><nav class=\"links\"><a href=\"/account\">Back to your account</a></nav>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\" maxlength=\"64\" placeholder=\"My laptop\" data-passkey-name data-testid=\"passkey-name-input\"></div><button type=\"button\" class=\"btn btn-primary\" data-passkey-start data-testid=\"passkey-create\">Create passkey</button><p class=\"passkey-status alert alert-error\" role=\"alert\" data-passkey-status data-testid=\"passkey-status\" hidden></p><script src=\"/static/passkey.js\" defer></script></div><nav class=\"links\"><a href=\"/account/security\">Back to your account</a></nav>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -652,7 +652,7 @@ func PasskeyRenamePage(v PasskeyRenameView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "\" maxlength=\"64\" required autofocus data-testid=\"passkey-name-input\"></div><button type=\"submit\" class=\"btn btn-primary\" data-testid=\"submit\">Save</button></form><nav class=\"links\"><a href=\"/account\">Back to your account</a></nav>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "\" maxlength=\"64\" required autofocus data-testid=\"passkey-name-input\"></div><button type=\"submit\" class=\"btn btn-primary\" data-testid=\"submit\">Save</button></form><nav class=\"links\"><a href=\"/account/security\">Back to your account</a></nav>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

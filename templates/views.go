@@ -41,7 +41,11 @@ type ErrorView struct {
 }
 
 // MessageView is a plain informational page, e.g. "You are signed out".
-type MessageView struct{ Title, Message string }
+type MessageView struct {
+	Title, Message string
+	// Links are the ways on from the page (sign in again…).
+	Links []Link
+}
 
 // ContinueView is a page that sends the browser on to Target by itself.
 type ContinueView struct {
@@ -81,14 +85,4 @@ func subtitle(clientName string) string {
 		return "Sign in to continue"
 	}
 	return "Sign in to continue to " + clientName
-}
-
-// AccountView is everything the account page shows.
-type AccountView struct {
-	Email     string
-	CSRFToken string
-	Notice    string // one-off confirmation ("Two-step verification is on"), empty for none
-	// Sections are rendered in order, one per feature (password, TOTP,
-	// passkeys, wallets, linked providers, sessions…).
-	Sections []templ.Component
 }

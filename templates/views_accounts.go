@@ -3,6 +3,7 @@ package templates
 import (
 	"github.com/a-h/templ"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -31,9 +32,39 @@ type Field struct {
 	Hint                     string // shown under the field
 	Error                    string // per-field problem, shown under it
 	Required                 bool
-	// Policy marks a new-password field: static/signup.js checks it as the
-	// user types (data-min/data-max).
+	// Policy marks a new-password field: static/password.js checks it as
+	// the user types, with the server's rules (/login/password-rules).
 	Policy bool
+	// Options are the choices of a "select" field.
+	Options []Option
+}
+
+// Option is one choice of a select field; Lang is the language the label
+// is written in (a language's own name), empty for the page's.
+type Option struct{ Value, Label, Lang string }
+
+// fieldProblems are the fields with an error, for the error summary.
+func fieldProblems(v FormView) []Field {
+	var out []Field
+	for _, f := range v.Fields {
+		if f.Error != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fieldDescribedBy names the hint and the problem line of a field.
+func fieldDescribedBy(v FormView, f Field) string {
+	id := v.TestID + "-" + f.Name
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, id+"-hint")
+	}
+	if f.Policy || f.Error != "" { // the problem line is rendered
+		ids = append(ids, id+"-problem")
+	}
+	return strings.Join(ids, " ")
 }
 
 // FormView is a form page or an inline account-area form.

@@ -27,7 +27,9 @@ type DevicesSectionView struct {
 
 // DeviceRow is one remembered device.
 type DeviceRow struct {
-	ID, UserAgent string
-	Detail        string // "en · 192.0.2.0/24 · last seen 2 Jan 2026 · trust 85"
-	Current       bool
+	ID     string
+	Name   string // "Chrome on Windows": never the raw user agent
+	Detail string // "Last seen 2 Jan 2026 · first seen 1 Dec 2025"
+	// Current marks the browser showing the page.
+	Current bool
 }

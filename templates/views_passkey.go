@@ -1,6 +1,6 @@
 package templates
 
-// PasskeyOptionView is the "Sign in with a passkey" entry of the login page
+// PasskeyOptionView is the "Continue with a passkey" entry of the login page
 // (static/passkey.js drives it, including conditional UI on the e-mail
 // field).
 type PasskeyOptionView struct {

@@ -35,7 +35,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		if err := a.SeedDemoAdmin(ctx); err != nil {
 			return err
 		}
-		e.banner(cfg)
+		e.banner(cfg, a.Accounts != nil && a.Accounts.Mailbox != nil)
 	}
 	go a.RunMaintenance(ctx)
 	go a.RunEvents(ctx)
@@ -86,7 +86,13 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 
 // banner prints the development-mode notice. A failed write does not stop
 // the server: the notice is a convenience, not part of serving.
-func (e *cliEnv) banner(cfg app.Config) {
+// With no SMTP server (mailbox true) it names /dev/mailbox, where the
+// sign-up, reset and notice e-mails can be read.
+func (e *cliEnv) banner(cfg app.Config, mailbox bool) {
+	mails := "sent through accounts.smtp"
+	if mailbox {
+		mails = cfg.Issuer + "/dev/mailbox (no SMTP server: e-mails are kept there)"
+	}
 	_, _ = fmt.Fprintf(e.stdout, `
   ┌─ Admit — DEVELOPMENT MODE ───────────────────────────────────────────
   │ In-memory storage: every user, client, session and signing key is
@@ -100,8 +106,9 @@ func (e *cliEnv) banner(cfg app.Config) {
   │ Redirect URIs:  %s, %s
   │ User:           %s / %s
   │ Admin API:      %s/admin/v1 (client %s / secret %s, scope admit:admin)
+  │ E-mails:        %s
   └──────────────────────────────────────────────────────────────────────
 `, cfg.Issuer, cfg.Issuer, app.DemoClientID, app.DemoClientSecret, app.DemoSPAID,
 		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword,
-		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret)
+		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret, mails)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -14,6 +15,7 @@ import (
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // RecentLogin is how fresh a login must be for sensitive actions.
@@ -37,12 +39,24 @@ type Area struct {
 	// Hasher verifies re-entered passwords (CheckPassword).
 	Hasher *password.Hasher
 	Now    func() time.Time
+	// Profiles, when set, holds the user's saved language (Profile.Locale,
+	// chosen on the profile page), which the area's pages speak.
+	Profiles Profiles
+}
+
+// Profiles reads a user's profile (storage.UserAdmin has it).
+type Profiles interface {
+	GetProfile(ctx context.Context, userID string) (storage.Profile, error)
 }
 
 // Routes returns the /account router.
 func (a *Area) Routes() chi.Router {
 	r := chi.NewRouter()
+	r.Use(a.withLocale)
 	r.Get("/", a.page)
+	for _, p := range Pages[1:] {
+		r.Get("/"+string(p), a.page)
+	}
 	r.Post("/logout", a.logout)
 	for _, s := range a.Sections {
 		s.Mount(r)
@@ -50,7 +64,47 @@ func (a *Area) Routes() chi.Router {
 	return r
 }
 
+// withLocale picks the language of the area's pages and answers
+// (templates/i18n.Negotiate): ui_locales in the URL, the signed-in user's
+// saved preference, Accept-Language. A failure to read the preference is
+// no reason to fail the page: it falls through to Accept-Language.
+func (a *Area) withLocale(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		saved := ""
+		if a.Profiles != nil {
+			if s, found, err := a.Sessions.Current(r); err == nil && found {
+				if p, err := a.Profiles.GetProfile(r.Context(), s.UserID); err == nil {
+					saved = p.Locale
+				}
+			}
+		}
+		l := i18n.Negotiate(r.URL.Query().Get("ui_locales"), saved, r.Header.Get("Accept-Language"), "")
+		next.ServeHTTP(w, r.WithContext(i18n.WithLocale(r.Context(), l)))
+	})
+}
+
 func (a *Area) page(w http.ResponseWriter, r *http.Request) {
+	a.show(w, r, http.StatusOK, pageFromPath(r.URL.Path), nil)
+}
+
+// pageFromPath is the page /account/<page> names; /account is the profile.
+func pageFromPath(path string) Page {
+	p := Page(strings.Trim(strings.TrimPrefix(path, "/account"), "/"))
+	if p.valid() {
+		return p
+	}
+	return PageProfile
+}
+
+// ShowForm answers a failed form submission: the page the form's section
+// is on, with that one form as v left it (its errors inline, what was
+// typed kept), under status. It replaces the standalone error page: the
+// rest of the page and the navigation stay where they were.
+func (a *Area) ShowForm(w http.ResponseWriter, r *http.Request, status int, page Page, v templates.FormView) {
+	a.show(w, r, status, page, inline{v.TestID: v})
+}
+
+func (a *Area) show(w http.ResponseWriter, r *http.Request, status int, page Page, forms inline) {
 	u, s, ok := a.Current(w, r)
 	if !ok {
 		return
@@ -60,23 +114,41 @@ func (a *Area) page(w http.ResponseWriter, r *http.Request) {
 		a.Engine.Unavailable(w, r, err)
 		return
 	}
-	v := templates.AccountView{Email: displayName(u), CSRFToken: csrf, Notice: a.Engine.TakeNotice(w, r)}
 	ctx := context.WithValue(r.Context(), queryKey{}, r.URL.Query())
-	for _, sec := range a.Sections {
-		v.Sections = append(v.Sections, sec.Section(ctx, u, s, csrf))
+	if forms != nil {
+		ctx = context.WithValue(ctx, inlineKey{}, forms)
 	}
-	login.Render(w, r, http.StatusOK, templates.AccountPage(v))
+	v := templates.AccountView{
+		Email: displayName(ctx, u), CSRFToken: csrf, Notice: a.Engine.TakeNotice(w, r),
+		Page: string(page), Title: i18n.T(ctx, "account.page."+string(page)),
+	}
+	present := map[Page]bool{PageProfile: true}
+	for _, sec := range a.Sections {
+		p := pageOf(sec)
+		present[p] = true
+		if p == page {
+			v.Sections = append(v.Sections, sec.Section(ctx, u, s, csrf))
+		}
+	}
+	for _, p := range Pages {
+		if present[p] {
+			v.Nav = append(v.Nav, templates.NavItem{Href: p.URL(), Label: i18n.T(ctx, "account.page."+string(p)),
+				TestID: "nav-" + string(p), Current: p == page, Danger: p == PageDanger})
+		}
+	}
+	login.Render(w, r.WithContext(ctx), status, templates.AccountPage(v))
 }
 
-func displayName(u storage.User) string {
+// displayName is how the page names who is signed in: the e-mail address,
+// else the name; wallet-only and passkey-only accounts have neither.
+func displayName(ctx context.Context, u storage.User) string {
 	if u.Email != "" {
 		return u.Email
 	}
 	if n := u.Name(); n != "" {
 		return n
 	}
-	// Wallet-only accounts have neither; their wallets are listed below.
-	return "an account without an e-mail address"
+	return i18n.T(ctx, "account.user.no_email")
 }
 
 // Current returns the signed-in user and session; without one it starts a
@@ -116,7 +188,7 @@ func (a *Area) RequireRecentLogin(w http.ResponseWriter, r *http.Request, s stor
 }
 
 // returnPath is the page to come back to after a login: GETs return to
-// themselves, form posts to the account page.
+// themselves, form posts to the account page they came from.
 func returnPath(r *http.Request) string {
 	if r.Method != http.MethodGet {
 		return "/account"
@@ -152,11 +224,18 @@ func ListCursor(ctx context.Context, name string) string {
 	return q.Get(name)
 }
 
-// MoreURL is the account page showing the list name from cursor on (the
-// Next of the page shown), scrolled to the list.
+// MoreURL is the devices page showing the list name from cursor on (the
+// Next of the page shown), scrolled to the list. Both paginated lists
+// (sessions, devices) are on the devices page.
 func MoreURL(name, cursor string) string {
 	if cursor == "" {
-		return "/account#" + name
+		return PageDevices.URL() + "#" + name
 	}
-	return "/account?" + url.Values{name: {cursor}}.Encode() + "#" + name
+	return PageDevices.URL() + "?" + url.Values{name: {cursor}}.Encode() + "#" + name
+}
+
+// ShowPage serves one page of the area (for a section whose own handler
+// sits on the page's address, like the venues form).
+func (a *Area) ShowPage(w http.ResponseWriter, r *http.Request, page Page) {
+	a.show(w, r, http.StatusOK, page, nil)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/storage/audit"
+	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Unlocker makes and serves the unlock link of a lockout e-mail: the
@@ -44,21 +46,70 @@ func (u *Unlocker) parse(token string) (string, error) {
 	return string(id), nil
 }
 
-// Mount adds GET /unlock to the /login router (Unlocker is a login.Method
-// without an entry on the login page).
-func (u *Unlocker) Mount(r chi.Router) { r.Get("/unlock", u.ServeHTTP) }
+// Mount adds GET and POST /unlock to the /login router (Unlocker is a
+// login.Method without an entry on the login page).
+func (u *Unlocker) Mount(r chi.Router) {
+	r.Get("/unlock", u.confirm)
+	r.Post("/unlock", u.unlock)
+}
 
 // Option implements login.Method: nothing on the login page.
 func (u *Unlocker) Option(*login.Flow, string) templ.Component { return nil }
 
-// ServeHTTP lifts the lock. A GET changes state here on purpose: the link
-// comes from an e-mail, it only removes a restriction the owner is told
-// about, and it is signed and single-purpose.
+// ServeHTTP serves the unlock page (GET shows, POST acts).
 func (u *Unlocker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id, err := u.parse(r.URL.Query().Get("t"))
+	if r.Method == http.MethodPost {
+		u.unlock(w, r)
+		return
+	}
+	u.confirm(w, r)
+}
+
+// signInLink is the way on from every unlock page.
+func signInLink(r *http.Request) []templates.Link {
+	return []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in"), TestID: "unlock-sign-in"}}
+}
+
+// confirm shows what the link does and a button that does it. A GET
+// changes nothing (RFC 9110 §9.2.1: GET is safe): mail scanners and link
+// previews open links, and must not lift a lock on the owner's behalf.
+func (u *Unlocker) confirm(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("t")
+	if _, err := u.parse(tok); err != nil {
+		u.expired(w, r)
+		return
+	}
+	csrf, err := u.Engine.Cookies.CSRFToken(w, r)
 	if err != nil {
-		u.Engine.ErrorPage(w, r, http.StatusBadRequest, "This link has expired",
-			"The unlock link is invalid or the lock has already ended. You can sign in again.")
+		u.Engine.Unavailable(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	login.Render(w, r, http.StatusOK, templates.FormPage(templates.FormView{
+		Title: i18n.T(ctx, "pages.unlock.title"), Intro: i18n.T(ctx, "pages.unlock.text"),
+		Action: UnlockPath, CSRFToken: csrf, Hidden: map[string]string{"t": tok},
+		Submit: i18n.T(ctx, "pages.unlock.submit"), TestID: "unlock-form", Links: signInLink(r),
+	}))
+}
+
+func (u *Unlocker) expired(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	login.Render(w, r, http.StatusBadRequest, templates.FormPage(templates.FormView{
+		Title: i18n.T(ctx, "pages.unlock.expired_title"), Error: i18n.T(ctx, "pages.unlock.expired"),
+		TestID: "unlock-expired", Links: signInLink(r),
+	}))
+}
+
+// unlock lifts the lock: a POST from the confirm page, with its CSRF
+// token and the signed link token.
+func (u *Unlocker) unlock(w http.ResponseWriter, r *http.Request) {
+	if !u.Engine.Cookies.CheckCSRF(r) {
+		u.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
+		return
+	}
+	id, err := u.parse(r.PostFormValue("t"))
+	if err != nil {
+		u.expired(w, r)
 		return
 	}
 	if err := u.Guard.Unlocked(r.Context(), id); err != nil {
@@ -67,6 +118,9 @@ func (u *Unlocker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	user, _ := u.Guard.lookup(r.Context(), login.Attempt{Identifier: id})
 	u.Guard.Audit.Record(r.Context(), audit.Event{Event: "unlock", Outcome: audit.Success, UserID: user.ID, ActorID: user.ID})
-	u.Engine.ErrorPage(w, r, http.StatusOK, "Your account is unlocked",
-		"You can sign in with your password again. If you did not try to sign in, change your password.")
+	ctx := r.Context()
+	login.Render(w, r, http.StatusOK, templates.FormPage(templates.FormView{
+		Title: i18n.T(ctx, "pages.unlock.done_title"), Notice: i18n.T(ctx, "pages.unlock.done"),
+		TestID: "unlock-done", Links: signInLink(r),
+	}))
 }

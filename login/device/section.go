@@ -3,7 +3,6 @@ package device
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -13,6 +12,7 @@ import (
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Section is the account area's device list: see and forget devices.
@@ -48,17 +48,13 @@ func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session
 	}
 	now := s.Trust.Now()
 	for _, d := range page.Items {
-		detail := fmt.Sprintf("%s · %s · last seen %s · trust %d", orUnknown(d.Language), d.IPPrefix, d.LastSeen.Format("2 Jan 2006"), Score(d, now))
-		v.Devices = append(v.Devices, templates.DeviceRow{ID: d.ID, UserAgent: orUnknown(d.UserAgent), Detail: detail, Current: d.TokenHash == current})
+		// The human name and dates only: the raw user agent means nothing
+		// to people, and the trust score is an internal input of the
+		// defences, not something to show.
+		detail := i18n.T(ctx, "account.devices.detail", "LastSeen", account.Ago(ctx, now, d.LastSeen), "FirstSeen", account.Date(ctx, d.FirstSeen))
+		v.Devices = append(v.Devices, templates.DeviceRow{ID: d.ID, Name: account.DeviceName(ctx, d.UserAgent, ""), Detail: detail, Current: d.TokenHash == current})
 	}
 	return templates.DevicesSection(v)
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }
 
 func (s *Section) forget(w http.ResponseWriter, r *http.Request) {
@@ -78,5 +74,8 @@ func (s *Section) forget(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		s.Trust.Audit.Record(r.Context(), audit.Event{Event: "device.forgotten", Outcome: audit.Success, UserID: u.ID, ActorID: u.ID})
 	}
-	s.Area.Engine.RedirectWithNotice(w, r, "/account", "That device was forgotten.")
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageDevices.URL(), i18n.T(r.Context(), "account.devices.forgotten"))
 }
+
+// Page implements account.Placed.
+func (*Section) Page() account.Page { return account.PageDevices }

@@ -173,7 +173,7 @@ func (s *Section) register(w http.ResponseWriter, r *http.Request) {
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	s.Area.Engine.RedirectWithNotice(w, r, "/account", "Passkey “"+name+"” added.")
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), "Passkey “"+name+"” added.")
 }
 
 // cleanName trims the name; empty becomes "Passkey".
@@ -228,3 +228,6 @@ func registrationMessage(err error) string {
 	msg, _ := failure(err)
 	return msg
 }
+
+// Page implements account.Placed.
+func (*Section) Page() account.Page { return account.PageSecurity }

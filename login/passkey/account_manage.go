@@ -9,6 +9,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
 )
@@ -71,7 +72,7 @@ func (s *Section) gone(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (s *Section) back(w http.ResponseWriter, r *http.Request, notice string) {
-	s.Area.Engine.RedirectWithNotice(w, r, "/account", notice)
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), notice)
 }
 
 func (s *Section) rename(w http.ResponseWriter, r *http.Request) {

@@ -39,7 +39,7 @@
 //
 // # Passwordless sign-in (first factor)
 //
-// The login page shows "Sign in with a passkey" and, where the browser
+// The login page shows "Continue with a passkey" and, where the browser
 // supports it (PublicKeyCredential.isConditionalMediationAvailable), starts
 // a conditional request so the e-mail field (autocomplete="username
 // webauthn") offers passkeys. The ceremony is discoverable: no user is

@@ -53,7 +53,7 @@ func (m *Method) ChallengeURL(f *login.Flow) string {
 	return "/login/passkey/verify?flow=" + url.QueryEscape(f.ID)
 }
 
-// Option renders "Sign in with a passkey" on the login page.
+// Option renders "Continue with a passkey" on the login page (the verb of every other method).
 func (m *Method) Option(f *login.Flow, csrf string) templ.Component {
 	return templates.PasskeyOption(templates.PasskeyOptionView{
 		FlowID: f.ID, CSRFToken: csrf, OptionsURL: "/login/passkey/options", SubmitURL: "/login/passkey",

@@ -10,6 +10,7 @@ import (
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // DeleteSection deletes the account: a recent login and the password (when
@@ -19,22 +20,28 @@ type DeleteSection struct{ *Service }
 
 var _ account.Section = DeleteSection{}
 
-func (d DeleteSection) view(u storage.User) templates.FormView {
+// Page implements account.Placed: the danger zone, last.
+func (DeleteSection) Page() account.Page { return account.PageDanger }
+
+func (d DeleteSection) view(ctx context.Context, u storage.User) templates.FormView {
 	v := templates.FormView{
-		Action: "/account/delete", Submit: "Delete my account", TestID: "delete-form", Danger: true,
-		Intro: "Deleting your account signs you out everywhere and removes every app's access. This cannot be undone.",
+		Action: "/account/delete", Submit: i18n.T(ctx, "account.delete.submit"), TestID: "delete-form", Danger: true,
+		Intro: i18n.T(ctx, "account.delete.intro"),
 	}
 	if u.PasswordHash != "" {
-		v.Fields = []templates.Field{{Name: "password", Label: "Your password", Type: "password", Autocomplete: "current-password", Required: true}}
+		v.Fields = []templates.Field{{Name: "password", Label: i18n.T(ctx, "account.delete.password"), Type: "password", Autocomplete: "current-password", Required: true}}
 	}
 	return v
 }
 
 // Section implements account.Section.
-func (d DeleteSection) Section(_ context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
-	v := d.view(u)
+func (d DeleteSection) Section(ctx context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
+	v, ok := account.InlineForm(ctx, "delete-form")
+	if !ok {
+		v = d.view(ctx, u)
+	}
 	v.CSRFToken = csrf
-	return templ.Join(sectionTitle("Delete your account"), templates.Form(v))
+	return templ.Join(sectionTitle(i18n.T(ctx, "account.delete.title")), templates.Form(v))
 }
 
 // Mount implements account.Section.
@@ -44,30 +51,27 @@ func (d DeleteSection) Mount(r chi.Router) {
 }
 
 func (d DeleteSection) page(w http.ResponseWriter, r *http.Request) {
-	if u, _, ok := d.Area.Current(w, r); ok {
-		v := d.view(u)
-		v.Title = "Delete your account"
-		d.form(w, r, http.StatusOK, v)
-	}
+	http.Redirect(w, r, account.PageDanger.URL(), http.StatusSeeOther)
 }
 
 func (d DeleteSection) delete(w http.ResponseWriter, r *http.Request) {
 	u, sess, ok := d.begin(w, r)
-	if !ok || !d.Area.RequireRecentLogin(w, r, sess, "/account/delete") {
+	if !ok || !d.Area.RequireRecentLogin(w, r, sess, account.PageDanger.URL()) {
 		return
 	}
+	ctx := r.Context()
 	if u.PasswordHash != "" {
 		ok, answered := d.Area.CheckPassword(w, r, u, r.PostFormValue("password"))
 		if !ok && !answered {
-			v := d.view(u)
-			v.Title, v.Error = "Delete your account", "The password is incorrect."
-			d.form(w, r, http.StatusUnauthorized, v)
+			v := d.view(ctx, u)
+			v.Error = i18n.T(ctx, "account.form.problem")
+			v.Fields[0].Error = i18n.T(ctx, "account.delete.wrong_password")
+			d.Area.ShowForm(w, r, http.StatusUnauthorized, account.PageDanger, v)
 		}
 		if !ok {
 			return
 		}
 	}
-	ctx := r.Context()
 	err := d.Store.SoftDeleteUser(ctx, u.ID, d.Now())
 	if err == nil {
 		err = d.signOutEverywhere(ctx, u.ID, "")
@@ -79,6 +83,7 @@ func (d DeleteSection) delete(w http.ResponseWriter, r *http.Request) {
 	d.audit(ctx, "account_deleted", u.ID)
 	d.notify(ctx, u.Email, deletedMail(u))
 	_ = d.Area.Sessions.End(w, r)
-	d.message(w, r, http.StatusOK, templates.FormView{Title: "Your account was deleted", TestID: "deleted",
-		Notice: "You were signed out everywhere. Thank you for using Admit."})
+	d.message(w, r, http.StatusOK, templates.FormView{Title: i18n.T(ctx, "account.delete.done_title"), TestID: "deleted",
+		Notice: i18n.T(ctx, "account.delete.done"),
+		Links:  []templates.Link{{Href: "/account", Label: i18n.T(ctx, "pages.link.sign_in_again"), TestID: "deleted-home"}}})
 }

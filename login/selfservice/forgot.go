@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/admit-idp/admit/login"
@@ -13,10 +14,18 @@ import (
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // resendWindow is the window of the resend and forgot-password limits.
 const resendWindow = time.Hour
+
+// forgotPath is the reset-password page of the tenant: the page a mail
+// sends people to when they should reset their password ("/login/forgot",
+// with "?tenant=<slug>" outside the default tenant, as AccountURL).
+func (m Method) forgotPath(ctx context.Context, tenantID string) string {
+	return strings.Replace(m.Engine.AccountURL(ctx, tenantID), "/account", "/login/forgot", 1)
+}
 
 func (m Method) forgotView(flowID, email string) templates.FormView {
 	return templates.FormView{
@@ -29,6 +38,9 @@ func (m Method) forgotView(flowID, email string) templates.FormView {
 
 func (m Method) forgotPage(w http.ResponseWriter, r *http.Request) {
 	v := m.forgotView(r.URL.Query().Get("flow"), "")
+	if t := r.URL.Query().Get("tenant"); t != "" && v.Hidden["flow"] == "" {
+		v.Hidden["tenant"] = t // opened from a mail: the account's tenant
+	}
 	v.Extra = m.widget(w, r, "forgot")
 	m.form(w, r, http.StatusOK, v)
 }
@@ -58,9 +70,17 @@ func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		m.Engine.Unavailable(w, r, err)
 	default:
+		back := "/account"
+		if flowID != "" {
+			back = "/login/continue?" + url.Values{"flow": {flowID}}.Encode()
+		}
 		m.message(w, r, http.StatusOK, templates.FormView{
 			Title: "Check your inbox", TestID: "forgot-sent",
 			Notice: "If " + email + " belongs to an account, we sent it a link to reset the password. The link works for 1 hour.",
+			Links: []templates.Link{
+				{Href: back, Label: i18n.T(r.Context(), "pages.link.sign_in"), TestID: "forgot-back"},
+				{Href: "/login/forgot?" + url.Values{"flow": {flowID}}.Encode(), Label: i18n.T(r.Context(), "pages.link.resend"), TestID: "forgot-again"},
+			},
 		})
 	}
 }
@@ -200,7 +220,7 @@ func (m Method) emailPost(w http.ResponseWriter, r *http.Request, action string,
 // when it has answered.
 func (m Method) flowTenant(w http.ResponseWriter, r *http.Request, flowID string) (string, bool) {
 	if flowID == "" {
-		return storage.DefaultTenantID, true
+		return m.slugTenant(w, r, r.PostFormValue("tenant"))
 	}
 	f, err := m.Engine.Flows.GetLoginFlow(r.Context(), flowID)
 	switch {
@@ -213,4 +233,26 @@ func (m Method) flowTenant(w http.ResponseWriter, r *http.Request, flowID string
 		return "", false
 	}
 	return cmp.Or(f.TenantID, storage.DefaultTenantID), true
+}
+
+// slugTenant is the tenant a page opened without a flow names by slug (a
+// link in a mail), the default tenant when it names none.
+func (m Method) slugTenant(w http.ResponseWriter, r *http.Request, slug string) (string, bool) {
+	if slug == "" || m.Engine.Tenants == nil {
+		return storage.DefaultTenantID, true
+	}
+	t, err := storage.Tenant{}, storage.ErrNotFound
+	if storage.ValidSlug(slug) {
+		t, err = m.Engine.Tenants.GetTenantBySlug(r.Context(), slug)
+	}
+	switch {
+	case errors.Is(err, storage.ErrNotFound) || (err == nil && !t.Active()):
+		m.Engine.ErrorPage(w, r, http.StatusNotFound, "Unknown organisation",
+			"The link names an organisation Admit does not know. Check the link, or go back to the application.")
+		return "", false
+	case err != nil:
+		m.Engine.Unavailable(w, r, err)
+		return "", false
+	}
+	return t.ID, true
 }

@@ -1,10 +1,16 @@
 package selfservice
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/ccojocar/zxcvbn-go/frequency"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Policy is the password policy of NIST SP 800-63B §5.1.1.2: a minimum and
@@ -12,10 +18,15 @@ import (
 // common passwords. The blocklist is the "Passwords" frequency list that
 // zxcvbn ships (compiled into the binary, never downloaded), cut to the
 // most common BlocklistSize entries.
+//
+// The same rules run in the browser while the user types
+// (static/password.js, fed by ServeRules): Problem is the one definition,
+// the script mirrors it.
 type Policy struct {
 	MinLength int
 	MaxLength int
 	blocked   map[string]struct{}
+	list      []string // the blocklist, lowercased, most common first
 }
 
 // BlocklistSize is how many of the most common passwords are refused.
@@ -35,29 +46,61 @@ func NewPolicy(minLength, maxLength int) *Policy {
 	}
 	p := &Policy{MinLength: minLength, MaxLength: maxLength, blocked: make(map[string]struct{}, len(list))}
 	for _, w := range list {
-		p.blocked[strings.ToLower(w)] = struct{}{}
+		w = strings.ToLower(w)
+		if _, dup := p.blocked[w]; !dup {
+			p.blocked[w] = struct{}{}
+			p.list = append(p.list, w)
+		}
 	}
 	return p
 }
 
-// Check returns what is wrong with pw for the account with the given
-// e-mail, or "" if it is acceptable. Length counts characters, not bytes
-// (SP 800-63B: every printable character and space is allowed).
-func (p *Policy) Check(pw, email string) string {
+// The problems Problem reports; static/password.js uses the same codes.
+const (
+	ProblemTooShort = "too_short"
+	ProblemTooLong  = "too_long"
+	ProblemCommon   = "common"
+	ProblemPattern  = "pattern"
+	ProblemEmail    = "email"
+)
+
+// Problem returns the code of what is wrong with pw for the account with
+// the given e-mail, or "" if it is acceptable. Length counts characters,
+// not bytes (SP 800-63B: every printable character and space is allowed).
+func (p *Policy) Problem(pw, email string) string {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < p.MinLength:
-		return "Use at least " + itoa(p.MinLength) + " characters."
+		return ProblemTooShort
 	case n > p.MaxLength:
-		return "Use at most " + itoa(p.MaxLength) + " characters."
+		return ProblemTooLong
 	case p.common(pw):
-		return "This password is too common: it appears in lists of breached passwords. Choose another."
+		return ProblemCommon
 	case repetitive(pw):
-		return "This password is a repeated or sequential pattern. Choose another."
+		return ProblemPattern
 	case email != "" && containsLocalPart(pw, email):
-		return "Don't use your e-mail address in your password."
+		return ProblemEmail
 	}
 	return ""
+}
+
+// Message is the problem code in the locale of ctx ("" for none).
+func (p *Policy) Message(ctx context.Context, code string) string {
+	if code == "" {
+		return ""
+	}
+	return i18n.T(ctx, "pages.password."+code, "Min", p.MinLength, "Max", p.MaxLength)
+}
+
+// Check returns what is wrong with pw, in English, or "" if it is
+// acceptable (for the admin API and the operator commands).
+func (p *Policy) Check(pw, email string) string {
+	return p.Message(context.Background(), p.Problem(pw, email))
+}
+
+// CheckIn is Check in the locale of ctx (the hosted pages).
+func (p *Policy) CheckIn(ctx context.Context, pw, email string) string {
+	return p.Message(ctx, p.Problem(pw, email))
 }
 
 func (p *Policy) common(pw string) bool {
@@ -80,5 +123,46 @@ func repetitive(pw string) bool {
 
 func containsLocalPart(pw, email string) bool {
 	local, _, _ := strings.Cut(email, "@")
-	return len(local) >= 4 && strings.Contains(strings.ToLower(pw), local)
+	return len(local) >= 4 && strings.Contains(strings.ToLower(pw), strings.ToLower(local))
+}
+
+// Rules is what static/password.js needs to check a new password as it is
+// typed: the lengths, the blocklist and the messages in the page's
+// language.
+type Rules struct {
+	Min      int               `json:"min"`
+	Max      int               `json:"max"`
+	Blocked  []string          `json:"blocked"`
+	Messages map[string]string `json:"messages"`
+}
+
+var rulesCache sync.Map // lang → Rules
+
+// RulesFor returns the rules with messages in the locale l.
+func (p *Policy) RulesFor(l *i18n.Locale) Rules {
+	key := l.Lang()
+	if r, ok := rulesCache.Load(key); ok && r.(Rules).Min == p.MinLength && r.(Rules).Max == p.MaxLength {
+		return r.(Rules)
+	}
+	ctx := i18n.WithLocale(context.Background(), l)
+	r := Rules{Min: p.MinLength, Max: p.MaxLength, Blocked: p.list, Messages: map[string]string{}}
+	for _, c := range []string{ProblemTooShort, ProblemTooLong, ProblemCommon, ProblemPattern, ProblemEmail} {
+		r.Messages[c] = p.Message(ctx, c)
+	}
+	for _, s := range []string{"1", "2", "3", "4"} {
+		r.Messages["strength_"+s] = i18n.T(ctx, "pages.password.strength_"+s)
+	}
+	rulesCache.Store(key, r)
+	return r
+}
+
+// ServeRules answers GET /login/password-rules?lang=de: the rules as JSON,
+// from Admit's own origin (the CSP allows no other), cacheable for an
+// hour like the static assets.
+func (p *Policy) ServeRules(w http.ResponseWriter, r *http.Request) {
+	l := i18n.Negotiate(r.URL.Query().Get("lang"), "", r.Header.Get("Accept-Language"), "")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Vary", "Accept-Language")
+	_ = json.NewEncoder(w).Encode(p.RulesFor(l))
 }

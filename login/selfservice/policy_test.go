@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 func TestPolicy(t *testing.T) {
@@ -50,17 +54,21 @@ func TestMemoryLimiter(t *testing.T) {
 	}
 }
 
-func TestDescribeAgent(t *testing.T) {
-	for ua, want := range map[string]string{
-		"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0":                                                    "Firefox on Linux",
-		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36 Edg/130.0":     "Edge on Windows",
-		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/604.1": "Safari on iPhone",
-		"Go-http-client/1.1": "Go HTTP client on an unknown system",
-		"":                   "Unknown device",
-	} {
-		if got := describeAgent(ua); got != want {
-			t.Errorf("describeAgent(%q) = %q, want %q", ua, got, want)
-		}
+// TestPolicyProblemsAreLocalised: the same rule gives a code and a
+// message in the page's language (static/password.js shows the same
+// messages from /login/password-rules).
+func TestPolicyProblemsAreLocalised(t *testing.T) {
+	p := NewPolicy(8, 64)
+	de := i18n.WithLocale(context.Background(), i18n.Negotiate("de", "", "", ""))
+	if got := p.Problem("password", ""); got != ProblemCommon {
+		t.Fatalf("Problem(password) = %q", got)
+	}
+	if got := p.CheckIn(de, "kurz", ""); got != "Verwenden Sie mindestens 8 Zeichen." {
+		t.Fatalf("German too-short message = %q", got)
+	}
+	r := p.RulesFor(i18n.ForTag(language.French))
+	if r.Min != 8 || r.Max != 64 || len(r.Blocked) < 5000 || !strings.Contains(r.Messages[ProblemCommon], "trop courant") || r.Messages["strength_4"] == "" {
+		t.Fatalf("rules: min %d max %d, %d blocked, messages %v", r.Min, r.Max, len(r.Blocked), r.Messages)
 	}
 }
 
@@ -87,7 +95,7 @@ func TestCheckPersonal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			errs := map[string]string{}
-			checkPersonal(errs, tt.given, tt.family, tt.phone)
+			checkPersonal(context.Background(), errs, tt.given, tt.family, tt.phone)
 			if len(errs) != len(tt.wantFields) {
 				t.Fatalf("errors %v, want fields %v", errs, tt.wantFields)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // ProfileSection edits names, phone and locale, and starts an e-mail
@@ -31,47 +32,89 @@ func (p ProfileSection) Mount(r chi.Router) {
 	r.Post("/email", p.changeEmail)
 }
 
-// Section implements account.Section.
+// Section implements account.Section: the name, phone and language form,
+// then the e-mail address. After a failed save the form comes back as the
+// user left it (account.InlineForm).
 func (p ProfileSection) Section(ctx context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
-	prof, _ := p.Store.GetProfile(ctx, u.ID)
-	v := p.profileView(prof, nil)
+	v, ok := account.InlineForm(ctx, "profile-form")
+	if !ok {
+		prof, _ := p.Store.GetProfile(ctx, u.ID)
+		v = p.profileView(ctx, prof, nil)
+	}
 	v.CSRFToken = csrf
-	e := p.emailView(u, "")
+	e, ok := account.InlineForm(ctx, "email-form")
+	if !ok {
+		e = p.emailView(ctx, u, "")
+	}
 	e.CSRFToken = csrf
-	return templ.Join(sectionTitle("Profile"), templates.Form(v), templates.Form(e))
+	return templ.Join(sectionTitle(i18n.T(ctx, "account.profile.title")), templates.Form(v),
+		sectionTitle(i18n.T(ctx, "account.email.title")), templates.Form(e))
 }
 
-func (p ProfileSection) profileView(prof storage.Profile, errs map[string]string) templates.FormView {
+// Page implements account.Placed.
+func (ProfileSection) Page() account.Page { return account.PageProfile }
+
+// languageOptions are the languages Admit ships, each named in itself,
+// after "the browser's language" (no saved preference).
+func languageOptions(ctx context.Context) []templates.Option {
+	opts := []templates.Option{{Value: "", Label: i18n.T(ctx, "account.profile.language_auto")}}
+	for _, t := range i18n.Supported {
+		l := i18n.ForTag(t)
+		opts = append(opts, templates.Option{Value: l.Lang(), Label: l.T("account.language.self"), Lang: l.Lang()})
+	}
+	return opts
+}
+
+func (p ProfileSection) profileView(ctx context.Context, prof storage.Profile, errs map[string]string) templates.FormView {
 	v := templates.FormView{
-		Action: "/account/profile", Submit: "Save profile", TestID: "profile-form",
+		Action: "/account/profile", Submit: i18n.T(ctx, "account.profile.save"), TestID: "profile-form",
 		Fields: []templates.Field{
-			{Name: "given_name", Label: "First name", Type: "text", Value: prof.GivenName, Autocomplete: "given-name", Required: true, Error: errs["given_name"]},
-			{Name: "family_name", Label: "Last name", Type: "text", Value: prof.FamilyName, Autocomplete: "family-name", Required: true, Error: errs["family_name"]},
-			{Name: "phone", Label: "Phone (optional)", Type: "tel", Value: prof.Phone, Autocomplete: "tel", Error: errs["phone"], Hint: "International format, e.g. +44 20 7946 0000."},
-			{Name: "locale", Label: "Language (optional)", Type: "text", Value: prof.Locale, Error: errs["locale"], Hint: "A language tag such as en, en-GB or de."},
+			{Name: "given_name", Label: i18n.T(ctx, "account.profile.given_name"), Type: "text", Value: prof.GivenName, Autocomplete: "given-name", Required: true, Error: errs["given_name"]},
+			{Name: "family_name", Label: i18n.T(ctx, "account.profile.family_name"), Type: "text", Value: prof.FamilyName, Autocomplete: "family-name", Required: true, Error: errs["family_name"]},
+			{Name: "phone", Label: i18n.T(ctx, "account.profile.phone"), Type: "tel", Value: prof.Phone, Autocomplete: "tel", Error: errs["phone"], Hint: i18n.T(ctx, "account.profile.phone_hint")},
+			{Name: "locale", Label: i18n.T(ctx, "account.profile.language"), Type: "select", Value: prof.Locale, Error: errs["locale"],
+				Hint: i18n.T(ctx, "account.profile.language_hint"), Options: languageOptions(ctx)},
 		},
 	}
 	if len(errs) > 0 {
-		v.Error = "Please correct the highlighted fields."
+		v.Error = i18n.T(ctx, "account.form.problem")
 	}
 	return v
 }
 
+// readProfile reads the profile form. On a problem the returned profile
+// holds what was typed (the phone as entered, not normalised), to be shown
+// again.
 func readProfile(r *http.Request) (storage.Profile, map[string]string) {
+	ctx := r.Context()
+	typedPhone := strings.TrimSpace(r.PostFormValue("phone"))
 	p := storage.Profile{
 		GivenName: strings.TrimSpace(r.PostFormValue("given_name")), FamilyName: strings.TrimSpace(r.PostFormValue("family_name")),
-		Phone: normalisePhone(strings.TrimSpace(r.PostFormValue("phone"))), Locale: strings.TrimSpace(r.PostFormValue("locale")),
+		Phone: normalisePhone(typedPhone), Locale: strings.TrimSpace(r.PostFormValue("locale")),
 	}
 	errs := map[string]string{}
-	checkPersonal(errs, p.GivenName, p.FamilyName, p.Phone)
+	checkPersonal(ctx, errs, p.GivenName, p.FamilyName, p.Phone)
 	if p.Locale != "" {
-		if tag, err := language.Parse(p.Locale); err != nil {
-			errs["locale"] = "Enter a language tag such as en, en-GB or de."
+		if tag, err := language.Parse(p.Locale); err != nil || !supported(tag) {
+			errs["locale"] = i18n.T(ctx, "account.profile.language_invalid")
 		} else {
 			p.Locale = tag.String()
 		}
 	}
+	if errs["phone"] != "" {
+		p.Phone = typedPhone
+	}
 	return p, errs
+}
+
+// supported reports whether tag is one of the languages Admit ships.
+func supported(tag language.Tag) bool {
+	for _, t := range i18n.Supported {
+		if t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // begin checks the session and CSRF token of an account-area POST.
@@ -94,9 +137,7 @@ func (p ProfileSection) save(w http.ResponseWriter, r *http.Request) {
 	}
 	prof, errs := readProfile(r)
 	if len(errs) > 0 {
-		v := p.profileView(prof, errs)
-		v.Title = "Edit your profile"
-		p.form(w, r, http.StatusBadRequest, v)
+		p.Area.ShowForm(w, r, http.StatusBadRequest, account.PageProfile, p.profileView(r.Context(), prof, errs))
 		return
 	}
 	if err := p.Store.UpdateProfile(r.Context(), u.ID, prof, p.Now()); err != nil {
@@ -104,28 +145,31 @@ func (p ProfileSection) save(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "profile_updated", u.ID)
-	p.Engine.RedirectWithNotice(w, r, "/account", "Your profile was saved.")
+	p.Engine.RedirectWithNotice(w, r, account.PageProfile.URL(), i18n.T(r.Context(), "account.profile.saved"))
 }
 
-func (p ProfileSection) emailView(u storage.User, value string) templates.FormView {
-	status := "not confirmed yet"
-	if u.EmailVerified {
-		status = "confirmed"
+// emailView is the e-mail form. An account without an address (signed up
+// with a wallet or a passkey) is offered to add one, not told about a
+// blank one.
+func (p ProfileSection) emailView(ctx context.Context, u storage.User, value string) templates.FormView {
+	v := templates.FormView{
+		Action: "/account/email", TestID: "email-form",
+		Fields: []templates.Field{{Name: "email", Label: i18n.T(ctx, "account.email.new"), Type: "email", Value: value, Autocomplete: "email", Required: true}},
 	}
-	return templates.FormView{
-		Action: "/account/email", Submit: "Change e-mail", TestID: "email-form",
-		Intro:  "Your e-mail address is " + u.Email + " (" + status + "). A new address must be confirmed before it is used.",
-		Fields: []templates.Field{{Name: "email", Label: "New e-mail address", Type: "email", Value: value, Autocomplete: "email", Required: true}},
+	switch {
+	case u.Email == "":
+		v.Intro, v.Submit = i18n.T(ctx, "account.email.none"), i18n.T(ctx, "account.email.add")
+		v.Fields[0].Label = i18n.T(ctx, "account.email.address")
+	case u.EmailVerified:
+		v.Intro, v.Submit = i18n.T(ctx, "account.email.confirmed", "Email", u.Email), i18n.T(ctx, "account.email.change")
+	default:
+		v.Intro, v.Submit = i18n.T(ctx, "account.email.unconfirmed", "Email", u.Email), i18n.T(ctx, "account.email.change")
 	}
+	return v
 }
 
 func (p ProfileSection) emailPage(w http.ResponseWriter, r *http.Request) {
-	u, _, ok := p.Area.Current(w, r)
-	if ok {
-		v := p.emailView(u, "")
-		v.Title = "Change your e-mail address"
-		p.form(w, r, http.StatusOK, v)
-	}
+	http.Redirect(w, r, account.PageProfile.URL()+"#email-form", http.StatusSeeOther)
 }
 
 // changeEmail mails a confirmation link to the new address and a notice to
@@ -138,9 +182,10 @@ func (p ProfileSection) changeEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	to := password.NormaliseEmail(r.PostFormValue("email"))
 	if a, err := netmail.ParseAddress(to); err != nil || a.Address != to || to == u.Email {
-		v := p.emailView(u, to)
-		v.Title, v.Error = "Change your e-mail address", "Enter a valid e-mail address different from your current one."
-		p.form(w, r, http.StatusBadRequest, v)
+		v := p.emailView(r.Context(), u, r.PostFormValue("email"))
+		v.Error = i18n.T(r.Context(), "account.form.problem")
+		v.Fields[0].Error = i18n.T(r.Context(), "account.email.invalid")
+		p.Area.ShowForm(w, r, http.StatusBadRequest, account.PageProfile, v)
 		return
 	}
 	err := p.startEmailChange(r.Context(), u, to)
@@ -152,7 +197,7 @@ func (p ProfileSection) changeEmail(w http.ResponseWriter, r *http.Request) {
 		p.Engine.Unavailable(w, r, err)
 		return
 	}
-	p.Engine.RedirectWithNotice(w, r, "/account", "We sent a confirmation link to your new address.")
+	p.Engine.RedirectWithNotice(w, r, account.PageProfile.URL(), i18n.T(r.Context(), "account.email.sent"))
 }
 
 func (p ProfileSection) startEmailChange(ctx context.Context, u storage.User, to string) error {

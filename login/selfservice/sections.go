@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -14,6 +13,7 @@ import (
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 func sectionTitle(t string) templ.Component {
@@ -29,28 +29,45 @@ type PasswordSection struct{ *Service }
 
 var _ account.Section = PasswordSection{}
 
-func (p PasswordSection) view() templates.FormView {
+// Page implements account.Placed.
+func (PasswordSection) Page() account.Page { return account.PageSecurity }
+
+func (p PasswordSection) view(ctx context.Context, u storage.User) templates.FormView {
 	return templates.FormView{
-		Action: "/account/password", Submit: "Change password", TestID: "password-form",
-		Intro:     "You stay signed in here; every other device and app is signed out.",
+		Action: "/account/password", Submit: i18n.T(ctx, "account.password.change"), TestID: "password-form",
+		Intro:     i18n.T(ctx, "account.password.intro"),
 		MinLength: p.Policy.MinLength, MaxLength: p.Policy.MaxLength,
 		Fields: []templates.Field{
-			{Name: "current_password", Label: "Current password", Type: "password", Autocomplete: "current-password", Required: true},
-			{Name: "new_password", Label: "New password", Type: "password", Autocomplete: "new-password", Required: true, Policy: true,
-				Hint: "At least " + itoa(p.Policy.MinLength) + " characters."},
+			{Name: "current_password", Label: i18n.T(ctx, "account.password.current"), Type: "password", Autocomplete: "current-password", Required: true},
+			{Name: "new_password", Label: i18n.T(ctx, "account.password.new"), Type: "password", Autocomplete: "new-password", Required: true, Policy: true,
+				Hint: i18n.T(ctx, "account.password.hint", "Min", p.Policy.MinLength)},
 		},
 	}
 }
 
-// Section implements account.Section.
-func (p PasswordSection) Section(_ context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
+// Section implements account.Section. An account without a password
+// (wallet, passkey or linked-account sign-in only) is told how it can get
+// one: through the reset mail when it has an e-mail address, after adding
+// one otherwise.
+func (p PasswordSection) Section(ctx context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
+	title := sectionTitle(i18n.T(ctx, "account.password.title"))
 	if u.PasswordHash == "" {
-		return templ.Join(sectionTitle("Password"), templates.Form(templates.FormView{
-			Intro: "Your account has no password. Use \"Forgot your password?\" on the sign-in page to set one."}))
+		v := templates.FormView{TestID: "password-none"}
+		if u.Email != "" {
+			v.Intro = i18n.T(ctx, "account.password.none_email")
+			v.Links = []templates.Link{{Href: "/login/forgot", Label: i18n.T(ctx, "account.password.set_link"), TestID: "password-set"}}
+		} else {
+			v.Intro = i18n.T(ctx, "account.password.none_no_email")
+			v.Links = []templates.Link{{Href: account.PageProfile.URL() + "#email-form", Label: i18n.T(ctx, "account.email.add"), TestID: "password-add-email"}}
+		}
+		return templ.Join(title, templates.Form(v))
 	}
-	v := p.view()
+	v, ok := account.InlineForm(ctx, "password-form")
+	if !ok {
+		v = p.view(ctx, u)
+	}
 	v.CSRFToken = csrf
-	return templ.Join(sectionTitle("Password"), templates.Form(v))
+	return templ.Join(title, templates.Form(v))
 }
 
 // Mount implements account.Section.
@@ -59,52 +76,55 @@ func (p PasswordSection) Mount(r chi.Router) {
 	r.Post("/password", p.change)
 }
 
+// page is the old address of the form: it lives on the security page now.
 func (p PasswordSection) page(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := p.Area.Current(w, r); ok {
-		v := p.view()
-		v.Title = "Change your password"
-		p.form(w, r, http.StatusOK, v)
-	}
+	http.Redirect(w, r, account.PageSecurity.URL()+"#password-form", http.StatusSeeOther)
 }
 
 func (p PasswordSection) change(w http.ResponseWriter, r *http.Request) {
 	u, sess, ok := p.begin(w, r)
-	if !ok || !p.Area.RequireRecentLogin(w, r, sess, "/account/password") {
+	if !ok || !p.Area.RequireRecentLogin(w, r, sess, account.PageSecurity.URL()) {
 		return
 	}
+	ctx := r.Context()
+	// fail shows the security page again with the problem said once, under
+	// its field, and a summary above the form; passwords are never echoed.
 	fail := func(status int, field, msg string) {
-		v := p.view()
-		v.Title, v.Error = "Change your password", msg
+		v := p.view(ctx, u)
+		v.Error = i18n.T(ctx, "account.form.problem")
 		for i := range v.Fields {
 			if v.Fields[i].Name == field {
 				v.Fields[i].Error = msg
 			}
 		}
-		p.form(w, r, status, v)
+		p.Area.ShowForm(w, r, status, account.PageSecurity, v)
 	}
 	if ok, answered := p.Area.CheckPassword(w, r, u, r.PostFormValue("current_password")); !ok {
 		if !answered {
-			fail(http.StatusUnauthorized, "current_password", "Your current password is incorrect.")
+			fail(http.StatusUnauthorized, "current_password", i18n.T(ctx, "account.password.wrong"))
 		}
 		return
 	}
 	pw := r.PostFormValue("new_password")
-	if problem := p.Policy.Check(pw, u.Email); problem != "" {
+	if problem := p.Policy.CheckIn(ctx, pw, u.Email); problem != "" {
 		fail(http.StatusBadRequest, "new_password", problem)
 		return
 	}
-	if err := p.setPassword(r.Context(), u, pw, sess.ID); err != nil {
+	if err := p.setPassword(ctx, u, pw, sess.ID); err != nil {
 		p.Engine.Unavailable(w, r, err)
 		return
 	}
-	p.audit(r.Context(), "password_changed", u.ID)
-	p.Engine.RedirectWithNotice(w, r, "/account", "Your password was changed. Other devices were signed out.")
+	p.audit(ctx, "password_changed", u.ID)
+	p.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), i18n.T(ctx, "account.password.changed"))
 }
 
 // SessionsSection lists active sessions and signs them out.
 type SessionsSection struct{ *Service }
 
 var _ account.Section = SessionsSection{}
+
+// Page implements account.Placed.
+func (SessionsSection) Page() account.Page { return account.PageDevices }
 
 // Section implements account.Section: one page of sessions (newest
 // first, account.ListPageSize at a time), the current one first.
@@ -120,13 +140,13 @@ func (p SessionsSection) Section(ctx context.Context, u storage.User, cur storag
 	}
 	v := templates.AccountListView{CSRFToken: csrf}
 	if after == "" && cur.ID != "" { // the one the user recognises
-		v.Sessions = append(v.Sessions, p.sessionItem(cur, true))
+		v.Sessions = append(v.Sessions, p.sessionItem(ctx, cur, true))
 	} else if after != "" {
 		v.Newest = account.MoreURL("sessions", "")
 	}
 	for _, s := range page.Items {
 		if s.ID != cur.ID {
-			v.Sessions = append(v.Sessions, p.sessionItem(s, false))
+			v.Sessions = append(v.Sessions, p.sessionItem(ctx, s, false))
 		}
 	}
 	if page.Next != "" {
@@ -135,10 +155,12 @@ func (p SessionsSection) Section(ctx context.Context, u storage.User, cur storag
 	return templates.SessionsSection(v)
 }
 
-func (p SessionsSection) sessionItem(s storage.Session, current bool) templates.SessionItem {
+// sessionItem names a session by its browser ("Chrome on Windows"),
+// never by its raw user agent.
+func (p SessionsSection) sessionItem(ctx context.Context, s storage.Session, current bool) templates.SessionItem {
 	return templates.SessionItem{
-		ID: s.ID, Device: describeAgent(s.UserAgent), IP: s.IP, Current: current,
-		LastSeen: ago(p.Now(), s.LastSeenAt), SignedIn: ago(p.Now(), s.AuthTime),
+		ID: s.ID, Device: account.DeviceName(ctx, s.UserAgent, ""), IP: s.IP, Current: current,
+		LastSeen: account.Ago(ctx, p.Now(), s.LastSeenAt), SignedIn: account.Ago(ctx, p.Now(), s.AuthTime),
 	}
 }
 
@@ -166,7 +188,7 @@ func (p SessionsSection) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "session_revoked", u.ID)
-	p.Engine.RedirectWithNotice(w, r, "/account", "That device was signed out.")
+	p.Engine.RedirectWithNotice(w, r, account.PageDevices.URL(), i18n.T(r.Context(), "account.sessions.revoked"))
 }
 
 func (p SessionsSection) revokeOthers(w http.ResponseWriter, r *http.Request) {
@@ -183,27 +205,16 @@ func (p SessionsSection) revokeOthers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "sessions_revoked", u.ID)
-	p.Engine.RedirectWithNotice(w, r, "/account", "Every other device was signed out.")
-}
-
-// ago is a short, human "5 minutes ago".
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return itoa(int(d/time.Minute)) + " min ago"
-	case d < 48*time.Hour:
-		return itoa(int(d/time.Hour)) + " h ago"
-	}
-	return t.Format("2 Jan 2006")
+	p.Engine.RedirectWithNotice(w, r, account.PageDevices.URL(), i18n.T(r.Context(), "account.sessions.revoked_others"))
 }
 
 // AppsSection lists the clients the user consented to and revokes them.
 type AppsSection struct{ *Service }
 
 var _ account.Section = AppsSection{}
+
+// Page implements account.Placed.
+func (AppsSection) Page() account.Page { return account.PageApps }
 
 // Section implements account.Section.
 func (p AppsSection) Section(ctx context.Context, u storage.User, _ storage.Session, csrf string) templ.Component {
@@ -218,7 +229,7 @@ func (p AppsSection) Section(ctx context.Context, u storage.User, _ storage.Sess
 			name = cl.Name
 		}
 		v.Apps = append(v.Apps, templates.AppItem{ClientID: c.ClientID, Name: name,
-			Scopes: strings.Join(c.Scopes, ", "), Granted: c.GrantedAt.Format("2 Jan 2006")})
+			Scopes: strings.Join(c.Scopes, ", "), Granted: account.Date(ctx, c.GrantedAt)})
 	}
 	return templates.AppsSection(v)
 }
@@ -245,5 +256,5 @@ func (p AppsSection) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.audit(r.Context(), "consent_revoked", u.ID)
-	p.Engine.RedirectWithNotice(w, r, "/account", "The app's access was removed.")
+	p.Engine.RedirectWithNotice(w, r, account.PageApps.URL(), i18n.T(r.Context(), "account.apps.revoked"))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	netmail "net/mail"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +19,7 @@ import (
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Method is the accounts part of the login pages: sign-up, e-mail
@@ -29,6 +31,7 @@ var _ login.Method = Method{}
 
 // Mount implements login.Method.
 func (m Method) Mount(r chi.Router) {
+	r.Get("/password-rules", m.Policy.ServeRules)
 	r.Get("/signup", m.signupPage)
 	r.Post("/signup", m.signup)
 	r.Get("/continue", m.continuePage)
@@ -77,19 +80,19 @@ const maxNameRunes = 100
 
 // checkPersonal validates the names and phone the sign-up and profile forms
 // share, adding a problem per field to errs.
-func checkPersonal(errs map[string]string, given, family, phone string) {
+func checkPersonal(ctx context.Context, errs map[string]string, given, family, phone string) {
 	for field, v := range map[string]string{"given_name": given, "family_name": family} {
 		switch {
 		case v == "" && field == "given_name":
-			errs[field] = "Enter your first name."
+			errs[field] = i18n.T(ctx, "account.profile.given_name_missing")
 		case v == "":
-			errs[field] = "Enter your last name."
+			errs[field] = i18n.T(ctx, "account.profile.family_name_missing")
 		case utf8.RuneCountInString(v) > maxNameRunes:
-			errs[field] = "Use at most " + itoa(maxNameRunes) + " characters."
+			errs[field] = i18n.T(ctx, "account.profile.name_too_long", "Max", maxNameRunes)
 		}
 	}
 	if phone != "" && !e164.MatchString(phone) {
-		errs["phone"] = "Enter the number in international format, starting with + and the country code (+44 20 7946 0000)."
+		errs["phone"] = i18n.T(ctx, "account.profile.phone_invalid")
 	}
 }
 
@@ -99,7 +102,7 @@ func (m Method) validate(in signupInput) map[string]string {
 	if a, err := netmail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
 		errs["email"] = "Enter a valid e-mail address, like name@example.com."
 	}
-	checkPersonal(errs, in.GivenName, in.FamilyName, in.Phone)
+	checkPersonal(context.Background(), errs, in.GivenName, in.FamilyName, in.Phone)
 	if p := m.Policy.Check(in.Password, in.Email); p != "" {
 		errs["password"] = p
 	}
@@ -129,6 +132,17 @@ func (m Method) signupView(f *login.Flow, in signupInput, errs map[string]string
 }
 
 func (m Method) signupPage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("flow") == "" {
+		// Opened directly (a bookmark, a typed address): no sign-in is
+		// under way, so nothing has expired. The account area starts one,
+		// and its sign-in page offers "Create an account".
+		to := "/account"
+		if t := r.URL.Query().Get("tenant"); t != "" {
+			to += "?" + url.Values{"tenant": {t}}.Encode()
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
 	f, ok := m.Engine.FlowByID(w, r, r.URL.Query().Get("flow"))
 	if !ok {
 		return
@@ -186,7 +200,7 @@ func (m Method) register(ctx context.Context, f *login.Flow, in signupInput) err
 	existing, err := m.Store.GetUserByEmail(ctx, f.TenantID, in.Email)
 	if err == nil {
 		m.audit(ctx, "signup_duplicate", existing.ID)
-		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+m.Engine.AccountURL(ctx, existing.TenantID)))
+		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+m.forgotPath(ctx, existing.TenantID)))
 	}
 	if !errors.Is(err, storage.ErrNotFound) {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/admit-idp/admit/login/mail"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // confirmPage answers the link in an e-mail with a one-button form. The
@@ -52,11 +53,12 @@ func (s *Service) consume(w http.ResponseWriter, r *http.Request, purpose string
 func (s *Service) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, storage.ErrAlreadyUsed):
-		s.Engine.ErrorPage(w, r, http.StatusGone, "This link was already used",
-			"Each link works once. If you still need to, ask for a new one from the sign-in page.")
+		s.message(w, r, http.StatusGone, templates.FormView{Title: "This link was already used", TestID: "link-used",
+			Error: "Each link works once. If you already confirmed your address or chose a new password, just sign in.",
+			Links: linkFailedLinks(r)})
 	case errors.Is(err, storage.ErrNotFound):
-		s.Engine.ErrorPage(w, r, http.StatusGone, "This link has expired",
-			"The link is too old or not valid. Ask for a new one from the sign-in page.")
+		s.message(w, r, http.StatusGone, templates.FormView{Title: "This link has expired", TestID: "link-expired",
+			Error: "The link is too old or not valid. Sign in, or ask for a new link.", Links: linkFailedLinks(r)})
 	default:
 		s.Engine.Unavailable(w, r, err)
 	}
@@ -171,4 +173,14 @@ func (m Method) resendTo(ctx context.Context, tenantID, email, flowID string) er
 		return err
 	}
 	return m.sendVerification(ctx, u, flowID)
+}
+
+// linkFailedLinks are the ways on from a used or expired mail link: sign
+// in (the account area starts a sign-in), or ask for a new link.
+func linkFailedLinks(r *http.Request) []templates.Link {
+	ctx := r.Context()
+	return []templates.Link{
+		{Href: "/account", Label: i18n.T(ctx, "pages.link.sign_in"), TestID: "link-sign-in"},
+		{Href: "/login/forgot", Label: i18n.T(ctx, "pages.link.forgot"), TestID: "link-forgot"},
+	}
 }

@@ -88,7 +88,7 @@ func (s *Section) linkStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if crossSite(r) {
-		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		http.Redirect(w, r, account.PageSignIn.URL(), http.StatusSeeOther)
 		return
 	}
 	u, sess, ok := s.Area.Current(w, r)
@@ -133,7 +133,7 @@ func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
 		m.Engine.Unavailable(w, r, err)
 		return
 	}
-	s.Area.Engine.RedirectWithNotice(w, r, "/account", msg)
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageSignIn.URL(), msg)
 }
 
 func (m *Method) unlink(ctx context.Context, u storage.User, providerID, subject string) (string, error) {
@@ -153,3 +153,6 @@ func (m *Method) unlink(ctx context.Context, u storage.User, providerID, subject
 	}
 	return m.displayName(providerID) + " is no longer linked.", nil
 }
+
+// Page implements account.Placed.
+func (*Section) Page() account.Page { return account.PageSignIn }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 )
@@ -90,7 +91,7 @@ func (m *Method) upstreamFailed(w http.ResponseWriter, r *http.Request, f *login
 func (m *Method) back(w http.ResponseWriter, r *http.Request, f *login.Flow, status int, msg string) {
 	if f.Data[dataLinkUser] != "" {
 		_ = m.Flows.DeleteLoginFlow(r.Context(), f.ID)
-		m.Engine.RedirectWithNotice(w, r, "/account", msg)
+		m.Engine.RedirectWithNotice(w, r, account.PageSignIn.URL(), msg)
 		return
 	}
 	m.Engine.RenderLogin(w, r, f, status, "", msg)

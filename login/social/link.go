@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
@@ -144,5 +145,5 @@ func (m *Method) finishLink(w http.ResponseWriter, r *http.Request, f *login.Flo
 		}
 	}
 	_ = m.Flows.DeleteLoginFlow(r.Context(), f.ID)
-	m.Engine.RedirectWithNotice(w, r, "/account", msg)
+	m.Engine.RedirectWithNotice(w, r, account.PageSignIn.URL(), msg)
 }

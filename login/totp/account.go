@@ -210,7 +210,7 @@ func (s *Section) disable(w http.ResponseWriter, r *http.Request) {
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	s.Area.Engine.RedirectWithNotice(w, r, "/account", "Two-step verification is off.")
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), "Two-step verification is off.")
 }
 
 func (s *Section) verifyAnyCode(ctx context.Context, userID, code string) error {
@@ -264,3 +264,6 @@ func all(ss []string, ok func(string) bool) bool {
 	}
 	return true
 }
+
+// Page implements account.Placed.
+func (*Section) Page() account.Page { return account.PageSecurity }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/admit-idp/admit/storage/admin"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // grant gives the person a venue role; on a problem the page comes back
@@ -78,6 +79,12 @@ func (s *Section) formError(w http.ResponseWriter, r *http.Request, p admin.Prin
 		for _, f := range verr.Errors {
 			v.FieldErrors[fieldOf(f.Field)] = f.Detail
 		}
+		s.render(w, r, p, http.StatusUnprocessableEntity, v)
+	case errors.Is(err, admin.ErrSelfGrant):
+		// The rule is about the person, not the venue: nobody grants
+		// roles to themselves, owners included.
+		v.Error = i18n.T(r.Context(), "pages.venues.self_grant")
+		v.FieldErrors = map[string]string{"user": v.Error}
 		s.render(w, r, p, http.StatusUnprocessableEntity, v)
 	case errors.Is(err, admin.ErrNotFound):
 		v.Error = "No account of your organisation has that e-mail address or ID."

@@ -74,7 +74,12 @@ func sortedKeys(m map[string][]string) []string {
 }
 
 // open sends the "manage a venue" form to the venue's page.
+// Without a venue it is the account area's venues page.
 func (s *Section) open(w http.ResponseWriter, r *http.Request) {
+	if !r.URL.Query().Has("venue") {
+		s.Area.ShowPage(w, r, account.PageVenues)
+		return
+	}
 	id := r.URL.Query().Get("venue")
 	// Only the venue IDs the admin service accepts (storage.ValidVenueID)
 	// reach a URL.
@@ -161,3 +166,6 @@ func (s *Section) rows(ctx context.Context, tenantID string, grants []storage.Ro
 	}
 	return rows
 }
+
+// Page implements account.Placed.
+func (*Section) Page() account.Page { return account.PageVenues }

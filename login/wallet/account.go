@@ -96,7 +96,7 @@ func (s *Section) nonce(w http.ResponseWriter, r *http.Request) {
 
 func (s *Section) link(w http.ResponseWriter, r *http.Request) {
 	u, sess, ok := s.current(w, r)
-	if !ok || !s.Area.RequireRecentLogin(w, r, sess, "/account") {
+	if !ok || !s.Area.RequireRecentLogin(w, r, sess, account.PageSignIn.URL()) {
 		return
 	}
 	wal, err := s.Checker.Check(r.Context(), "session:"+sess.ID, r.PostFormValue("message"), r.PostFormValue("signature"))
@@ -129,7 +129,7 @@ func (s *Section) refuse(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
 	u, sess, ok := s.current(w, r)
-	if !ok || !s.Area.RequireRecentLogin(w, r, sess, "/account") {
+	if !ok || !s.Area.RequireRecentLogin(w, r, sess, account.PageSignIn.URL()) {
 		return
 	}
 	ws, err := s.Wallets.ListUserWallets(r.Context(), u.ID)
@@ -154,5 +154,8 @@ func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
 
 // notice returns to the account page with a message (Post/Redirect/Get).
 func (s *Section) notice(w http.ResponseWriter, r *http.Request, msg string) {
-	s.Area.Engine.RedirectWithNotice(w, r, "/account", msg)
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageSignIn.URL(), msg)
 }
+
+// Page implements account.Placed.
+func (*Section) Page() account.Page { return account.PageSignIn }

@@ -5,10 +5,13 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	httphelper "github.com/zitadel/oidc/v3/pkg/http"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // withIss is op's authorizer whose authorization responses carry the
@@ -43,10 +46,62 @@ func (e issEncoder) Encode(src any, dst map[string][]string) error {
 }
 
 // Authorize is op's authorization endpoint with iss in its responses.
+//
+// An error op cannot send back to the client (an unregistered redirect_uri,
+// an unknown client: RFC 6749 §4.1.2.1 forbids redirecting to an
+// unverified URI) op answers as a plain-text 400. The browser gets the
+// styled error page with its request id instead (plainErrorPage).
 func (p *Protocol) Authorize() http.Handler {
 	authorizer := withIss(p.Provider, p.Issuer)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		zop.Authorize(w, r.WithContext(p.issuerContext(r.Context())), authorizer)
+		c := &plainErrorCatcher{ResponseWriter: w}
+		zop.Authorize(c, r.WithContext(p.issuerContext(r.Context())), authorizer)
+		if c.caught {
+			p.plainErrorPage(w, r, c.status, c.body.String())
+		}
+	})
+}
+
+// plainErrorCatcher holds back an error answer written as text/plain (op's
+// http.Error) so that it can be answered as a page; any other answer
+// passes through untouched.
+type plainErrorCatcher struct {
+	http.ResponseWriter
+	caught bool
+	status int
+	body   bytes.Buffer
+}
+
+func (c *plainErrorCatcher) WriteHeader(status int) {
+	if status >= 400 && strings.HasPrefix(c.Header().Get("Content-Type"), "text/plain") {
+		c.caught, c.status = true, status
+		return
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *plainErrorCatcher) Write(b []byte) (int, error) {
+	if c.caught {
+		if c.body.Len() < 1024 { // op's descriptions are one sentence
+			c.body.Write(b)
+		}
+		return len(b), nil
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// plainErrorPage answers op's plain-text authorize error as the login
+// pages' error page (styled, with the request id to quote to support).
+func (p *Protocol) plainErrorPage(w http.ResponseWriter, r *http.Request, status int, desc string) {
+	w.Header().Del("Content-Type")
+	ctx := r.Context()
+	title, msg := i18n.T(ctx, "pages.error.redirect_uri_title"), i18n.T(ctx, "pages.error.redirect_uri")
+	if !strings.Contains(desc, "redirect_uri") {
+		title, msg = "Invalid sign-in request", "The application sent a sign-in request Admit cannot accept: "+
+			strings.TrimSpace(desc)+" Go back to the application and try again."
+	}
+	p.page(w, r, func(w http.ResponseWriter, r *http.Request) {
+		p.Pages.ErrorPage(w, r, status, title, msg)
 	})
 }
 

@@ -21,6 +21,10 @@ var (
 	// ErrConflict: a unique key is taken, or the record's state forbids the
 	// operation.
 	ErrConflict = errors.New("admin: conflict")
+	// ErrSelfGrant: a person granting a role to themselves, which nobody
+	// may do, whatever roles they hold. It is an ErrForbidden (errors.Is),
+	// told apart so that pages can say the real rule.
+	ErrSelfGrant = fmt.Errorf("admin: grant to oneself: %w", ErrForbidden)
 )
 
 // FieldError is one validation problem of an input field.

@@ -141,7 +141,7 @@ func (s *Service) delegatedLimit(p Principal, userID string, in GrantInput) erro
 		return nil
 	}
 	if userID == p.UserID {
-		return fmt.Errorf("%s may not grant roles to themselves: %w", p.Actor(), ErrForbidden)
+		return fmt.Errorf("%s may not grant roles to themselves: %w", p.Actor(), ErrSelfGrant)
 	}
 	until, forever := s.manageUntil(p, in.VenueID)
 	if forever {

@@ -46,7 +46,8 @@ func TestAccountListsArePaginated(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			br, first := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+			br, _ := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+			first := br.get(e.abs("/account/devices")) // both lists are on the devices page
 
 			sessions := walkList(t, br, e, first, "session", "sessions-older",
 				`form[action="/account/sessions/revoke"] input[name="session"]`)
@@ -63,7 +64,7 @@ func TestAccountListsArePaginated(t *testing.T) {
 				t.Errorf("devices over all pages: %d, want at least %d", len(devices), extra)
 			}
 
-			bogus := br.get(e.abs("/account?sessions=not-a-cursor&devices=nor-this"))
+			bogus := br.get(e.abs("/account/devices?sessions=not-a-cursor&devices=nor-this"))
 			if bogus.status != http.StatusOK || bogus.testid("current-session").Length() != 1 || bogus.testid("device-row").Length() != account.ListPageSize {
 				t.Errorf("edited cursors: status %d, current session shown %d, devices %d; want the newest pages",
 					bogus.status, bogus.testid("current-session").Length(), bogus.testid("device-row").Length())

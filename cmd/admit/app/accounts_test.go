@@ -378,8 +378,17 @@ func TestSignUpBadInput(t *testing.T) {
 		if p.status != http.StatusOK || !strings.Contains(p.body, "Check your inbox") {
 			t.Fatalf("duplicate: %d, want the same answer as a new account", p.status)
 		}
-		if m := mail.next(app.DemoUserEmail, "tried to create"); !strings.Contains(m.subject, "tried to create an account") {
+		m := mail.next(app.DemoUserEmail, "tried to create")
+		if !strings.Contains(m.subject, "tried to create an account") {
 			t.Fatalf("owner told %q", m.subject)
+		}
+		// "Reset your password" leads to the reset flow, not the account page.
+		reset := m.link(t, "/login/forgot")
+		if strings.Contains(m.text, e.issuer+"/account") {
+			t.Fatalf("the mail still links to the account page: %s", m.text)
+		}
+		if p := br.get(reset); p.testid("forgot-form").Length() != 1 {
+			t.Fatalf("the reset link's page: %d", p.status)
 		}
 		u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 		if u.GivenName != "Demo" {
@@ -541,7 +550,7 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 		t.Fatalf("wrong current password: %d", p.status)
 	}
 	p = br.post("/account/password", url.Values{"csrf_token": {csrf}, "current_password": {app.DemoUserPassword}, "new_password": {newUserPassword}})
-	if p.url.Path != "/account" || !strings.Contains(p.testid("notice").Text(), "password was changed") {
+	if p.url.Path != "/account/security" || !strings.Contains(p.testid("notice").Text(), "password was changed") {
 		t.Fatalf("change: %s %d", p.url, p.status)
 	}
 	if p := other.get(e.abs("/account")); p.testid("login-form").Length() == 0 {
@@ -556,7 +565,8 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 func TestRevokeSession(t *testing.T) {
 	e := newAccountsEnv(t, memoryBackend, nil, nil)
 	other, _ := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
-	br, p := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+	br, _ := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+	p := br.get(e.abs("/account/devices"))
 	if n := p.testid("session").Length(); n != 2 {
 		t.Fatalf("%d sessions listed, want 2", n)
 	}
@@ -579,7 +589,7 @@ func TestAuthorisedAppsRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := br.get(e.abs("/account"))
+	p := br.get(e.abs("/account/apps"))
 	if p.testid("app").Length() != 1 || !strings.Contains(p.testid("app").Text(), "Demo App") {
 		t.Fatalf("apps: %q", p.testid("apps").Text())
 	}
@@ -663,13 +673,13 @@ func TestProfileAndEmailChange(t *testing.T) {
 	if bad.status != http.StatusBadRequest || bad.testid("given_name").AttrOr("value", "") != "Grace" || bad.testid("phone-problem").Text() == "" {
 		t.Fatalf("bad phone: %d", bad.status)
 	}
-	p = br.post("/account/profile", url.Values{"csrf_token": {csrf}, "given_name": {"Grace"}, "family_name": {"Hopper"}, "phone": {"+1 202 555 0100"}, "locale": {"en-us"}})
+	p = br.post("/account/profile", url.Values{"csrf_token": {csrf}, "given_name": {"Grace"}, "family_name": {"Hopper"}, "phone": {"+1 202 555 0100"}, "locale": {"en"}})
 	if !strings.Contains(p.testid("notice").Text(), "profile was saved") {
 		t.Fatalf("save: %d", p.status)
 	}
 	u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 	prof, _ := e.app.Stores.Durable.GetProfile(context.Background(), u.ID)
-	if prof.Phone != "+12025550100" || prof.Locale != "en-US" || u.GivenName != "Grace" {
+	if prof.Phone != "+12025550100" || prof.Locale != "en" || u.GivenName != "Grace" {
 		t.Fatalf("stored profile %+v", prof)
 	}
 	p = br.post("/account/email", url.Values{"csrf_token": {csrf}, "email": {"grace@example.org"}})
@@ -743,7 +753,7 @@ func TestSigningADeviceOutRevokesItsApps(t *testing.T) {
 	lost, _ := tokenOn()
 	kept, here := tokenOn()
 
-	acct := here.get(e.issuer + "/account")
+	acct := here.get(e.issuer + "/account/devices")
 	id, _ := acct.doc.Find(`form[action="/account/sessions/revoke"] input[name="session"]`).Attr("value")
 	here.post("/account/sessions/revoke", url.Values{"csrf_token": {acct.hidden("csrf_token")}, "session": {id}})
 	if _, err := r.refresh(lost.RefreshToken); !isOAuthError(err, "invalid_grant") {

@@ -178,7 +178,7 @@ func (a *App) buildProvider() error {
 	a.logout = logout
 	a.Account = &account.Area{
 		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies,
-		Hasher: a.Hasher, Now: a.Now,
+		Hasher: a.Hasher, Now: a.Now, Profiles: a.Stores.Durable,
 	}
 	a.addTOTP()
 	return nil

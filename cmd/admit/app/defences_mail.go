@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/mail"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
@@ -14,8 +15,9 @@ import (
 // mailNotifier sends the lockout notice through the accounts feature's
 // mail queue (SMTP, or the development mailbox).
 type mailNotifier struct {
-	queue interface{ Enqueue(mail.Message) error }
-	now   func() time.Time
+	queue  interface{ Enqueue(mail.Message) error }
+	now    func() time.Time
+	issuer string // links in mails are absolute
 }
 
 // AccountLocked implements defence.Notifier.
@@ -44,7 +46,7 @@ func (a *App) lockoutNotifier() *mailNotifier {
 	if a.Accounts == nil || a.Accounts.Queue == nil {
 		return nil
 	}
-	return &mailNotifier{queue: a.Accounts.Queue, now: a.Now}
+	return &mailNotifier{queue: a.Accounts.Queue, now: a.Now, issuer: a.Config.Issuer}
 }
 
 // NewSignIn implements device.Notifier: the "new sign-in" notice.
@@ -54,9 +56,11 @@ func (n mailNotifier) NewSignIn(ctx context.Context, u storage.User, d storage.D
 		Greeting: "Hello,",
 		Lines: []string{
 			"Your account was just signed in to from a device we have not seen before:",
-			fmt.Sprintf("%s (network %s, language %s).", d.UserAgent, d.IPPrefix, d.Language),
+			// The human name ("Chrome on Windows"), never the raw user agent.
+			fmt.Sprintf("%s (network %s).", account.DeviceName(ctx, d.UserAgent, ""), d.IPPrefix),
 		},
-		After: []string{"If this was you, there is nothing to do. If not, change your password now and review your devices in your account."},
+		ActionURL: n.issuer + account.PageDevices.URL(), ActionLabel: "Review your devices",
+		After: []string{"If this was you, there is nothing to do. If not, change your password now and forget the device in your account."},
 	}
 	m, err := mail.Render(ctx, u.Email, v)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,21 @@ func TestLockoutThroughLoginPage(t *testing.T) {
 			if link == "" {
 				t.Fatalf("no unlock link in %+v", m)
 			}
-			if p := br.get(link); p.status != http.StatusOK || !strings.Contains(p.body, "unlocked") {
+			// Opening the link (a mail scanner, a link preview) changes
+			// nothing: it shows a confirm button.
+			confirm := br.get(link)
+			if confirm.status != http.StatusOK || confirm.testid("unlock-form").Length() != 1 || confirm.testid("unlock-sign-in").Length() != 1 {
+				t.Fatalf("unlock page: %d %s", confirm.status, confirm.body)
+			}
+			if p := br.submitLogin(br.get(r.start().url), app.DemoUserEmail, app.DemoUserPassword); p.status != http.StatusTooManyRequests {
+				t.Fatalf("GET of the unlock link lifted the lock: status %d", p.status)
+			}
+			// The button without its CSRF token does nothing either.
+			if p := br.post(defence.UnlockPath, url.Values{"t": {confirm.hidden("t")}}); p.status != http.StatusForbidden {
+				t.Fatalf("unlock without CSRF: %d", p.status)
+			}
+			p = br.post(defence.UnlockPath, url.Values{"t": {confirm.hidden("t")}, "csrf_token": {confirm.hidden("csrf_token")}})
+			if p.status != http.StatusOK || !strings.Contains(p.testid("notice").Text(), "sign in with your password again") || p.testid("unlock-sign-in").Length() != 1 {
 				t.Fatalf("unlock: %d %s", p.status, p.body)
 			}
 			br.callback(br.consent(br.submitLogin(br.get(ar.url), app.DemoUserEmail, app.DemoUserPassword), "allow"), ar)
@@ -272,11 +287,19 @@ func TestDeviceTrust(t *testing.T) {
 		t.Run(string(b), func(t *testing.T) {
 			e := newEnv(t, b)
 			e.app.Defences.Policy.RateLimits = false
-			br, p := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+			br, _ := e.signIn(app.DemoUserEmail, app.DemoUserPassword)
+			p := br.get(e.abs("/account/devices"))
 			if p.testid("device-row").Length() != 1 || p.testid("device-current").Length() != 1 {
 				t.Fatalf("devices: %s", p.testid("devices").Text())
 			}
-			mailTo(t, e, app.DemoUserEmail, "New sign-in")
+			// The notice names the browser as people know it (the test
+			// client is Go's, which no parser names), never its raw user
+			// agent, and links to the devices page.
+			notice := mailTo(t, e, app.DemoUserEmail, "New sign-in")
+			if strings.Contains(notice.Text, "Go-http-client") || !strings.Contains(notice.Text, "Unknown browser on an unknown system") ||
+				!slices.Contains(notice.Links, e.issuer+"/account/devices") {
+				t.Fatalf("new-device mail: %s %v", notice.Text, notice.Links)
+			}
 			u, _ := e.app.Stores.Durable.GetUserByEmail(context.Background(), storage.DefaultTenantID, app.DemoUserEmail)
 			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "device.new"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
 
@@ -287,7 +310,7 @@ func TestDeviceTrust(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			auditEvents(t, e, storage.AuditFilter{UserID: u.ID, Event: "device.new"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
 
-			p = br.get(e.issuer + "/account")
+			p = br.get(e.issuer + "/account/devices")
 			id, _ := p.testid("device-forget").Parent().Find(`input[name="device"]`).Attr("value")
 			p = br.post("/account/devices/forget", url.Values{"csrf_token": {p.hidden("csrf_token")}, "device": {id}})
 			if p.testid("devices-empty").Length() != 1 {

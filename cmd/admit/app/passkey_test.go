@@ -93,7 +93,7 @@ func (b *browser) registerPasskey(name string, flags byte) *passkeytest.Credenti
 		c.Count = 1
 	}
 	res := b.passkeySubmit(p, c.Attestation(opts.Challenge, b.e.issuer), url.Values{"name": {name}})
-	if res.url.Path != "/account" || !strings.Contains(res.body, name) {
+	if res.url.Path != "/account/security" || !strings.Contains(res.body, name) {
 		b.t.Fatalf("registration ended at %s (status %d): %s", res.url, res.status, res.body)
 	}
 	return c
@@ -128,7 +128,7 @@ func TestPasskeyRegisterAndSignIn(t *testing.T) {
 			br := e.browser()
 			br.signInToAccount()
 			c := br.registerPasskey("Laptop", passkeytest.FlagUV)
-			p := br.get(e.issuer + "/account")
+			p := br.get(e.issuer + "/account/security")
 			if p.testid("passkey-row").Length() != 1 || !strings.Contains(p.testid("passkey-row").Text(), "Device-bound passkey") {
 				t.Fatalf("account section: %s", p.testid("passkeys").Text())
 			}
@@ -479,7 +479,7 @@ func TestPasskeyClonedAuthenticator(t *testing.T) {
 		t.Fatalf("blocked passkey accepted: status %d", res.status)
 	}
 	br.signInToAccount()
-	if p := br.get(e.issuer + "/account"); p.testid("passkey-flagged").Length() != 1 {
+	if p := br.get(e.issuer + "/account/security"); p.testid("passkey-flagged").Length() != 1 {
 		t.Fatal("the account page does not show the blocked passkey")
 	}
 }

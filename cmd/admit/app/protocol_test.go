@@ -128,6 +128,16 @@ func TestAuthorizeNeverRedirectsToUnregisteredURIs(t *testing.T) {
 			if p.status != http.StatusBadRequest || p.location != nil {
 				t.Fatalf("status %d location %v, want 400 and no redirect", p.status, p.location)
 			}
+			// Not op's plain text: the styled error page, with the request
+			// id to quote to support.
+			if !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") || p.testid("error-title").Length() != 1 ||
+				strings.TrimSpace(p.testid("request-id").Find("code").Text()) == "" ||
+				p.doc.Find(`link[rel="stylesheet"][href="/static/admit.css"]`).Length() != 1 {
+				t.Fatalf("want the styled error page with a request id: %s %s", p.header.Get("Content-Type"), p.body)
+			}
+			if name != "unknown client" && !strings.Contains(p.testid("error-title").Text(), "sign-in link is not valid") {
+				t.Fatalf("title %q does not say the app's link is not valid", p.testid("error-title").Text())
+			}
 		})
 	}
 }

@@ -145,7 +145,7 @@ func TestRevocationsSurviveRedisRestart(t *testing.T) {
 	// Signing a device out from the account area (the only other session).
 	lost, _ := signIn(app.DemoUserEmail, app.DemoUserPassword)
 	kept, here := signIn(app.DemoUserEmail, app.DemoUserPassword)
-	acct := here.get(e.issuer + "/account")
+	acct := here.get(e.issuer + "/account/devices")
 	sid, _ := acct.doc.Find(`form[action="/account/sessions/revoke"] input[name="session"]`).Attr("value")
 	if sid == "" {
 		t.Fatalf("no other session listed on the account page: %s", acct.body)

@@ -143,9 +143,9 @@ func TestSocialStateSingleUseEvenIfFlowLives(t *testing.T) {
 func TestSocialAccountLinkAndUnlink(t *testing.T) {
 	w := newSocialWorld(t, memoryBackend, nil)
 	w.gh.set(func(g *fakeGitHub) { g.emails = verifiedPrimary("someone-else@example.com") })
-	p := w.br.submitLogin(w.br.get(w.down.issuer+"/account"), "demo@example.com", "demo-password-1")
-	p = w.clickProvider(p, "social-link-github")
-	if p.url.Path != "/account" || !strings.Contains(p.testid("notice").Text(), "GitHub is now linked") {
+	w.br.submitLogin(w.br.get(w.down.issuer+"/account"), "demo@example.com", "demo-password-1")
+	p := w.clickProvider(w.br.get(w.down.issuer+"/account/sign-in"), "social-link-github")
+	if p.url.Path != "/account/sign-in" || !strings.Contains(p.testid("notice").Text(), "GitHub is now linked") {
 		t.Fatalf("link from the account page: %s status %d: %s", p.url, p.status, p.body)
 	}
 	if p.testid("social-linked-github").Length() == 0 || p.testid("social-unlink-github").Length() == 0 {
@@ -166,7 +166,10 @@ func TestSocialCannotUnlinkLastSignInMethod(t *testing.T) {
 	w := newSocialWorld(t, memoryBackend, nil)
 	w.gh.set(func(g *fakeGitHub) { g.emails = verifiedPrimary("octo@example.com") })
 	p := w.clickProvider(w.br.get(w.down.issuer+"/account"), "social-github") // sign-up through GitHub
-	if p.url.Path != "/account" || p.testid("social-last-github").Length() == 0 || p.testid("social-unlink-github").Length() > 0 {
+	if p.url.Path == "/account" {
+		p = w.br.get(w.down.issuer + "/account/sign-in")
+	}
+	if p.url.Path != "/account/sign-in" || p.testid("social-last-github").Length() == 0 || p.testid("social-unlink-github").Length() > 0 {
 		t.Fatalf("password-less user with one identity: %s status %d: %s", p.url, p.status, p.body)
 	}
 	u := w.user("octo@example.com")

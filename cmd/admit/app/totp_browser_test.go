@@ -21,7 +21,7 @@ func TestBrowserTOTPEnrol(t *testing.T) {
 	shots := t.ArtifactDir()
 	t.Logf("screenshots: %s", shots)
 	results := browsertest.Run(t, "scripts/totp.mjs", map[string]string{
-		"START_URL":      e.issuer + "/account",
+		"START_URL":      e.issuer + "/account/security",
 		"EMAIL":          app.DemoUserEmail,
 		"PASSWORD":       app.DemoUserPassword,
 		"NOW_UNIX":       strconv.FormatInt(e.clock.Now().Unix(), 10),

@@ -138,13 +138,14 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 		t.Run(string(b), func(t *testing.T) {
 			e := newEnv(t, b)
 			br := e.browser()
-			p := br.signInToAccount()
+			br.signInToAccount()
+			p := br.get(e.issuer + "/account/security")
 			if p.testid("totp-enrol").Length() == 0 {
 				t.Fatal("account page has no TOTP enrolment link")
 			}
 			secret, codes := br.enrolTOTP()
 			checkDownload(t, br, codes)
-			p = br.get(e.issuer + "/account")
+			p = br.get(e.issuer + "/account/security")
 			if !strings.Contains(p.testid("totp-status").Text(), "10 backup codes left") {
 				t.Fatalf("account section: %q", p.testid("totp-status").Text())
 			}
@@ -413,7 +414,7 @@ func TestTOTPAccountManagement(t *testing.T) {
 		t.Fatalf("disable with an invalidated backup code: status %d", p.status)
 	}
 	p = br.post("/account/totp/disable", url.Values{"csrf_token": {csrf}, "password": {app.DemoUserPassword}, "code": {e.nextCode(secret)}})
-	if p.url.Path != "/account" || !strings.Contains(p.testid("totp-status").Text(), "Off") {
+	if p.url.Path != "/account/security" || !strings.Contains(p.testid("totp-status").Text(), "Off") {
 		t.Fatalf("after disabling: %s status %d", p.url, p.status)
 	}
 }
@@ -433,7 +434,10 @@ func TestTOTPRecovery(t *testing.T) {
 	p = br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
 	p = br.submitCode(p, codes[3])
 	p = br.continueOn(p, "/login/totp/continue")
-	if p.url.Path != "/account" || p.testid("totp-reenrol").Length() == 0 {
+	if p.url.Path == "/account" {
+		p = br.get(e.issuer + "/account/security")
+	}
+	if p.url.Path != "/account/security" || p.testid("totp-reenrol").Length() == 0 {
 		t.Fatalf("after a backup code: %s (status %d)", p.url, p.status)
 	}
 	e.clock.Advance(totp.ReplayWindow)

@@ -55,7 +55,8 @@ func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
 	newAcme(t, e) // a demo@example.com exists in another tenant too
 
 	br := e.browser()
-	acct := br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
+	br.submitLogin(br.get(e.issuer+"/account"), app.DemoUserEmail, app.DemoUserPassword)
+	acct := br.get(e.issuer + "/account/venues")
 	if acct.testid("venue-manage").Text() != "venue-1" || !strings.Contains(acct.testid("roles-global").Text(), "customer") {
 		t.Fatalf("account page roles block: %s", acct.body)
 	}
@@ -80,6 +81,13 @@ func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
 		{"a global role", "/account/venues/venue-1/grant", "colleague@example.com", "admin", http.StatusUnprocessableEntity, "error-role"},
 		{"an unknown person", "/account/venues/venue-1/grant", "nobody@example.com", "door-staff", http.StatusUnprocessableEntity, "error-user"},
 		{"a role not in the catalogue", "/account/venues/venue-1/grant", "colleague@example.com", "emperor", http.StatusUnprocessableEntity, "error-role"},
+	}
+	// Nobody grants roles to themselves, owners included: the page says
+	// that rule, on the form, with what was typed kept.
+	self := br.post("/account/venues/venue-1/grant", url.Values{"csrf_token": {csrf}, "user": {app.DemoUserEmail}, "role": {"door-staff"}})
+	if self.status != http.StatusUnprocessableEntity || !strings.Contains(self.testid("error-user").Text(), "Nobody can grant roles to themselves") ||
+		strings.Contains(self.body, "You cannot manage the roles of this venue") || self.testid("grant-user-input").AttrOr("value", "") != app.DemoUserEmail {
+		t.Errorf("self-grant: status %d: %s", self.status, self.body)
 	}
 	for _, c := range cases {
 		p := br.post(c.path, url.Values{"csrf_token": {csrf}, "user": {c.user}, "role": {c.role}})
@@ -113,7 +121,8 @@ func TestVenueOwnerManagesRolesFromTheAccountArea(t *testing.T) {
 
 	// A customer without a venue role sees no venue and may not open one.
 	other := e.browser()
-	acct = other.submitLogin(other.get(e.issuer+"/account"), "colleague@example.com", "colleague-password-1")
+	other.submitLogin(other.get(e.issuer+"/account"), "colleague@example.com", "colleague-password-1")
+	acct = other.get(e.issuer + "/account/venues")
 	if acct.testid("venue-manage").Length() != 0 || acct.testid("venue-open").Length() != 0 {
 		t.Fatalf("a customer is offered venue administration: %s", acct.body)
 	}
@@ -150,7 +159,7 @@ func TestBrowserVenueRoles(t *testing.T) {
 	shots := t.ArtifactDir()
 	t.Logf("screenshots: %s", shots)
 	results := browsertest.Run(t, "scripts/venues.mjs", map[string]string{
-		"START_URL": e.issuer + "/account", "EMAIL": app.DemoUserEmail, "PASSWORD": app.DemoUserPassword,
+		"START_URL": e.issuer + "/account/venues", "EMAIL": app.DemoUserEmail, "PASSWORD": app.DemoUserPassword,
 		"COLLEAGUE": "colleague@example.com", "SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
 	})
 	if len(results) != 1 {

@@ -26,7 +26,7 @@ func TestBrowserWallet(t *testing.T) {
 	shots := t.ArtifactDir()
 	t.Logf("screenshots: %s", shots)
 	results := browsertest.Run(t, "scripts/wallet.mjs", map[string]string{
-		"START_URL": rp.srv.URL + "/start", "ACCOUNT_URL": e.issuer + "/account",
+		"START_URL": rp.srv.URL + "/start", "ACCOUNT_URL": e.issuer + "/account/sign-in",
 		"SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
 	})
 	if len(results) != 6 {

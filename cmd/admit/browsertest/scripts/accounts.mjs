@@ -47,6 +47,8 @@ await run(async (page) => {
   await profile.locator('[data-testid=given_name]').fill('Augusta Ada');
   await profile.locator('[data-testid=submit]').click();
   const notice = await page.locator('[data-testid=notice]').textContent();
+  // Sessions are on their own page of the account area.
+  await page.click('[data-testid=nav-devices]');
   const sessions = await page.locator('[data-testid=session]').count();
   await page.setViewportSize({ width: 800, height: 2400 });
   await screenshot(page, 'accounts-account-full.png');

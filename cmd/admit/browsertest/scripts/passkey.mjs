@@ -52,12 +52,13 @@ await run(async (page) => {
   await page.fill('[data-testid=password]', password);
   await page.click('[data-testid=submit]');
   await page.waitForURL((url) => url.pathname === '/account');
+  await page.click('[data-testid=nav-security]'); // passkeys are on the security page
   await page.click('[data-testid=passkey-add]');
   await page.waitForURL((url) => url.pathname === '/account/passkeys/new');
   await screenshot(page, 'passkey-new.png');
   await page.fill('[data-testid=passkey-name-input]', 'Chromium virtual key');
   await page.click('[data-testid=passkey-create]');
-  await page.waitForURL((url) => url.pathname === '/account');
+  await page.waitForURL((url) => url.pathname === '/account/security');
   await page.locator('[data-testid=notice]', { hasText: 'Chromium virtual key' }).waitFor();
   await page.locator('[data-testid=passkey-row]').waitFor();
   await screenshot(page, 'passkey-account.png');

@@ -3,7 +3,7 @@
 // (as a user would type it into an authenticator app), confirm with the
 // current code, and see the backup codes.
 //
-// Environment: START_URL (Admit's /account), EMAIL, PASSWORD, NOW_UNIX (the
+// Environment: START_URL (Admit's /account/security, where TOTP is), EMAIL, PASSWORD, NOW_UNIX (the
 // server's clock, which the Go test controls), SCREENSHOT_DIR.
 // Reports: RESULT {"secret", "qrWidth", "codes": [...], "status"}.
 

@@ -3,7 +3,7 @@
 // with an expiry date, see it listed, try an unknown person (the form keeps
 // what was typed and says what is wrong), then revoke the colleague.
 //
-// Environment: START_URL (Admit's /account), EMAIL and PASSWORD of the
+// Environment: START_URL (Admit's /account/venues), EMAIL and PASSWORD of the
 // owner, COLLEAGUE (an e-mail of the same tenant), SCREENSHOT_DIR.
 // Reports: RESULT {"managed", "notice", "rows", "fieldError", "kept", "afterRevoke"}.
 

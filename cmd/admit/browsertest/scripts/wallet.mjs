@@ -6,7 +6,7 @@
 // never leave node: the page only reaches them through exposed functions.
 //
 // Environment: START_URL (an RP page that redirects to Admit's /authorize
-// asking for the wallet scope), ACCOUNT_URL (Admit's /account),
+// asking for the wallet scope), ACCOUNT_URL (Admit's /account/sign-in, where wallets are),
 // SCREENSHOT_DIR.
 // Reports, in order: RESULT {"address", "solAddress", "stdAddress",
 // "secondAddress"};
