@@ -23,6 +23,7 @@ type ConsoleStore interface {
 	ListUserSessions(ctx context.Context, userID string, p storage.PageRequest) (storage.Page[storage.Session], error)
 	ListDevices(ctx context.Context, userID string, p storage.PageRequest) (storage.Page[storage.Device], error)
 	ListUserConsents(ctx context.Context, userID string) ([]storage.Consent, error)
+	GetProfile(ctx context.Context, userID string) (storage.Profile, error)
 	UpdateProfile(ctx context.Context, userID string, p storage.Profile, at time.Time) error
 }
 
@@ -315,13 +316,14 @@ func (c *Console) mail(ctx context.Context, p Principal, tenantID, userID string
 	return nil
 }
 
-// ProfileEdit is the profile an operator may edit (not the e-mail: its
-// change needs the owner's confirmation).
+// ProfileEdit is the profile an operator may edit: the name (not the
+// e-mail, whose change needs the owner's confirmation; not the phone,
+// which the owner keeps).
 type ProfileEdit struct {
-	GivenName, FamilyName, Phone string
+	GivenName, FamilyName string
 }
 
-// EditProfile replaces the user's name and phone.
+// EditProfile replaces the user's name.
 func (c *Console) EditProfile(ctx context.Context, p Principal, tenantID, userID string, e ProfileEdit) (storage.User, error) {
 	m, err := c.memberFor(ctx, p, tenantID, userID, ActEditProfile)
 	if err != nil {
@@ -334,13 +336,15 @@ func (c *Console) EditProfile(ctx context.Context, p Principal, tenantID, userID
 	if len(e.FamilyName) > 200 {
 		errs.add("family_name", "family name: at most 200 characters")
 	}
-	if len(e.Phone) > 32 {
-		errs.add("phone", "phone: at most 32 characters")
-	}
 	if err := errs.err(); err != nil {
 		return storage.User{}, err
 	}
-	if err := c.Store.UpdateProfile(ctx, m.ID, storage.Profile{GivenName: e.GivenName, FamilyName: e.FamilyName, Phone: e.Phone}, c.now()); err != nil {
+	prof, err := c.Store.GetProfile(ctx, m.ID)
+	if err != nil {
+		return storage.User{}, mapErr(err, "user "+m.ID)
+	}
+	prof.GivenName, prof.FamilyName = e.GivenName, e.FamilyName
+	if err := c.Store.UpdateProfile(ctx, m.ID, prof, c.now()); err != nil {
 		return storage.User{}, mapErr(err, "user "+m.ID)
 	}
 	c.record(ctx, p, tenantID, "admin.user.profile_edited", storage.AuditEvent{UserID: m.ID})
