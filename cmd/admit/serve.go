@@ -34,6 +34,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		if err := a.SeedDemoAdmin(ctx); err != nil {
 			return err
 		}
+		if err := a.SeedConsoleAdmin(ctx); err != nil {
+			return err
+		}
 		e.banner(cfg)
 	}
 	go a.RunMaintenance(ctx)
@@ -96,8 +99,10 @@ func (e *cliEnv) banner(cfg app.Config) {
   │ Redirect URIs:  %s, %s
   │ User:           %s / %s
   │ Admin API:      %s/admin/v1 (client %s / secret %s, scope admit:admin)
+  │ Console:        %s/console (%s / %s, platform administrator;
+  │                 set up TOTP at the first sign-in)
   └──────────────────────────────────────────────────────────────────────
 `, cfg.Issuer, cfg.Issuer, app.DemoClientID, app.DemoClientSecret, app.DemoSPAID,
 		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword,
-		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret)
+		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret, cfg.Issuer, app.DevConsoleEmail, app.DevConsolePassword)
 }

@@ -28,8 +28,19 @@ import (
 // Path is where the console is mounted.
 const Path = "/console"
 
-// ClientID is the console's client at its own issuer.
+// ClientID is the console's client at its own issuer, in the default
+// tenant; other tenants' administrators sign in through their tenant's
+// console client (ClientIDFor).
 const ClientID = "admit-console"
+
+// ClientIDFor is the console client of a tenant: a client signs in only
+// users of its own tenant.
+func ClientIDFor(tenantID string) string {
+	if tenantID == "" || tenantID == storage.DefaultTenantID {
+		return ClientID
+	}
+	return ClientID + "." + tenantID
+}
 
 // CallbackPath is the console's redirect URI path.
 const CallbackPath = Path + "/callback"
@@ -44,6 +55,11 @@ const (
 const (
 	sessionCookie = "admit_console"
 	stateCookie   = "admit_console_auth"
+	// tenantCookie remembers which tenant's console the browser signs in
+	// to (not a secret: a tenant ID or slug), so an expired session comes
+	// back to the right sign-in.
+	tenantCookie    = "admit_console_tenant"
+	tenantCookieAge = 30 * 24 * time.Hour
 )
 
 // Admin is what the console needs of the administration service
@@ -82,6 +98,15 @@ type Handler struct {
 	Cookies login.Cookies
 	// Signer signs the console session and the sign-in state (one purpose).
 	Signer *signed.Signer
+	// Users names the signed-in user (the ID token need not carry the
+	// e-mail).
+	Users interface {
+		GetTenantUser(ctx context.Context, tenantID, userID string) (storage.User, error)
+	}
+	// Client makes sure the console client of the tenant (an ID or slug,
+	// "" for the default tenant) is registered and returns its ID;
+	// admin.ErrNotFound for an unknown tenant.
+	Client func(ctx context.Context, tenant string) (string, error)
 	// HTTPClient reaches the issuer's token and keys endpoints (default
 	// http.DefaultClient).
 	HTTPClient *http.Client
@@ -154,10 +179,10 @@ func (h *Handler) httpClient() *http.Client {
 	return http.DefaultClient
 }
 
-// oauth is the console's client configuration at its issuer.
-func (h *Handler) oauth() *oauth2.Config {
+// oauth is the configuration of a console client at its issuer.
+func (h *Handler) oauth(clientID string) *oauth2.Config {
 	return &oauth2.Config{
-		ClientID:    ClientID,
+		ClientID:    clientID,
 		RedirectURL: h.Issuer + CallbackPath,
 		Scopes:      []string{oidc.ScopeOpenID, "email"},
 		Endpoint: oauth2.Endpoint{AuthURL: h.Issuer + "/authorize", TokenURL: h.Issuer + "/oauth/token",
@@ -169,13 +194,16 @@ func (h *Handler) idTokenVerifier() *oidc.IDTokenVerifier {
 	h.verifierOnce.Do(func() {
 		ctx := oidc.ClientContext(context.Background(), h.httpClient())
 		keys := oidc.NewRemoteKeySet(ctx, h.Issuer+"/keys")
-		h.verifier = oidc.NewVerifier(h.Issuer, keys, &oidc.Config{ClientID: ClientID, Now: h.Now})
+		// The audience is checked against the client the sign-in used
+		// (callback), one of the tenants' console clients.
+		h.verifier = oidc.NewVerifier(h.Issuer, keys, &oidc.Config{SkipClientIDCheck: true, Now: h.Now})
 	})
 	return h.verifier
 }
 
 // authState is what the sign-in keeps between /login and /callback.
 type authState struct {
+	ClientID string `json:"c"`
 	State    string `json:"s"`
 	Nonce    string `json:"n"`
 	Verifier string `json:"v"`
@@ -191,8 +219,22 @@ func random() (string, error) {
 
 // login starts the authorization code flow with PKCE at the issuer.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	st := authState{Verifier: oauth2.GenerateVerifier()}
-	var err error
+	t := r.URL.Query().Get("tenant")
+	if !r.URL.Query().Has("tenant") {
+		t = h.Cookies.Get(r, tenantCookie)
+	}
+	clientID, err := h.Client(r.Context(), t)
+	if errors.Is(err, admin.ErrNotFound) {
+		h.Cookies.Clear(w, tenantCookie)
+		h.message(w, r, http.StatusNotFound, "Unknown tenant", "There is no such tenant. Check the link you were given.", "", "", "unknown-tenant")
+		return
+	}
+	if err != nil {
+		h.unavailable(w, r, err)
+		return
+	}
+	h.Cookies.Set(w, tenantCookie, t, tenantCookieAge)
+	st := authState{ClientID: clientID, Verifier: oauth2.GenerateVerifier()}
 	if st.State, err = random(); err == nil {
 		st.Nonce, err = random()
 	}
@@ -204,7 +246,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// Lax, not Strict: the browser may come back from an upstream
 	// identity provider (social sign-in) through a cross-site redirect.
 	h.Cookies.Set(w, stateCookie, h.Signer.Sign(raw, authStateTTL), authStateTTL)
-	u := h.oauth().AuthCodeURL(st.State, oauth2.S256ChallengeOption(st.Verifier),
+	u := h.oauth(st.ClientID).AuthCodeURL(st.State, oauth2.S256ChallengeOption(st.Verifier),
 		oidc.Nonce(st.Nonce), oauth2.SetAuthURLParam("acr_values", login.ACRMultiFactor))
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
@@ -233,7 +275,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := oidc.ClientContext(r.Context(), h.httpClient())
-	tok, err := h.oauth().Exchange(ctx, q.Get("code"), oauth2.VerifierOption(st.Verifier))
+	tok, err := h.oauth(st.ClientID).Exchange(ctx, q.Get("code"), oauth2.VerifierOption(st.Verifier))
 	if err != nil {
 		h.log().WarnContext(r.Context(), "console: code exchange failed", "error", err)
 		h.message(w, r, http.StatusBadGateway, "Sign-in failed", "The sign-in could not be completed. Sign in again.", "/console/login", "Sign in", "signin-failed")
@@ -245,7 +287,10 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = idt.Claims(&claims)
 	}
-	if err != nil || subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1 {
+	if err == nil && (!slices.Contains(idt.Audience, st.ClientID) || subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1) {
+		err = errors.New("audience or nonce mismatch")
+	}
+	if err != nil {
 		h.log().WarnContext(r.Context(), "console: ID token refused", "error", err)
 		h.message(w, r, http.StatusBadGateway, "Sign-in failed", "The sign-in could not be verified. Sign in again.", "/console/login", "Sign in", "signin-failed")
 		return
@@ -266,6 +311,9 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.Admin.Refused(r.Context(), p, "console sign-in", "no console role")
 		h.message(w, r, http.StatusForbidden, "No console access", "Your account has no role that uses the console.", "", "", "no-console-role")
 		return
+	}
+	if u, err := h.Users.GetTenantUser(r.Context(), p.TenantID, p.UserID); err == nil && u.Email != "" {
+		claims.Email = u.Email
 	}
 	now := h.Now()
 	h.setSession(w, sessionState{UserID: p.UserID, TenantID: p.TenantID, Email: claims.Email, Until: now.Add(h.maxAge()).Unix()})
@@ -383,7 +431,11 @@ func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
 // shell is the frame of a page for the viewer.
 func (h *Handler) shell(r *http.Request, title, section string) views.Shell {
 	v := from(r)
-	return views.Shell{Title: title, Section: section, Email: v.Email, Role: roleName(v.P), CSRFToken: v.CSRF,
+	email := v.Email
+	if email == "" {
+		email = v.P.UserID
+	}
+	return views.Shell{Title: title, Section: section, Email: email, Role: roleName(v.P), CSRFToken: v.CSRF,
 		Clients: v.P.May(admin.ActManageClients), Keys: v.P.May(admin.ActManageKeys), Tenants: v.P.May(admin.ActManageTenants),
 		Audit: v.P.May(admin.ActReadAudit)}
 }
@@ -430,7 +482,7 @@ func withTenant(r *http.Request, path string, q url.Values) string {
 
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, title, msg, href, label, testID string) {
 	s := views.Shell{Title: title}
-	if v := from(r); v.P.UserID != "" {
+	if v := from(r); v.P.UserID != "" && v.P.Console() {
 		s = h.shell(r, title, "")
 	}
 	login.Render(w, r, status, views.MessagePage(views.MessageView{Shell: s, Message: msg, LinkHref: href, LinkLabel: label, TestID: testID}))

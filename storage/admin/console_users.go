@@ -239,7 +239,7 @@ func (c *Console) UserDetail(ctx context.Context, p Principal, tenantID, userID 
 			d.Grants, err = c.Service.Store.UserRoleGrants(ctx, tenantID, m.ID, c.now())
 			return
 		},
-		func() (err error) { d.Events, err = c.recent(ctx, tenantID, m.ID, "", recentEvents); return },
+		func() (err error) { d.Events, err = c.recent(ctx, m.ID, "", recentEvents); return },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -252,8 +252,11 @@ func (c *Console) UserDetail(ctx context.Context, p Principal, tenantID, userID 
 
 // recent returns the user's latest events (of one kind if event is set),
 // newest first, from the last recentWindow.
-func (c *Console) recent(ctx context.Context, tenantID, userID, event string, n int) ([]storage.AuditEvent, error) {
-	events, err := c.Service.Store.ListAudit(ctx, storage.AuditFilter{TenantID: tenantID, UserID: userID, Event: event,
+func (c *Console) recent(ctx context.Context, userID, event string, n int) ([]storage.AuditEvent, error) {
+	// By user only: user IDs are unique across tenants (the caller proved
+	// the user is the tenant's), and the login's events (lockout, login)
+	// do not all carry the tenant.
+	events, err := c.Service.Store.ListAudit(ctx, storage.AuditFilter{UserID: userID, Event: event,
 		Since: c.now().Add(-recentWindow), Limit: readLimit})
 	if err != nil {
 		return nil, err
@@ -274,7 +277,7 @@ func (c *Console) lock(ctx context.Context, m member) (Lock, error) {
 		return Lock{}, err
 	}
 	l := Lock{Locked: true, Until: until}
-	why, err := c.recent(ctx, tenantOr(m.TenantID), m.ID, "lockout", 1)
+	why, err := c.recent(ctx, m.ID, "lockout", 1)
 	if err != nil {
 		return Lock{}, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
+	"github.com/admit-idp/admit/login/console"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
@@ -52,6 +53,8 @@ type App struct {
 	// Admin is the administration service (admin API, CLI, account area;
 	// admin.go).
 	Admin *admin.Service
+	// Console is the operator console at /console (console.go).
+	Console *console.Handler
 	// Roles is the role catalogue (config_roles.go); rolesDoc its JSON.
 	Roles    *roles.Catalogue
 	rolesDoc []byte
@@ -125,6 +128,7 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 	}
 	a.addDefences()
 	a.addAdmin()
+	a.Console = a.addConsole()
 	a.handler = a.routes()
 	return a, nil
 }
