@@ -87,6 +87,13 @@ type Admin interface {
 	ListKeys(ctx context.Context, p admin.Principal) ([]admin.Key, error)
 	RotateKeys(ctx context.Context, p admin.Principal) ([]admin.Key, error)
 	ListAudit(ctx context.Context, p admin.Principal, tenantID string, q admin.AuditQuery, pg admin.Page) (admin.List[storage.AuditEvent], error)
+	ListTenants(ctx context.Context, p admin.Principal, f storage.TenantFilter, pg admin.Page) (admin.List[storage.Tenant], error)
+	CreateTenant(ctx context.Context, p admin.Principal, in admin.TenantInput) (storage.Tenant, error)
+	GetTenant(ctx context.Context, p admin.Principal, id string) (storage.Tenant, error)
+	SetTenantStatus(ctx context.Context, p admin.Principal, id, status string) (storage.Tenant, error)
+	ListVenueRoles(ctx context.Context, p admin.Principal, tenantID, venueID string, pg admin.Page) (admin.List[storage.RoleGrant], error)
+	GrantVenueRole(ctx context.Context, p admin.Principal, tenantID, venueID, user, role string, expiresAt time.Time) (storage.RoleGrant, error)
+	RevokeVenueRoles(ctx context.Context, p admin.Principal, tenantID, venueID, user string) ([]storage.RoleGrant, error)
 }
 
 // Handler serves the console. Build it with a struct literal; Admin,
@@ -98,6 +105,8 @@ type Handler struct {
 	Cookies login.Cookies
 	// Signer signs the console session and the sign-in state (one purpose).
 	Signer *signed.Signer
+	// VenueRoles are the catalogue's venue roles (the grant form's choices).
+	VenueRoles []string
 	// Users names the signed-in user (the ID token need not carry the
 	// e-mail).
 	Users interface {
@@ -140,6 +149,7 @@ func (h *Handler) Routes() http.Handler {
 		r.Post("/keys/rotate", h.rotateKeys)
 		r.Get("/audit", h.audit)
 		r.Get("/audit/export", h.auditExport)
+		h.tenantRoutes(r)
 	})
 	return r
 }
@@ -436,7 +446,7 @@ func (h *Handler) shell(r *http.Request, title, section string) views.Shell {
 		email = v.P.UserID
 	}
 	return views.Shell{Title: title, Section: section, Email: email, Role: roleName(v.P), CSRFToken: v.CSRF,
-		Clients: v.P.May(admin.ActManageClients), Keys: v.P.May(admin.ActManageKeys), Tenants: v.P.May(admin.ActManageTenants),
+		Users: v.P.May(admin.ActReadUsers), Clients: v.P.May(admin.ActManageClients), Keys: v.P.May(admin.ActManageKeys), Tenants: v.P.May(admin.ActManageTenants), Venues: v.P.May(admin.ActManageVenueRoles),
 		Audit: v.P.May(admin.ActReadAudit)}
 }
 

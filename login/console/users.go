@@ -26,6 +26,11 @@ func (h *Handler) userRoutes(r chi.Router) {
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	v := from(r)
+	if !v.P.May(admin.ActReadAudit) {
+		// A venue administrator's console is the venue roles page.
+		http.Redirect(w, r, Path+"/venues", http.StatusSeeOther)
+		return
+	}
 	t, scope := tenant(r), "tenant "+tenant(r)
 	if v.P.Platform() && r.URL.Query().Get("tenant") == "" {
 		t, scope = "", "every tenant"

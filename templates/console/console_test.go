@@ -29,7 +29,7 @@ func testid(doc *goquery.Document, id string) *goquery.Selection {
 	return doc.Find(`[data-testid="` + id + `"]`)
 }
 
-var shell = console.Shell{Title: "T", Email: "op@example.com", Role: "support agent", CSRFToken: "tok-123", Section: "users", Audit: true}
+var shell = console.Shell{Title: "T", Email: "op@example.com", Role: "support agent", CSRFToken: "tok-123", Section: "users", Users: true, Audit: true}
 
 // TestPagesShell: every page is English, has one h1, a skip link to
 // main, the console stylesheet only, no inline script or style, the
@@ -46,6 +46,12 @@ func TestPagesShell(t *testing.T) {
 		"keys":      console.KeysPage(console.KeysView{Shell: shell}),
 		"audit":     console.AuditPage(console.AuditView{Shell: shell, Export: "/console/audit/export"}),
 		"message":   console.MessagePage(console.MessageView{Shell: shell, Message: "m", TestID: "msg"}),
+		"tenants": console.TenantsPage(console.TenantsView{Shell: shell, Tenants: []console.TenantRow{
+			{Slug: "a", Toggle: "suspend", ToggleHref: "/console/tenants/a/suspend", ToggleDanger: true},
+			{Slug: "b", Toggle: "activate", ToggleHref: "/console/tenants/b/status"}}}),
+		"venues": console.VenuesPage(console.VenuesView{Shell: shell, VenueID: "v1", CanManage: true,
+			Grants: []console.GrantRow{{User: "x@example.com", UserID: "u1", Role: "door-staff", RevokeAction: "/console/venues/v1/revoke"}},
+			Roles:  []console.Option{{Value: "door-staff", Label: "door-staff"}}}),
 	}
 	for name, c := range pages {
 		t.Run(name, func(t *testing.T) {

@@ -10,8 +10,8 @@ type Shell struct {
 	// Section is the nav entry of the page ("dashboard", "users"...).
 	Section string
 	// Nav entries the principal may open.
-	Clients, Keys, Tenants, Audit bool
-	Notice, Error                 string
+	Users, Clients, Keys, Tenants, Venues, Audit bool
+	Notice, Error                                string
 }
 
 // Row is a label and a value of a definition list.
@@ -151,4 +151,42 @@ type AuditView struct {
 type MessageView struct {
 	Shell
 	Message, LinkHref, LinkLabel, TestID string
+}
+
+// TenantRow is one tenant of the list.
+type TenantRow struct {
+	ID, Slug, Name, Status, Created string
+	// Toggle is the status change the row offers ("suspend"/"activate"),
+	// ToggleHref its confirmation page or form action.
+	Toggle, ToggleHref string
+	ToggleDanger       bool
+}
+
+// TenantsView lists the tenants with the create form.
+type TenantsView struct {
+	Shell
+	Tenants    []TenantRow
+	Next       string
+	Slug, Name string
+	Errors     map[string]string
+}
+
+// GrantRow is a role grant at a venue.
+type GrantRow struct {
+	User, UserID, Role, Granted, Expires, RevokeAction string
+}
+
+// VenuesView is the venue roles page: pick a venue, see its grants,
+// grant a role with an optional expiry, revoke.
+type VenuesView struct {
+	Shell
+	VenueID   string
+	Managed   []string
+	CanManage bool
+	Grants    []GrantRow
+	Roles     []Option
+	User      string
+	Expires   string
+	Next      string
+	Errors    map[string]string
 }

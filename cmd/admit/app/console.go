@@ -32,7 +32,13 @@ func (a *App) addConsole() *console.Handler {
 		s := a.Accounts.Service
 		c.MailVerification, c.MailPasswordReset = s.ResendVerification, s.SendPasswordReset
 	}
-	return &console.Handler{
+	var venueRoles []string
+	for _, r := range a.Admin.Catalogue.Roles() {
+		if r.Resource == storage.ResourceVenue {
+			venueRoles = append(venueRoles, r.Name)
+		}
+	}
+	return &console.Handler{VenueRoles: venueRoles,
 		Admin: c, Issuer: a.Config.Issuer, Cookies: a.Engine.Cookies, Signer: a.signer("console session"),
 		Users: a.Stores.Durable, Client: a.consoleClient, Now: a.Now, Logger: a.Logger,
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func (b *browser) consoleSignIn(path, email, pw, secret string) (page, string) {
 	} else {
 		p = b.submitCode(p, b.e.nextCode(secret))
 	}
-	if p.url.Path != "/console/" || p.testid("stats").Length() == 0 {
+	if !strings.HasPrefix(p.url.Path, "/console/") || p.status != http.StatusOK || p.testid("console-role").Length() == 0 {
 		b.t.Fatalf("console sign-in ended at %s (status %d): %s", p.url, p.status, p.body)
 	}
 	return p, secret
@@ -215,7 +216,10 @@ func TestConsoleSupportAgent(t *testing.T) {
 		t.Fatalf("victim after the forged delete: %+v %v", u, err)
 	}
 	events := auditEvents(t, e, storage.AuditFilter{Event: "admin.refused", ActorID: agent.ID}, func(ev []storage.AuditEvent) bool { return len(ev) >= 2 })
-	if !strings.Contains(events[0].Details["operation"], "/delete") || events[0].IP != "127.0.0.1" {
+	deleteRefused := slices.ContainsFunc(events, func(ev storage.AuditEvent) bool {
+		return strings.HasSuffix(ev.Details["operation"], "/delete") && ev.IP == "127.0.0.1" && ev.Outcome == "failure"
+	})
+	if !deleteRefused {
 		t.Fatalf("refusals audited: %+v", events)
 	}
 }
@@ -259,4 +263,76 @@ func TestConsoleTenantAdminSeesOnlyOwnTenant(t *testing.T) {
 	if p := br.get(e.issuer + "/console/keys"); p.status != http.StatusForbidden {
 		t.Fatalf("keys: status %d, want 403", p.status)
 	}
+}
+
+// TestConsoleTenantsAndVenueRoles: a platform administrator creates and
+// suspends a tenant (after confirming) and grants a venue role with an
+// expiry; a venue administrator lands on their venue roles page, sees no
+// users or clients, and is refused (403, audited) at another venue.
+func TestConsoleTenantsAndVenueRoles(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	if err := e.app.SeedConsoleAdmin(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	op := e.browser()
+	p, _ := op.consoleSignIn("/console/", app.DevConsoleEmail, app.DevConsolePassword, "")
+	p = op.get(e.issuer + "/console/tenants")
+	bad := op.consolePost(p, "/console/tenants", url.Values{"slug": {"Not A Slug"}, "name": {"Bolt"}})
+	if bad.status != http.StatusBadRequest || bad.testid("field-slug").AttrOr("aria-invalid", "") != "true" || bad.testid("field-name").AttrOr("value", "") != "Bolt" {
+		t.Fatalf("bad slug: status %d", bad.status)
+	}
+	p = op.consolePost(bad, "/console/tenants", url.Values{"slug": {"bolt"}, "name": {"Bolt"}})
+	if p.status != http.StatusOK || !strings.Contains(p.testid("notice").Text(), "created") {
+		t.Fatalf("create tenant: status %d", p.status)
+	}
+	var suspendHref string
+	p.testid("tenant-row").Each(func(_ int, row *goquerySelection) {
+		if strings.Contains(row.Text(), "bolt") {
+			suspendHref, _ = row.Find(`[data-testid="tenant-suspend"]`).Attr("href")
+		}
+	})
+	if suspendHref == "" {
+		t.Fatal("no suspend link for the new tenant")
+	}
+	p = op.get(e.issuer + suspendHref)
+	action, _ := p.testid("confirm").Attr("action")
+	// Without the confirmation field nothing happens.
+	if q := op.consolePost(p, action, nil); q.testid("confirm").Length() != 1 {
+		t.Fatalf("suspend without confirm: status %d at %s", q.status, q.url)
+	}
+	p = op.consolePost(p, action, url.Values{"confirm": {"yes"}})
+	tn, err := e.app.Admin.ResolveTenant(context.Background(), "bolt")
+	if err != nil || tn.Status != storage.TenantSuspended {
+		t.Fatalf("tenant after suspend: %+v %v (page %d)", tn, err, p.status)
+	}
+
+	// A venue role with an expiry.
+	owner := e.consoleUser(t, storage.DefaultTenantID, "owner@example.com", "owner-password-1", "venue-owner")
+	if _, err := e.app.Stores.Durable.PutRoleGrant(context.Background(), storage.RoleGrant{ID: "g-own", TenantID: storage.DefaultTenantID,
+		UserID: owner.ID, Role: "venue-owner", ResourceType: storage.ResourceVenue, ResourceID: "v1", GrantedBy: "cli", GrantedAt: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	p = op.get(e.issuer + "/console/venues?venue=v1")
+	p = op.consolePost(p, "/console/venues/v1/grant", url.Values{"user": {app.DemoUserEmail}, "role": {"door-staff"}, "expires": {"2031-01-31"}})
+	if p.status != http.StatusOK || !strings.Contains(p.testid("venue-grants").Text(), "door-staff") || !strings.Contains(p.testid("venue-grants").Text(), "31 Jan 2031") {
+		t.Fatalf("grant: status %d: %s", p.status, p.testid("venue-grants").Text())
+	}
+
+	// The venue administrator.
+	va := e.browser()
+	p, _ = va.consoleSignIn("/console/", "owner@example.com", "owner-password-1", "")
+	if p.url.Path != "/console/venues" || p.testid("console-role").Text() != "venue administrator" || p.testid("nav-users").Length() != 0 {
+		t.Fatalf("venue administrator lands on %s as %q", p.url.Path, p.testid("console-role").Text())
+	}
+	p = va.get(e.issuer + "/console/venues?venue=v1")
+	if p.testid("grant-row").Length() < 2 || p.testid("grant-form").Length() != 1 {
+		t.Fatalf("own venue: %d grants", p.testid("grant-row").Length())
+	}
+	if q := va.consolePost(p, "/console/venues/v2/grant", url.Values{"user": {app.DemoUserEmail}, "role": {"door-staff"}}); q.status != http.StatusForbidden {
+		t.Fatalf("grant at another venue: status %d", q.status)
+	}
+	if q := va.get(e.issuer + "/console/users?q=demo"); q.status != http.StatusForbidden {
+		t.Fatalf("user search as venue administrator: status %d", q.status)
+	}
+	auditEvents(t, e, storage.AuditFilter{Event: "admin.refused", ActorID: owner.ID}, func(ev []storage.AuditEvent) bool { return len(ev) >= 2 })
 }
