@@ -96,7 +96,7 @@ func TestBrowserConsole(t *testing.T) {
 	}
 	for _, name := range []string{"console-enrol.png", "console-dashboard.png", "console-users.png", "console-user-locked.png",
 		"console-user-unlocked.png", "console-confirm-delete.png", "console-client-new.png", "console-client-secret.png",
-		"console-keys.png", "console-audit.png", "console-user-support.png", "console-support-403.png", "console-tenant-404.png"} {
+		"console-keys.png", "console-audit.png", "console-tenants.png", "console-venue-roles.png", "console-user-support.png", "console-support-403.png", "console-tenant-404.png"} {
 		checkPNG(t, filepath.Join(shots, name))
 	}
 }

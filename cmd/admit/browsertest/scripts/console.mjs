@@ -129,6 +129,18 @@ await run(async (page) => {
   await page.click('[data-testid=nav-audit]');
   await page.locator('[data-testid=audit-filter]').waitFor();
   await visit(page, 'console audit log', 'console-audit.png');
+  await page.click('[data-testid=nav-tenants]');
+  await page.locator('[data-testid=tenants]').waitFor();
+  await visit(page, 'console tenants', 'console-tenants.png');
+  await page.click('[data-testid=nav-venues]');
+  await page.fill('[data-testid=venue-id]', 'v1');
+  await page.click('[data-testid=venue-open]');
+  await page.locator('[data-testid=grant-form]').waitFor();
+  await page.fill('[data-testid=field-user]', requireEnv('LOCKED_EMAIL'));
+  await page.fill('[data-testid=field-expires]', '2031-01-31');
+  await page.click('[data-testid=grant-submit]');
+  await page.locator('[data-testid=grant-row]').waitFor();
+  await visit(page, 'console venue roles', 'console-venue-roles.png');
 
   // 3. Support agent: no delete; a forged delete is 403.
   await signIn(page, '/console/', requireEnv('SUPPORT_EMAIL'), false);
