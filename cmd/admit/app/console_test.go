@@ -153,8 +153,8 @@ func TestConsoleCreateClientUsedByGoOIDC(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := e.browser()
-	p, _ := op.consoleSignIn("/console/", app.DevConsoleEmail, app.DevConsolePassword, "")
-	p = op.get(e.issuer + "/console/clients/new")
+	op.consoleSignIn("/console/", app.DevConsoleEmail, app.DevConsolePassword, "")
+	p := op.get(e.issuer + "/console/clients/new")
 	form := url.Values{"id": {"tickets-web"}, "name": {"Tickets"}, "redirect_uris": {rpCallback}, "grants": {"authorization_code refresh_token"},
 		"scopes": {"openid profile email"}, "auth_method": {storage.AuthMethodBasic}, "first_party": {"on"}, "access_ttl": {"soon"}}
 	// A bad lifetime comes back with the input kept.
@@ -275,8 +275,8 @@ func TestConsoleTenantsAndVenueRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := e.browser()
-	p, _ := op.consoleSignIn("/console/", app.DevConsoleEmail, app.DevConsolePassword, "")
-	p = op.get(e.issuer + "/console/tenants")
+	op.consoleSignIn("/console/", app.DevConsoleEmail, app.DevConsolePassword, "")
+	p := op.get(e.issuer + "/console/tenants")
 	bad := op.consolePost(p, "/console/tenants", url.Values{"slug": {"Not A Slug"}, "name": {"Bolt"}})
 	if bad.status != http.StatusBadRequest || bad.testid("field-slug").AttrOr("aria-invalid", "") != "true" || bad.testid("field-name").AttrOr("value", "") != "Bolt" {
 		t.Fatalf("bad slug: status %d", bad.status)
