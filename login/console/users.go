@@ -78,7 +78,10 @@ func (h *Handler) users(w http.ResponseWriter, r *http.Request) {
 	view := views.UsersView{Shell: h.shell(r, "Users", "users"), Q: query.Q, Tenant: q.Get("tenant"), TenantField: v.P.Platform(),
 		By: options(query.By, "", "Anything (guess)", admin.SearchEmail, "E-mail", admin.SearchName, "Name", admin.SearchID, "User ID",
 			admin.SearchWallet, "Wallet address", admin.SearchLinked, "Linked account"),
-		Status: options(query.Status, "", "Any", "active", "Active", "disabled", "Disabled")}
+		Status: options(query.Status, "", "Any", "active", "Active", "disabled", "Disabled"),
+		Locked: options(q.Get("locked"), "", "Any", "yes", "Locked", "no", "Not locked"),
+		MFA:    options(q.Get("mfa"), "", "Any", "yes", "Has a second factor", "no", "No second factor")}
+	query.Locked, query.MFA = yesNoParam(q.Get("locked")), yesNoParam(q.Get("mfa"))
 	if q.Has("q") {
 		view.Searched = true
 		list, err := h.Admin.SearchUsers(r.Context(), v.P, query, admin.Page{Cursor: q.Get("cursor"), Limit: 25})
@@ -97,11 +100,24 @@ func (h *Handler) users(w http.ResponseWriter, r *http.Request) {
 				Tenant: tenantOr(u.TenantID), Status: status(u), Href: withTenant(r, Path+"/users/"+url.PathEscape(u.ID), nil)})
 		}
 		if list.Next != "" {
-			next := url.Values{"q": {query.Q}, "by": {query.By}, "status": {query.Status}, "cursor": {list.Next}}
+			next := url.Values{"q": {query.Q}, "by": {query.By}, "status": {query.Status}, "locked": {q.Get("locked")}, "mfa": {q.Get("mfa")}, "cursor": {list.Next}}
 			view.Next = withTenant(r, Path+"/users", next)
 		}
 	}
 	login.Render(w, r, http.StatusOK, views.UsersPage(view))
+}
+
+// yesNoParam reads a yes/no filter ("" or anything else: no filter).
+func yesNoParam(s string) *bool {
+	switch s {
+	case "yes":
+		b := true
+		return &b
+	case "no":
+		b := false
+		return &b
+	}
+	return nil
 }
 
 func tenantOr(id string) string {

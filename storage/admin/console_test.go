@@ -354,3 +354,66 @@ func TestConsoleDashboard(t *testing.T) {
 		t.Fatalf("a tenant administrator's platform dashboard = %v, want ErrForbidden", err)
 	}
 }
+
+// TestConsoleSearchLockAndMFAFilters: the Locked and MFA filters keep the
+// matching users, page after page.
+func TestConsoleSearchLockAndMFAFilters(t *testing.T) {
+	cf := newConsoleFixture(t)
+	a := cf.tenant(t, "acme")
+	locked := map[string]bool{}
+	var all []storage.User
+	for i := range 7 {
+		u := cf.user(t, a.ID, "u"+string(rune('a'+i))+"@acme.example")
+		all = append(all, u)
+		if i%2 == 0 {
+			locked[u.ID] = true
+		}
+	}
+	if err := cf.mem.SaveTOTPCredential(cf.ctx, storage.TOTPCredential{UserID: all[1].ID, Secret: []byte("s")}); err != nil {
+		t.Fatal(err)
+	}
+	cf.c.LockedUntil = func(_ context.Context, u storage.User) (time.Time, error) {
+		if locked[u.ID] {
+			return cf.now.Add(time.Minute), nil
+		}
+		return time.Time{}, nil
+	}
+	yes, no := true, false
+	collect := func(q admin.UserQuery, limit int) []string {
+		var ids []string
+		pg := admin.Page{Limit: limit}
+		for range 20 {
+			l, err := cf.c.SearchUsers(cf.ctx, admin.CLI(), q, pg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range l.Items {
+				ids = append(ids, u.ID)
+			}
+			if l.Next == "" {
+				return ids
+			}
+			pg.Cursor = l.Next
+		}
+		t.Fatal("no end of pages")
+		return nil
+	}
+	var wantLocked, wantUnlockedMFA []string
+	for _, u := range all {
+		if locked[u.ID] {
+			wantLocked = append(wantLocked, u.ID)
+		}
+	}
+	wantUnlockedMFA = []string{all[1].ID}
+	got := collect(admin.UserQuery{TenantID: a.ID, Q: "@acme.example", Locked: &yes}, 2)
+	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(wantLocked))) {
+		t.Fatalf("locked = %v, want %v", got, wantLocked)
+	}
+	got = collect(admin.UserQuery{TenantID: a.ID, Q: "@acme.example", Locked: &no, MFA: &yes}, 2)
+	if !slices.Equal(got, wantUnlockedMFA) {
+		t.Fatalf("not locked with MFA = %v, want %v", got, wantUnlockedMFA)
+	}
+	if got := collect(admin.UserQuery{TenantID: a.ID, Q: "@acme.example", MFA: &no}, 50); len(got) != 6 {
+		t.Fatalf("without MFA: %d users, want 6", len(got))
+	}
+}

@@ -63,7 +63,16 @@ type UserQuery struct {
 	Q, By string
 	// Status: "" (any), "active" or "disabled".
 	Status string
+	// Locked and MFA, when set, keep only users whose sign-in is (not)
+	// locked, who have (no) second factor. No index holds these (locks
+	// live in the ephemeral store): they filter the matches of Q, reading
+	// at most filterScan users per page.
+	Locked, MFA *bool
 }
+
+// filterScan bounds how many users one page of a Locked or MFA filtered
+// search reads; a page may hold fewer matches than asked, with a Next.
+const filterScan = 500
 
 var (
 	eip155Address = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
@@ -124,7 +133,10 @@ func (c *Console) SearchUsers(ctx context.Context, p Principal, q UserQuery, pg 
 		} else {
 			f.Name = v
 		}
-		return c.ListUsers(ctx, p, f, pg)
+		if q.Locked == nil && q.MFA == nil {
+			return c.ListUsers(ctx, p, f, pg)
+		}
+		return c.filtered(ctx, p, f, q, pg)
 	case SearchID:
 		return c.found(c.Service.Store.GetTenantUser(ctx, q.TenantID, v))(disabled)
 	case SearchWallet:
@@ -172,6 +184,70 @@ func (c *Console) only(u storage.User, disabled *bool) List[storage.User] {
 		return List[storage.User]{Items: []storage.User{}}
 	}
 	return List[storage.User]{Items: []storage.User{u}}
+}
+
+// filtered pages through the matches of f, keeping the users that pass
+// the Locked and MFA filters, until the page is full, the matches end or
+// filterScan users were read; Next continues after the last user read.
+func (c *Console) filtered(ctx context.Context, p Principal, f storage.UserFilter, q UserQuery, pg Page) (List[storage.User], error) {
+	req, err := pg.request()
+	if err != nil {
+		return List[storage.User]{}, err
+	}
+	out := List[storage.User]{Items: []storage.User{}}
+	after, scanned := req.After, 0
+	for {
+		page, err := c.Service.Store.ListUsers(ctx, f, storage.PageRequest{After: after, Limit: MaxLimit})
+		if err != nil {
+			return List[storage.User]{}, err
+		}
+		for _, u := range page.Items {
+			after = u.ID
+			scanned++
+			ok, err := c.passes(ctx, u, q)
+			if err != nil {
+				return List[storage.User]{}, err
+			}
+			if ok {
+				out.Items = append(out.Items, u)
+			}
+			if len(out.Items) == req.Limit || scanned == filterScan {
+				out.Next = encodeCursor(after)
+				return out, nil
+			}
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+	}
+}
+
+// passes reports whether u passes the Locked and MFA filters of q.
+func (c *Console) passes(ctx context.Context, u storage.User, q UserQuery) (bool, error) {
+	if q.Locked != nil {
+		l, err := c.lock(ctx, member{u})
+		if err != nil || l.Locked != *q.Locked {
+			return false, err
+		}
+	}
+	if q.MFA != nil {
+		has, err := c.hasSecondFactor(ctx, u.ID)
+		if err != nil || has != *q.MFA {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (c *Console) hasSecondFactor(ctx context.Context, userID string) (bool, error) {
+	switch _, err := c.Service.Store.GetTOTPCredential(ctx, userID); {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, storage.ErrNotFound):
+		return false, err
+	}
+	keys, err := c.Service.Store.ListUserPasskeys(ctx, userID)
+	return len(keys) > 0, err
 }
 
 // Lock is a user's sign-in lock.

@@ -43,6 +43,7 @@ type UsersView struct {
 	Q, Tenant       string
 	TenantField     bool // platform administrators choose the tenant
 	By, Status      []Option
+	Locked, MFA     []Option
 	Searched        bool
 	Users           []UserRow
 	Next            string

@@ -92,6 +92,11 @@ func TestConsoleFindLockedUserAndUnlock(t *testing.T) {
 			assertLockPage(t, lp, app.DemoUserEmail)
 			auditEvents(t, e, storage.AuditFilter{Event: "lockout"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
 
+			// "Locked" finds them among every address of the domain.
+			p = op.get(e.issuer + "/console/users?locked=yes&q=" + url.QueryEscape("@example.com"))
+			if p.testid("user-row").Length() != 1 || !strings.Contains(p.testid("user-link").Text(), app.DemoUserEmail) {
+				t.Fatalf("locked filter: status %d, %d rows", p.status, p.testid("user-row").Length())
+			}
 			p = op.get(e.issuer + "/console/users?q=" + url.QueryEscape("demo@"))
 			if p.testid("user-row").Length() != 1 {
 				t.Fatalf("search: status %d, %d rows: %s", p.status, p.testid("user-row").Length(), p.body)
