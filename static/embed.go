@@ -11,7 +11,7 @@ import (
 // FS holds the assets: the stylesheet and the pages' scripts (same-origin
 // only, as the CSP requires).
 //
-//go:embed admit.css *.js
+//go:embed admit.css console.css *.js
 var FS embed.FS
 
 // cacheControl lets browsers reuse assets for an hour; asset URLs are not

@@ -238,6 +238,7 @@ type Durable interface {
 	APIs
 	Outbox
 	SessionClients
+	ConsoleCounts
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

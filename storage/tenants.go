@@ -185,6 +185,8 @@ type UserFilter struct {
 	TenantID string
 	// Email matches a substring of the e-mail (case-insensitive).
 	Email string
+	// Name matches a substring of "given family" (case-insensitive).
+	Name string
 	// Disabled, when not nil, keeps only users with that flag.
 	Disabled *bool
 	// IncludeDeleted lists soft-deleted users too.

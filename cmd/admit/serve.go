@@ -35,6 +35,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		if err := a.SeedDemoAdmin(ctx); err != nil {
 			return err
 		}
+		if err := a.SeedConsoleAdmin(ctx); err != nil {
+			return err
+		}
 		e.banner(cfg, a.Accounts != nil && a.Accounts.Mailbox != nil)
 	}
 	go a.RunMaintenance(ctx)
@@ -107,8 +110,10 @@ func (e *cliEnv) banner(cfg app.Config, mailbox bool) {
   │ User:           %s / %s
   │ Admin API:      %s/admin/v1 (client %s / secret %s, scope admit:admin)
   │ E-mails:        %s
+  │ Console:        %s/console (%s / %s, platform administrator;
+  │                 set up TOTP at the first sign-in)
   └──────────────────────────────────────────────────────────────────────
 `, cfg.Issuer, cfg.Issuer, app.DemoClientID, app.DemoClientSecret, app.DemoSPAID,
 		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword,
-		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret, mails)
+		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret, mails, cfg.Issuer, app.DevConsoleEmail, app.DevConsolePassword)
 }

@@ -56,7 +56,7 @@ type AuditQuery struct {
 // ListAudit lists the tenant's audit events, oldest first, a page at a
 // time (the cursor is the last event's time and ID).
 func (s *Service) ListAudit(ctx context.Context, p Principal, tenantID string, q AuditQuery, pg Page) (List[storage.AuditEvent], error) {
-	if err := s.inTenant(ctx, p, tenantID); err != nil {
+	if err := s.allow(ctx, p, tenantID, ActReadAudit); err != nil {
 		return List[storage.AuditEvent]{}, err
 	}
 	var errs problems

@@ -75,7 +75,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, tenantID string, 
 
 // ListUsers lists the tenant's users (f.TenantID).
 func (s *Service) ListUsers(ctx context.Context, p Principal, f storage.UserFilter, pg Page) (List[storage.User], error) {
-	if err := s.inTenant(ctx, p, f.TenantID); err != nil {
+	if err := s.allow(ctx, p, f.TenantID, ActReadUsers); err != nil {
 		return List[storage.User]{}, err
 	}
 	req, err := pg.request()
@@ -88,7 +88,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, f storage.UserFilt
 
 // GetUser returns a user of the tenant (ErrNotFound for another tenant's).
 func (s *Service) GetUser(ctx context.Context, p Principal, tenantID, userID string) (storage.User, error) {
-	m, err := s.memberOf(ctx, p, tenantID, userID)
+	m, err := s.memberFor(ctx, p, tenantID, userID, ActReadUsers)
 	return m.User, err
 }
 
@@ -148,10 +148,11 @@ func (s *Service) SetUserDisabled(ctx context.Context, p Principal, tenantID, us
 // UnlockUser lifts a sign-in lockout of the user (as the unlock link of
 // the lockout e-mail does).
 func (s *Service) UnlockUser(ctx context.Context, p Principal, tenantID, userID string) error {
-	u, err := s.GetUser(ctx, p, tenantID, userID)
+	m, err := s.memberFor(ctx, p, tenantID, userID, ActUnlock)
 	if err != nil {
 		return err
 	}
+	u := m.User
 	// Without defences (Unlock nil) nothing is ever locked: nothing to lift.
 	if s.Unlock != nil {
 		if err := s.Unlock(ctx, u); err != nil {
@@ -205,7 +206,7 @@ func (s *Service) ResetMFA(ctx context.Context, p Principal, tenantID, userID st
 // tokens and the grants' access tokens; it returns how many token families
 // were revoked.
 func (s *Service) RevokeSessions(ctx context.Context, p Principal, tenantID, userID string) (int, error) {
-	m, err := s.memberOf(ctx, p, tenantID, userID)
+	m, err := s.memberFor(ctx, p, tenantID, userID, ActRevokeSessions)
 	if err != nil {
 		return 0, err
 	}

@@ -34,7 +34,7 @@ func (s *Store) ListUsers(_ context.Context, f storage.UserFilter, p storage.Pag
 	for id := range s.users {
 		u, ok := s.tenantUserLocked(f.TenantID, id)
 		deleted := !s.extra(id).deletedAt.IsZero()
-		if ok && contains(u.Email, f.Email) && (f.Disabled == nil || u.Disabled == *f.Disabled) && (f.IncludeDeleted || !deleted) {
+		if ok && contains(u.Email, f.Email) && contains(u.GivenName+" "+u.FamilyName, f.Name) && (f.Disabled == nil || u.Disabled == *f.Disabled) && (f.IncludeDeleted || !deleted) {
 			all = append(all, u)
 		}
 	}

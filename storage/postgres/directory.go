@@ -27,7 +27,10 @@ func (s *Store) ListUsers(ctx context.Context, f storage.UserFilter, p storage.P
 	}
 	var w where
 	w.add(`u.tenant_id = ?`, f.TenantID)
-	w.addIf(f.Email != "", `strpos(lower(u.email), lower(?)) > 0`, f.Email)
+	// LIKE (not strpos) so the trigram indexes of migration 0022 serve
+	// substring searches.
+	w.addIf(f.Email != "", `lower(u.email) LIKE ? ESCAPE '\'`, likeSubstring(f.Email))
+	w.addIf(f.Name != "", `lower(u.given_name || ' ' || u.family_name) LIKE ? ESCAPE '\'`, likeSubstring(f.Name))
 	if f.Disabled != nil {
 		w.add(`u.disabled = ?`, *f.Disabled)
 	}

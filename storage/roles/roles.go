@@ -22,6 +22,13 @@ const (
 	// PermManageRoles allows granting and revoking roles for a resource
 	// (venue owners have it through Wildcard).
 	PermManageRoles = "roles:manage"
+	// Support is the support agent role: it carries PermSupport.
+	Support = "support-agent"
+	// PermSupport allows the console's support actions in the holder's
+	// tenant (read users and the audit log, unlock, resend verification,
+	// send a password-reset link, revoke sessions); see storage/admin's
+	// action table.
+	PermSupport = "admit:support"
 	// Wildcard grants every permission on the role's resource.
 	Wildcard = "*"
 )
@@ -56,6 +63,7 @@ func defaultRoles() []Role {
 	venue := storage.ResourceVenue
 	return []Role{
 		{Name: Admin, Description: "Administers the tenant (admin API).", Permissions: []string{PermAdmin, PermManageRoles}},
+		{Name: Support, Description: "Helps customers of the tenant (console: read, unlock, resend verification, password reset, sign out).", Permissions: []string{PermSupport}},
 		{Name: Customer, Description: "Buys and manages their own tickets.", Permissions: []string{"tickets:purchase", "tickets:view-own", "tickets:transfer-own", "profile:update-own"}},
 		{Name: "venue-owner", Description: "Every permission for the venue.", Permissions: []string{Wildcard}, Resource: venue},
 		{Name: "venue-manager", Description: "Runs events and reports of the venue.", Resource: venue, Permissions: []string{

@@ -188,7 +188,7 @@ func TestDefaultCatalogue(t *testing.T) {
 	for _, r := range c.Roles() {
 		names = append(names, r.Name)
 	}
-	want := []string{"admin", "box-office", "customer", "door-staff", "venue-manager", "venue-owner"}
+	want := []string{"admin", "box-office", "customer", "door-staff", "support-agent", "venue-manager", "venue-owner"}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("Roles() = %v, want %v (sorted)", names, want)
 	}

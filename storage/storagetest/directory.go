@@ -230,6 +230,8 @@ func testDirListUsersFilters(t *testing.T, s tenantStore, c *Clock) {
 	eve := mk(a.ID, "eve."+tag+"@example.com")
 	gone := mk(a.ID, "gone."+tag+"@example.com")
 	mk(b.ID, "ada."+tag+"@example.com") // same address, other tenant
+	ada.GivenName, ada.FamilyName = "Ada", "Lovelace_"+tag
+	mustOK(t, s.UpdateProfile(ctx, ada.ID, storage.Profile{GivenName: ada.GivenName, FamilyName: ada.FamilyName}, c.Now()), "name ada")
 	mustOK(t, s.SetUserDisabled(ctx, a.ID, bob.ID, true, c.Now()), "disable bob")
 	mustOK(t, s.SoftDeleteUser(ctx, gone.ID, c.Now()), "delete gone")
 	yes, no := true, false
@@ -246,6 +248,12 @@ func testDirListUsersFilters(t *testing.T, s tenantStore, c *Clock) {
 		{"DisabledWithDeleted", storage.UserFilter{Disabled: &yes, IncludeDeleted: true}, []string{bob.ID, gone.ID}},
 		{"Enabled", storage.UserFilter{Disabled: &no}, []string{ada.ID, eve.ID}},
 		{"NoMatch", storage.UserFilter{Email: "nobody-" + randomHex(4)}, nil},
+		{"NameSubstringAnyCase", storage.UserFilter{Name: "a LOVELACE_" + tag}, []string{ada.ID}},
+		{"NameNoMatch", storage.UserFilter{Name: "Babbage"}, nil},
+		// LIKE wildcards in the query are literal characters.
+		{"EmailPercentIsLiteral", storage.UserFilter{Email: "%@example.com"}, nil},
+		{"NameUnderscoreIsLiteral", storage.UserFilter{Name: "lovelace_"}, []string{ada.ID}},
+		{"NameUnderscoreNotAnyChar", storage.UserFilter{Name: "lovelac_"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.filter

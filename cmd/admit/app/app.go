@@ -16,6 +16,7 @@ import (
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
+	"github.com/admit-idp/admit/login/console"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/op"
@@ -56,6 +57,8 @@ type App struct {
 	// Events delivers the outbox's events and back-channel logouts
 	// (events.go); RunEvents runs it.
 	Events *events.Worker
+	// Console is the operator console at /console (console.go).
+	Console *console.Handler
 	// Roles is the role catalogue (config_roles.go); rolesDoc its JSON.
 	Roles    *roles.Catalogue
 	rolesDoc []byte
@@ -140,6 +143,7 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 	if err := a.startEvents(ctx); err != nil {
 		return nil, err
 	}
+	a.Console = a.addConsole()
 	a.handler = a.routes()
 	return a, nil
 }

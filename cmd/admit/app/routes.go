@@ -9,6 +9,7 @@ import (
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/login/console"
 	"github.com/admit-idp/admit/login/devicegrant"
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/op/endpoints"
@@ -44,6 +45,7 @@ func (a *App) pageRoutes(r chi.Router) {
 	r.Mount(login.StartPath, a.Engine.Routes())
 	r.Mount("/account", a.Account.Routes())
 	r.Mount(devicegrant.Path, a.devicePages().Routes())
+	r.Mount(console.Path, a.Console.Routes())
 	r.Handle("/logout", a.logout)
 	r.Get(login.SignedOutPath, login.SignedOut)
 	a.devRoutes(r)
