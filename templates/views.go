@@ -1,6 +1,10 @@
 package templates
 
-import "github.com/a-h/templ"
+import (
+	"context"
+
+	"github.com/a-h/templ"
+)
 
 // LoginView is everything the sign-in page shows.
 type LoginView struct {
@@ -68,19 +72,19 @@ func describedBy(errMsg string) templ.Attributes {
 }
 
 // errorTitle falls back to a generic title so the page never shows an empty heading.
-func errorTitle(v ErrorView) string {
+func errorTitle(ctx context.Context, v ErrorView) string {
 	if v.Title != "" {
 		return v.Title
 	}
-	return "Something went wrong"
+	return t(ctx, "error.generic_title")
 }
 
 // subtitle names the client the user is signing in to, when it is known.
-func subtitle(clientName string) string {
+func subtitle(ctx context.Context, clientName string) string {
 	if clientName == "" {
-		return "Sign in to continue"
+		return t(ctx, "login.subtitle")
 	}
-	return "Sign in to continue to " + clientName
+	return t(ctx, "login.subtitle_client", "Client", clientName)
 }
 
 // AccountView is everything the account page shows.
