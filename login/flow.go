@@ -121,6 +121,9 @@ type Engine struct {
 	Devices  DeviceTrust
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// TenantLocales gives a tenant's default language for Localize (nil:
+	// none).
+	TenantLocales TenantLocales
 	// Outages logs backend outages without a line per failed request
 	// (nil: each failure is logged, cancelled requests still at DEBUG).
 	Outages *OutageLog
@@ -305,6 +308,9 @@ func (e *Engine) newFlow(_ context.Context, req storage.AuthRequest, tenantID st
 	now := e.Now()
 	lf := storage.LoginFlow{ID: id, AuthRequestID: req.ID, TenantID: cmp.Or(tenantID, storage.DefaultTenantID),
 		Data: map[string]string{}, CreatedAt: now, ExpiresAt: req.ExpiresAt}
+	if len(req.UILocales) > 0 {
+		lf.Data[dataUILocales] = strings.Join(req.UILocales, " ")
+	}
 	return &Flow{LoginFlow: lf, Request: req}, nil
 }
 

@@ -40,7 +40,7 @@ func (a *App) routes() http.Handler {
 
 // pageRoutes are the browser pages: security headers and CSRF defences.
 func (a *App) pageRoutes(r chi.Router) {
-	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler)
+	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler, a.Engine.Localize)
 	r.Mount(login.StartPath, a.Engine.Routes())
 	r.Mount("/account", a.Account.Routes())
 	r.Mount(devicegrant.Path, a.devicePages().Routes())
@@ -68,10 +68,10 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(endpoints.ClientAuth, p.DeviceClientAuth).Handle(endpoints.DeviceAuthorizationPath, a.Provider)
 	r.With(endpoints.ClientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", endpoints.ClosedCallback)
-	r.With(p.AuthorizeParams).Handle(endpoints.AuthorizePath, p.Authorize())
+	r.With(a.Engine.Localize, p.AuthorizeParams).Handle(endpoints.AuthorizePath, p.Authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
-	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
+	r.With(securityHeaders(a.Config.Secure()), a.Engine.Localize).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
 	r.Mount("/", a.Provider)
 }
 
