@@ -24,8 +24,10 @@ type LoginView struct {
 	AccountURL string // empty shows no account link
 }
 
-// ScopeItem is one permission the client asks for, as shown to the user.
-type ScopeItem struct{ Name, Description string }
+// ScopeItem is one permission the client asks for, as shown to the user:
+// Name and Description in words, in the user's language; Raw is the scope
+// value itself (kept for tests and support, shown only as a tooltip).
+type ScopeItem struct{ Name, Description, Raw string }
 
 // ConsentView is everything the consent page shows.
 type ConsentView struct {

@@ -57,8 +57,7 @@ func (u *Unlocker) Option(*login.Flow, string) templ.Component { return nil }
 func (u *Unlocker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id, err := u.parse(r.URL.Query().Get("t"))
 	if err != nil {
-		u.Engine.ErrorPage(w, r, http.StatusBadRequest, "This link has expired",
-			"The unlock link is invalid or the lock has already ended. You can sign in again.")
+		u.Engine.ErrorPage(w, r, http.StatusBadRequest, "unlock.expired.title", "unlock.expired.message")
 		return
 	}
 	if err := u.Guard.Unlocked(r.Context(), id); err != nil {
@@ -67,6 +66,5 @@ func (u *Unlocker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	user, _ := u.Guard.lookup(r.Context(), login.Attempt{Identifier: id})
 	u.Guard.Audit.Record(r.Context(), audit.Event{Event: "unlock", Outcome: audit.Success, UserID: user.ID, ActorID: user.ID})
-	u.Engine.ErrorPage(w, r, http.StatusOK, "Your account is unlocked",
-		"You can sign in with your password again. If you did not try to sign in, change your password.")
+	u.Engine.ErrorPage(w, r, http.StatusOK, "unlock.done.title", "unlock.done.message")
 }

@@ -38,8 +38,8 @@ func (m *Method) Mount(r chi.Router) { r.Post("/password", m.submit) }
 func (m *Method) Option(*login.Flow, string) templ.Component { return nil }
 
 const (
-	msgMissing = "Enter your e-mail address and your password."
-	msgWrong   = "The e-mail address or password is incorrect."
+	msgMissing = "password.missing"
+	msgWrong   = "password.wrong"
 )
 
 func (m *Method) submit(w http.ResponseWriter, r *http.Request) {

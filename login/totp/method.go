@@ -42,12 +42,12 @@ const dataVerified = "totp.verified"
 
 // Messages shown to the user.
 const (
-	msgMissing   = "Enter the 6-digit code from your authenticator app."
-	msgMalformed = "That is not a valid code: enter the 6 digits your app shows, or a backup code like ABCD-2345."
-	msgWrong     = "That code is not correct. Check your device's clock and try the current code."
-	msgUsed      = "That code was already used. Wait for the next code and enter it."
-	msgBackup    = "That backup code is not valid or was already used."
-	msgExpired   = "The setup key has expired. A new key is shown below: add it to your app again."
+	msgMissing   = "totp.err.missing"
+	msgMalformed = "totp.err.malformed"
+	msgWrong     = "totp.err.wrong"
+	msgUsed      = "totp.err.used"
+	msgBackup    = "totp.err.backup"
+	msgExpired   = "totp.err.expired"
 )
 
 // Name implements login.SecondFactor.
