@@ -139,8 +139,8 @@ func (e *Engine) flowIdentifier(ctx context.Context, f *Flow) string {
 // Messages of refusals. The lock message is the same whether or not the
 // account exists: unknown identifiers are counted and locked alike.
 const (
-	msgLocked  = "login.locked"  // {{.Duration}}
-	msgRate    = "login.rate"    // {{.Duration}}
+	msgLocked  = "login.locked" // {{.Duration}}
+	msgRate    = "login.rate"   // {{.Duration}}
 	msgCaptcha = "login.captcha"
 )
 
