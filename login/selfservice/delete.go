@@ -77,7 +77,7 @@ func (d DeleteSection) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.audit(ctx, "account_deleted", u.ID)
-	d.notify(ctx, u.Email, deletedMail(u))
+	d.notify(ctx, u.Email, deletedMail(ctx, u))
 	_ = d.Area.Sessions.End(w, r)
 	d.message(w, r, http.StatusOK, templates.FormView{Title: "Your account was deleted", TestID: "deleted",
 		Notice: "You were signed out everywhere. Thank you for using Admit."})

@@ -1,10 +1,13 @@
 package selfservice
 
 import (
+	"context"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/ccojocar/zxcvbn-go/frequency"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Policy is the password policy of NIST SP 800-63B §5.1.1.2: a minimum and
@@ -43,19 +46,19 @@ func NewPolicy(minLength, maxLength int) *Policy {
 // Check returns what is wrong with pw for the account with the given
 // e-mail, or "" if it is acceptable. Length counts characters, not bytes
 // (SP 800-63B: every printable character and space is allowed).
-func (p *Policy) Check(pw, email string) string {
+func (p *Policy) Check(ctx context.Context, pw, email string) string {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < p.MinLength:
-		return "Use at least " + itoa(p.MinLength) + " characters."
+		return i18n.T(ctx, "signup.pw.too_short", "Min", p.MinLength)
 	case n > p.MaxLength:
-		return "Use at most " + itoa(p.MaxLength) + " characters."
+		return i18n.T(ctx, "signup.pw.too_long", "Max", p.MaxLength)
 	case p.common(pw):
-		return "This password is too common: it appears in lists of breached passwords. Choose another."
+		return i18n.T(ctx, "signup.pw.common")
 	case repetitive(pw):
-		return "This password is a repeated or sequential pattern. Choose another."
+		return i18n.T(ctx, "signup.pw.pattern")
 	case email != "" && containsLocalPart(pw, email):
-		return "Don't use your e-mail address in your password."
+		return i18n.T(ctx, "signup.pw.email")
 	}
 	return ""
 }

@@ -22,7 +22,7 @@ func TestPolicy(t *testing.T) {
 		{"correct horse battery staple", "", ""},
 		{"ünïcödé pässwörd", "", ""},
 	} {
-		got := p.Check(tc.pw, tc.email)
+		got := p.Check(context.Background(), tc.pw, tc.email)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("Check(%q) = %q, want %q", tc.pw, got, tc.want)
 		}
@@ -87,7 +87,7 @@ func TestCheckPersonal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			errs := map[string]string{}
-			checkPersonal(errs, tt.given, tt.family, tt.phone)
+			checkPersonal(context.Background(), errs, tt.given, tt.family, tt.phone)
 			if len(errs) != len(tt.wantFields) {
 				t.Fatalf("errors %v, want fields %v", errs, tt.wantFields)
 			}

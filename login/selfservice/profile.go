@@ -63,7 +63,7 @@ func readProfile(r *http.Request) (storage.Profile, map[string]string) {
 		Phone: normalisePhone(strings.TrimSpace(r.PostFormValue("phone"))), Locale: strings.TrimSpace(r.PostFormValue("locale")),
 	}
 	errs := map[string]string{}
-	checkPersonal(errs, p.GivenName, p.FamilyName, p.Phone)
+	checkPersonal(r.Context(), errs, p.GivenName, p.FamilyName, p.Phone)
 	if p.Locale != "" {
 		if tag, err := language.Parse(p.Locale); err != nil {
 			errs["locale"] = "Enter a language tag such as en, en-GB or de."
@@ -163,10 +163,10 @@ func (p ProfileSection) startEmailChange(ctx context.Context, u storage.User, to
 	if err != nil {
 		return err
 	}
-	if err := p.send(ctx, to, changeEmailMail(u, to, p.link("/login/confirm-email", tok))); err != nil {
+	if err := p.send(ctx, to, changeEmailMail(ctx, u, to, p.link("/login/confirm-email", tok))); err != nil {
 		return err
 	}
-	p.notify(ctx, u.Email, emailChangeRequestedMail(u, to))
+	p.notify(ctx, u.Email, emailChangeRequestedMail(ctx, u, to))
 	p.audit(ctx, "email_change_requested", u.ID)
 	return nil
 }

@@ -89,7 +89,7 @@ func (p PasswordSection) change(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := r.PostFormValue("new_password")
-	if problem := p.Policy.Check(pw, u.Email); problem != "" {
+	if problem := p.Policy.Check(r.Context(), pw, u.Email); problem != "" {
 		fail(http.StatusBadRequest, "new_password", problem)
 		return
 	}
