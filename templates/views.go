@@ -76,7 +76,7 @@ func describedBy(errMsg string) templ.Attributes {
 // errorTitle falls back to a generic title so the page never shows an empty heading.
 func errorTitle(ctx context.Context, v ErrorView) string {
 	if v.Title != "" {
-		return v.Title
+		return text(ctx, v.Title)
 	}
 	return t(ctx, "error.generic_title")
 }
