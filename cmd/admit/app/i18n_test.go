@@ -77,7 +77,9 @@ func TestUILocalesThroughTheFlow(t *testing.T) {
 			}
 			// Scopes are described in words, not raw names.
 			var scopes []string
-			p.testid("scope").Each(func(_ int, s *goquery.Selection) { scopes = append(scopes, strings.Join(strings.Fields(s.Text()), " ")) })
+			p.testid("scope").Each(func(_ int, s *goquery.Selection) {
+				scopes = append(scopes, strings.Join(strings.Fields(s.Text()), " "))
+			})
 			if !slices.ContainsFunc(scopes, func(s string) bool { return strings.HasPrefix(s, "Ihre E-Mail-Adresse sehen") }) {
 				t.Fatalf("consent scopes %q lack the German words for email", scopes)
 			}
@@ -166,4 +168,3 @@ func TestDiscoveryUILocales(t *testing.T) {
 		}
 	}
 }
-
