@@ -211,6 +211,7 @@ type Durable interface {
 	Directory
 	RevocationRecords
 	LockRecords
+	Brands
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -51,6 +51,7 @@ type Store struct {
 	passkeyChallenges map[string]storage.PasskeyChallenge // by binding key
 	tenants           map[string]storage.Tenant           // by ID (tenants.go)
 	grants            map[string]storage.RoleGrant        // by ID (tenants.go)
+	brands            map[brandKey]storage.Brand          // brands.go
 	device            *deviceState                        // created on first use (devicegrant.go)
 }
 
@@ -85,6 +86,7 @@ func New(now func() time.Time) *Store {
 		identities:   make(map[identityKey]storage.Identity),
 		tenants:      map[string]storage.Tenant{storage.DefaultTenantID: defaultTenant(now())},
 		grants:       make(map[string]storage.RoleGrant),
+		brands:       make(map[brandKey]storage.Brand),
 	}
 }
 

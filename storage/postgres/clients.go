@@ -12,7 +12,8 @@ import (
 // CreateClient's parameters.
 const clientColumns = `id, tenant_id, name, secret_hash, public, auth_method, redirect_uris,
 	post_logout_redirect_uris, grant_types, scopes, first_party, jwks,
-	access_token_lifetime, id_token_lifetime, refresh_token_lifetime, created_at, require_mfa`
+	access_token_lifetime, id_token_lifetime, refresh_token_lifetime, created_at, require_mfa,
+	logo_uri, policy_uri, tos_uri`
 
 // selectClient reads a client together with its tenant's status in one
 // query (the token endpoint reads clients). Callers append the WHERE clause
@@ -20,17 +21,18 @@ const clientColumns = `id, tenant_id, name, secret_hash, public, auth_method, re
 const selectClient = `SELECT c.id, c.tenant_id, t.status, c.name, c.secret_hash, c.public,
 	c.auth_method, c.redirect_uris, c.post_logout_redirect_uris, c.grant_types, c.scopes,
 	c.first_party, c.jwks, c.access_token_lifetime, c.id_token_lifetime,
-	c.refresh_token_lifetime, c.created_at, c.require_mfa
+	c.refresh_token_lifetime, c.created_at, c.require_mfa, c.logo_uri, c.policy_uri, c.tos_uri
 	FROM clients c JOIN tenants t ON t.id = c.tenant_id `
 
 // CreateClient implements storage.Clients. An empty TenantID stores the
 // client in the default tenant; an unknown tenant is ErrNotFound.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		c.ID, tenantOrDefault(c.TenantID), c.Name, c.SecretHash, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.JWKS,
-		c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.CreatedAt, c.RequireMFA)
+		c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.CreatedAt, c.RequireMFA,
+		c.LogoURI, c.PolicyURI, c.TOSURI)
 	if foreignKeyViolation(err, "tenant_id") {
 		err = errNoSuch("tenant")
 	}
@@ -68,7 +70,8 @@ func scanClient(r row) (storage.Client, error) {
 	var c storage.Client
 	err := r.Scan(&c.ID, &c.TenantID, &c.TenantStatus, &c.Name, &c.SecretHash, &c.Public, &c.AuthMethod,
 		&c.RedirectURIs, &c.PostLogoutRedirectURIs, &c.GrantTypes, &c.Scopes, &c.FirstParty, &c.JWKS,
-		&c.AccessTokenLifetime, &c.IDTokenLifetime, &c.RefreshTokenLifetime, utc(&c.CreatedAt), &c.RequireMFA)
+		&c.AccessTokenLifetime, &c.IDTokenLifetime, &c.RefreshTokenLifetime, utc(&c.CreatedAt), &c.RequireMFA,
+		&c.LogoURI, &c.PolicyURI, &c.TOSURI)
 	return c, err
 }
 

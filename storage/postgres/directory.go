@@ -88,11 +88,11 @@ func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE clients SET name = $3, public = $4, auth_method = $5,
 		redirect_uris = $6, post_logout_redirect_uris = $7, grant_types = $8, scopes = $9,
 		first_party = $10, require_mfa = $11, jwks = $12, access_token_lifetime = $13,
-		id_token_lifetime = $14, refresh_token_lifetime = $15
+		id_token_lifetime = $14, refresh_token_lifetime = $15, logo_uri = $16, policy_uri = $17, tos_uri = $18
 		WHERE tenant_id = $1 AND id = $2`,
 		c.TenantID, c.ID, c.Name, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.RequireMFA,
-		c.JWKS, c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime)
+		c.JWKS, c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.LogoURI, c.PolicyURI, c.TOSURI)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = errNoSuch("client")
 	}

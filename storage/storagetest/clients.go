@@ -45,6 +45,9 @@ func sampleClient(c *Clock) storage.Client {
 		IDTokenLifetime:        time.Hour,
 		RefreshTokenLifetime:   30 * 24 * time.Hour,
 		CreatedAt:              c.Now(),
+		LogoURI:                "https://app.example.com/logo.png",
+		PolicyURI:              "https://app.example.com/privacy",
+		TOSURI:                 "https://app.example.com/terms",
 	}
 }
 

@@ -43,6 +43,7 @@ func RunDurable(t *testing.T, newStore DurableFactory) {
 	runGroup(t, "RoleGrants", grantTests(), durableAs[grantStore](newStore))
 	runGroup(t, "RevocationRecords", revocationRecordTests(), durableAs[storage.RevocationRecords](newStore))
 	runGroup(t, "LockRecords", lockRecordTests(), durableAs[storage.LockRecords](newStore))
+	runGroup(t, "Brands", brandTests(), durableAs[brandStore](newStore))
 	runGroup(t, "Ping", pingTests(), durableAs[pinger](newStore))
 }
 

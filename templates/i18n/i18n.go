@@ -236,3 +236,19 @@ func Text(ctx context.Context, s string) string {
 	}
 	return T(ctx, s)
 }
+
+// IsSupported reports whether tag names a language Admit ships (its base
+// language; "de-CH" is German).
+func IsSupported(tag string) bool {
+	t, err := language.Parse(tag)
+	return err == nil && firstSupported([]language.Tag{t}) != nil
+}
+
+// SupportedLangs lists the shipped languages' tags ("en", "de", …).
+func SupportedLangs() []string {
+	out := make([]string, len(Supported))
+	for i, t := range Supported {
+		out[i] = t.String()
+	}
+	return out
+}
