@@ -208,4 +208,3 @@ func (s *Service) DeleteBrand(ctx context.Context, p Principal, tenantID, client
 	s.record(ctx, p, tenantID, "admin.brand.deleted", storage.AuditEvent{Details: map[string]string{"client_id": clientID}})
 	return nil
 }
-

@@ -24,7 +24,7 @@ func TestContrast(t *testing.T) {
 		{"#000000", "#ffffff", 21},
 		{"#ffffff", "#ffffff", 1},
 		{"#3730a3", "#ffffff", 9.93}, // Admit's own primary
-		{"#767676", "#ffffff", 4.54},  // the lightest grey that passes AA
+		{"#767676", "#ffffff", 4.54}, // the lightest grey that passes AA
 		{"#777777", "#ffffff", 4.48},
 		{"#ffcc00", "#ffffff", 1.51},
 	} {
