@@ -123,9 +123,9 @@ type Engine struct {
 	Devices  DeviceTrust
 	Now      func() time.Time
 	Logger   *slog.Logger
-	// TenantLocales gives a tenant's default language for Localize (nil:
-	// none).
-	TenantLocales TenantLocales
+	// Brands resolves the brand of each page and its default language
+	// (nil: Admit's look, no tenant default).
+	Brands *Branding
 	// Outages logs backend outages without a line per failed request
 	// (nil: each failure is logged, cancelled requests still at DEBUG).
 	Outages *OutageLog

@@ -84,7 +84,8 @@ func errorTitle(ctx context.Context, v ErrorView) string {
 // subtitle names the client the user is signing in to, when it is known.
 func subtitle(ctx context.Context, clientName string) string {
 	if clientName == "" {
-		return t(ctx, "login.subtitle")
+		// Admit's own pages (the account area): the brand's account.
+		return t(ctx, "login.subtitle", "Brand", brandName(ctx))
 	}
 	return t(ctx, "login.subtitle_client", "Client", clientName)
 }

@@ -108,6 +108,14 @@ func (h *Handler) Routes() http.Handler {
 			r.Delete("/clients/{clientId}", h.deleteClient)
 			r.Post("/clients/{clientId}/secret", h.rotateSecret)
 
+			for _, prefix := range []string{"", "/clients/{clientId}"} {
+				r.Get(prefix+"/brand", h.getBrand)
+				r.Put(prefix+"/brand", h.putBrand)
+				r.Delete(prefix+"/brand", h.deleteBrand)
+				r.Put(prefix+"/brand/logo", h.putBrandLogo)
+				r.Delete(prefix+"/brand/logo", h.deleteBrandLogo)
+			}
+
 			r.Post("/users", h.createUser)
 			r.Get("/users", h.listUsers)
 			r.Get("/users/{userId}", h.getUser)

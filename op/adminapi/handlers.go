@@ -165,6 +165,9 @@ type clientInput struct {
 	AccessTokenTTL         *int64          `json:"access_token_ttl"`
 	IDTokenTTL             *int64          `json:"id_token_ttl"`
 	RefreshTokenTTL        *int64          `json:"refresh_token_ttl"`
+	LogoURI                *string         `json:"logo_uri"`
+	PolicyURI              *string         `json:"policy_uri"`
+	TOSURI                 *string         `json:"tos_uri"`
 }
 
 // DefaultGrants and DefaultScopes apply when a new client names none.
@@ -197,6 +200,9 @@ func (in clientInput) apply(s *admin.ClientSpec) {
 	}
 	set(&s.Name, in.Name)
 	set(&s.AuthMethod, in.AuthMethod)
+	set(&s.LogoURI, in.LogoURI)
+	set(&s.PolicyURI, in.PolicyURI)
+	set(&s.TOSURI, in.TOSURI)
 	setList(&s.RedirectURIs, in.RedirectURIs)
 	setList(&s.PostLogoutURIs, in.PostLogoutRedirectURIs)
 	setList(&s.Grants, in.GrantTypes)

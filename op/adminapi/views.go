@@ -60,6 +60,9 @@ type clientView struct {
 	IDTokenTTL             int64           `json:"id_token_ttl"`
 	RefreshTokenTTL        int64           `json:"refresh_token_ttl"`
 	CreatedAt              *time.Time      `json:"created_at,omitempty"`
+	LogoURI                string          `json:"logo_uri,omitempty"`
+	PolicyURI              string          `json:"policy_uri,omitempty"`
+	TOSURI                 string          `json:"tos_uri,omitempty"`
 }
 
 func orEmpty(s []string) []string {
@@ -76,6 +79,7 @@ func viewClient(c storage.Client) clientView {
 		GrantTypes: orEmpty(c.GrantTypes), Scopes: orEmpty(c.Scopes), FirstParty: c.FirstParty, RequireMFA: c.RequireMFA,
 		AccessTokenTTL: int64(c.AccessTokenLifetime / time.Second), IDTokenTTL: int64(c.IDTokenLifetime / time.Second),
 		RefreshTokenTTL: int64(c.RefreshTokenLifetime / time.Second), CreatedAt: ts(c.CreatedAt),
+		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
 	}
 	if len(c.JWKS) > 0 && json.Valid(c.JWKS) {
 		v.JWKS = c.JWKS

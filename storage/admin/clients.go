@@ -31,6 +31,10 @@ type ClientSpec struct {
 	AuthMethod                   string
 	JWKS                         []byte
 	AccessTTL, IDTTL, RefreshTTL time.Duration
+	// LogoURI, PolicyURI, TOSURI: client metadata (OpenID Connect Dynamic
+	// Client Registration 1.0 §2), https or empty; the consent page links
+	// the policy and the terms.
+	LogoURI, PolicyURI, TOSURI string
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
@@ -81,6 +85,11 @@ func (s ClientSpec) Validate() error {
 			errs.add(field, "token lifetime %s: between 0 (default) and 24h", d)
 		}
 	}
+	for field, v := range map[string]string{"logo_uri": s.LogoURI, "policy_uri": s.PolicyURI, "tos_uri": s.TOSURI} {
+		if v != "" && !httpsURL(v) {
+			errs.add(field, "%s %q: want an absolute https URL", field, v)
+		}
+	}
 	if s.RefreshTTL < 0 {
 		errs.add("refresh_token_ttl", "token lifetime %s: 0 (default) or more", s.RefreshTTL)
 	}
@@ -126,6 +135,7 @@ func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
 		PostLogoutRedirectURIs: s.PostLogoutURIs, GrantTypes: s.Grants, Scopes: s.Scopes, FirstParty: s.FirstParty, RequireMFA: s.RequireMFA,
 		JWKS: s.JWKS, AccessTokenLifetime: s.AccessTTL, IDTokenLifetime: s.IDTTL, RefreshTokenLifetime: s.RefreshTTL,
 		CreatedAt: now.Truncate(time.Microsecond),
+		LogoURI:   s.LogoURI, PolicyURI: s.PolicyURI, TOSURI: s.TOSURI,
 	}
 }
 
@@ -135,6 +145,7 @@ func SpecOf(c storage.Client) ClientSpec {
 		ID: c.ID, Name: c.Name, RedirectURIs: c.RedirectURIs, PostLogoutURIs: c.PostLogoutRedirectURIs, Grants: c.GrantTypes,
 		Scopes: c.Scopes, Public: c.Public, FirstParty: c.FirstParty, RequireMFA: c.RequireMFA, AuthMethod: c.AuthMethod,
 		JWKS: c.JWKS, AccessTTL: c.AccessTokenLifetime, IDTTL: c.IDTokenLifetime, RefreshTTL: c.RefreshTokenLifetime,
+		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
 	}
 }
 

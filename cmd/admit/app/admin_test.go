@@ -272,6 +272,8 @@ var validBodies = map[string]any{
 	"updateTenant":      map[string]any{"name": "Acme"},
 	"createClient":      map[string]any{"id": "new-client", "redirect_uris": []string{"https://app.example.com/cb"}},
 	"updateClient":      map[string]any{"name": "New"},
+	"putTenantBrand":    map[string]any{"display_name": "Acme"},
+	"putClientBrand":    map[string]any{"display_name": "Acme"},
 	"createUser":        map[string]any{"email": "new@example.com"},
 	"createGrant":       map[string]any{"user_id": "x-userid", "role": "admin"},
 	"revokeGrants":      map[string]any{"user_id": "x-userid"},

@@ -234,6 +234,7 @@ func (a *App) loginEngine() *login.Engine {
 		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
 		Respond:        a.Protocol.Respond,
 		Errors:         a.Protocol,
+		Brands:         &login.Branding{Store: d, Now: a.Now},
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
 		Now: a.Now, Logger: a.Logger, Outages: a.Outages,
 	}

@@ -32,6 +32,8 @@ func (a *App) routes() http.Handler {
 	r.Get("/readyz", a.readyz)
 	r.Handle("/metrics", a.Metrics.Handler())
 	r.Handle("/static/*", http.StripPrefix("/static/", static.Handler()))
+	// Brand stylesheets and logos: Admit's own origin, nosniff (login/branding.go).
+	r.With(securityHeaders(a.Config.Secure())).Mount(login.BrandPath, a.Engine.Brands.Routes())
 	r.Group(a.pageRoutes)
 	r.Group(a.adminRoutes)
 	r.Group(a.protocolRoutes)
