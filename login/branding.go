@@ -139,6 +139,19 @@ func (b *Brand) merge(s storage.Brand) {
 	}
 }
 
+// ClientLogoURL is the same-origin address of the client's own uploaded
+// logo, "" when the client has none (the tenant's logo is in the layout).
+func (g *Branding) ClientLogoURL(ctx context.Context, tenantID, clientID string) string {
+	if clientID == "" {
+		return ""
+	}
+	b := g.Resolve(ctx, tenantID, clientID)
+	if !b.hasLogo || b.LogoFrom != clientID {
+		return ""
+	}
+	return b.View().LogoURL
+}
+
 // TenantLocale is the tenant's default language (its brand's).
 func (g *Branding) TenantLocale(ctx context.Context, tenantID string) string {
 	return g.Resolve(ctx, tenantID, "").DefaultLocale

@@ -86,8 +86,50 @@ func (e *Engine) consentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	allowFormTarget(w, f.Request.RedirectURI)
-	v := templates.ConsentView{FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), UserEmail: u.Email, Scopes: scopeItems(r.Context(), f.Request.Scopes)}
+	v := templates.ConsentView{FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), UserEmail: u.Email, Scopes: scopeItems(r.Context(), f.Request.Scopes),
+		// The client's own uploaded logo, served from Admit's origin; its
+		// logo_uri is not shown: the page's CSP allows images from 'self'
+		// only, and a third-party image would tell that site who signs in.
+		ClientLogoURL: e.Brands.ClientLogoURL(r.Context(), f.Client.TenantID, f.Client.ID),
+		PolicyURL:     httpsOnly(f.Client.PolicyURI), TermsURL: httpsOnly(f.Client.TOSURI)}
 	render(w, r, http.StatusOK, templates.ConsentPage(v))
+}
+
+// httpsOnly returns u when it is an https URL (storage/admin checks this on
+// write; the page checks again), else "".
+func httpsOnly(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "https" || p.Host == "" {
+		return ""
+	}
+	return u
+}
+
+// notYou answers the consent page's "Not you?" form: it ends the browser's
+// session (the account shown is not the user's) and starts the same
+// sign-in again at the login page, keeping the authorization request. A
+// POST with the CSRF token: a link could sign anyone out.
+func (e *Engine) notYou(w http.ResponseWriter, r *http.Request) {
+	f, ok := e.LoadFlow(w, r)
+	if !ok {
+		return
+	}
+	if f, _, ok = e.pendingConsent(w, r, f); !ok {
+		return
+	}
+	if err := e.Sessions.End(w, r); err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	f.UserID, f.AMR = "", nil
+	for _, k := range []string{dataSessionID, dataAuthTime, dataACR, dataStage} {
+		delete(f.Data, k)
+	}
+	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	e.RenderLogin(w, r, f, http.StatusOK, "", "")
 }
 
 func (e *Engine) consentSubmit(w http.ResponseWriter, r *http.Request) {

@@ -138,6 +138,7 @@ func (e *Engine) Routes() chi.Router {
 	r.Get("/", e.start)
 	r.Get("/consent", e.consentPage)
 	r.Post("/consent", e.consentSubmit)
+	r.Post("/consent/not-you", e.notYou)
 	for _, m := range e.Methods {
 		m.Mount(r)
 	}

@@ -33,6 +33,11 @@ type ScopeItem struct{ Name, Description, Raw string }
 type ConsentView struct {
 	FlowID, CSRFToken, ClientName, UserEmail string
 	Scopes                                   []ScopeItem
+	// ClientLogoURL is the client's own logo on Admit's origin ("" none).
+	ClientLogoURL string
+	// PolicyURL and TermsURL are the client's policy_uri and tos_uri
+	// (https, "" for none).
+	PolicyURL, TermsURL string
 }
 
 // ErrorView describes a page shown when a flow cannot go on.
