@@ -34,6 +34,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		if err := a.SeedDemoAdmin(ctx); err != nil {
 			return err
 		}
+		if err := a.SeedDemoBrand(ctx); err != nil {
+			return err
+		}
 		e.banner(cfg)
 	}
 	go a.RunMaintenance(ctx)
@@ -96,8 +99,13 @@ func (e *cliEnv) banner(cfg app.Config) {
   │ Redirect URIs:  %s, %s
   │ User:           %s / %s
   │ Admin API:      %s/admin/v1 (client %s / secret %s, scope admit:admin)
+  │
+  │ Branded tenant: %s ("Riverside Hall": colour, logo, German by default)
+  │   client %s / secret %s, user %s / %s
+  │ Languages:      add ui_locales=de|fr|es|ar to /authorize (Arabic is right to left)
   └──────────────────────────────────────────────────────────────────────
 `, cfg.Issuer, cfg.Issuer, app.DemoClientID, app.DemoClientSecret, app.DemoSPAID,
 		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword,
-		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret)
+		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret,
+		app.DemoBrandTenantSlug, app.DemoBrandClientID, app.DemoBrandClientSecret, app.DemoBrandUserEmail, app.DemoBrandUserPassword)
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/admit-idp/admit/cmd/admit/app"
 )
 
 func testPNG(t *testing.T) []byte {
@@ -107,5 +110,32 @@ func TestTenantAndClientBrand(t *testing.T) {
 	p = e.browser().get(e.rp("venue-shop", secret).start().url)
 	if got := strings.TrimSpace(p.testid("brand").Text()); got != "Summer Festival" || p.testid("brand-logo").Length() != 1 {
 		t.Fatalf("client brand: name %q, logo %d", got, p.testid("brand-logo").Length())
+	}
+}
+
+// TestDemoBrandSeed: development mode's second tenant is branded at once
+// (name, logo, German by default), its user signs in to its client, and
+// seeding twice changes nothing.
+func TestDemoBrandSeed(t *testing.T) {
+	e := newEnv(t, memoryBackend)
+	for range 2 {
+		if err := e.app.SeedDemoBrand(context.Background()); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
+	r := e.rp(app.DemoBrandClientID, app.DemoBrandClientSecret)
+	ar := r.start()
+	br := e.browser()
+	p := br.get(ar.url)
+	if lang, _ := p.lang(); lang != "de" || strings.TrimSpace(p.testid("brand").Text()) != "Riverside Hall" || p.testid("brand-logo").Length() != 1 {
+		t.Fatalf("branded login page: lang %s, brand %q, logo %d", lang, p.testid("brand").Text(), p.testid("brand-logo").Length())
+	}
+	p = br.submitLogin(p, app.DemoBrandUserEmail, app.DemoBrandUserPassword)
+	if href, _ := p.testid("terms-link").Attr("href"); href != "https://riverside.example/terms" {
+		t.Fatalf("consent terms link %q: %s", href, p.body)
+	}
+	cb := br.callback(br.consent(p, "allow"), ar)
+	if _, err := r.exchange(cb.Query().Get("code"), ar); err != nil {
+		t.Fatalf("exchange: %v", err)
 	}
 }
