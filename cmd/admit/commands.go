@@ -160,6 +160,9 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.DurationVar(&s.AccessTTL, "access-token-ttl", 0, "access token lifetime (default 15m)")
 	fs.DurationVar(&s.IDTTL, "id-token-ttl", 0, "id token lifetime (default 1h)")
 	fs.DurationVar(&s.RefreshTTL, "refresh-token-ttl", 0, "refresh token lifetime (default 168h)")
+	fs.StringVar(&s.PolicyURI, "policy-uri", "", "https privacy policy, linked from the consent page")
+	fs.StringVar(&s.TOSURI, "tos-uri", "", "https terms of service, linked from the consent page")
+	fs.StringVar(&s.LogoURI, "logo-uri", "", "https logo_uri metadata (the pages show the uploaded brand logo: admit brand logo --client)")
 	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
 		s.RedirectURIs, s.PostLogoutURIs, s.Grants, s.Scopes = redirects, logouts, orList(grants, "authorization_code", "refresh_token"), orList(scopes, app.SupportedScopes...)
