@@ -90,4 +90,3 @@ func brandOwner(tenantID, clientID string) string {
 	}
 	return "client " + clientID
 }
-
