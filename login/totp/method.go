@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -236,7 +235,7 @@ func (m *Method) renderEnrol(w http.ResponseWriter, r *http.Request, f *login.Fl
 func enrolView(en Enrolment, csrf, action, errMsg string) templates.TOTPEnrolView {
 	return templates.TOTPEnrolView{
 		CSRFToken: csrf, Action: action, QRDataURI: en.QRDataURI, URI: en.URI, Secret: en.Secret,
-		ExpiresIn: strconv.Itoa(int(PendingLifetime.Minutes())) + " minutes", Error: errMsg,
+		ExpiresMinutes: int(PendingLifetime.Minutes()), Error: errMsg,
 	}
 }
 
