@@ -13,6 +13,8 @@ import (
 
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Flow data keys the engine keeps while the consent page is shown.
@@ -56,7 +58,7 @@ func (e *Engine) askConsent(w http.ResponseWriter, r *http.Request, f *Flow, a A
 // pendingConsent loads a flow waiting on the consent page.
 func (e *Engine) pendingConsent(w http.ResponseWriter, r *http.Request, f *Flow) (*Flow, Authentication, bool) {
 	if f.UserID == "" || f.Data[dataSessionID] == "" {
-		e.ErrorPage(w, r, http.StatusBadRequest, "Sign in first", "Go back to the application and start signing in again.")
+		e.ErrorPage(w, r, http.StatusBadRequest, "error.sign_in_first.title", "error.start_over")
 		return nil, Authentication{}, false
 	}
 	at, _ := strconv.ParseInt(f.Data[dataAuthTime], 10, 64)
@@ -84,8 +86,50 @@ func (e *Engine) consentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	allowFormTarget(w, f.Request.RedirectURI)
-	v := templates.ConsentView{FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), UserEmail: u.Email, Scopes: scopeItems(f.Request.Scopes)}
+	v := templates.ConsentView{FlowID: f.ID, CSRFToken: csrf, ClientName: clientName(f.Client), UserEmail: u.Email, Scopes: scopeItems(r.Context(), f.Request.Scopes),
+		// The client's own uploaded logo, served from Admit's origin; its
+		// logo_uri is not shown: the page's CSP allows images from 'self'
+		// only, and a third-party image would tell that site who signs in.
+		ClientLogoURL: e.Brands.ClientLogoURL(r.Context(), f.Client.TenantID, f.Client.ID),
+		PolicyURL:     httpsOnly(f.Client.PolicyURI), TermsURL: httpsOnly(f.Client.TOSURI)}
 	render(w, r, http.StatusOK, templates.ConsentPage(v))
+}
+
+// httpsOnly returns u when it is an https URL (storage/admin checks this on
+// write; the page checks again), else "".
+func httpsOnly(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "https" || p.Host == "" {
+		return ""
+	}
+	return u
+}
+
+// notYou answers the consent page's "Not you?" form: it ends the browser's
+// session (the account shown is not the user's) and starts the same
+// sign-in again at the login page, keeping the authorization request. A
+// POST with the CSRF token: a link could sign anyone out.
+func (e *Engine) notYou(w http.ResponseWriter, r *http.Request) {
+	f, ok := e.LoadFlow(w, r)
+	if !ok {
+		return
+	}
+	if f, _, ok = e.pendingConsent(w, r, f); !ok {
+		return
+	}
+	if err := e.Sessions.End(w, r); err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	f.UserID, f.AMR = "", nil
+	for _, k := range []string{dataSessionID, dataAuthTime, dataACR, dataStage} {
+		delete(f.Data, k)
+	}
+	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
+		e.Unavailable(w, r, err)
+		return
+	}
+	e.RenderLogin(w, r, f, http.StatusOK, "", "")
 }
 
 func (e *Engine) consentSubmit(w http.ResponseWriter, r *http.Request) {
@@ -110,22 +154,28 @@ func (e *Engine) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	e.complete(w, r, f, a, f.Data[dataSessionID])
 }
 
+// scopeDescriptions name, in words, what each scope Admit knows lets the
+// client do (the consent page shows these, not the raw scope names). Each
+// value is a catalog message id: "name" and "description" are its two parts.
 var scopeDescriptions = map[string]string{
-	oidc.ScopeOpenID:        "Confirm who you are",
-	oidc.ScopeProfile:       "Your name and profile details",
-	oidc.ScopeEmail:         "Your e-mail address",
-	oidc.ScopeOfflineAccess: "Stay connected when you are not using the app",
-	"wallet":                "See the addresses of the wallets linked to your account",
+	oidc.ScopeOpenID:        "consent.scope.openid",
+	oidc.ScopeProfile:       "consent.scope.profile",
+	oidc.ScopeEmail:         "consent.scope.email",
+	oidc.ScopeOfflineAccess: "consent.scope.offline_access",
+	"wallet":                "consent.scope.wallet",
 }
 
-func scopeItems(scopes []string) []templates.ScopeItem {
+func scopeItems(ctx context.Context, scopes []string) []templates.ScopeItem {
 	out := make([]templates.ScopeItem, 0, len(scopes))
 	for _, s := range scopes {
-		d, ok := scopeDescriptions[s]
+		id, ok := scopeDescriptions[s]
 		if !ok {
-			d = "Access to " + s
+			// A scope Admit has no words for (a resource's own): its name
+			// is all there is to show.
+			out = append(out, templates.ScopeItem{Name: i18n.T(ctx, "consent.scope.other", "Scope", s), Raw: s})
+			continue
 		}
-		out = append(out, templates.ScopeItem{Name: s, Description: d})
+		out = append(out, templates.ScopeItem{Name: i18n.T(ctx, id+".name"), Description: i18n.T(ctx, id+".description"), Raw: s})
 	}
 	return out
 }

@@ -43,7 +43,7 @@ func Continue(w http.ResponseWriter, r *http.Request, target, title, message str
 		return
 	}
 	render(w, r, http.StatusOK, templates.ContinuePage(templates.ContinueView{
-		Title: title, Message: message, Link: "Continue", Target: templ.SafeURL(target),
+		Title: title, Message: message, Link: "common.continue", Target: templ.SafeURL(target),
 	}))
 }
 
@@ -69,7 +69,7 @@ func DeliverToClient(w http.ResponseWriter, r *http.Request, keepRedirect bool, 
 	location := rec.header.Get("Location")
 	switch {
 	case isRedirect(rec.status) && location != "" && !keepRedirect && isWebURL(location):
-		Continue(w, r, location, "Signing you in", "Taking you back to the application…")
+		Continue(w, r, location, "continue.signing_in", "continue.back_to_app")
 		return
 	case rec.status == http.StatusOK && strings.HasPrefix(rec.header.Get("Content-Type"), "text/html"):
 		rec.header.Set("Content-Security-Policy",

@@ -13,6 +13,8 @@ import (
 
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Defences is the one brute-force mechanism every authenticator goes
@@ -137,10 +139,9 @@ func (e *Engine) flowIdentifier(ctx context.Context, f *Flow) string {
 // Messages of refusals. The lock message is the same whether or not the
 // account exists: unknown identifiers are counted and locked alike.
 const (
-	msgLocked = "Too many failed attempts. For your security, signing in with a password or code is paused for %s. " +
-		"You can still sign in with a passkey or a wallet."
-	msgRate    = "Too many attempts in a short time. Wait %s and try again."
-	msgCaptcha = "Please confirm you are not a robot, then sign in again."
+	msgLocked  = "login.locked" // {{.Duration}}
+	msgRate    = "login.rate"   // {{.Duration}}
+	msgCaptcha = "login.captcha"
 )
 
 func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, f *Flow, v Verdict, a Attempt) {
@@ -151,12 +152,12 @@ func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, f *Flow, v Verdi
 	status := http.StatusBadRequest
 	switch v.Reason {
 	case RefuseLocked:
-		msg, status = fmt.Sprintf(msgLocked, humanDuration(v.RetryAfter)), http.StatusTooManyRequests
+		msg, status = i18n.T(r.Context(), msgLocked, "Duration", humanDuration(r.Context(), v.RetryAfter)), http.StatusTooManyRequests
 	case RefuseRate:
-		msg, status = fmt.Sprintf(msgRate, humanDuration(v.RetryAfter)), http.StatusTooManyRequests
+		msg, status = i18n.T(r.Context(), msgRate, "Duration", humanDuration(r.Context(), v.RetryAfter)), http.StatusTooManyRequests
 	}
 	if f.AwaitingSecondFactor() {
-		e.ErrorPage(w, r, status, "Please wait", msg)
+		e.ErrorPage(w, r, status, "error.wait.title", msg)
 		return
 	}
 	email := a.Identifier
@@ -166,15 +167,9 @@ func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, f *Flow, v Verdi
 	e.renderLoginCaptcha(w, r, f, status, email, msg, v.Captcha)
 }
 
-func humanDuration(d time.Duration) string {
-	switch m := int(math.Ceil(d.Minutes())); {
-	case d < time.Minute:
-		return "a minute"
-	case m == 1:
-		return "1 minute"
-	default:
-		return strconv.Itoa(m) + " minutes"
-	}
+func humanDuration(ctx context.Context, d time.Duration) string {
+	// At least a minute: the wait is only ever rounded up.
+	return i18n.T(ctx, "common.minutes", "Count", max(1, int(math.Ceil(d.Minutes()))))
 }
 
 // defenceFailed reports a failed step of a guarded flow; the verdict is
@@ -263,7 +258,7 @@ func (e *Engine) RenderRefusal(w http.ResponseWriter, r *http.Request, v Verdict
 	if v.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(v.RetryAfter.Seconds()))))
 	}
-	e.ErrorPage(w, r, http.StatusTooManyRequests, "Please wait", fmt.Sprintf(msgRate, humanDuration(v.RetryAfter)))
+	e.ErrorPage(w, r, http.StatusTooManyRequests, "error.wait.title", i18n.T(r.Context(), msgRate, "Duration", humanDuration(r.Context(), v.RetryAfter)))
 }
 
 // renderLoginCaptcha is RenderLogin with a given CAPTCHA widget (zero:

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -37,7 +38,9 @@ func (e *Engine) StartLocalIn(w http.ResponseWriter, r *http.Request, returnTo, 
 
 // ScopeItems describes scopes for a consent page, as the login consent
 // page does.
-func ScopeItems(scopes []string) []templates.ScopeItem { return scopeItems(scopes) }
+func ScopeItems(ctx context.Context, scopes []string) []templates.ScopeItem {
+	return scopeItems(ctx, scopes)
+}
 
 // ClientName is how pages name a client.
 func ClientName(c storage.Client) string { return clientName(c) }

@@ -103,4 +103,15 @@
 // post_logout_redirect_uri, then sends the browser to /logout with that URI
 // signed (HMAC, key derived from the master key); Logout deletes the session
 // and its cookie, then continues to the client's page (Continue).
+//
+// Language and brand (locale.go, branding.go): Engine.Localize, the
+// middleware of every hosted page, puts the page's locale and brand into the
+// request context. The language comes from the flow's ui_locales (kept in
+// the flow when it starts), the user's saved preference, Accept-Language,
+// then the brand's default language (templates/i18n.Negotiate); the brand is
+// the flow's client's brand over its tenant's (Branding, cached), whose
+// stylesheet and logo are served from /brand on Admit's origin. Handlers
+// name their messages by catalog id (ErrorPage, RenderLogin, notices);
+// pages translate them at render time (i18n.Text). Mails use the
+// recipient's saved language (UserLocale), else the page's.
 package login

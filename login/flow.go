@@ -19,6 +19,8 @@ import (
 
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Authentication context class references Admit issues (see doc.go).
@@ -121,6 +123,9 @@ type Engine struct {
 	Devices  DeviceTrust
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Brands resolves the brand of each page and its default language
+	// (nil: Admit's look, no tenant default).
+	Brands *Branding
 	// Outages logs backend outages without a line per failed request
 	// (nil: each failure is logged, cancelled requests still at DEBUG).
 	Outages *OutageLog
@@ -133,6 +138,7 @@ func (e *Engine) Routes() chi.Router {
 	r.Get("/", e.start)
 	r.Get("/consent", e.consentPage)
 	r.Post("/consent", e.consentSubmit)
+	r.Post("/consent/not-you", e.notYou)
 	for _, m := range e.Methods {
 		m.Mount(r)
 	}
@@ -195,26 +201,26 @@ func (e *Engine) requestGone(w http.ResponseWriter, r *http.Request, err error) 
 		e.Unavailable(w, r, err)
 		return
 	}
-	const title = "This sign-in link has expired"
+	const title = "error.link_expired.title"
 	if again := e.restartURL(r); again != "" {
 		v := templates.ErrorView{Status: http.StatusBadRequest, Title: title, RequestID: RequestID(r.Context()),
-			Message:       "Your sign-in to " + e.restartName(r, again) + " was interrupted or took too long. Start again to continue.",
+			Message:       i18n.T(r.Context(), "error.link_expired.restart", "Client", e.restartName(r, again)),
 			StartAgainURL: again}
 		render(w, r, http.StatusBadRequest, templates.ErrorPage(v))
 		return
 	}
-	e.ErrorPage(w, r, http.StatusBadRequest, title, "Go back to the application and start signing in again.")
+	e.ErrorPage(w, r, http.StatusBadRequest, title, "error.start_over")
 }
 
 // restartName names the application the restart URL signs in to.
 func (e *Engine) restartName(r *http.Request, again string) string {
 	u, _ := url.Parse(again)
 	if u == nil || u.Path != authorizePath {
-		return clientName(storage.Client{})
+		return i18n.T(r.Context(), "login.your_account")
 	}
 	c, err := e.Clients.GetClient(r.Context(), u.Query().Get("client_id"))
 	if err != nil {
-		return "the application"
+		return i18n.T(r.Context(), "login.the_application")
 	}
 	return clientName(c)
 }
@@ -305,6 +311,9 @@ func (e *Engine) newFlow(_ context.Context, req storage.AuthRequest, tenantID st
 	now := e.Now()
 	lf := storage.LoginFlow{ID: id, AuthRequestID: req.ID, TenantID: cmp.Or(tenantID, storage.DefaultTenantID),
 		Data: map[string]string{}, CreatedAt: now, ExpiresAt: req.ExpiresAt}
+	if len(req.UILocales) > 0 {
+		lf.Data[dataUILocales] = strings.Join(req.UILocales, " ")
+	}
 	return &Flow{LoginFlow: lf, Request: req}, nil
 }
 
@@ -334,9 +343,11 @@ func (e *Engine) renderLogin(w http.ResponseWriter, r *http.Request, f *Flow, st
 	render(w, r, status, templates.LoginPage(v))
 }
 
+// clientName is the name a page shows for the client; "" for Admit's own
+// pages (the page then says "Sign in to continue").
 func clientName(c storage.Client) string {
 	if c.ID == "" {
-		return "your Admit account"
+		return ""
 	}
 	if c.Name != "" {
 		return c.Name
@@ -348,8 +359,7 @@ func clientName(c storage.Client) string {
 // the CSRF token. On failure it has already answered and returns false.
 func (e *Engine) LoadFlow(w http.ResponseWriter, r *http.Request) (*Flow, bool) {
 	if !e.Cookies.CheckCSRF(r) {
-		e.ErrorPage(w, r, http.StatusForbidden, "Your session has expired",
-			"For your security this form can only be sent from the page it came from. Go back, reload the page and try again.")
+		e.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return nil, false
 	}
 	return e.loadFlow(w, r, r.PostFormValue("flow"))
@@ -385,8 +395,7 @@ func (e *Engine) Fail(w http.ResponseWriter, r *http.Request, f *Flow, method, r
 	}
 	if f.Failures >= MaxFailures {
 		_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
-		e.ErrorPage(w, r, http.StatusTooManyRequests, "Too many attempts",
-			"This sign-in was stopped after several failed attempts. Go back to the application to start again.")
+		e.ErrorPage(w, r, http.StatusTooManyRequests, "error.too_many.title", "error.too_many.message")
 		return false
 	}
 	if err := e.Flows.PutLoginFlow(r.Context(), f.LoginFlow); err != nil {
@@ -402,8 +411,7 @@ func (e *Engine) Fail(w http.ResponseWriter, r *http.Request, f *Flow, method, r
 // factor adds "mfa" and finishes the login.
 func (e *Engine) Succeed(w http.ResponseWriter, r *http.Request, f *Flow, method, userID string, amr ...string) {
 	if f.UserID != "" && f.UserID != userID {
-		e.ErrorPage(w, r, http.StatusBadRequest, "Signed in as someone else",
-			"The second step was completed for a different account. Go back to the application and start again.")
+		e.ErrorPage(w, r, http.StatusBadRequest, "error.other_account.title", "error.other_account.message")
 		return
 	}
 	second := f.AwaitingSecondFactor() && e.isSecondFactor(method)
@@ -483,7 +491,9 @@ func consentRequired() *oidc.Error {
 	return e
 }
 
-// ErrorPage renders a friendly error page.
+// ErrorPage renders a friendly error page. title and msg are catalog
+// message ids (or text already translated with i18n.T): the page shows
+// them in the request's language (i18n.Text).
 func (e *Engine) ErrorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
 	v := templates.ErrorView{Status: status, Title: title, Message: msg, RequestID: RequestID(r.Context())}
 	render(w, r, status, templates.ErrorPage(v))
@@ -504,8 +514,7 @@ func (e *Engine) Unavailable(w http.ResponseWriter, r *http.Request, err error) 
 		e.Logger.ErrorContext(r.Context(), "login: backend failure", "error", err)
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(5))
-	e.ErrorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
-		"We could not complete this step because a service is unavailable. Nothing was lost: wait a moment and try again.")
+	e.ErrorPage(w, r, http.StatusServiceUnavailable, "error.unavailable.title", "error.unavailable.message")
 }
 
 func render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {

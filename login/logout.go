@@ -119,13 +119,13 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if to == "" || to == SignedOutPath {
-		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window.",
+		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "logout.done.title", Message: "logout.done.message",
 			Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
 		return
 	}
 	// A page, not a redirect: the sign-out confirmation is a form POST, and
 	// the client's post-logout page may redirect on (see Continue).
-	Continue(w, r, to, "You are signed out", "Taking you back to the application…")
+	Continue(w, r, to, "logout.done.title", "continue.back_to_app")
 }
 
 // frontChannelPage renders the signed-out page with one iframe per
@@ -162,8 +162,7 @@ func (l *Logout) frontChannelPage(w http.ResponseWriter, r *http.Request, frames
 // target is not used: it was not validated for this browser.
 func (l *Logout) askToSignOutHere(w http.ResponseWriter, r *http.Request, hasSession bool) {
 	if !hasSession {
-		l.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-out link",
-			"This sign-out link is not valid. To sign out, use the application's sign-out button.")
+		l.Engine.ErrorPage(w, r, http.StatusBadRequest, "logout.bad_link.title", "logout.bad_link.message")
 		return
 	}
 	csrf, err := l.Engine.Cookies.CSRFToken(w, r)
@@ -172,11 +171,11 @@ func (l *Logout) askToSignOutHere(w http.ResponseWriter, r *http.Request, hasSes
 		return
 	}
 	render(w, r, http.StatusBadRequest, templates.FormPage(templates.FormView{
-		Title:  "Sign out?",
-		Intro:  "This sign-out link was not made for this browser, or has expired. Do you want to sign out of Admit on this device?",
+		Title:  "logout.confirm.title",
+		Intro:  "logout.confirm.other_browser",
 		Action: cmp.Or(l.EndSessionPath, "/end_session"), CSRFToken: csrf, Hidden: map[string]string{"confirm": "yes"},
-		Submit: "Sign out", TestID: "signout-form",
-		Links: []templates.Link{{Href: "/account", Label: "Stay signed in", TestID: "stay"}},
+		Submit: "logout.confirm.submit", TestID: "signout-form",
+		Links: []templates.Link{{Href: "/account", Label: "logout.confirm.stay", TestID: "stay"}},
 	}))
 }
 
@@ -185,7 +184,7 @@ const SignedOutPath = "/logged-out"
 
 // SignedOut renders the signed-out page (op's DefaultLogoutRedirectURI).
 func SignedOut(w http.ResponseWriter, r *http.Request) {
-	render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "You are signed out", Message: "You can close this window.",
+	render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "logout.done.title", Message: "logout.done.message",
 		Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
 }
 
@@ -200,8 +199,7 @@ func SignedOut(w http.ResponseWriter, r *http.Request) {
 func (l *Logout) ConfirmEndSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
-			l.Engine.ErrorPage(w, r, http.StatusBadRequest, "Invalid sign-out request",
-				"The application sent a sign-out request Admit cannot read. Use its sign-out button again.")
+			l.Engine.ErrorPage(w, r, http.StatusBadRequest, "logout.bad_request.title", "logout.bad_request.message")
 			return
 		}
 		if r.Method == http.MethodPost && r.PostForm.Get("confirm") == "yes" && l.Engine.Cookies.CheckCSRF(r) {
@@ -288,9 +286,9 @@ func (l *Logout) askToSignOut(w http.ResponseWriter, r *http.Request, hintClient
 		allowFormTarget(w, hidden["post_logout_redirect_uri"])
 	}
 	render(w, r, http.StatusOK, templates.FormPage(templates.FormView{
-		Title: "Sign out?", Intro: "An application asked to sign you out of Admit on this device. Sign out?",
-		Action: r.URL.Path, CSRFToken: csrf, Hidden: hidden, Submit: "Sign out", TestID: "signout-form",
-		Links: []templates.Link{{Href: "/account", Label: "Stay signed in", TestID: "stay"}},
+		Title: "logout.confirm.title", Intro: "logout.confirm.app_asked",
+		Action: r.URL.Path, CSRFToken: csrf, Hidden: hidden, Submit: "logout.confirm.submit", TestID: "signout-form",
+		Links: []templates.Link{{Href: "/account", Label: "logout.confirm.stay", TestID: "stay"}},
 	}))
 }
 

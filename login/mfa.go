@@ -78,8 +78,7 @@ func (e *Engine) checkAwaiting(w http.ResponseWriter, r *http.Request, f *Flow) 
 	if f.AwaitingSecondFactor() {
 		return true
 	}
-	e.ErrorPage(w, r, http.StatusBadRequest, "Sign in first",
-		"Enter your e-mail address and password first. Go back to the application and start signing in again.")
+	e.ErrorPage(w, r, http.StatusBadRequest, "error.sign_in_first.title", "error.sign_in_first.message")
 	return false
 }
 
@@ -151,8 +150,7 @@ func (e *Engine) askSecondFactor(w http.ResponseWriter, r *http.Request, f *Flow
 	}
 	target := e.secondFactorURL(f, factors)
 	if target == "" {
-		e.ErrorPage(w, r, http.StatusForbidden, "Two-step verification required",
-			"This application requires two-step verification, which cannot be set up here. Contact support.")
+		e.ErrorPage(w, r, http.StatusForbidden, "error.mfa_required.title", "error.mfa_required.message")
 		return true
 	}
 	f.Data[dataStage] = stageSecondFactor

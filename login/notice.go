@@ -4,13 +4,15 @@ import (
 	"encoding/base64"
 	"net/http"
 	"time"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // noticeCookie carries a one-time confirmation to the next page.
 const noticeCookie = "admit_notice"
 
 // RedirectWithNotice sends the browser to path, one of Admit's pages, which
-// shows msg once (TakeNotice). The message travels in a short-lived,
+// shows msg (a catalog message id, or translated text) once (TakeNotice). The message travels in a short-lived,
 // HttpOnly cookie rather than in the URL: a link someone sends must not
 // make Admit's pages show text of their choosing.
 func (e *Engine) RedirectWithNotice(w http.ResponseWriter, r *http.Request, path, msg string) {
@@ -29,5 +31,7 @@ func (e *Engine) TakeNotice(w http.ResponseWriter, r *http.Request) string {
 	if err != nil {
 		return ""
 	}
-	return string(b)
+	// A message id (what most handlers pass) is shown in the language of
+	// the page that takes it.
+	return i18n.Text(r.Context(), string(b))
 }

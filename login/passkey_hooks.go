@@ -35,13 +35,14 @@ func (e *Engine) OtherSecondFactors(ctx context.Context, f *Flow, except string)
 	return slices.DeleteFunc(factors, func(sf SecondFactor) bool { return sf.Name() == except }), nil
 }
 
-// SecondFactorLabel is the link text that offers a second factor.
+// SecondFactorLabel is the link text that offers a second factor: a
+// message id, which the page translates.
 func SecondFactorLabel(name string) string {
 	switch name {
 	case "totp":
-		return "Use your authenticator app instead"
+		return "mfa.use_totp"
 	case "passkey":
-		return "Use a passkey instead"
+		return "mfa.use_passkey"
 	}
-	return "Use " + name + " instead"
+	return name
 }

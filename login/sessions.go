@@ -47,6 +47,20 @@ func (m *Sessions) Current(r *http.Request) (s storage.Session, ok bool, err err
 	return s, true, nil
 }
 
+// Peek is Current without recording the visit: it only reads (the locale
+// middleware uses it before the handler, which calls Current).
+func (m *Sessions) Peek(r *http.Request) (s storage.Session, ok bool, err error) {
+	tok := m.Cookies.Get(r, sessionCookie)
+	if tok == "" {
+		return storage.Session{}, false, nil
+	}
+	s, err = m.Store.GetSessionByTokenHash(r.Context(), hashToken(tok))
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{}, false, nil
+	}
+	return s, err == nil, err
+}
+
 func (m *Sessions) touch(r *http.Request, s storage.Session) {
 	now := m.Now()
 	if now.Sub(s.LastSeenAt) < touchEvery {

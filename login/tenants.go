@@ -7,6 +7,8 @@ import (
 	"net/url"
 
 	"github.com/admit-idp/admit/storage"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // TenantResolver finds a tenant by slug, for sign-ins to Admit's own pages
@@ -46,8 +48,7 @@ func (e *Engine) localTenant(w http.ResponseWriter, r *http.Request) (string, bo
 	}
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		e.ErrorPage(w, r, http.StatusNotFound, "Unknown organisation",
-			"The sign-in link names an organisation Admit does not know. Check the link, or go back to the application.")
+		e.ErrorPage(w, r, http.StatusNotFound, "error.unknown_tenant.title", "error.unknown_tenant.message")
 		return "", false
 	case err != nil:
 		e.Unavailable(w, r, err)
@@ -93,12 +94,11 @@ func (e *Engine) tenantAdmits(w http.ResponseWriter, r *http.Request, f *Flow) b
 		e.audit(r, &own, "login", "failure", "other_tenant", "")
 	}
 	_ = e.Flows.DeleteLoginFlow(r.Context(), f.ID)
-	e.ErrorPage(w, r, http.StatusForbidden, "This account cannot sign in here",
-		"The account you used does not belong to "+clientName(f.Client)+". Go back to the application and sign in with an account of its organisation.")
+	e.ErrorPage(w, r, http.StatusForbidden, "error.wrong_tenant.title",
+		i18n.T(r.Context(), "error.wrong_tenant.message", "Client", clientName(f.Client)))
 	return false
 }
 
 func (e *Engine) tenantSuspendedPage(w http.ResponseWriter, r *http.Request) {
-	e.ErrorPage(w, r, http.StatusForbidden, "Access suspended",
-		"Your organisation's access to Admit is suspended. Contact your administrator.")
+	e.ErrorPage(w, r, http.StatusForbidden, "error.suspended.title", "error.suspended.message")
 }

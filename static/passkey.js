@@ -42,6 +42,13 @@
     el.hidden = !msg;
   }
 
+  // text is a message the page rendered in its language (data-msg-* on the
+  // passkey box, from the catalogs), else the English fallback.
+  function text(key, fallback) {
+    var el = document.querySelector("[data-passkey]");
+    return (el && el.dataset[key]) || fallback;
+  }
+
   function post(url, fields) {
     var body = new URLSearchParams();
     Object.keys(fields).forEach(function (k) { if (fields[k] !== undefined) body.append(k, fields[k]); });
@@ -51,7 +58,7 @@
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (!res.ok || !data.publicKey) {
-          throw new Error(data.error || "Passkeys are not available right now. Reload the page and try again.");
+          throw new Error(data.error || text("msgUnavailable", "Passkeys are not available right now. Reload the page and try again."));
         }
         return data.publicKey;
       });
@@ -114,10 +121,10 @@
   }
 
   function explain(err) {
-    if (err && err.name === "NotAllowedError") return "The passkey request was cancelled or timed out. Try again.";
-    if (err && err.name === "InvalidStateError") return "This device already holds a passkey for your account.";
+    if (err && err.name === "NotAllowedError") return text("msgCancelled", "The passkey request was cancelled or timed out. Try again.");
+    if (err && err.name === "InvalidStateError") return text("msgExists", "This device already holds a passkey for your account.");
     if (err && err.name === "AbortError") return "";
-    return (err && err.message) || "The passkey request failed. Try again.";
+    return (err && err.message) || text("msgFailed", "The passkey request failed. Try again.");
   }
 
   // ceremony runs one request; mediation "conditional" is the autofill one.
@@ -139,7 +146,7 @@
     var button = box.querySelector("[data-passkey-start]");
     if (!supported()) {
       if (button) button.disabled = true;
-      status(box, "This browser or device does not support passkeys. Use another way to sign in.");
+      status(box, text("msgUnsupported", "This browser or device does not support passkeys. Use another way to sign in."));
       return;
     }
     var controller = null;

@@ -65,11 +65,18 @@
     return btoa(s);
   }
 
+  // text is a message the page rendered in its language (data-msg-* on the
+  // wallet box, from the catalogs), else the English fallback.
+  function text(key, fallback) {
+    var el = document.querySelector("[data-wallet]");
+    return (el && el.dataset[key]) || fallback;
+  }
+
   function pickEthereum(box) {
     if (ethProviders.length === 1) return Promise.resolve(ethProviders[0].provider);
     if (ethProviders.length > 1) return choose(box, ethProviders);
     if (window.ethereum) return Promise.resolve(window.ethereum);
-    return Promise.reject(new Error("No Ethereum wallet was found in this browser. Install one (for example MetaMask) and reload the page."));
+    return Promise.reject(new Error(text("msgNoEthereum", "No Ethereum wallet was found in this browser. Install one (for example MetaMask) and reload the page.")));
   }
 
   // choose lets the user pick one of several EIP-6963 wallets.
@@ -79,7 +86,7 @@
       menu.className = "wallet-choices stack";
       menu.setAttribute("data-testid", "wallet-choices");
       var label = document.createElement("p");
-      label.textContent = "Several wallets are installed. Which one do you want to use?";
+      label.textContent = text("msgChoose", "Several wallets are installed. Which one do you want to use?");
       menu.appendChild(label);
       list.forEach(function (p) {
         var b = document.createElement("button");
@@ -96,7 +103,7 @@
   function ethereumAccount(box) {
     return pickEthereum(box).then(function (provider) {
       return provider.request({ method: "eth_requestAccounts" }).then(function (accounts) {
-        if (!accounts || !accounts.length) throw new Error("The wallet shared no account.");
+        if (!accounts || !accounts.length) throw new Error(text("msgNoAccount", "The wallet shared no account."));
         return provider.request({ method: "eth_chainId" }).then(function (chainId) {
           return {
             address: accounts[0], chainId: String(parseInt(chainId, 16)),
@@ -114,7 +121,7 @@
     if (w) {
       return w.features["standard:connect"].connect().then(function (res) {
         var account = (res && res.accounts && res.accounts[0]) || w.accounts[0];
-        if (!account) throw new Error("The wallet shared no account.");
+        if (!account) throw new Error(text("msgNoAccount", "The wallet shared no account."));
         return {
           address: account.address, chainId: "",
           sign: function (text) {
@@ -126,7 +133,7 @@
       });
     }
     var sol = window.solana;
-    if (!sol) return Promise.reject(new Error("No Solana wallet was found in this browser. Install one (for example Phantom) and reload the page."));
+    if (!sol) return Promise.reject(new Error(text("msgNoSolana", "No Solana wallet was found in this browser. Install one (for example Phantom) and reload the page.")));
     return sol.connect().then(function (res) {
       var key = (res && res.publicKey) || sol.publicKey;
       return {
@@ -146,9 +153,9 @@
       body: new URLSearchParams(fields).toString(),
     }).then(function (res) {
       var json = (res.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-      if (!json) throw new Error("This page has expired. Reload it and try again.");
+      if (!json) throw new Error(text("msgExpired", "This page has expired. Reload it and try again."));
       return res.json().then(function (body) {
-        if (!res.ok) throw new Error(body.error || "The request failed. Try again.");
+        if (!res.ok) throw new Error(body.error || text("msgFailed", "The request failed. Try again."));
         return body;
       });
     });
@@ -175,7 +182,7 @@
   function showError(box, err) {
     var status = box.querySelector("[data-wallet-status]");
     var msg = err && err.message ? err.message : String(err);
-    if (err && err.code === 4001) msg = "You declined the request in your wallet.";
+    if (err && err.code === 4001) msg = text("msgDeclined", "You declined the request in your wallet.");
     status.textContent = msg;
     status.hidden = false;
   }

@@ -62,6 +62,10 @@ type UserAdmin interface {
 	GetProfile(ctx context.Context, userID string) (Profile, error)
 	// UpdateProfile replaces the editable fields. ErrNotFound if no user.
 	UpdateProfile(ctx context.Context, userID string, p Profile, at time.Time) error
+	// SetUserLocale sets only the user's saved language (a BCP 47 tag the
+	// caller has checked, or "" for none), so that it cannot overwrite a
+	// concurrent profile edit. ErrNotFound if no user.
+	SetUserLocale(ctx context.Context, userID, locale string, at time.Time) error
 	// SetEmail sets the user's (normalised) e-mail and its verified flag.
 	// ErrAlreadyExists if another live user of the tenant has the address, ErrNotFound
 	// if no user.

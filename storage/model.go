@@ -120,6 +120,14 @@ type Client struct {
 	BackchannelLogoutSessionRequired  bool
 	FrontchannelLogoutURI             string
 	FrontchannelLogoutSessionRequired bool
+
+	// LogoURI, PolicyURI and TOSURI are the client metadata of OpenID
+	// Connect Dynamic Client Registration 1.0 §2 (logo_uri, policy_uri,
+	// tos_uri), https only (storage/admin checks). The consent page links
+	// the policy and terms; it shows the client's uploaded brand logo
+	// (served from Admit's origin) rather than LogoURI, which the pages' CSP
+	// (img-src 'self') would block.
+	LogoURI, PolicyURI, TOSURI string
 }
 
 // TenantSuspended reports whether the client's tenant is suspended.

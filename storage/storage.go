@@ -239,6 +239,7 @@ type Durable interface {
 	Outbox
 	SessionClients
 	ConsoleCounts
+	Brands
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 }

@@ -1,6 +1,10 @@
 package templates
 
-import "github.com/a-h/templ"
+import (
+	"context"
+
+	"github.com/a-h/templ"
+)
 
 // LoginView is everything the sign-in page shows.
 type LoginView struct {
@@ -20,13 +24,20 @@ type LoginView struct {
 	AccountURL string // empty shows no account link
 }
 
-// ScopeItem is one permission the client asks for, as shown to the user.
-type ScopeItem struct{ Name, Description string }
+// ScopeItem is one permission the client asks for, as shown to the user:
+// Name and Description in words, in the user's language; Raw is the scope
+// value itself (kept for tests and support, shown only as a tooltip).
+type ScopeItem struct{ Name, Description, Raw string }
 
 // ConsentView is everything the consent page shows.
 type ConsentView struct {
 	FlowID, CSRFToken, ClientName, UserEmail string
 	Scopes                                   []ScopeItem
+	// ClientLogoURL is the client's own logo on Admit's origin ("" none).
+	ClientLogoURL string
+	// PolicyURL and TermsURL are the client's policy_uri and tos_uri
+	// (https, "" for none).
+	PolicyURL, TermsURL string
 }
 
 // ErrorView describes a page shown when a flow cannot go on.
@@ -72,17 +83,18 @@ func describedBy(errMsg string) templ.Attributes {
 }
 
 // errorTitle falls back to a generic title so the page never shows an empty heading.
-func errorTitle(v ErrorView) string {
+func errorTitle(ctx context.Context, v ErrorView) string {
 	if v.Title != "" {
-		return v.Title
+		return text(ctx, v.Title)
 	}
-	return "Something went wrong"
+	return t(ctx, "error.generic_title")
 }
 
 // subtitle names the client the user is signing in to, when it is known.
-func subtitle(clientName string) string {
+func subtitle(ctx context.Context, clientName string) string {
 	if clientName == "" {
-		return "Sign in to continue"
+		// Admit's own pages (the account area): the brand's account.
+		return t(ctx, "login.subtitle", "Brand", brandName(ctx))
 	}
-	return "Sign in to continue to " + clientName
+	return t(ctx, "login.subtitle_client", "Client", clientName)
 }

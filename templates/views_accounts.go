@@ -2,6 +2,8 @@ package templates
 
 import (
 	"github.com/a-h/templ"
+
+	"github.com/admit-idp/admit/templates/i18n"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +11,9 @@ import (
 
 // MailView is one e-mail: both the HTML and the text part render from it.
 type MailView struct {
+	// Locale is the language the mail is written in; mail.Render renders
+	// its frame (lang, dir, fixed lines) in it. nil: the context's.
+	Locale      *i18n.Locale
 	Subject     string
 	Greeting    string   // "Hello Ada,"
 	Lines       []string // paragraphs before the button

@@ -16,7 +16,7 @@ type TOTPEnrolView struct {
 	Action            string // where the confirmation form posts
 	QRDataURI         string // data:image/png;base64,…
 	URI, Secret       string // otpauth:// URI and base32 secret for manual entry
-	ExpiresIn         string // "10 minutes"
+	ExpiresMinutes    int    // how long the key is valid, shown in the page's language
 	Error             string
 	Required          bool // enrolment is required by the application being signed in to
 }

@@ -169,6 +169,9 @@ func (e *cliEnv) clientsAdd(ctx context.Context, args []string) error {
 	fs.StringVar(&s.BackchannelLogoutURI, "backchannel-logout-uri", "", "receives a signed logout token when a session with this client ends (Back-Channel Logout 1.0)")
 	fs.StringVar(&s.FrontchannelLogoutURI, "frontchannel-logout-uri", "", "loaded in an iframe of the sign-out page, with iss and sid (Front-Channel Logout 1.0)")
 	s.BackchannelLogoutSessionRequired, s.FrontchannelSessionRequired = true, true
+	fs.StringVar(&s.PolicyURI, "policy-uri", "", "https privacy policy, linked from the consent page")
+	fs.StringVar(&s.TOSURI, "tos-uri", "", "https terms of service, linked from the consent page")
+	fs.StringVar(&s.LogoURI, "logo-uri", "", "https logo_uri metadata (the pages show the uploaded brand logo: admit brand logo --client)")
 	tenant := tenantFlag(fs)
 	return e.withApp(ctx, fs, args, func(a *app.App) error {
 		s.AllowedResources = resources

@@ -7,6 +7,7 @@
 //	admit users add                       create a user
 //	admit tenants add|list|suspend|activate manage tenants
 //	admit roles grant|revoke|list         manage role grants
+//	admit brand set|logo|show|remove      a tenant's or client's brand
 //	admit keys rotate|list|prune          manage signing keys
 //	admit keys master-key                 print a new random master key
 //	admit webhooks add|list|remove|log    manage event webhooks
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.tenants(ctx, rest)
 	case "roles":
 		return env.roles(ctx, rest)
+	case "brand":
+		return env.brand(ctx, rest)
 	case "keys":
 		return env.keys(ctx, rest)
 	case "audit":
@@ -88,6 +91,8 @@ commands:
   tenants add|list|suspend|activate
                              manage tenants
   roles grant|revoke|list    manage role grants (--tenant --user --role --venue --expires)
+  brand set|logo|show|remove a tenant's or client's brand (--tenant --client --name --color
+                             --support-url --privacy-url --locale; logo --file)
   keys rotate|list|prune     manage signing keys
   keys master-key            print a new random master key (ADMIT_MASTER_KEY)
   audit [--user --event --since --until --limit] [--prune]

@@ -38,6 +38,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 		if err := a.SeedConsoleAdmin(ctx); err != nil {
 			return err
 		}
+		if err := a.SeedDemoBrand(ctx); err != nil {
+			return err
+		}
 		e.banner(cfg, a.Accounts != nil && a.Accounts.Mailbox != nil)
 	}
 	go a.RunMaintenance(ctx)
@@ -112,8 +115,12 @@ func (e *cliEnv) banner(cfg app.Config, mailbox bool) {
   │ E-mails:        %s
   │ Console:        %s/console (%s / %s, platform administrator;
   │                 set up TOTP at the first sign-in)
+  │ Branded tenant: %s ("Riverside Hall": colour, logo, German by default)
+  │   client %s / secret %s, user %s / %s
+  │ Languages:      add ui_locales=de|fr|es|ar to /authorize (Arabic is right to left)
   └──────────────────────────────────────────────────────────────────────
 `, cfg.Issuer, cfg.Issuer, app.DemoClientID, app.DemoClientSecret, app.DemoSPAID,
 		app.DemoRedirectURIs[0], app.DemoRedirectURIs[1], app.DemoUserEmail, app.DemoUserPassword,
-		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret, mails, cfg.Issuer, app.DevConsoleEmail, app.DevConsolePassword)
+		cfg.Issuer, app.DemoAdminID, app.DemoAdminSecret, mails, cfg.Issuer, app.DevConsoleEmail, app.DevConsolePassword,
+		app.DemoBrandTenantSlug, app.DemoBrandClientID, app.DemoBrandClientSecret, app.DemoBrandUserEmail, app.DemoBrandUserPassword)
 }

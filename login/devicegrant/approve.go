@@ -9,6 +9,8 @@ import (
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // approval is a pending authorization with its client and the signed-in
@@ -35,7 +37,7 @@ func (p *Pages) approvePage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := templates.DeviceConsentView{
 		CSRFToken: csrf, ClientName: login.ClientName(a.client), UserCode: storage.FormatUserCode(a.device.UserCode),
-		UserEmail: a.user.Email, Scopes: login.ScopeItems(a.device.Scopes),
+		UserEmail: a.user.Email, Scopes: login.ScopeItems(r.Context(), a.device.Scopes),
 	}
 	login.Render(w, r, http.StatusOK, templates.DeviceConsentPage(v))
 }
@@ -43,7 +45,7 @@ func (p *Pages) approvePage(w http.ResponseWriter, r *http.Request) {
 // decide records the user's answer; the device learns it at its next poll.
 func (p *Pages) decide(w http.ResponseWriter, r *http.Request) {
 	if !p.Cookies.CheckCSRF(r) {
-		p.Engine.ErrorPage(w, r, http.StatusForbidden, "This form has expired", "Enter the code from your device again.")
+		p.Engine.ErrorPage(w, r, http.StatusForbidden, "device.form_expired.title", "device.form_expired.again")
 		return
 	}
 	a, ok := p.load(w, r, r.PostFormValue("user_code"))
@@ -63,9 +65,9 @@ func (p *Pages) decide(w http.ResponseWriter, r *http.Request) {
 		p.Engine.Unavailable(w, r, err)
 		return
 	}
-	event, title, msg := "device.approve", "Device connected", "You can go back to your device: it is signing in now."
+	event, title, msg := "device.approve", "device.approved.title", "device.approved.message"
 	if !approve {
-		event, title, msg = "device.deny", "Device not connected", "The device was refused and cannot access your account."
+		event, title, msg = "device.deny", "device.denied.title", "device.denied.message"
 	}
 	p.audit(r, event, audit.Success, "", a.device, a.user.ID, tenantOf(a.client))
 	login.Render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: title, Message: msg}))
@@ -95,7 +97,7 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request, typed string) (appr
 		return approval{}, false
 	}
 	if !found {
-		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), login.ClientName(c)+" on your device")
+		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), i18n.T(r.Context(), "device.on_your_device", "Client", login.ClientName(c)))
 		return approval{}, false
 	}
 	u, err := p.Dir.GetUser(r.Context(), s.UserID)
@@ -105,24 +107,24 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request, typed string) (appr
 	}
 	if err != nil || u.Disabled || u.TenantSuspended() {
 		_ = p.Sessions.End(w, r)
-		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), login.ClientName(c)+" on your device")
+		p.Engine.StartLocalIn(w, r, approveURL(d.UserCode), tenantOf(c), i18n.T(r.Context(), "device.on_your_device", "Client", login.ClientName(c)))
 		return approval{}, false
 	}
 	if tenantOf(c) != tenantOfUser(u) {
-		p.Engine.ErrorPage(w, r, http.StatusForbidden, "This account cannot sign in here",
-			"The account you are signed in with does not belong to "+login.ClientName(c)+". Sign out, then enter the code again.")
+		p.Engine.ErrorPage(w, r, http.StatusForbidden, "error.wrong_tenant.title",
+			i18n.T(r.Context(), "device.wrong_tenant", "Client", login.ClientName(c)))
 		return approval{}, false
 	}
 	if c.RequireMFA && !slices.Contains(s.AMR, "mfa") {
-		p.Engine.ErrorPage(w, r, http.StatusForbidden, "Two-step verification required",
-			login.ClientName(c)+" requires two-step verification. Sign out, sign in again with your second factor, then enter the code again.")
+		p.Engine.ErrorPage(w, r, http.StatusForbidden, "error.mfa_required.title",
+			i18n.T(r.Context(), "device.mfa_required", "Client", login.ClientName(c)))
 		return approval{}, false
 	}
 	// The browser login's gate (accounts.require_verified_email) applies
 	// to a device approval too: it issues the client tokens for this user.
 	if p.Gate != nil {
 		if msg := p.Gate(c, u); msg != "" {
-			p.Engine.ErrorPage(w, r, http.StatusForbidden, "This account cannot sign in to "+login.ClientName(c), msg)
+			p.Engine.ErrorPage(w, r, http.StatusForbidden, i18n.T(r.Context(), "device.refused_title", "Client", login.ClientName(c)), msg)
 			return approval{}, false
 		}
 	}

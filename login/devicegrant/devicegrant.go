@@ -97,7 +97,7 @@ func (p *Pages) renderEntry(w http.ResponseWriter, r *http.Request, status int, 
 // submitCode checks the typed code and continues to the approval page.
 func (p *Pages) submitCode(w http.ResponseWriter, r *http.Request) {
 	if !p.Cookies.CheckCSRF(r) {
-		p.Engine.ErrorPage(w, r, http.StatusForbidden, "This form has expired", "Reload the page and enter the code again.")
+		p.Engine.ErrorPage(w, r, http.StatusForbidden, "device.form_expired.title", "device.form_expired.reload")
 		return
 	}
 	typed := r.PostFormValue("user_code")
@@ -114,7 +114,7 @@ func approveURL(code string) string {
 
 // errUnknownCode is what a wrong, expired or used code shows: the three
 // are not told apart.
-const errUnknownCode = "That code is not valid. Check the code on your device; if it has expired, start again on the device."
+const errUnknownCode = "device.unknown_code"
 
 // lookup applies the limits and finds a pending authorization. On failure
 // it has answered through fail (or an error page) and reports false.
@@ -129,7 +129,7 @@ const errUnknownCode = "That code is not valid. Check the code on your device; i
 func (p *Pages) lookup(w http.ResponseWriter, r *http.Request, typed string, fail func(status int, msg string)) (storage.DeviceAuthorization, bool) {
 	refuse := func(retry time.Duration) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds()+1)))
-		fail(http.StatusTooManyRequests, "Too many codes were tried. Wait a few minutes, then try again.")
+		fail(http.StatusTooManyRequests, "device.too_many")
 	}
 	if retry, ok := p.allowed(w, r); !ok {
 		if retry > 0 {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // ErrUnavailable: the message was not accepted (queue full or the mail
@@ -31,6 +33,9 @@ type Sender interface {
 // Render builds a message from the mail view: the same templ template
 // data renders both parts, so they cannot drift apart.
 func Render(ctx context.Context, to string, v templates.MailView) (Message, error) {
+	if v.Locale != nil {
+		ctx = i18n.WithLocale(ctx, v.Locale)
+	}
 	var h, t bytes.Buffer
 	if err := templates.MailHTML(v).Render(ctx, &h); err != nil {
 		return Message{}, err

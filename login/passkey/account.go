@@ -17,6 +17,8 @@ import (
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // OtherSignIn reports whether the user can sign in without passkeys
@@ -117,7 +119,7 @@ func (s *Section) registerOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.Area.Now().Sub(sess.AuthTime) > account.RecentLogin {
-		login.WriteJSON(w, http.StatusForbidden, map[string]string{"error": msgRecentLogin})
+		login.WriteJSON(w, http.StatusForbidden, map[string]string{"error": i18n.T(r.Context(), msgRecentLogin)})
 		return
 	}
 	wu, err := s.Core.loadUser(r.Context(), u.ID)

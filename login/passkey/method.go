@@ -12,6 +12,8 @@ import (
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // MethodName is what the method reports to the engine, as a first factor
@@ -202,7 +204,7 @@ func (m *Method) verifyOptions(w http.ResponseWriter, r *http.Request) {
 	}
 	opts, sd, err := m.Core.WebAuthn.BeginLogin(u, webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {
-		login.WriteJSON(w, http.StatusConflict, map[string]string{"error": msgUnknown})
+		login.WriteJSON(w, http.StatusConflict, map[string]string{"error": i18n.T(r.Context(), msgUnknown)})
 		return
 	}
 	m.sendOptions(w, r, flowBinding(f.ID), sd, opts.Response)

@@ -45,8 +45,8 @@ func (m *Method) Mount(r chi.Router) {
 func (m *Method) Option(*login.Flow, string) templ.Component { return nil }
 
 const (
-	msgMissing = "Enter your e-mail address and your password."
-	msgWrong   = "The e-mail address or password is incorrect."
+	msgMissing = "password.missing"
+	msgWrong   = "password.wrong"
 )
 
 // authenticate verifies the credentials. Unknown, password-less and disabled

@@ -81,7 +81,7 @@ func (d DeleteSection) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.audit(ctx, "account_deleted", u.ID)
-	d.notify(ctx, u.Email, deletedMail(u))
+	d.notify(ctx, u.Email, deletedMail(ctx, u))
 	_ = d.Area.Sessions.End(w, r)
 	d.message(w, r, http.StatusOK, templates.FormView{Title: i18n.T(ctx, "account.delete.done_title"), TestID: "deleted",
 		Notice: i18n.T(ctx, "account.delete.done"),

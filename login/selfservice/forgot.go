@@ -27,17 +27,17 @@ func (m Method) forgotPath(ctx context.Context, tenantID string) string {
 	return strings.Replace(m.Engine.AccountURL(ctx, tenantID), "/account", "/login/forgot", 1)
 }
 
-func (m Method) forgotView(flowID, email string) templates.FormView {
+func (m Method) forgotView(_ context.Context, flowID, email string) templates.FormView {
 	return templates.FormView{
-		Title: "Reset your password", Action: "/login/forgot", Submit: "Send the reset link", TestID: "forgot-form",
-		Intro:  "Enter the e-mail address of your account. We will send you a link to choose a new password.",
+		Title: "reset.forgot.title", Action: "/login/forgot", Submit: "reset.forgot.submit", TestID: "forgot-form",
+		Intro:  "reset.forgot.intro",
 		Hidden: map[string]string{"flow": flowID},
-		Fields: []templates.Field{{Name: "email", Label: "E-mail", Type: "email", Value: email, Autocomplete: "email", Required: true}},
+		Fields: []templates.Field{{Name: "email", Label: "login.email", Type: "email", Value: email, Autocomplete: "email", Required: true}},
 	}
 }
 
 func (m Method) forgotPage(w http.ResponseWriter, r *http.Request) {
-	v := m.forgotView(r.URL.Query().Get("flow"), "")
+	v := m.forgotView(r.Context(), r.URL.Query().Get("flow"), "")
 	if t := r.URL.Query().Get("tenant"); t != "" && v.Hidden["flow"] == "" {
 		v.Hidden["tenant"] = t // opened from a mail: the account's tenant
 	}
@@ -75,8 +75,8 @@ func (m Method) forgot(w http.ResponseWriter, r *http.Request) {
 			back = "/login/continue?" + url.Values{"flow": {flowID}}.Encode()
 		}
 		m.message(w, r, http.StatusOK, templates.FormView{
-			Title: "Check your inbox", TestID: "forgot-sent",
-			Notice: "If " + email + " belongs to an account, we sent it a link to reset the password. The link works for 1 hour.",
+			Title: "signup.inbox.title", TestID: "forgot-sent",
+			Notice: i18n.T(r.Context(), "reset.forgot.sent", "Email", email),
 			Links: []templates.Link{
 				{Href: back, Label: i18n.T(r.Context(), "pages.link.sign_in"), TestID: "forgot-back"},
 				{Href: "/login/forgot?" + url.Values{"flow": {flowID}}.Encode(), Label: i18n.T(r.Context(), "pages.link.resend"), TestID: "forgot-again"},
@@ -118,31 +118,31 @@ func (m Method) sendReset(ctx context.Context, tenantID, email string) error {
 		return err
 	}
 	m.audit(ctx, "password_reset_requested", u.ID)
-	return m.send(ctx, u.Email, resetMail(u, m.link("/login/reset", tok)))
+	return m.send(ctx, u.Email, resetMail(ctx, u, m.link("/login/reset", tok)))
 }
 
-func (m Method) resetView(token string) templates.FormView {
+func (m Method) resetView(ctx context.Context, token string) templates.FormView {
 	return templates.FormView{
-		Title: "Choose a new password", Action: "/login/reset", Submit: "Set the new password", TestID: "reset-form",
-		Intro:     "You will be signed out on every device, and apps will have to sign in again.",
+		Title: "reset.title", Action: "/login/reset", Submit: "reset.submit", TestID: "reset-form",
+		Intro:     "reset.intro",
 		Hidden:    map[string]string{"token": token},
 		MinLength: m.Policy.MinLength, MaxLength: m.Policy.MaxLength,
-		Fields: []templates.Field{{Name: "password", Label: "New password", Type: "password", Autocomplete: "new-password", Required: true, Policy: true,
-			Hint: "At least " + itoa(m.Policy.MinLength) + " characters."}},
+		Fields: []templates.Field{{Name: "password", Label: "reset.new_password", Type: "password", Autocomplete: "new-password", Required: true, Policy: true,
+			Hint: i18n.T(ctx, "reset.hint", "Min", m.Policy.MinLength)}},
 	}
 }
 
 func (m Method) resetPage(w http.ResponseWriter, r *http.Request) {
-	m.form(w, r, http.StatusOK, m.resetView(r.URL.Query().Get("token")))
+	m.form(w, r, http.StatusOK, m.resetView(r.Context(), r.URL.Query().Get("token")))
 }
 
 // reset checks the new password before it spends the link, so a weak
 // password does not cost the user their link.
 func (m Method) reset(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostFormValue("password")
-	if problem := m.Policy.Check(pw, ""); problem != "" && m.Cookies.CheckCSRF(r) {
-		v := m.resetView(r.PostFormValue("token"))
-		v.Fields[0].Error, v.Error = problem, "Choose another password."
+	if problem := m.Policy.CheckIn(r.Context(), pw, ""); problem != "" && m.Cookies.CheckCSRF(r) {
+		v := m.resetView(r.Context(), r.PostFormValue("token"))
+		v.Fields[0].Error, v.Error = problem, "reset.choose_another"
 		m.form(w, r, http.StatusBadRequest, v)
 		return
 	}
@@ -160,9 +160,9 @@ func (m Method) reset(w http.ResponseWriter, r *http.Request) {
 	}
 	m.audit(r.Context(), "password_reset", u.ID)
 	m.message(w, r, http.StatusOK, templates.FormView{
-		Title: "Your password was changed", TestID: "reset-done",
-		Notice: "You were signed out everywhere. Sign in with your new password.",
-		Links:  []templates.Link{{Href: m.Engine.AccountURL(r.Context(), u.TenantID), Label: "Sign in", TestID: "continue"}},
+		Title: "reset.done.title", TestID: "reset-done",
+		Notice: "reset.done.notice",
+		Links:  []templates.Link{{Href: m.Engine.AccountURL(r.Context(), u.TenantID), Label: "login.submit", TestID: "continue"}},
 	})
 }
 
@@ -186,7 +186,7 @@ func (s *Service) setPassword(ctx context.Context, u storage.User, pw, keep stri
 	if err := s.signOutEverywhere(ctx, u.ID, keep); err != nil {
 		return err
 	}
-	s.notify(ctx, u.Email, passwordChangedMail(u))
+	s.notify(ctx, u.Email, passwordChangedMail(ctx, u))
 	return nil
 }
 
@@ -194,9 +194,9 @@ func (s *Service) setPassword(ctx context.Context, u storage.User, pw, keep stri
 // resend the confirmation): CSRF, the defences for action, and a
 // normalised e-mail, the form coming back (view) when it is missing.
 // It reports false when it has answered.
-func (m Method) emailPost(w http.ResponseWriter, r *http.Request, action string, view func(flowID, email string) templates.FormView) (flowID, email string, ok bool) {
+func (m Method) emailPost(w http.ResponseWriter, r *http.Request, action string, view func(ctx context.Context, flowID, email string) templates.FormView) (flowID, email string, ok bool) {
 	if !m.Cookies.CheckCSRF(r) {
-		m.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
+		m.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return "", "", false
 	}
 	if !m.guard(w, r, action) {
@@ -204,8 +204,8 @@ func (m Method) emailPost(w http.ResponseWriter, r *http.Request, action string,
 	}
 	flowID, email = r.PostFormValue("flow"), password.NormaliseEmail(r.PostFormValue("email"))
 	if email == "" {
-		v := view(flowID, email)
-		v.Error = "Enter your e-mail address."
+		v := view(r.Context(), flowID, email)
+		v.Error = "reset.enter_email"
 		m.form(w, r, http.StatusBadRequest, v)
 		return "", "", false
 	}
@@ -225,8 +225,7 @@ func (m Method) flowTenant(w http.ResponseWriter, r *http.Request, flowID string
 	f, err := m.Engine.Flows.GetLoginFlow(r.Context(), flowID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		m.Engine.ErrorPage(w, r, http.StatusBadRequest, "This page has expired",
-			"Go back to the application and start signing in again, then use the link on the sign-in page.")
+		m.Engine.ErrorPage(w, r, http.StatusBadRequest, "reset.page_expired.title", "reset.page_expired.message")
 		return "", false
 	case err != nil:
 		m.Engine.Unavailable(w, r, err)

@@ -2,87 +2,113 @@ package selfservice
 
 import (
 	"context"
+	"time"
+
+	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
-	"time"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
-func greeting(u storage.User) string {
+// Every mail is written in the recipient's language: their saved
+// preference, else the language of the page that caused it (the request's
+// locale in ctx: the flow's ui_locales, Accept-Language…). mailText
+// returns the translator and MailView.Locale carries the choice to
+// mail.Render, so the frame (lang, dir, the copy-the-link line) matches.
+
+// mailText is the locale a mail to u is written in.
+func mailText(ctx context.Context, u storage.User) *i18n.Locale {
+	return i18n.From(login.UserLocale(ctx, u))
+}
+
+func greeting(l *i18n.Locale, u storage.User) string {
 	if u.GivenName != "" {
-		return "Hello " + u.GivenName + ","
+		return l.T("mail.greeting_name", "Name", u.GivenName)
 	}
-	return "Hello,"
+	return l.T("mail.greeting")
 }
 
-const notYou = "If this wasn't you, you can ignore this e-mail."
-
-func verifyMail(u storage.User, link string) templates.MailView {
+func verifyMail(ctx context.Context, u storage.User, link string) templates.MailView {
+	l := mailText(ctx, u)
 	return templates.MailView{
-		Subject: "Confirm your e-mail address", Greeting: greeting(u),
-		Lines:     []string{"Confirm that " + u.Email + " is your e-mail address to finish setting up your Admit account."},
-		ActionURL: link, ActionLabel: "Confirm your e-mail address",
-		After: []string{"This link works once and expires in 24 hours.", notYou},
-	}
-}
-
-func signupAttemptMail(u storage.User, forgotURL string) templates.MailView {
-	return templates.MailView{
-		Subject: "Someone tried to create an account with your address", Greeting: greeting(u),
-		Lines: []string{"Someone tried to create a new Admit account with " + u.Email +
-			", but you already have one. No new account was created."},
-		ActionURL: forgotURL, ActionLabel: "Forgot your password? Reset it",
-		After: []string{notYou},
+		Locale:  l,
+		Subject: l.T("mail.verify.subject"), Greeting: greeting(l, u),
+		Lines:     []string{l.T("mail.verify.line", "Email", u.Email)},
+		ActionURL: link, ActionLabel: l.T("mail.verify.action"),
+		After: []string{l.T("mail.link_24h"), l.T("mail.not_you")},
 	}
 }
 
-func resetMail(u storage.User, link string) templates.MailView {
+// signupAttemptMail tells the owner of an address that someone tried to
+// sign up with it; its link is the password reset page (forgotURL).
+func signupAttemptMail(ctx context.Context, u storage.User, forgotURL string) templates.MailView {
+	l := mailText(ctx, u)
 	return templates.MailView{
-		Subject: "Reset your password", Greeting: greeting(u),
-		Lines:     []string{"We received a request to reset the password of your Admit account."},
-		ActionURL: link, ActionLabel: "Choose a new password",
-		After: []string{"This link works once and expires in 1 hour.",
-			"If you did not ask for this, ignore this e-mail: your password stays the same."},
+		Locale:  l,
+		Subject: l.T("mail.signup_attempt.subject"), Greeting: greeting(l, u),
+		Lines:     []string{l.T("mail.signup_attempt.line", "Email", u.Email)},
+		ActionURL: forgotURL, ActionLabel: l.T("mail.signup_attempt.action"),
+		After: []string{l.T("mail.not_you")},
 	}
 }
 
-func passwordChangedMail(u storage.User) templates.MailView {
+func resetMail(ctx context.Context, u storage.User, link string) templates.MailView {
+	l := mailText(ctx, u)
 	return templates.MailView{
-		Subject: "Your password was changed", Greeting: greeting(u),
-		Lines: []string{"The password of your Admit account was just changed, and you were signed out on your other devices."},
-		After: []string{"If this wasn't you, reset your password right away with \"Forgot password\" on the sign-in page."},
+		Locale:  l,
+		Subject: l.T("mail.reset.subject"), Greeting: greeting(l, u),
+		Lines:     []string{l.T("mail.reset.line")},
+		ActionURL: link, ActionLabel: l.T("mail.reset.action"),
+		After: []string{l.T("mail.link_1h"), l.T("mail.reset.not_asked")},
 	}
 }
 
-func changeEmailMail(u storage.User, to, link string) templates.MailView {
+func passwordChangedMail(ctx context.Context, u storage.User) templates.MailView {
+	l := mailText(ctx, u)
 	return templates.MailView{
-		Subject: "Confirm your new e-mail address", Greeting: greeting(u),
-		Lines:     []string{"Confirm that " + to + " is your new e-mail address for your Admit account."},
-		ActionURL: link, ActionLabel: "Confirm the new address",
-		After: []string{"This link works once and expires in 24 hours.", notYou},
+		Locale:  l,
+		Subject: l.T("mail.password_changed.subject"), Greeting: greeting(l, u),
+		Lines: []string{l.T("mail.password_changed.line")},
+		After: []string{l.T("mail.password_changed.not_you")},
 	}
 }
 
-func emailChangeRequestedMail(u storage.User, to string) templates.MailView {
+func changeEmailMail(ctx context.Context, u storage.User, to, link string) templates.MailView {
+	l := mailText(ctx, u)
 	return templates.MailView{
-		Subject: "Your e-mail address is being changed", Greeting: greeting(u),
-		Lines: []string{"Someone signed in to your Admit account asked to change its e-mail address to " + to +
-			". The change happens once the new address is confirmed."},
-		After: []string{"If this wasn't you, change your password now."},
+		Locale:  l,
+		Subject: l.T("mail.change_email.subject"), Greeting: greeting(l, u),
+		Lines:     []string{l.T("mail.change_email.line", "Email", to)},
+		ActionURL: link, ActionLabel: l.T("mail.change_email.action"),
+		After: []string{l.T("mail.link_24h"), l.T("mail.not_you")},
 	}
 }
 
-func deletedMail(u storage.User) templates.MailView {
+func emailChangeRequestedMail(ctx context.Context, u storage.User, to string) templates.MailView {
+	l := mailText(ctx, u)
 	return templates.MailView{
-		Subject: "Your account was deleted", Greeting: greeting(u),
-		Lines: []string{"Your Admit account was deleted and you were signed out everywhere."},
+		Locale:  l,
+		Subject: l.T("mail.email_changing.subject"), Greeting: greeting(l, u),
+		Lines: []string{l.T("mail.email_changing.line", "Email", to)},
+		After: []string{l.T("mail.change_password_now")},
+	}
+}
+
+func deletedMail(ctx context.Context, u storage.User) templates.MailView {
+	l := mailText(ctx, u)
+	return templates.MailView{
+		Locale:  l,
+		Subject: l.T("mail.deleted.subject"), Greeting: greeting(l, u),
+		Lines: []string{l.T("mail.deleted.line")},
 	}
 }
 
 // NotifyMethodAdded e-mails the user that a sign-in method was added to
 // their account (best effort: a failure is logged by the queue). A method
 // added within a minute of the account's creation is part of signing up,
-// not an addition, and gets no notice.
-func (s *Service) NotifyMethodAdded(ctx context.Context, userID, method string) {
+// not an addition, and gets no notice. method is one of the Method*
+// message ids; detail fills its {{.Detail}} (a wallet address, a provider).
+func (s *Service) NotifyMethodAdded(ctx context.Context, userID, method, detail string) {
 	u, err := s.Store.GetUser(ctx, userID)
 	if err != nil {
 		s.Logger.WarnContext(ctx, "accounts: sign-in method notice", "user_id", userID, "error", err)
@@ -91,15 +117,25 @@ func (s *Service) NotifyMethodAdded(ctx context.Context, userID, method string) 
 	if s.Now().Sub(u.CreatedAt) < time.Minute {
 		return
 	}
-	s.notify(ctx, u.Email, SignInMethodAddedMail(u, method))
+	s.notify(ctx, u.Email, SignInMethodAddedMail(ctx, u, method, detail))
 }
+
+// The sign-in methods NotifyMethodAdded names (message ids).
+const (
+	MethodTOTP     = "mail.method.totp"
+	MethodPasskey  = "mail.method.passkey"
+	MethodWallet   = "mail.method.wallet"   // Detail: the address
+	MethodProvider = "mail.method.provider" // Detail: the provider
+)
 
 // SignInMethodAddedMail is the notice other packages (TOTP, passkeys,
 // wallets, linked providers) send when a sign-in method is added.
-func SignInMethodAddedMail(u storage.User, method string) templates.MailView {
+func SignInMethodAddedMail(ctx context.Context, u storage.User, method, detail string) templates.MailView {
+	l := mailText(ctx, u)
 	return templates.MailView{
-		Subject: "A sign-in method was added to your account", Greeting: greeting(u),
-		Lines: []string{method + " was added to your Admit account."},
-		After: []string{"If this wasn't you, change your password and remove it from your account page."},
+		Locale:  l,
+		Subject: l.T("mail.method_added.subject"), Greeting: greeting(l, u),
+		Lines: []string{l.T("mail.method_added.line", "Method", l.T(method, "Detail", detail))},
+		After: []string{l.T("mail.method_added.not_you")},
 	}
 }

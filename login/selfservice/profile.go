@@ -208,10 +208,10 @@ func (p ProfileSection) startEmailChange(ctx context.Context, u storage.User, to
 	if err != nil {
 		return err
 	}
-	if err := p.send(ctx, to, changeEmailMail(u, to, p.link("/login/confirm-email", tok))); err != nil {
+	if err := p.send(ctx, to, changeEmailMail(ctx, u, to, p.link("/login/confirm-email", tok))); err != nil {
 		return err
 	}
-	p.notify(ctx, u.Email, emailChangeRequestedMail(u, to))
+	p.notify(ctx, u.Email, emailChangeRequestedMail(ctx, u, to))
 	p.audit(ctx, "email_change_requested", u.ID)
 	return nil
 }

@@ -259,7 +259,7 @@ func (s *Service) link(path, token string) string {
 }
 
 // msgUnverified is shown when a client requires a confirmed address.
-const msgUnverified = "This application needs a confirmed e-mail address. Open the link we sent you, or ask for a new one below."
+const msgUnverified = "signup.unverified"
 
 // PasswordGate is password.Method.Gate: logins to a client that requires
 // a verified e-mail stop until the address is confirmed.

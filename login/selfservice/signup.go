@@ -52,11 +52,11 @@ func (m Method) Option(f *login.Flow, _ string) templ.Component {
 	q := "?flow=" + f.ID
 	var links []templates.Link
 	if m.signUpOpen(f) {
-		links = append(links, templates.Link{Href: "/login/signup" + q, Label: "Create an account", TestID: "signup"})
+		links = append(links, templates.Link{Href: "/login/signup" + q, Label: "login.signup", TestID: "signup"})
 	}
 	links = append(links,
-		templates.Link{Href: "/login/forgot" + q, Label: "Forgot your password?", TestID: "forgot"},
-		templates.Link{Href: "/login/resend" + q, Label: "Resend the confirmation e-mail", TestID: "resend"})
+		templates.Link{Href: "/login/forgot" + q, Label: "signup.forgot_link", TestID: "forgot"},
+		templates.Link{Href: "/login/resend" + q, Label: "signup.resend_link", TestID: "resend"})
 	return templates.AccountLinks(links)
 }
 
@@ -97,13 +97,13 @@ func checkPersonal(ctx context.Context, errs map[string]string, given, family, p
 }
 
 // validate returns a problem per field name; empty when all is well.
-func (m Method) validate(in signupInput) map[string]string {
+func (m Method) validate(ctx context.Context, in signupInput) map[string]string {
 	errs := map[string]string{}
 	if a, err := netmail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-		errs["email"] = "Enter a valid e-mail address, like name@example.com."
+		errs["email"] = "signup.err.email"
 	}
-	checkPersonal(context.Background(), errs, in.GivenName, in.FamilyName, in.Phone)
-	if p := m.Policy.Check(in.Password, in.Email); p != "" {
+	checkPersonal(ctx, errs, in.GivenName, in.FamilyName, in.Phone)
+	if p := m.Policy.CheckIn(ctx, in.Password, in.Email); p != "" {
 		errs["password"] = p
 	}
 	return errs
@@ -111,22 +111,22 @@ func (m Method) validate(in signupInput) map[string]string {
 
 func (m Method) signupView(f *login.Flow, in signupInput, errs map[string]string, w http.ResponseWriter, r *http.Request) templates.FormView {
 	v := templates.FormView{
-		Title: "Create your account", Intro: "Create an account to continue to " + f.ClientName() + ".",
-		Action: "/login/signup", Hidden: map[string]string{"flow": f.ID}, Submit: "Create account", TestID: "signup-form",
+		Title: "signup.title", Intro: signupIntro(r.Context(), f.ClientName()),
+		Action: "/login/signup", Hidden: map[string]string{"flow": f.ID}, Submit: "signup.submit", TestID: "signup-form",
 		MinLength: m.Policy.MinLength, MaxLength: m.Policy.MaxLength,
 		Fields: []templates.Field{
-			{Name: "email", Label: "E-mail", Type: "email", Value: in.Email, Autocomplete: "email", Required: true, Error: errs["email"]},
-			{Name: "given_name", Label: "First name", Type: "text", Value: in.GivenName, Autocomplete: "given-name", Required: true, Error: errs["given_name"]},
-			{Name: "family_name", Label: "Last name", Type: "text", Value: in.FamilyName, Autocomplete: "family-name", Required: true, Error: errs["family_name"]},
-			{Name: "phone", Label: "Phone (optional)", Type: "tel", Value: in.Phone, Autocomplete: "tel", Error: errs["phone"], Hint: "International format, e.g. +44 20 7946 0000."},
-			{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password", Required: true, Policy: true, Error: errs["password"],
-				Hint: "At least " + itoa(m.Policy.MinLength) + " characters. Long passphrases are good; common passwords are refused."},
+			{Name: "email", Label: "login.email", Type: "email", Value: in.Email, Autocomplete: "email", Required: true, Error: errs["email"]},
+			{Name: "given_name", Label: "signup.given_name", Type: "text", Value: in.GivenName, Autocomplete: "given-name", Required: true, Error: errs["given_name"]},
+			{Name: "family_name", Label: "signup.family_name", Type: "text", Value: in.FamilyName, Autocomplete: "family-name", Required: true, Error: errs["family_name"]},
+			{Name: "phone", Label: "signup.phone", Type: "tel", Value: in.Phone, Autocomplete: "tel", Error: errs["phone"], Hint: "signup.phone_hint"},
+			{Name: "password", Label: "login.password", Type: "password", Autocomplete: "new-password", Required: true, Policy: true, Error: errs["password"],
+				Hint: i18n.T(r.Context(), "signup.password_hint", "Min", m.Policy.MinLength)},
 		},
-		Links: []templates.Link{{Href: "/login/continue?flow=" + f.ID, Label: "I already have an account", TestID: "signin"}},
+		Links: []templates.Link{{Href: "/login/continue?flow=" + f.ID, Label: "signup.have_account", TestID: "signin"}},
 		Extra: m.widget(w, r, "signup"),
 	}
 	if len(errs) > 0 {
-		v.Error = "Please correct the highlighted fields."
+		v.Error = "signup.err.correct"
 	}
 	return v
 }
@@ -148,7 +148,7 @@ func (m Method) signupPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !m.signUpOpen(f) {
-		m.Engine.ErrorPage(w, r, http.StatusNotFound, "Sign-up is closed", "New accounts cannot be created here. Ask your administrator.")
+		m.Engine.ErrorPage(w, r, http.StatusNotFound, "signup.closed.title", "signup.closed.message")
 		return
 	}
 	m.form(w, r, http.StatusOK, m.signupView(f, signupInput{}, nil, w, r))
@@ -165,11 +165,11 @@ func (m Method) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !m.signUpOpen(f) {
-		m.Engine.ErrorPage(w, r, http.StatusNotFound, "Sign-up is closed", "New accounts cannot be created here. Ask your administrator.")
+		m.Engine.ErrorPage(w, r, http.StatusNotFound, "signup.closed.title", "signup.closed.message")
 		return
 	}
 	in := readSignup(r)
-	if errs := m.validate(in); len(errs) > 0 {
+	if errs := m.validate(r.Context(), in); len(errs) > 0 {
 		m.form(w, r, http.StatusBadRequest, m.signupView(f, in, errs, w, r))
 		return
 	}
@@ -181,7 +181,7 @@ func (m Method) signup(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		m.Engine.Unavailable(w, r, err)
 	default:
-		m.message(w, r, http.StatusOK, checkInbox(f.ID, in.Email))
+		m.message(w, r, http.StatusOK, checkInbox(r.Context(), f.ID, in.Email))
 	}
 }
 
@@ -200,7 +200,7 @@ func (m Method) register(ctx context.Context, f *login.Flow, in signupInput) err
 	existing, err := m.Store.GetUserByEmail(ctx, f.TenantID, in.Email)
 	if err == nil {
 		m.audit(ctx, "signup_duplicate", existing.ID)
-		return m.send(ctx, existing.Email, signupAttemptMail(existing, m.BaseURL+m.forgotPath(ctx, existing.TenantID)))
+		return m.send(ctx, existing.Email, signupAttemptMail(ctx, existing, m.BaseURL+m.forgotPath(ctx, existing.TenantID)))
 	}
 	if !errors.Is(err, storage.ErrNotFound) {
 		return err
@@ -239,17 +239,25 @@ func (s *Service) sendVerification(ctx context.Context, u storage.User, flowID s
 	if err != nil {
 		return err
 	}
-	return s.send(ctx, u.Email, verifyMail(u, s.link("/login/verify", tok)))
+	return s.send(ctx, u.Email, verifyMail(ctx, u, s.link("/login/verify", tok)))
 }
 
-func checkInbox(flowID, email string) templates.FormView {
+// signupIntro names the application the account is for, when there is one.
+func signupIntro(ctx context.Context, client string) string {
+	if client == "" {
+		return "signup.intro"
+	}
+	return i18n.T(ctx, "signup.intro_client", "Client", client)
+}
+
+func checkInbox(ctx context.Context, flowID, email string) templates.FormView {
 	return templates.FormView{
-		Title: "Check your inbox", TestID: "check-inbox",
-		Notice: "We sent a message to " + email + ". Open the link in it to confirm your address, then sign in.",
-		Intro:  "Nothing there after a few minutes? Check your spam folder, or ask for a new link.",
+		Title: "signup.inbox.title", TestID: "check-inbox",
+		Notice: i18n.T(ctx, "signup.inbox.sent", "Email", email),
+		Intro:  "signup.inbox.nothing",
 		Links: []templates.Link{
-			{Href: "/login/continue?flow=" + flowID, Label: "Continue to sign in", TestID: "continue"},
-			{Href: "/login/resend?flow=" + flowID, Label: "Send the link again", TestID: "resend"},
+			{Href: "/login/continue?flow=" + flowID, Label: "signup.continue_sign_in", TestID: "continue"},
+			{Href: "/login/resend?flow=" + flowID, Label: "signup.send_again", TestID: "resend"},
 		},
 	}
 }
@@ -257,9 +265,9 @@ func checkInbox(flowID, email string) templates.FormView {
 // couldNotSend says the mail could not be sent and links to try again.
 func couldNotSend(retry string) templates.FormView {
 	return templates.FormView{
-		Title: "We could not send the e-mail", TestID: "mail-unavailable",
-		Error: "We could not send the e-mail right now. Nothing was lost: wait a few minutes and try again.",
-		Links: []templates.Link{{Href: retry, Label: "Try again", TestID: "retry"}},
+		Title: "signup.mail_down.title", TestID: "mail-unavailable",
+		Error: "signup.mail_down.message",
+		Links: []templates.Link{{Href: retry, Label: "signup.try_again", TestID: "retry"}},
 	}
 }
 

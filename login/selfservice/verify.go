@@ -16,13 +16,13 @@ import (
 // token is consumed only by the POST: mail scanners and link previews
 // fetch links with GET and must not burn a single-use link.
 func (m Method) confirmPage(purpose string) http.HandlerFunc {
-	action, title := "/login/verify", "Confirm your e-mail address"
+	action, title := "/login/verify", "verify.confirm.title"
 	if purpose == storage.PurposeChangeEmail {
-		action, title = "/login/confirm-email", "Confirm your new e-mail address"
+		action, title = "/login/confirm-email", "verify.confirm_new.title"
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		m.form(w, r, http.StatusOK, templates.FormView{
-			Title: title, Action: action, Submit: "Confirm", TestID: "confirm-form",
+			Title: title, Action: action, Submit: "verify.confirm.submit", TestID: "confirm-form",
 			Hidden: map[string]string{"token": r.URL.Query().Get("token")},
 		})
 	}
@@ -32,7 +32,7 @@ func (m Method) confirmPage(purpose string) http.HandlerFunc {
 // answered with a page that says what to do.
 func (s *Service) consume(w http.ResponseWriter, r *http.Request, purpose string) (storage.AccountToken, storage.User, bool) {
 	if !s.Cookies.CheckCSRF(r) {
-		s.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
+		s.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return storage.AccountToken{}, storage.User{}, false
 	}
 	t, err := s.Store.ConsumeAccountToken(r.Context(), hashToken(r.PostFormValue("token")), purpose, s.Now())
@@ -53,12 +53,11 @@ func (s *Service) consume(w http.ResponseWriter, r *http.Request, purpose string
 func (s *Service) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, storage.ErrAlreadyUsed):
-		s.message(w, r, http.StatusGone, templates.FormView{Title: "This link was already used", TestID: "link-used",
-			Error: "Each link works once. If you already confirmed your address or chose a new password, just sign in.",
-			Links: linkFailedLinks(r)})
+		s.message(w, r, http.StatusGone, templates.FormView{Title: "verify.used.title", TestID: "link-used",
+			Error: "verify.used.message", Links: linkFailedLinks(r)})
 	case errors.Is(err, storage.ErrNotFound):
-		s.message(w, r, http.StatusGone, templates.FormView{Title: "This link has expired", TestID: "link-expired",
-			Error: "The link is too old or not valid. Sign in, or ask for a new link.", Links: linkFailedLinks(r)})
+		s.message(w, r, http.StatusGone, templates.FormView{Title: "unlock.expired.title", TestID: "link-expired",
+			Error: "verify.expired.message", Links: linkFailedLinks(r)})
 	default:
 		s.Engine.Unavailable(w, r, err)
 	}
@@ -85,16 +84,16 @@ func (m Method) verify(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) verified(w http.ResponseWriter, r *http.Request, t storage.AccountToken, u storage.User) {
 	email := u.Email
-	next := templates.Link{Href: s.Engine.AccountURL(r.Context(), u.TenantID), Label: "Go to your account", TestID: "continue"}
+	next := templates.Link{Href: s.Engine.AccountURL(r.Context(), u.TenantID), Label: "verify.go_to_account", TestID: "continue"}
 	if t.FlowID != "" {
 		if _, err := s.Engine.Flows.GetLoginFlow(r.Context(), t.FlowID); err == nil {
 			next = templates.Link{Href: "/login/continue?flow=" + url.QueryEscape(t.FlowID) + "&email=" + url.QueryEscape(email),
-				Label: "Continue signing in", TestID: "continue"}
+				Label: "verify.continue_sign_in", TestID: "continue"}
 		}
 	}
 	s.message(w, r, http.StatusOK, templates.FormView{
-		Title: "Your e-mail address is confirmed", TestID: "verified",
-		Notice: email + " is confirmed.", Links: []templates.Link{next},
+		Title: "verify.done.title", TestID: "verified",
+		Notice: i18n.T(r.Context(), "verify.done.notice", "Email", email), Links: []templates.Link{next},
 	})
 }
 
@@ -106,8 +105,7 @@ func (m Method) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 	}
 	err := m.Store.SetEmail(r.Context(), u.ID, t.Email, true, m.Now())
 	if errors.Is(err, storage.ErrAlreadyExists) {
-		m.Engine.ErrorPage(w, r, http.StatusConflict, "This address is taken",
-			"Another account uses this e-mail address now. Your address was not changed.")
+		m.Engine.ErrorPage(w, r, http.StatusConflict, "verify.taken.title", "verify.taken.message")
 		return
 	}
 	if err != nil {
@@ -119,17 +117,17 @@ func (m Method) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 	m.verified(w, r, storage.AccountToken{}, u)
 }
 
-func (m Method) resendView(flowID, email string) templates.FormView {
+func (m Method) resendView(ctx context.Context, flowID, email string) templates.FormView {
 	return templates.FormView{
-		Title: "Send the confirmation link again", Action: "/login/resend", Submit: "Send the link", TestID: "resend-form",
-		Intro:  "Enter the address you signed up with. We send at most " + itoa(m.Settings.ResendLimit) + " links an hour.",
+		Title: "verify.resend.title", Action: "/login/resend", Submit: "verify.resend.submit", TestID: "resend-form",
+		Intro:  i18n.T(ctx, "verify.resend.intro", "Count", m.Settings.ResendLimit),
 		Hidden: map[string]string{"flow": flowID},
-		Fields: []templates.Field{{Name: "email", Label: "E-mail", Type: "email", Value: email, Autocomplete: "email", Required: true}},
+		Fields: []templates.Field{{Name: "email", Label: "login.email", Type: "email", Value: email, Autocomplete: "email", Required: true}},
 	}
 }
 
 func (m Method) resendPage(w http.ResponseWriter, r *http.Request) {
-	m.form(w, r, http.StatusOK, m.resendView(r.URL.Query().Get("flow"), ""))
+	m.form(w, r, http.StatusOK, m.resendView(r.Context(), r.URL.Query().Get("flow"), ""))
 }
 
 // resend answers the same whether or not an unverified account exists; it
@@ -150,7 +148,7 @@ func (m Method) resend(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		m.Engine.Unavailable(w, r, err)
 	default:
-		v := checkInbox(flowID, email)
+		v := checkInbox(r.Context(), flowID, email)
 		v.Notice = "If " + email + " belongs to an account that is not confirmed yet, we sent it a new link (at most " +
 			itoa(m.Settings.ResendLimit) + " an hour)."
 		m.message(w, r, http.StatusOK, v)

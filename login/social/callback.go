@@ -12,6 +12,8 @@ import (
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // callback is where the provider sends the browser back.
@@ -53,15 +55,14 @@ func (m *Method) badState(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	m.Logger.WarnContext(r.Context(), "social: callback refused", "reason", err)
-	m.Engine.ErrorPage(w, r, http.StatusBadRequest, "This sign-in could not be verified",
-		"The answer from the sign-in provider does not belong to a sign-in started in this browser, or it was used already. Go back to the application and start again.")
+	m.Engine.ErrorPage(w, r, http.StatusBadRequest, "social.bad_state.title", "social.bad_state.message")
 }
 
 // providerError: the provider (or the user there) declined.
 func (m *Method) providerError(w http.ResponseWriter, r *http.Request, f *login.Flow, p *provider, code string) {
-	msg := "Signing in with " + p.name() + " did not work. Try again, or use another way to sign in."
+	msg := i18n.T(r.Context(), "social.provider_error", "Provider", p.name())
 	if code == "access_denied" {
-		msg = "You cancelled signing in with " + p.name() + "."
+		msg = i18n.T(r.Context(), "social.cancelled", "Provider", p.name())
 	}
 	if m.Engine.LoginFailed != nil {
 		m.Engine.LoginFailed(r, methodName, "provider_error")
@@ -74,12 +75,12 @@ func (m *Method) providerError(w http.ResponseWriter, r *http.Request, f *login.
 func (m *Method) upstreamFailed(w http.ResponseWriter, r *http.Request, f *login.Flow, p *provider, err error) {
 	m.Logger.WarnContext(r.Context(), "social: provider call failed", "provider", p.cfg.ID, "error", err)
 	if errors.Is(err, errUnavailable) {
-		m.back(w, r, f, http.StatusServiceUnavailable, p.name()+" is unavailable right now. Try again later, or use another way to sign in.")
+		m.back(w, r, f, http.StatusServiceUnavailable, i18n.T(r.Context(), "social.provider_unavailable", "Provider", p.name()))
 		return
 	}
-	msg := "We could not verify your sign-in with " + p.name() + ". Try again, or use another way to sign in."
+	msg := i18n.T(r.Context(), "social.not_verified", "Provider", p.name())
 	if errors.Is(err, errWrongDomain) {
-		msg = "This " + p.name() + " account is not allowed to sign in here. Use your organisation's account."
+		msg = i18n.T(r.Context(), "social.wrong_domain", "Provider", p.name())
 	}
 	if m.Engine.Fail(w, r, f, methodName, "provider_rejected") {
 		m.back(w, r, f, http.StatusBadRequest, msg)
@@ -118,7 +119,7 @@ func (m *Method) succeed(w http.ResponseWriter, r *http.Request, f *login.Flow, 
 		return
 	}
 	if err != nil || u.Disabled {
-		m.back(w, r, f, http.StatusForbidden, "This account cannot sign in. Contact support if you think this is a mistake.")
+		m.back(w, r, f, http.StatusForbidden, i18n.T(r.Context(), "social.disabled"))
 		return
 	}
 	if err := m.Identities.TouchIdentity(r.Context(), p.cfg.ID, prof.Subject, verifiedEmail(prof), m.now()); err != nil {
@@ -152,7 +153,7 @@ func (m *Method) firstLogin(w http.ResponseWriter, r *http.Request, f *login.Flo
 	case !errors.Is(err, storage.ErrNotFound):
 		m.Engine.Unavailable(w, r, err)
 	case !m.signUp || !f.MayCreateAccounts():
-		m.back(w, r, f, http.StatusForbidden, "No account uses this "+p.name()+" account. Sign in another way, then link "+p.name()+" from your account page.")
+		m.back(w, r, f, http.StatusForbidden, i18n.T(r.Context(), "social.no_account", "Provider", p.name()))
 	default:
 		m.signUpWith(w, r, f, p, prof, email)
 	}

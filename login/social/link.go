@@ -10,6 +10,8 @@ import (
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // pendingLink is an upstream account waiting to be linked to the existing
@@ -65,8 +67,7 @@ func (m *Method) linkSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	pl, p, err := m.pending(f)
 	if err != nil {
-		m.Engine.ErrorPage(w, r, http.StatusBadRequest, "Nothing to link",
-			"This sign-in has no account waiting to be linked. Go back to the application and start again.")
+		m.Engine.ErrorPage(w, r, http.StatusBadRequest, "social.nothing_to_link.title", "social.nothing_to_link.message")
 		return
 	}
 	u, err := m.Users.GetUser(r.Context(), pl.UserID)
@@ -85,7 +86,7 @@ func (m *Method) linkSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if !match {
 		if m.Engine.Fail(w, r, f, methodName, "bad_credentials") {
-			m.askToLink(w, r, f, p, pl.Profile, u, "The password is incorrect.", http.StatusUnauthorized)
+			m.askToLink(w, r, f, p, pl.Profile, u, "social.wrong_password", http.StatusUnauthorized)
 		}
 		return
 	}
@@ -126,7 +127,7 @@ func (m *Method) finishLink(w http.ResponseWriter, r *http.Request, f *login.Flo
 		return
 	}
 	if !found || s.UserID != f.Data[dataLinkUser] {
-		m.back(w, r, f, http.StatusForbidden, "You were signed out before "+p.name()+" could be linked. Sign in and try again.")
+		m.back(w, r, f, http.StatusForbidden, i18n.T(r.Context(), "social.signed_out", "Provider", p.name()))
 		return
 	}
 	msg := p.name() + " is now linked: you can use it to sign in."

@@ -161,8 +161,7 @@ func crossSite(r *http.Request) bool {
 }
 
 func (m *Method) unknownProvider(w http.ResponseWriter, r *http.Request) {
-	m.Engine.ErrorPage(w, r, http.StatusNotFound, "Unknown sign-in provider",
-		"This sign-in option does not exist. Go back and choose another.")
+	m.Engine.ErrorPage(w, r, http.StatusNotFound, "social.unknown.title", "social.unknown.message")
 }
 
 func (m *Method) now() time.Time {

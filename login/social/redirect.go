@@ -35,8 +35,7 @@ func (m *Method) start(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if crossSite(r) {
-		m.Engine.ErrorPage(w, r, http.StatusForbidden, "Start again from the sign-in page",
-			"This sign-in was started from another site. Go back to the application and start again.")
+		m.Engine.ErrorPage(w, r, http.StatusForbidden, "social.cross_site.title", "social.cross_site.message")
 		return
 	}
 	f, ok := m.Engine.FlowByID(w, r, r.URL.Query().Get("flow"))

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -42,12 +41,12 @@ const dataVerified = "totp.verified"
 
 // Messages shown to the user.
 const (
-	msgMissing   = "Enter the 6-digit code from your authenticator app."
-	msgMalformed = "That is not a valid code: enter the 6 digits your app shows, or a backup code like ABCD-2345."
-	msgWrong     = "That code is not correct. Check your device's clock and try the current code."
-	msgUsed      = "That code was already used. Wait for the next code and enter it."
-	msgBackup    = "That backup code is not valid or was already used."
-	msgExpired   = "The setup key has expired. A new key is shown below: add it to your app again."
+	msgMissing   = "totp.err.missing"
+	msgMalformed = "totp.err.malformed"
+	msgWrong     = "totp.err.wrong"
+	msgUsed      = "totp.err.used"
+	msgBackup    = "totp.err.backup"
+	msgExpired   = "totp.err.expired"
 )
 
 // Name implements login.SecondFactor.
@@ -236,7 +235,7 @@ func (m *Method) renderEnrol(w http.ResponseWriter, r *http.Request, f *login.Fl
 func enrolView(en Enrolment, csrf, action, errMsg string) templates.TOTPEnrolView {
 	return templates.TOTPEnrolView{
 		CSRFToken: csrf, Action: action, QRDataURI: en.QRDataURI, URI: en.URI, Secret: en.Secret,
-		ExpiresIn: strconv.Itoa(int(PendingLifetime.Minutes())) + " minutes", Error: errMsg,
+		ExpiresMinutes: int(PendingLifetime.Minutes()), Error: errMsg,
 	}
 }
 

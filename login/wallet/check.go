@@ -40,17 +40,17 @@ var refusals = []struct {
 	err         error
 	reason, msg string
 }{
-	{ErrNonce, "bad_nonce", "This wallet request has expired or was already used. Try again."},
-	{ErrExpired, "expired", "This wallet request has expired or was already used. Try again."},
-	{ErrDomain, "wrong_domain", "The wallet signed a message for another site, so it was not accepted."},
-	{ErrChain, "wrong_chain", "Your wallet is on a network this site does not accept. Switch to Ethereum mainnet (or Solana mainnet) and try again."},
-	{ErrBadSignature, "bad_signature", "The wallet signature could not be verified. Try again."},
-	{ErrMalformed, "malformed", "The wallet sent a message this site cannot read. Try again."},
-	{ErrVersion, "malformed", "The wallet sent a message this site cannot read. Try again."},
+	{ErrNonce, "bad_nonce", "wallet.err.expired"},
+	{ErrExpired, "expired", "wallet.err.expired"},
+	{ErrDomain, "wrong_domain", "wallet.err.domain"},
+	{ErrChain, "wrong_chain", "wallet.err.chain"},
+	{ErrBadSignature, "bad_signature", "wallet.err.signature"},
+	{ErrMalformed, "malformed", "wallet.err.malformed"},
+	{ErrVersion, "malformed", "wallet.err.malformed"},
 }
 
 // Refused reports whether err is a verification refusal and, if so, the
-// metrics reason and the message for the user.
+// metrics reason and the message for the user (a catalog message id).
 func Refused(err error) (reason, msg string, ok bool) {
 	for _, r := range refusals {
 		if errors.Is(err, r.err) {

@@ -16,6 +16,8 @@ import (
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // AMR values (see doc.go): "swk" (RFC 8176: proof of possession of a
@@ -69,8 +71,8 @@ func (m *Method) nonce(w http.ResponseWriter, r *http.Request) {
 }
 
 const (
-	msgNoAccount = "This wallet is not linked to any account. Sign in another way, then link the wallet from your account page."
-	msgDisabled  = "This wallet cannot be used to sign in."
+	msgNoAccount = "wallet.err.no_account"
+	msgDisabled  = "wallet.err.disabled"
 )
 
 func (m *Method) verify(w http.ResponseWriter, r *http.Request) {
@@ -188,24 +190,24 @@ func issueNonce(w http.ResponseWriter, r *http.Request, q nonceRequest) {
 	switch {
 	case err != nil:
 		q.logger.ErrorContext(r.Context(), "wallet: rate limiter", "error", err)
-		login.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "The service is temporarily unavailable. Try again in a moment."})
+		login.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": i18n.T(r.Context(), "wallet.err.unavailable")})
 		return
 	case !ok:
 		w.Header().Set("Retry-After", "60")
-		login.WriteJSON(w, http.StatusTooManyRequests, map[string]string{"error": "Too many wallet requests from your network. Wait a minute and try again."})
+		login.WriteJSON(w, http.StatusTooManyRequests, map[string]string{"error": i18n.T(r.Context(), "wallet.err.rate")})
 		return
 	}
 	chain := r.PostFormValue("chain")
 	chainID, okChain := q.chainFor(chain, r.PostFormValue("chain_id"))
 	addr, errAddr := normaliseAddress(chain, r.PostFormValue("address"))
 	if !okChain || errAddr != nil {
-		login.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "Your wallet returned an account this site cannot read."})
+		login.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": i18n.T(r.Context(), "wallet.err.bad_account")})
 		return
 	}
 	nonce, rec, err := q.checker.Nonces.Issue(r.Context(), q.binding)
 	if err != nil {
 		q.logger.ErrorContext(r.Context(), "wallet: issue nonce", "error", err)
-		login.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "The service is temporarily unavailable. Try again in a moment."})
+		login.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": i18n.T(r.Context(), "wallet.err.unavailable")})
 		return
 	}
 	resp := q.response(nonce, chainID, rec)

@@ -117,6 +117,13 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/apis/{apiId}", h.getAPI)
 			r.Patch("/apis/{apiId}", h.updateAPI)
 			r.Delete("/apis/{apiId}", h.deleteAPI)
+			for _, prefix := range []string{"", "/clients/{clientId}"} {
+				r.Get(prefix+"/brand", h.getBrand)
+				r.Put(prefix+"/brand", h.putBrand)
+				r.Delete(prefix+"/brand", h.deleteBrand)
+				r.Put(prefix+"/brand/logo", h.putBrandLogo)
+				r.Delete(prefix+"/brand/logo", h.deleteBrandLogo)
+			}
 
 			r.Post("/users", h.createUser)
 			r.Get("/users", h.listUsers)

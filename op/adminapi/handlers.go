@@ -177,6 +177,9 @@ type clientInput struct {
 	BackchannelLogoutSessionRequired *bool   `json:"backchannel_logout_session_required"`
 	FrontchannelLogoutURI            *string `json:"frontchannel_logout_uri"`
 	FrontchannelSessionRequired      *bool   `json:"frontchannel_logout_session_required"`
+	LogoURI                          *string `json:"logo_uri"`
+	PolicyURI                        *string `json:"policy_uri"`
+	TOSURI                           *string `json:"tos_uri"`
 }
 
 // DefaultGrants and DefaultScopes apply when a new client names none.
@@ -209,6 +212,9 @@ func (in clientInput) apply(s *admin.ClientSpec) {
 	}
 	set(&s.Name, in.Name)
 	set(&s.AuthMethod, in.AuthMethod)
+	set(&s.LogoURI, in.LogoURI)
+	set(&s.PolicyURI, in.PolicyURI)
+	set(&s.TOSURI, in.TOSURI)
 	setList(&s.RedirectURIs, in.RedirectURIs)
 	setList(&s.PostLogoutURIs, in.PostLogoutRedirectURIs)
 	setList(&s.Grants, in.GrantTypes)

@@ -72,6 +72,9 @@ type clientView struct {
 	BackchannelLogoutSessionRequired  bool   `json:"backchannel_logout_session_required"`
 	FrontchannelLogoutURI             string `json:"frontchannel_logout_uri"`
 	FrontchannelLogoutSessionRequired bool   `json:"frontchannel_logout_session_required"`
+	LogoURI                           string `json:"logo_uri,omitempty"`
+	PolicyURI                         string `json:"policy_uri,omitempty"`
+	TOSURI                            string `json:"tos_uri,omitempty"`
 }
 
 func orEmpty(s []string) []string {
@@ -93,6 +96,7 @@ func viewClient(c storage.Client) clientView {
 		DPoPBoundAccessTokens:        c.DPoPBoundAccessTokens, RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,
 		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 		FrontchannelLogoutURI: c.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: c.FrontchannelLogoutSessionRequired,
+		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
 	}
 	if len(c.JWKS) > 0 && json.Valid(c.JWKS) {
 		v.JWKS = c.JWKS

@@ -45,6 +45,10 @@ type ClientSpec struct {
 	// Front-Channel Logout 1.0 §2 registration.
 	BackchannelLogoutURI, FrontchannelLogoutURI                   string
 	BackchannelLogoutSessionRequired, FrontchannelSessionRequired bool
+	// LogoURI, PolicyURI, TOSURI: client metadata (OpenID Connect Dynamic
+	// Client Registration 1.0 §2), https or empty; the consent page links
+	// the policy and the terms.
+	LogoURI, PolicyURI, TOSURI string
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,64}$`)
@@ -93,6 +97,11 @@ func (s ClientSpec) Validate() error {
 	for field, d := range map[string]time.Duration{"access_token_ttl": s.AccessTTL, "id_token_ttl": s.IDTTL} {
 		if d < 0 || d > 24*time.Hour {
 			errs.add(field, "token lifetime %s: between 0 (default) and 24h", d)
+		}
+	}
+	for field, v := range map[string]string{"logo_uri": s.LogoURI, "policy_uri": s.PolicyURI, "tos_uri": s.TOSURI} {
+		if v != "" && !httpsURL(v) {
+			errs.add(field, "%s %q: want an absolute https URL", field, v)
 		}
 	}
 	if s.RefreshTTL < 0 {
@@ -165,6 +174,7 @@ func (s ClientSpec) Client(tenantID string, now time.Time) storage.Client {
 		DPoPBoundAccessTokens: s.DPoPBoundAccessTokens, RequirePushedAuthorizationRequests: s.RequirePAR,
 		BackchannelLogoutURI: s.BackchannelLogoutURI, BackchannelLogoutSessionRequired: s.BackchannelLogoutSessionRequired,
 		FrontchannelLogoutURI: s.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: s.FrontchannelSessionRequired,
+		LogoURI: s.LogoURI, PolicyURI: s.PolicyURI, TOSURI: s.TOSURI,
 	}
 }
 
@@ -178,6 +188,7 @@ func SpecOf(c storage.Client) ClientSpec {
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, RequirePAR: c.RequirePushedAuthorizationRequests,
 		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 		FrontchannelLogoutURI: c.FrontchannelLogoutURI, FrontchannelSessionRequired: c.FrontchannelLogoutSessionRequired,
+		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
 	}
 }
 

@@ -17,6 +17,7 @@ type Store interface {
 	storage.RoleGrants
 	storage.Directory
 	storage.APIs
+	storage.Brands
 	CreateUser(ctx context.Context, u storage.User) error
 	GetUser(ctx context.Context, id string) (storage.User, error)
 	GetUserByEmail(ctx context.Context, tenantID, email string) (storage.User, error)

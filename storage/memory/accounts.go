@@ -101,6 +101,19 @@ func (s *Store) UpdateProfile(ctx context.Context, userID string, p storage.Prof
 	return nil
 }
 
+// SetUserLocale implements storage.UserAdmin.
+func (s *Store) SetUserLocale(_ context.Context, userID, locale string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userID]
+	if !ok {
+		return fmt.Errorf("memory: set locale of %s: %w", userID, storage.ErrNotFound)
+	}
+	u.Locale, u.UpdatedAt = locale, at
+	s.users[userID] = u
+	return nil
+}
+
 // extra returns the user's extra record, creating the map on first use.
 // Callers hold s.mu.
 func (s *Store) extra(userID string) accountExtra {

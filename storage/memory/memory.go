@@ -51,6 +51,7 @@ type Store struct {
 	passkeyChallenges map[string]storage.PasskeyChallenge // by binding key
 	tenants           map[string]storage.Tenant           // by ID (tenants.go)
 	grants            map[string]storage.RoleGrant        // by ID (tenants.go)
+	brands            map[brandKey]storage.Brand          // brands.go
 	device            *deviceState                        // created on first use (devicegrant.go)
 	stamps            map[string]string                   // created on first use (stamps.go)
 	apis              map[string]storage.API              // by ID, created on first use (apis.go)
@@ -90,6 +91,7 @@ func New(now func() time.Time) *Store {
 		identities:   make(map[identityKey]storage.Identity),
 		tenants:      map[string]storage.Tenant{storage.DefaultTenantID: defaultTenant(now())},
 		grants:       make(map[string]storage.RoleGrant),
+		brands:       make(map[brandKey]storage.Brand),
 	}
 }
 

@@ -84,6 +84,15 @@ func (s *Store) UpdateProfile(ctx context.Context, userID string, p storage.Prof
 	return wrap("update profile", err)
 }
 
+// SetUserLocale implements storage.UserAdmin.
+func (s *Store) SetUserLocale(ctx context.Context, userID, locale string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET locale = $2, updated_at = $3 WHERE id = $1`, userID, locale, at)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errNoSuch("user")
+	}
+	return wrap("set user locale", err)
+}
+
 // SetEmail implements storage.UserAdmin; users_email_key, on (tenant_id,
 // lower(email)), makes an address taken in the user's tenant
 // ErrAlreadyExists.

@@ -16,7 +16,8 @@ const clientColumns = `id, tenant_id, name, secret_hash, public, auth_method, re
 	allowed_resources, id_token_signed_response_alg, access_token_signed_response_alg,
 	dpop_bound_access_tokens, require_pushed_authorization_requests,
 	backchannel_logout_uri, backchannel_logout_session_required,
-	frontchannel_logout_uri, frontchannel_logout_session_required`
+	frontchannel_logout_uri, frontchannel_logout_session_required,
+	logo_uri, policy_uri, tos_uri`
 
 // selectClient reads a client together with its tenant's status in one
 // query (the token endpoint reads clients). Callers append the WHERE clause
@@ -28,7 +29,8 @@ const selectClient = `SELECT c.id, c.tenant_id, t.status, c.name, c.secret_hash,
 	c.allowed_resources, c.id_token_signed_response_alg, c.access_token_signed_response_alg,
 	c.dpop_bound_access_tokens, c.require_pushed_authorization_requests,
 	c.backchannel_logout_uri, c.backchannel_logout_session_required,
-	c.frontchannel_logout_uri, c.frontchannel_logout_session_required
+	c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
+	c.logo_uri, c.policy_uri, c.tos_uri
 	FROM clients c JOIN tenants t ON t.id = c.tenant_id `
 
 // CreateClient implements storage.Clients. An empty TenantID stores the
@@ -36,13 +38,14 @@ const selectClient = `SELECT c.id, c.tenant_id, t.status, c.name, c.secret_hash,
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24, $25, $26)`,
+		$23, $24, $25, $26, $27, $28, $29)`,
 		c.ID, tenantOrDefault(c.TenantID), c.Name, c.SecretHash, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.JWKS,
 		c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, c.CreatedAt, c.RequireMFA,
 		list(c.AllowedResources), c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg,
 		c.DPoPBoundAccessTokens, c.RequirePushedAuthorizationRequests,
-		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.FrontchannelLogoutURI, c.FrontchannelLogoutSessionRequired)
+		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.FrontchannelLogoutURI, c.FrontchannelLogoutSessionRequired,
+		c.LogoURI, c.PolicyURI, c.TOSURI)
 	if foreignKeyViolation(err, "tenant_id") {
 		err = errNoSuch("tenant")
 	}
@@ -83,7 +86,8 @@ func scanClient(r row) (storage.Client, error) {
 		&c.AccessTokenLifetime, &c.IDTokenLifetime, &c.RefreshTokenLifetime, utc(&c.CreatedAt), &c.RequireMFA,
 		&c.AllowedResources, &c.IDTokenSignedResponseAlg, &c.AccessTokenSignedResponseAlg,
 		&c.DPoPBoundAccessTokens, &c.RequirePushedAuthorizationRequests,
-		&c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired, &c.FrontchannelLogoutURI, &c.FrontchannelLogoutSessionRequired)
+		&c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired, &c.FrontchannelLogoutURI, &c.FrontchannelLogoutSessionRequired,
+		&c.LogoURI, &c.PolicyURI, &c.TOSURI)
 	return c, err
 }
 

@@ -95,14 +95,16 @@ func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 		id_token_signed_response_alg = $17, access_token_signed_response_alg = $18,
 		dpop_bound_access_tokens = $19, require_pushed_authorization_requests = $20,
 		backchannel_logout_uri = $21, backchannel_logout_session_required = $22,
-		frontchannel_logout_uri = $23, frontchannel_logout_session_required = $24
+		frontchannel_logout_uri = $23, frontchannel_logout_session_required = $24,
+		logo_uri = $25, policy_uri = $26, tos_uri = $27
 		WHERE tenant_id = $1 AND id = $2`,
 		c.TenantID, c.ID, c.Name, c.Public, c.AuthMethod, list(c.RedirectURIs),
 		list(c.PostLogoutRedirectURIs), list(c.GrantTypes), list(c.Scopes), c.FirstParty, c.RequireMFA,
 		c.JWKS, c.AccessTokenLifetime, c.IDTokenLifetime, c.RefreshTokenLifetime, list(c.AllowedResources),
 		c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg,
 		c.DPoPBoundAccessTokens, c.RequirePushedAuthorizationRequests,
-		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.FrontchannelLogoutURI, c.FrontchannelLogoutSessionRequired)
+		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.FrontchannelLogoutURI, c.FrontchannelLogoutSessionRequired,
+		c.LogoURI, c.PolicyURI, c.TOSURI)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = errNoSuch("client")
 	}

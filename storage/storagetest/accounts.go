@@ -23,6 +23,7 @@ func accountTests() []testCase[accountStore] {
 		{"TokenExpiresAndPurpose", testTokenExpiresAndPurpose},
 		{"TokenCountAndInvalidate", testTokenCountAndInvalidate},
 		{"ProfileRoundTrip", testProfileRoundTrip},
+		{"SetUserLocaleKeepsProfile", testSetUserLocale},
 		{"SetEmailUnique", testSetEmailUnique},
 		{"SoftDeleteFreesEmailAfterHold", testSoftDelete},
 		{"ListUserConsents", testListUserConsents},
@@ -102,6 +103,33 @@ func testProfileRoundTrip(t *testing.T, s accountStore, clock *Clock) {
 		t.Fatalf("user after profile update: %+v", uu)
 	}
 	mustErr(t, s.UpdateProfile(ctx, randomID(), p, clock.Now()), storage.ErrNotFound, "update unknown")
+}
+
+// testSetUserLocale: the saved language changes alone; the rest of the
+// profile stays, and the user read by sign-in sees it.
+func testSetUserLocale(t *testing.T, s accountStore, clock *Clock) {
+	ctx := context.Background()
+	u := newAccountUser(t, s, clock)
+	p := storage.Profile{GivenName: "Ada", FamilyName: "Lovelace", Phone: "+441234567890", Locale: "en-GB"}
+	mustOK(t, s.UpdateProfile(ctx, u.ID, p, clock.Now()), "update")
+	clock.Advance(time.Minute)
+	mustOK(t, s.SetUserLocale(ctx, u.ID, "ar", clock.Now()), "set locale")
+	got, err := s.GetProfile(ctx, u.ID)
+	mustOK(t, err, "get")
+	p.Locale = "ar"
+	assertEqual(t, "profile", got, p)
+	uu, err := s.GetUser(ctx, u.ID)
+	mustOK(t, err, "get user")
+	if uu.Locale != "ar" || !uu.UpdatedAt.Equal(clock.Now()) {
+		t.Fatalf("user after SetUserLocale: locale %q updated %v, want ar at %v", uu.Locale, uu.UpdatedAt, clock.Now())
+	}
+	mustOK(t, s.SetUserLocale(ctx, u.ID, "", clock.Now()), "clear locale")
+	uu, err = s.GetUser(ctx, u.ID)
+	mustOK(t, err, "get user")
+	if uu.Locale != "" {
+		t.Fatalf("cleared locale = %q", uu.Locale)
+	}
+	mustErr(t, s.SetUserLocale(ctx, randomID(), "de", clock.Now()), storage.ErrNotFound, "unknown user")
 }
 
 func testSetEmailUnique(t *testing.T, s accountStore, clock *Clock) {

@@ -50,6 +50,9 @@ func sampleClient(c *Clock) storage.Client {
 		BackchannelLogoutSessionRequired:  true,
 		FrontchannelLogoutURI:             "https://app.example.com/frontchannel-logout",
 		FrontchannelLogoutSessionRequired: true,
+		LogoURI:                           "https://app.example.com/logo.png",
+		PolicyURI:                         "https://app.example.com/privacy",
+		TOSURI:                            "https://app.example.com/terms",
 	}
 	cl.DPoPBoundAccessTokens, cl.RequirePushedAuthorizationRequests = true, true
 	cl.AllowedResources = []string{"https://tickets.example/api", "urn:example:payments"}

@@ -187,3 +187,68 @@ func From(ctx context.Context) *Locale {
 
 // T looks id up in the locale carried by ctx.
 func T(ctx context.Context, id string, args ...any) string { return From(ctx).T(id, args...) }
+
+var (
+	englishIDsOnce sync.Once
+	englishIDs     map[string]bool
+)
+
+// Has reports whether id is a message of the English catalog (the source:
+// every message exists there).
+func Has(id string) bool {
+	englishIDsOnce.Do(func() {
+		englishIDs = map[string]bool{}
+		names, _ := fs.Glob(localeFiles, "locales/*.en.toml")
+		for _, name := range names {
+			for _, id := range catalogIDs(name) {
+				englishIDs[id] = true
+			}
+		}
+	})
+	return englishIDs[id]
+}
+
+// catalogIDs lists the message ids of one embedded catalog file.
+func catalogIDs(name string) []string {
+	raw, err := localeFiles.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if err := toml.Unmarshal(raw, &m); err != nil {
+		return nil
+	}
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Text is what a page shows for s: the message s in ctx's locale when s is
+// a message id, otherwise s itself (a name, an address, or text a handler
+// already translated with T). Page fields that take either (a view's Title,
+// Message, Error) render through Text, so handlers name their messages by
+// id without translating each one.
+func Text(ctx context.Context, s string) string {
+	if s == "" || !Has(s) {
+		return s
+	}
+	return T(ctx, s)
+}
+
+// IsSupported reports whether tag names a language Admit ships (its base
+// language; "de-CH" is German).
+func IsSupported(tag string) bool {
+	t, err := language.Parse(tag)
+	return err == nil && firstSupported([]language.Tag{t}) != nil
+}
+
+// SupportedLangs lists the shipped languages' tags ("en", "de", …).
+func SupportedLangs() []string {
+	out := make([]string, len(Supported))
+	for i, t := range Supported {
+		out[i] = t.String()
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package i18n
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 func TestNegotiateOrder(t *testing.T) {
@@ -37,5 +38,25 @@ func TestTFallsBackAndTranslates(t *testing.T) {
 	}
 	if got := T(ctx, "no.such.id"); got != "no.such.id" {
 		t.Fatalf("missing id = %q", got)
+	}
+}
+
+// TestDates: a date in each language's words and order.
+func TestDates(t *testing.T) {
+	at := time.Date(2026, time.December, 7, 14, 5, 0, 0, time.UTC)
+	for _, tc := range []struct{ lang, date, dateTime string }{
+		{"en", "7 December 2026", "7 December 2026, 14:05"},
+		{"de", "7. Dezember 2026", "7. Dezember 2026, 14:05"},
+		{"fr", "7 décembre 2026", "7 décembre 2026 à 14:05"},
+		{"es", "7 de diciembre de 2026", "7 de diciembre de 2026, 14:05"},
+		{"ar", "7 ديسمبر 2026", "7 ديسمبر 2026، 14:05"},
+	} {
+		l := Negotiate(tc.lang, "", "", "")
+		if got := l.Date(at); got != tc.date {
+			t.Errorf("%s Date = %q, want %q", tc.lang, got, tc.date)
+		}
+		if got := l.DateTime(at); got != tc.dateTime {
+			t.Errorf("%s DateTime = %q, want %q", tc.lang, got, tc.dateTime)
+		}
 	}
 }

@@ -35,7 +35,9 @@ func (a *App) addAdmin() {
 		s.Unlock = func(ctx context.Context, u storage.User) error { return g.Unlocked(ctx, u.Email) }
 	}
 	if a.Accounts != nil && a.Accounts.Service != nil && a.Accounts.Service.Policy != nil {
-		s.PasswordPolicy = a.Accounts.Service.Policy.Check
+		// The admin API and CLI answer in English (no locale in the context).
+		pol := a.Accounts.Service.Policy
+		s.PasswordPolicy = func(pw, email string) string { return pol.Check(pw, email) }
 	}
 	if a.Stores.Pool != nil {
 		s.Importer = userImporter{a}

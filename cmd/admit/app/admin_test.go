@@ -274,6 +274,8 @@ var validBodies = map[string]any{
 	"updateClient":      map[string]any{"name": "New"},
 	"createAPI":         map[string]any{"id": "new-api", "identifier": "https://new.example/api", "scopes": []string{"new:read"}},
 	"updateAPI":         map[string]any{"name": "New"},
+	"putTenantBrand":    map[string]any{"display_name": "Acme"},
+	"putClientBrand":    map[string]any{"display_name": "Acme"},
 	"createUser":        map[string]any{"email": "new@example.com"},
 	"createGrant":       map[string]any{"user_id": "x-userid", "role": "admin"},
 	"revokeGrants":      map[string]any{"user_id": "x-userid"},

@@ -10,7 +10,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
-	"golang.org/x/text/language"
 
 	"github.com/admit-idp/admit/keys"
 	"github.com/admit-idp/admit/keys/signed"
@@ -25,6 +24,7 @@ import (
 	"github.com/admit-idp/admit/storage/admin"
 	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/storage/roles"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // App is a configured Admit: stores, keys, the OpenID Provider and the login
@@ -232,7 +232,7 @@ func (a *App) opConfig() *zop.Config {
 		AuthMethodPost:           true,
 		AuthMethodPrivateKeyJWT:  true,
 		GrantTypeRefreshToken:    true,
-		SupportedUILocales:       []language.Tag{language.English},
+		SupportedUILocales:       i18n.Supported, // discovery's ui_locales_supported
 		SupportedScopes:          SupportedScopes,
 		SupportedClaims:          supportedClaims,
 		DeviceAuthorization:      a.deviceGrant().Config(),
@@ -284,6 +284,7 @@ func (a *App) loginEngine() *login.Engine {
 		Sessions:       &login.Sessions{Store: d, Cookies: cookies, Lifetime: a.Config.SessionLifetime, Now: a.Now},
 		Respond:        a.Protocol.Respond,
 		Errors:         a.Protocol,
+		Brands:         &login.Branding{Store: d, Now: a.Now},
 		LoginSucceeded: a.Metrics.LoginSucceeded, LoginFailed: a.Metrics.LoginFailed,
 		Now: a.Now, Logger: a.Logger, Outages: a.Outages,
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/defence"
 	"github.com/admit-idp/admit/login/device"
+	"github.com/admit-idp/admit/login/selfservice"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/audit"
 )
@@ -54,9 +55,9 @@ func (a *App) grantRevoked(ctx context.Context, grantID, reason string) {
 
 // notifyMethodAdded e-mails the owner about a new sign-in method (issue 7),
 // once the accounts feature is wired.
-func (a *App) notifyMethodAdded(ctx context.Context, userID, method string) {
+func (a *App) notifyMethodAdded(ctx context.Context, userID, method, detail string) {
 	if a.Accounts != nil && a.Accounts.Service != nil {
-		a.Accounts.Service.NotifyMethodAdded(ctx, userID, method)
+		a.Accounts.Service.NotifyMethodAdded(ctx, userID, method, detail)
 	}
 }
 
@@ -66,12 +67,12 @@ func (a *App) notifyMethodAdded(ctx context.Context, userID, method string) {
 type auditedDurable struct {
 	storage.Durable
 	audit       audit.Auditor
-	methodAdded func(ctx context.Context, userID, method string)
+	methodAdded func(ctx context.Context, userID, method, detail string)
 }
 
-func (d auditedDurable) added(ctx context.Context, err error, userID, method string) {
+func (d auditedDurable) added(ctx context.Context, err error, userID, method, detail string) {
 	if err == nil && d.methodAdded != nil {
-		d.methodAdded(ctx, userID, method)
+		d.methodAdded(ctx, userID, method, detail)
 	}
 }
 
@@ -89,7 +90,7 @@ func (d auditedDurable) record(ctx context.Context, err error, e audit.Event) {
 func (d auditedDurable) SaveTOTPCredential(ctx context.Context, c storage.TOTPCredential) error {
 	err := d.Durable.SaveTOTPCredential(ctx, c)
 	d.record(ctx, err, audit.Event{Event: "mfa.totp_enabled", UserID: c.UserID})
-	d.added(ctx, err, c.UserID, "An authenticator app (two-step verification)")
+	d.added(ctx, err, c.UserID, selfservice.MethodTOTP, "")
 	return err
 }
 
@@ -108,7 +109,7 @@ func (d auditedDurable) ReplaceBackupCodes(ctx context.Context, userID string, h
 func (d auditedDurable) CreatePasskey(ctx context.Context, p storage.Passkey) error {
 	err := d.Durable.CreatePasskey(ctx, p)
 	d.record(ctx, err, audit.Event{Event: "passkey.added", UserID: p.UserID})
-	d.added(ctx, err, p.UserID, "A passkey")
+	d.added(ctx, err, p.UserID, selfservice.MethodPasskey, "")
 	return err
 }
 
@@ -127,7 +128,7 @@ func (d auditedDurable) CreateUserWithWallet(ctx context.Context, u storage.User
 func (d auditedDurable) LinkWallet(ctx context.Context, w storage.Wallet) error {
 	err := d.Durable.LinkWallet(ctx, w)
 	d.record(ctx, err, audit.Event{Event: "wallet.linked", UserID: w.UserID, Details: map[string]string{"wallet": w.AccountID()}})
-	d.added(ctx, err, w.UserID, "A wallet ("+w.AccountID()+")")
+	d.added(ctx, err, w.UserID, selfservice.MethodWallet, w.AccountID())
 	return err
 }
 
@@ -140,7 +141,7 @@ func (d auditedDurable) UnlinkWallet(ctx context.Context, userID, namespace, add
 func (d auditedDurable) CreateIdentity(ctx context.Context, id storage.Identity) error {
 	err := d.Durable.CreateIdentity(ctx, id)
 	d.record(ctx, err, audit.Event{Event: "identity.linked", UserID: id.UserID, Details: map[string]string{"provider": id.ProviderID}})
-	d.added(ctx, err, id.UserID, "Sign-in with "+id.ProviderID)
+	d.added(ctx, err, id.UserID, selfservice.MethodProvider, id.ProviderID)
 	return err
 }
 

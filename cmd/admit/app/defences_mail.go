@@ -2,14 +2,15 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"time"
 
+	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/login/mail"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // mailNotifier sends the lockout notice through the accounts feature's
@@ -22,16 +23,18 @@ type mailNotifier struct {
 
 // AccountLocked implements defence.Notifier.
 func (n mailNotifier) AccountLocked(ctx context.Context, u storage.User, until time.Time, unlockURL string) error {
-	minutes := int(math.Ceil(until.Sub(n.now()).Minutes()))
+	minutes := max(1, int(math.Ceil(until.Sub(n.now()).Minutes())))
+	l := i18n.From(login.UserLocale(ctx, u))
 	v := templates.MailView{
-		Subject:  "Sign-in to your account was paused",
-		Greeting: "Hello,",
+		Locale:   l,
+		Subject:  l.T("mail.locked.subject"),
+		Greeting: l.T("mail.greeting"),
 		Lines: []string{
-			fmt.Sprintf("There were several failed attempts to sign in to your account with a password. For your security, password sign-in is paused for %d minutes.", minutes),
-			"If this was you, you can lift the pause now:",
+			l.T("mail.locked.line", "Duration", l.T("common.minutes", "Count", minutes)),
+			l.T("mail.locked.if_you"),
 		},
-		ActionURL: unlockURL, ActionLabel: "Unlock my account",
-		After: []string{"If this was not you, nobody got in: your password was not accepted. Consider changing it, and turn on two-step verification."},
+		ActionURL: unlockURL, ActionLabel: l.T("mail.locked.action"),
+		After: []string{l.T("mail.locked.not_you")},
 	}
 	m, err := mail.Render(ctx, u.Email, v)
 	if err != nil {
@@ -51,16 +54,19 @@ func (a *App) lockoutNotifier() *mailNotifier {
 
 // NewSignIn implements device.Notifier: the "new sign-in" notice.
 func (n mailNotifier) NewSignIn(ctx context.Context, u storage.User, d storage.Device) error {
+	lctx := login.UserLocale(ctx, u)
+	l := i18n.From(lctx)
 	v := templates.MailView{
-		Subject:  "New sign-in to your account",
-		Greeting: "Hello,",
+		Locale:   l,
+		Subject:  l.T("mail.new_sign_in.subject"),
+		Greeting: l.T("mail.greeting"),
 		Lines: []string{
-			"Your account was just signed in to from a device we have not seen before:",
-			// The human name ("Chrome on Windows"), never the raw user agent.
-			fmt.Sprintf("%s (network %s).", account.DeviceName(ctx, d.UserAgent, ""), d.IPPrefix),
+			l.T("mail.new_sign_in.line"),
+			// A device in words ("Chrome on Windows"), never the raw User-Agent (issue 17).
+			l.T("mail.new_sign_in.device", "Device", account.DeviceName(lctx, d.UserAgent, ""), "Network", d.IPPrefix),
 		},
-		ActionURL: n.issuer + account.PageDevices.URL(), ActionLabel: "Review your devices",
-		After: []string{"If this was you, there is nothing to do. If not, change your password now and forget the device in your account."},
+		ActionURL: n.issuer + account.PageDevices.URL(), ActionLabel: l.T("mail.new_sign_in.review"),
+		After: []string{l.T("mail.new_sign_in.not_you")},
 	}
 	m, err := mail.Render(ctx, u.Email, v)
 	if err != nil {

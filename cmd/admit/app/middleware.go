@@ -10,6 +10,7 @@ import (
 
 	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/op/endpoints"
+	"github.com/admit-idp/admit/storage"
 )
 
 // requestID tags each request (X-Request-ID, logs, error pages). An incoming
@@ -78,6 +79,13 @@ func limitBody(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // bounded by the handler (api.maxImportBody), read as a stream
 			return
 		}
+		if isLogoUpload(r) {
+			// A brand logo may be up to storage.MaxLogoBytes; one byte more
+			// lets the handler tell an oversize upload (413).
+			r.Body = http.MaxBytesReader(w, r.Body, storage.MaxLogoBytes+1)
+			next.ServeHTTP(w, r)
+			return
+		}
 		if r.ContentLength > maxBodyBytes {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
@@ -85,6 +93,12 @@ func limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isLogoUpload: the admin API's brand logo upload (PUT …/brand/logo).
+func isLogoUpload(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, AdminPath+"/tenants/") &&
+		strings.HasSuffix(r.URL.Path, "/brand/logo")
 }
 
 // isStreamedImport: the admin API's user import, whose JSON Lines body is

@@ -33,6 +33,8 @@ func (a *App) routes() http.Handler {
 	r.Get("/readyz", a.readyz)
 	r.Handle("/metrics", a.Metrics.Handler())
 	r.Handle("/static/*", http.StripPrefix("/static/", static.Handler()))
+	// Brand stylesheets and logos: Admit's own origin, nosniff (login/branding.go).
+	r.With(securityHeaders(a.Config.Secure())).Mount(login.BrandPath, a.Engine.Brands.Routes())
 	r.Group(a.pageRoutes)
 	r.Group(a.adminRoutes)
 	r.Group(a.protocolRoutes)
@@ -41,7 +43,7 @@ func (a *App) routes() http.Handler {
 
 // pageRoutes are the browser pages: security headers and CSRF defences.
 func (a *App) pageRoutes(r chi.Router) {
-	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler)
+	r.Use(securityHeaders(a.Config.Secure()), crossOriginProtection().Handler, a.Engine.Localize)
 	r.Mount(login.StartPath, a.Engine.Routes())
 	r.Mount("/account", a.Account.Routes())
 	r.Mount(devicegrant.Path, a.devicePages().Routes())
@@ -75,10 +77,10 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.With(endpoints.ClientAuth, p.DeviceClientAuth).Handle(endpoints.DeviceAuthorizationPath, a.Provider)
 	r.With(endpoints.ClientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", endpoints.ClosedCallback)
-	r.With(p.PushedAuthorize, p.AuthorizeParams, op.ResourceIndicators).Handle(endpoints.AuthorizePath, p.Authorize())
+	r.With(a.Engine.Localize, p.PushedAuthorize, p.AuthorizeParams, op.ResourceIndicators).Handle(endpoints.AuthorizePath, p.Authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
-	r.With(securityHeaders(a.Config.Secure())).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
+	r.With(securityHeaders(a.Config.Secure()), a.Engine.Localize).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
 	r.Mount("/", a.Provider)
 }
 

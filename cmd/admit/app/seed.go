@@ -1,9 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
 
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/storage"
@@ -79,4 +84,73 @@ func (a *App) CreateUser(ctx context.Context, nu NewUser) (storage.User, error) 
 		Email: nu.Email, Password: nu.Password, GivenName: nu.GivenName, FamilyName: nu.FamilyName,
 		EmailVerified: nu.EmailVerified, SkipPolicy: true,
 	})
+}
+
+// The second development tenant, with its own brand, so a branded sign-in
+// can be seen at once (issue 17).
+const (
+	DemoBrandTenantSlug   = "riverside"
+	DemoBrandClientID     = "riverside-shop"
+	DemoBrandClientSecret = "riverside-secret"
+	DemoBrandUserEmail    = "fan@riverside.example"
+	DemoBrandUserPassword = "riverside-password-1"
+)
+
+// SeedDemoBrand creates the development tenant "riverside" (Riverside
+// Hall: its colour, logo, support and privacy links, German by default),
+// a client of it with policy and terms links, and a user. It is idempotent.
+func (a *App) SeedDemoBrand(ctx context.Context) error {
+	cli := admin.CLI()
+	t, err := a.Admin.ResolveTenant(ctx, DemoBrandTenantSlug)
+	if errors.Is(err, admin.ErrNotFound) {
+		t, err = a.Admin.CreateTenant(ctx, cli, admin.TenantInput{Slug: DemoBrandTenantSlug, Name: "Riverside Hall"})
+	}
+	if err != nil {
+		return fmt.Errorf("seed brand tenant: %w", err)
+	}
+	if _, err := a.Admin.SetBrand(ctx, cli, t.ID, "", admin.BrandInput{
+		DisplayName: "Riverside Hall", PrimaryColor: "#0b5394", SupportURL: "https://help.riverside.example",
+		PrivacyURL: "https://riverside.example/privacy", DefaultLocale: "de"}); err != nil {
+		return fmt.Errorf("seed brand: %w", err)
+	}
+	if _, err := a.Admin.SetBrandLogo(ctx, cli, t.ID, "", demoLogo()); err != nil {
+		return fmt.Errorf("seed brand logo: %w", err)
+	}
+	spec := admin.ClientSpec{ID: DemoBrandClientID, Name: "Riverside Tickets", RedirectURIs: DemoRedirectURIs,
+		Grants: []string{"authorization_code", "refresh_token"}, Scopes: []string{"openid", "profile", "email", "offline_access"},
+		PolicyURI: "https://riverside.example/privacy", TOSURI: "https://riverside.example/terms"}
+	if _, err := a.Stores.Durable.GetClient(ctx, DemoBrandClientID); errors.Is(err, storage.ErrNotFound) {
+		c := spec.Client(t.ID, a.Now())
+		c.SecretHash = op.HashSecret(DemoBrandClientSecret)
+		if err := a.Stores.Durable.CreateClient(ctx, c); err != nil {
+			return fmt.Errorf("seed brand client: %w", err)
+		}
+	}
+	_, err = a.Admin.CreateUser(ctx, cli, t.ID, admin.NewUser{Email: DemoBrandUserEmail, Password: DemoBrandUserPassword,
+		GivenName: "River", FamilyName: "Fan", EmailVerified: true, SkipPolicy: true})
+	return ignoreExists(err)
+}
+
+// demoLogo draws the development brand's logo: a blue disc with a white
+// wave, encoded by image/png.
+func demoLogo() []byte {
+	const n = 64
+	img := image.NewNRGBA(image.Rect(0, 0, n, n))
+	blue, white := color.NRGBA{R: 0x0b, G: 0x53, B: 0x94, A: 0xff}, color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+	for y := range n {
+		for x := range n {
+			dx, dy := float64(x)-n/2+0.5, float64(y)-n/2+0.5
+			if dx*dx+dy*dy > (n/2)*(n/2) {
+				continue
+			}
+			img.Set(x, y, blue)
+			wave := n/2 + 6*math.Sin(float64(x)/6)
+			if math.Abs(float64(y)-wave) < 3 {
+				img.Set(x, y, white)
+			}
+		}
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return b.Bytes()
 }
