@@ -83,6 +83,12 @@ func (h *Handler) deleteBrand(w http.ResponseWriter, r *http.Request) {
 // putBrandLogo reads the image (at most storage.MaxLogoBytes; one byte
 // more tells an oversize upload) and lets storage/admin sniff its type.
 func (h *Handler) putBrandLogo(w http.ResponseWriter, r *http.Request) {
+	// Rights first: a caller who may not brand this tenant learns nothing
+	// about what the upload would have met.
+	if err := h.Service.CheckBrandAccess(r.Context(), principal(r), tenantID(r), clientIDParam(r)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	logo, err := io.ReadAll(io.LimitReader(r.Body, storage.MaxLogoBytes+1))
 	var tooBig *http.MaxBytesError
 	switch {

@@ -91,6 +91,12 @@ func luminance(hexc string) float64 {
 	return 0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]
 }
 
+// CheckBrandAccess reports whether p may read and change the brand of
+// (tenantID, clientID) (the API checks it before reading an upload).
+func (s *Service) CheckBrandAccess(ctx context.Context, p Principal, tenantID, clientID string) error {
+	return s.brandScope(ctx, p, tenantID, clientID)
+}
+
 // brandScope checks that p may change the brand of (tenantID, clientID):
 // administrators of the tenant (or of the platform), and for a client
 // brand a client of that tenant.
