@@ -151,7 +151,7 @@ func (l *Logout) frontChannelPage(w http.ResponseWriter, r *http.Request, frames
 		to = ""
 	}
 	render(w, r, http.StatusOK, templates.FrontChannelLogoutPage(templates.FrontChannelLogoutView{
-		Title: "You are signed out", Message: "Signing you out of your applications…", Frames: kept, Target: to,
+		Title: "logout.done.title", Message: "logout.frontchannel.message", Frames: kept, Target: to,
 	}))
 }
 

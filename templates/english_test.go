@@ -21,7 +21,7 @@ var accountArea = map[string]bool{
 	"DevicesSection": true, "VenuesSection": true, "VenueRolesPage": true, "venueField": true,
 	"TOTPSection": true, "TOTPFormPage": true, "PasskeySection": true, "PasskeyNewPage": true,
 	"PasskeyRenamePage": true, "SocialSection": true, "WalletSection": true,
-	"MailboxPage": true,
+	"MailboxPage": true, "DevEventsPage": true, // development mode only
 }
 
 // literalAllowed is text that is the same in every language.
