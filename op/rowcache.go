@@ -140,6 +140,20 @@ func (s *Storage) loadClient(ctx context.Context, id string) (storage.Client, er
 	return c, nil
 }
 
+// CachedClients reads clients through this node's row cache (loadClient):
+// for the login pages, which read the flow's client on every step, so
+// that a warm node reads a client's stamps from Redis instead of its row
+// from Postgres, and sees every change as the protocol endpoints do.
+func (s *Storage) CachedClients() CachedClients { return CachedClients{s: s} }
+
+// CachedClients is Storage's client reader (see Storage.CachedClients).
+type CachedClients struct{ s *Storage }
+
+// GetClient reads the client; storage.ErrNotFound if there is none.
+func (c CachedClients) GetClient(ctx context.Context, id string) (storage.Client, error) {
+	return c.s.loadClient(ctx, id)
+}
+
 // userStampKeys are the stamps a cached user depends on: the user's own
 // and their tenant's (its status comes with the user).
 func userStampKeys(userID, tenantID string) []string {

@@ -169,7 +169,7 @@ func (c *pgCounter) total() (int, string) {
 // login (authorize → login page → password → callback → code exchange) of
 // a first-party client on a warm node. Raise it only knowingly: issue 20
 // keeps logins at the argon2id limit.
-const maxStatementsPerLogin = 10
+const maxStatementsPerLogin = 6
 
 // TestPasswordLoginStatementCount counts the Postgres statements of a full
 // password login, as BenchmarkPasswordLogin runs it, and fails above the
