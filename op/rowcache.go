@@ -19,7 +19,8 @@ import (
 //     suspended through any node is seen by every node on its next
 //     request, at the cost of no extra round trip;
 //   - a client lookup reads the client's and its tenant's stamps (one
-//     Redis MGET instead of a Postgres query).
+//     Redis MGET instead of a Postgres query); the login pages read the
+//     flow's client the same way (CachedClients).
 //
 // Every write of these rows restamps them (storage/layered.Stamped). An
 // entry is also dropped after rowCacheMaxAge, and when the first role grant
