@@ -317,7 +317,9 @@ func allowCaptchaOrigins(w http.ResponseWriter, origins []string) {
 // device" holds already, and the flag is kept in the flow for policies
 // that would skip it on trusted devices.
 type DeviceTrust interface {
-	Observe(w http.ResponseWriter, r *http.Request, userID string) (untrusted bool, err error)
+	// Observe gets the user as the flow read them (Flow.User) when it
+	// did, else only their ID, so that it need not read them again.
+	Observe(w http.ResponseWriter, r *http.Request, u storage.User) (untrusted bool, err error)
 	Failed(r *http.Request, userID string)
 }
 
@@ -330,7 +332,11 @@ func (e *Engine) observeDevice(w http.ResponseWriter, r *http.Request, f *Flow) 
 	if e.Devices == nil {
 		return
 	}
-	untrusted, err := e.Devices.Observe(w, r, f.UserID)
+	u := f.User
+	if u.ID != f.UserID {
+		u = storage.User{ID: f.UserID}
+	}
+	untrusted, err := e.Devices.Observe(w, r, u)
 	if err != nil {
 		e.Logger.WarnContext(r.Context(), "device trust: not recorded", "error", err)
 		return

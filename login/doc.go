@@ -5,7 +5,9 @@
 // A login is a flow bound to one authorization request:
 //
 //  1. op validates /authorize, stores the request and redirects the browser
-//     to /login?id=<request>. Engine.start loads the request and its client.
+//     to /login?id=<request>. Engine.start loads the request and its client
+//     (every step reads the client through op's node row cache,
+//     op.Storage.CachedClients: Redis change-stamps, not a Postgres row).
 //  2. If the browser has an SSO session (cookie admit_session, or
 //     __Host-admit_session on https) that satisfies the request — no
 //     prompt=login, max_age not exceeded, id_token_hint naming the same user —

@@ -86,13 +86,21 @@ type ErrorRedirector interface {
 	RedirectError(w http.ResponseWriter, r *http.Request, req storage.AuthRequest, err *oidc.Error)
 }
 
+// ClientReader reads clients (storage.Clients' GetClient): ErrNotFound if
+// there is none.
+type ClientReader interface {
+	GetClient(ctx context.Context, id string) (storage.Client, error)
+}
+
 // Engine runs login flows: it starts them from op's redirect, hands them to
 // methods, applies the policy and finishes the authorization request.
 type Engine struct {
 	Flows        storage.LoginFlows
 	AuthRequests storage.AuthRequests
-	Clients      storage.Clients
-	Users        storage.Users
+	// Clients reads the flow's client on every step: production passes
+	// op's node row cache (op.Storage.CachedClients).
+	Clients ClientReader
+	Users   storage.Users
 	// Tenants resolves ?tenant=<slug> for local sign-ins; nil: the
 	// default tenant only.
 	Tenants  TenantResolver

@@ -70,6 +70,9 @@ func (e *Engine) tenantAdmits(w http.ResponseWriter, r *http.Request, f *Flow) b
 	u, err := f.User, error(nil)
 	if u.ID != f.UserID {
 		u, err = e.Users.GetUser(r.Context(), f.UserID)
+		if err == nil {
+			f.User = u // for what follows in this request (observeDevice)
+		}
 	}
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		e.Unavailable(w, r, err)

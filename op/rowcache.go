@@ -19,7 +19,8 @@ import (
 //     suspended through any node is seen by every node on its next
 //     request, at the cost of no extra round trip;
 //   - a client lookup reads the client's and its tenant's stamps (one
-//     Redis MGET instead of a Postgres query).
+//     Redis MGET instead of a Postgres query); the login pages read the
+//     flow's client the same way (CachedClients).
 //
 // Every write of these rows restamps them (storage/layered.Stamped). An
 // entry is also dropped after rowCacheMaxAge, and when the first role grant
@@ -138,6 +139,20 @@ func (s *Storage) loadClient(ctx context.Context, id string) (storage.Client, er
 	}
 	s.rows.putClient(e)
 	return c, nil
+}
+
+// CachedClients reads clients through this node's row cache (loadClient):
+// for the login pages, which read the flow's client on every step, so
+// that a warm node reads a client's stamps from Redis instead of its row
+// from Postgres, and sees every change as the protocol endpoints do.
+func (s *Storage) CachedClients() CachedClients { return CachedClients{s: s} }
+
+// CachedClients is Storage's client reader (see Storage.CachedClients).
+type CachedClients struct{ s *Storage }
+
+// GetClient reads the client; storage.ErrNotFound if there is none.
+func (c CachedClients) GetClient(ctx context.Context, id string) (storage.Client, error) {
+	return c.s.loadClient(ctx, id)
 }
 
 // userStampKeys are the stamps a cached user depends on: the user's own

@@ -95,6 +95,9 @@ type Assessment struct {
 	// Score is the trust before this sign-in (0 for a new device).
 	Score int
 	New   bool
+	// user is the signed-in user as the sign-in read them (only ID may be
+	// set).
+	user storage.User
 }
 
 // Untrusted: a new or low-trust device.
@@ -103,17 +106,32 @@ func (a Assessment) Untrusted() bool { return a.New || a.Score < LowTrust }
 // Succeeded records a successful sign-in of userID from this browser
 // (setting the device cookie when it has none) and assesses the device.
 func (t *Trust) Succeeded(w http.ResponseWriter, r *http.Request, userID string) (Assessment, error) {
+	return t.succeeded(w, r, storage.User{ID: userID})
+}
+
+// succeeded is Succeeded for a user the sign-in has already read: the
+// new-sign-in notice goes to u.Email without reading the user again (it
+// reads them when u has no e-mail, as for Succeeded).
+func (t *Trust) succeeded(w http.ResponseWriter, r *http.Request, u storage.User) (Assessment, error) {
+	userID := u.ID
 	tok := t.token(r)
-	if tok == "" {
+	fresh := tok == ""
+	if fresh {
 		tok = rand.Text()
 		t.Cookies.Set(w, CookieName, t.Signer.Sign([]byte(tok), CookieLifetime), CookieLifetime)
 	}
 	now := t.Now()
-	d, err := t.Store.GetDevice(r.Context(), userID, hashToken(tok))
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return Assessment{}, err
+	var d storage.Device
+	if !fresh {
+		// A token made just now (128 random bits) names no stored device:
+		// only a browser that brought one is looked up.
+		var err error
+		d, err = t.Store.GetDevice(r.Context(), userID, hashToken(tok))
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return Assessment{}, err
+		}
 	}
-	a := Assessment{Score: Score(d, now), New: d.ID == ""}
+	a := Assessment{Score: Score(d, now), New: d.ID == "", user: u}
 	if a.New {
 		d = storage.Device{ID: rand.Text(), UserID: userID, TokenHash: hashToken(tok), FirstSeen: now}
 	}
@@ -183,9 +201,12 @@ func (t *Trust) untrusted(ctx context.Context, a Assessment) {
 	if !t.Notify || t.Notifier == nil {
 		return
 	}
-	u, err := t.Users.GetUser(ctx, a.Device.UserID)
-	if err != nil || u.Email == "" {
-		return
+	u := a.user
+	if u.Email == "" {
+		var err error
+		if u, err = t.Users.GetUser(ctx, a.Device.UserID); err != nil || u.Email == "" {
+			return
+		}
 	}
 	if err := t.Notifier.NewSignIn(ctx, u, a.Device); err != nil {
 		t.Logger.WarnContext(ctx, "device: new sign-in notice not sent", "user_id", u.ID, "error", err)
@@ -210,8 +231,8 @@ func language(r *http.Request) string {
 }
 
 // Observe implements login.DeviceTrust.
-func (t *Trust) Observe(w http.ResponseWriter, r *http.Request, userID string) (bool, error) {
-	a, err := t.Succeeded(w, r, userID)
+func (t *Trust) Observe(w http.ResponseWriter, r *http.Request, u storage.User) (bool, error) {
+	a, err := t.succeeded(w, r, u)
 	return a.Untrusted(), err
 }
 

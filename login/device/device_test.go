@@ -1,9 +1,11 @@
 package device
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +93,58 @@ func TestTrustRecognisesTheCookie(t *testing.T) {
 	c.t = c.t.Add(60 * 24 * time.Hour)
 	if a, _ = tr.Succeeded(httptest.NewRecorder(), r2, "u1"); !a.Untrusted() || a.New {
 		t.Fatalf("after failures: %+v", a)
+	}
+}
+
+// notices records the new-sign-in notices sent.
+type notices struct {
+	mu sync.Mutex
+	to []string
+}
+
+func (n *notices) NewSignIn(_ context.Context, u storage.User, _ storage.Device) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.to = append(n.to, u.Email)
+	return nil
+}
+
+// TestObserveNoticeUsesTheSignInsUser: the notice for a new device goes to
+// the user the sign-in read (no second read of the user); given only the
+// user's ID, Observe reads them. The stored user's address differs from
+// the passed one, so the test tells which was used.
+func TestObserveNoticeUsesTheSignInsUser(t *testing.T) {
+	c := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	st := memory.New(c.Now)
+	if err := st.CreateUser(t.Context(), storage.User{ID: "u1", TenantID: storage.DefaultTenantID, Email: "stored@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := signed.New(make([]byte, signed.MinRootKey), "device cookie", c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		user storage.User
+		want string
+	}{
+		{"user read by the sign-in", storage.User{ID: "u1", Email: "passed@example.com"}, "passed@example.com"},
+		{"only the ID", storage.User{ID: "u1"}, "stored@example.com"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := &notices{}
+			tr := &Trust{Store: st, Users: st, Signer: signer, Notify: true, Notifier: n, Audit: audit.Nop{}, Now: c.Now,
+				Logger: slog.New(slog.DiscardHandler), Cookies: login.Cookies{}}
+			r := httptest.NewRequest(http.MethodPost, "/login/password", nil)
+			untrusted, err := tr.Observe(httptest.NewRecorder(), r, tc.user)
+			tr.Wait()
+			if err != nil || !untrusted {
+				t.Fatalf("Observe = %v, %v; want a new (untrusted) device", untrusted, err)
+			}
+			if len(n.to) != 1 || n.to[0] != tc.want {
+				t.Fatalf("notices to %q, want [%q]", n.to, tc.want)
+			}
+		})
 	}
 }

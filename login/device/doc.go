@@ -4,7 +4,11 @@
 // its HMAC; stored server-side as the token's SHA-256) plus the user agent,
 // first Accept-Language tag and IP prefix, per user. Every successful first
 // factor records it (the engine's DeviceTrust hook) and every failed
-// factor of a known user counts against it.
+// factor of a known user counts against it. Only a browser that brought a
+// valid cookie is looked up: a token minted by this sign-in names no
+// stored device, so a first sign-in costs one write and no read. The
+// "new sign-in" notice goes to the user as the sign-in read them
+// (Flow.User), without reading them again.
 //
 // Trust is the old device-trust formula (Score): unknown 0; otherwise 50,
 // plus 1 per 10 days of age (at most 20), plus 30/20/10 for activity within

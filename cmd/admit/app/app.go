@@ -176,6 +176,7 @@ func (a *App) buildProvider() error {
 	a.Provider = provider
 	a.Protocol = a.protocol(provider, st)
 	a.Engine = a.loginEngine()
+	a.Engine.Clients = st.CachedClients() // the protocol's row cache (op/rowcache.go)
 	a.Protocol.Pages = a.Engine
 	logout.Sessions, logout.Engine = a.Engine.Sessions, a.Engine
 	logout.Hints = a.Protocol
