@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/admit-idp/admit/op"
@@ -161,7 +160,10 @@ func (b *bufferedResponse) flush(w http.ResponseWriter) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(b.body)))
+	// No Content-Length here: a wrapper outside (UnavailableAs503) may
+	// replace this answer with its own body, and net/http sets the length
+	// of whatever is finally written.
+	w.Header().Del("Content-Length")
 	w.WriteHeader(b.status)
 	_, _ = w.Write(b.body)
 }

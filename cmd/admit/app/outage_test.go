@@ -93,14 +93,22 @@ func TestFrozenDatabaseAnswers503WithinTheDeadline(t *testing.T) {
 	start = time.Now()
 	ar := r.start()
 	p := login.get(ar.url)
-	took := time.Since(start)
 	if p.location != nil {
 		p = login.get(p.location.String())
 	}
+	// The login page may still be shown: the client comes from the node's
+	// row cache and the authorization request lives in Redis. The sign-in
+	// itself needs the user from Postgres, so it is what answers the
+	// retry page.
+	if p.status == http.StatusOK && p.testid("password").Length() > 0 {
+		start = time.Now()
+		p = login.submitLogin(p, app.DemoUserEmail, app.DemoUserPassword)
+	}
+	took := time.Since(start)
 	presp := &http.Response{StatusCode: p.status, Header: p.header}
-	assert503(t, "authorize during a stall", presp, took)
+	assert503(t, "sign-in during a stall", presp, took)
 	if !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") || !strings.Contains(p.testid("error-message").Text(), "try again") {
-		t.Fatalf("authorize during a stall: %q page %q, want the HTML retry page", p.header.Get("Content-Type"), p.testid("error-message").Text())
+		t.Fatalf("sign-in during a stall: %q page %q, want the HTML retry page", p.header.Get("Content-Type"), p.testid("error-message").Text())
 	}
 
 	proxy.Resume()
