@@ -1220,7 +1220,7 @@ func SessionsSection(v AccountListView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = listPager(v.Older, v.Newest, "sessions", i18n.T(ctx, "account.sessions.older")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = listPager(v.Older, v.Newest, anchorSessions, i18n.T(ctx, "account.sessions.older")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -17,10 +17,6 @@ import (
 // templates/ is a hosted page or mail and must take its words from the
 // catalogs. Shrink this list as the account area is converted.
 var accountArea = map[string]bool{
-	"AccountPage": true, "SessionsSection": true, "AppsSection": true, "listPager": true,
-	"DevicesSection": true, "VenuesSection": true, "VenueRolesPage": true, "venueField": true,
-	"TOTPSection": true, "TOTPFormPage": true, "PasskeySection": true, "PasskeyNewPage": true,
-	"PasskeyRenamePage": true, "SocialSection": true, "WalletSection": true,
 	"MailboxPage": true, "DevEventsPage": true, // development mode only
 }
 
