@@ -165,6 +165,17 @@ var scopeDescriptions = map[string]string{
 	"wallet":                "consent.scope.wallet",
 }
 
+// ScopeNames are the scopes in words, as the consent page names them: the
+// account area's list of apps shows what each app may see the same way.
+func ScopeNames(ctx context.Context, scopes []string) []string {
+	items := scopeItems(ctx, scopes)
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Name
+	}
+	return out
+}
+
 func scopeItems(ctx context.Context, scopes []string) []templates.ScopeItem {
 	out := make([]templates.ScopeItem, 0, len(scopes))
 	for _, s := range scopes {

@@ -44,9 +44,12 @@
 
   // text is a message the page rendered in its language (data-msg-* on the
   // passkey box, from the catalogs), else the English fallback.
-  function text(key, fallback) {
+  // text is a message of the page's language: the template renders each
+  // one from the catalog as a data-msg-* attribute (templates/
+  // scripts_test.go checks that every message read here is rendered).
+  function text(key) {
     var el = document.querySelector("[data-passkey]");
-    return (el && el.dataset[key]) || fallback;
+    return (el && el.dataset[key]) || "";
   }
 
   function post(url, fields) {
@@ -58,7 +61,7 @@
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (!res.ok || !data.publicKey) {
-          throw new Error(data.error || text("msgUnavailable", "Passkeys are not available right now. Reload the page and try again."));
+          throw new Error(data.error || text("msgUnavailable"));
         }
         return data.publicKey;
       });
@@ -121,10 +124,10 @@
   }
 
   function explain(err) {
-    if (err && err.name === "NotAllowedError") return text("msgCancelled", "The passkey request was cancelled or timed out. Try again.");
-    if (err && err.name === "InvalidStateError") return text("msgExists", "This device already holds a passkey for your account.");
+    if (err && err.name === "NotAllowedError") return text("msgCancelled");
+    if (err && err.name === "InvalidStateError") return text("msgExists");
     if (err && err.name === "AbortError") return "";
-    return (err && err.message) || text("msgFailed", "The passkey request failed. Try again.");
+    return (err && err.message) || text("msgFailed");
   }
 
   // ceremony runs one request; mediation "conditional" is the autofill one.
@@ -146,7 +149,7 @@
     var button = box.querySelector("[data-passkey-start]");
     if (!supported()) {
       if (button) button.disabled = true;
-      status(box, text("msgUnsupported", "This browser or device does not support passkeys. Use another way to sign in."));
+      status(box, text("msgUnsupported"));
       return;
     }
     var controller = null;

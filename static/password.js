@@ -20,8 +20,10 @@
   document.querySelectorAll(".password-wrap").forEach(function (wrap) {
     var input = wrap.querySelector("input");
     if (!input) return;
-    // One constant label; aria-pressed tells whether the password shows.
-    var show = wrap.dataset.show || "Show password";
+    // One constant label, in the page's language (data-show, from the
+    // catalog); aria-pressed tells whether the password shows.
+    var show = wrap.dataset.show;
+    if (!show) return;
     var btn = document.createElement("button");
     btn.type = "button";
     btn.className = "btn btn-secondary password-toggle";

@@ -67,16 +67,19 @@
 
   // text is a message the page rendered in its language (data-msg-* on the
   // wallet box, from the catalogs), else the English fallback.
-  function text(key, fallback) {
+  // text is a message of the page's language: the template renders each
+  // one from the catalog as a data-msg-* attribute (templates/
+  // scripts_test.go checks that every message read here is rendered).
+  function text(key) {
     var el = document.querySelector("[data-wallet]");
-    return (el && el.dataset[key]) || fallback;
+    return (el && el.dataset[key]) || "";
   }
 
   function pickEthereum(box) {
     if (ethProviders.length === 1) return Promise.resolve(ethProviders[0].provider);
     if (ethProviders.length > 1) return choose(box, ethProviders);
     if (window.ethereum) return Promise.resolve(window.ethereum);
-    return Promise.reject(new Error(text("msgNoEthereum", "No Ethereum wallet was found in this browser. Install one (for example MetaMask) and reload the page.")));
+    return Promise.reject(new Error(text("msgNoEthereum")));
   }
 
   // choose lets the user pick one of several EIP-6963 wallets.
@@ -86,7 +89,7 @@
       menu.className = "wallet-choices stack";
       menu.setAttribute("data-testid", "wallet-choices");
       var label = document.createElement("p");
-      label.textContent = text("msgChoose", "Several wallets are installed. Which one do you want to use?");
+      label.textContent = text("msgChoose");
       menu.appendChild(label);
       list.forEach(function (p) {
         var b = document.createElement("button");
@@ -103,7 +106,7 @@
   function ethereumAccount(box) {
     return pickEthereum(box).then(function (provider) {
       return provider.request({ method: "eth_requestAccounts" }).then(function (accounts) {
-        if (!accounts || !accounts.length) throw new Error(text("msgNoAccount", "The wallet shared no account."));
+        if (!accounts || !accounts.length) throw new Error(text("msgNoAccount"));
         return provider.request({ method: "eth_chainId" }).then(function (chainId) {
           return {
             address: accounts[0], chainId: String(parseInt(chainId, 16)),
@@ -121,7 +124,7 @@
     if (w) {
       return w.features["standard:connect"].connect().then(function (res) {
         var account = (res && res.accounts && res.accounts[0]) || w.accounts[0];
-        if (!account) throw new Error(text("msgNoAccount", "The wallet shared no account."));
+        if (!account) throw new Error(text("msgNoAccount"));
         return {
           address: account.address, chainId: "",
           sign: function (text) {
@@ -133,7 +136,7 @@
       });
     }
     var sol = window.solana;
-    if (!sol) return Promise.reject(new Error(text("msgNoSolana", "No Solana wallet was found in this browser. Install one (for example Phantom) and reload the page.")));
+    if (!sol) return Promise.reject(new Error(text("msgNoSolana")));
     return sol.connect().then(function (res) {
       var key = (res && res.publicKey) || sol.publicKey;
       return {
@@ -153,9 +156,9 @@
       body: new URLSearchParams(fields).toString(),
     }).then(function (res) {
       var json = (res.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-      if (!json) throw new Error(text("msgExpired", "This page has expired. Reload it and try again."));
+      if (!json) throw new Error(text("msgExpired"));
       return res.json().then(function (body) {
-        if (!res.ok) throw new Error(body.error || text("msgFailed", "The request failed. Try again."));
+        if (!res.ok) throw new Error(body.error || text("msgFailed"));
         return body;
       });
     });
@@ -182,7 +185,7 @@
   function showError(box, err) {
     var status = box.querySelector("[data-wallet-status]");
     var msg = err && err.message ? err.message : String(err);
-    if (err && err.code === 4001) msg = text("msgDeclined", "You declined the request in your wallet.");
+    if (err && err.code === 4001) msg = text("msgDeclined");
     status.textContent = msg;
     status.hidden = false;
   }

@@ -197,7 +197,7 @@ func DevicesSection(v DevicesSectionView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = listPager(v.Older, v.Newest, "devices", i18n.T(ctx, "account.devices.older")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = listPager(v.Older, v.Newest, anchorDevices, i18n.T(ctx, "account.devices.older")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

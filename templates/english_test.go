@@ -11,16 +11,11 @@ import (
 	"github.com/admit-idp/admit/templates/i18n"
 )
 
-// accountArea are the components of the account area (/account), which
-// its own pass converts to the account.* catalogs, and the development
-// mailbox, English only like the admin console. Everything else under
-// templates/ is a hosted page or mail and must take its words from the
-// catalogs. Shrink this list as the account area is converted.
+// accountArea are the development-only pages (the mailbox and the event
+// log at /dev/events), English only like the admin console. Everything
+// else under templates/, the account area included, is a hosted page or
+// mail and must take its words from the catalogs.
 var accountArea = map[string]bool{
-	"AccountPage": true, "SessionsSection": true, "AppsSection": true, "listPager": true,
-	"DevicesSection": true, "VenuesSection": true, "VenueRolesPage": true, "venueField": true,
-	"TOTPSection": true, "TOTPFormPage": true, "PasskeySection": true, "PasskeyNewPage": true,
-	"PasskeyRenamePage": true, "SocialSection": true, "WalletSection": true,
 	"MailboxPage": true, "DevEventsPage": true, // development mode only
 }
 

@@ -104,7 +104,10 @@ type SessionItem struct {
 
 // AppItem is one client the user consented to.
 type AppItem struct {
-	ClientID, Name, Scopes, Granted string
+	ClientID, Name, Granted string
+	// Scopes are what the app may see, in words (the consent page's
+	// scope names), not the raw scope values.
+	Scopes []string
 }
 
 // AccountListView is the sessions or apps section.

@@ -59,10 +59,3 @@ func totpDescribedBy(errMsg string) templ.Attributes {
 	}
 	return templ.Attributes{"aria-describedby": "totp-error", "aria-invalid": "true"}
 }
-
-func totpPlural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

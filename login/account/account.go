@@ -199,7 +199,7 @@ func returnPath(r *http.Request) string {
 
 func (a *Area) logout(w http.ResponseWriter, r *http.Request) {
 	if !a.Cookies.CheckCSRF(r) {
-		a.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		a.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return
 	}
 	if err := a.Sessions.End(w, r); err != nil {

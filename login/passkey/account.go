@@ -45,21 +45,22 @@ func (s *Section) Section(ctx context.Context, u storage.User, _ storage.Session
 	keys, _ := s.Core.Store.ListUserPasskeys(ctx, u.ID)
 	v := templates.PasskeySectionView{CSRFToken: csrf}
 	for _, k := range keys {
-		v.Passkeys = append(v.Passkeys, row(k))
+		v.Passkeys = append(v.Passkeys, row(ctx, k))
 	}
 	return templates.PasskeySection(v)
 }
 
-func row(k storage.Passkey) templates.PasskeyRow {
+// row shows a passkey; Kind and LastUsed may be message ids.
+func row(ctx context.Context, k storage.Passkey) templates.PasskeyRow {
 	r := templates.PasskeyRow{
-		ID: encodeID(k.ID), Name: k.Name, Kind: "Device-bound passkey", Flagged: k.CloneWarning,
-		Created: k.CreatedAt.Format("2 Jan 2006"), LastUsed: "never",
+		ID: encodeID(k.ID), Name: k.Name, Kind: "passkey.kind.device_bound", Flagged: k.CloneWarning,
+		Created: account.Date(ctx, k.CreatedAt), LastUsed: "passkey.section.never",
 	}
 	if k.BackupEligible {
-		r.Kind = "Synced passkey"
+		r.Kind = "passkey.kind.synced"
 	}
 	if !k.LastUsedAt.IsZero() {
-		r.LastUsed = k.LastUsedAt.Format("2 Jan 2006 15:04 MST")
+		r.LastUsed = i18n.From(ctx).DateTime(k.LastUsedAt)
 	}
 	return r
 }
@@ -105,7 +106,7 @@ func (s *Section) begin(w http.ResponseWriter, r *http.Request) (storage.User, s
 		return u, sess, false
 	}
 	if !s.Cookies.CheckCSRF(r) {
-		s.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		s.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return u, sess, false
 	}
 	return u, sess, true
@@ -175,7 +176,7 @@ func (s *Section) register(w http.ResponseWriter, r *http.Request) {
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	s.Area.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), "Passkey “"+name+"” added.")
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), i18n.T(r.Context(), "passkey.notice.added", "Name", name))
 }
 
 // cleanName trims the name; empty becomes "Passkey".

@@ -12,6 +12,7 @@ import (
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 func fromCredential(c *webauthn.Credential, userID, name string, now time.Time) storage.Passkey {
@@ -95,7 +96,7 @@ func (s *Section) rename(w http.ResponseWriter, r *http.Request) {
 		s.gone(w, r, err)
 		return
 	}
-	s.back(w, r, "Passkey renamed to “"+name+"”.")
+	s.back(w, r, i18n.T(r.Context(), "passkey.notice.renamed", "Name", name))
 }
 
 // delete removes a passkey, unless it is the user's last way to sign in.
@@ -122,7 +123,7 @@ func (s *Section) delete(w http.ResponseWriter, r *http.Request) {
 		s.gone(w, r, err)
 		return
 	}
-	s.back(w, r, "Passkey “"+p.Name+"” deleted.")
+	s.back(w, r, i18n.T(r.Context(), "passkey.notice.deleted", "Name", p.Name))
 }
 
 // isLastSignIn: the user has no password, one passkey and no other way in.

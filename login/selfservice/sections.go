@@ -5,11 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/admit-idp/admit/login"
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
@@ -229,7 +229,7 @@ func (p AppsSection) Section(ctx context.Context, u storage.User, _ storage.Sess
 			name = cl.Name
 		}
 		v.Apps = append(v.Apps, templates.AppItem{ClientID: c.ClientID, Name: name,
-			Scopes: strings.Join(c.Scopes, ", "), Granted: account.Date(ctx, c.GrantedAt)})
+			Scopes: login.ScopeNames(ctx, c.Scopes), Granted: account.Date(ctx, c.GrantedAt)})
 	}
 	return templates.AppsSection(v)
 }

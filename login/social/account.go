@@ -121,7 +121,7 @@ func (m *Method) linkFlow(ctx context.Context, userID string) (*login.Flow, erro
 func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
 	m := s.Method
 	if !m.Engine.Cookies.CheckCSRF(r) {
-		m.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		m.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return
 	}
 	u, _, ok := s.Area.Current(w, r)
@@ -142,11 +142,11 @@ func (m *Method) unlink(ctx context.Context, u storage.User, providerID, subject
 		return "", err
 	}
 	if !m.canUnlink(ctx, u, ids) {
-		return "You cannot unlink your only way to sign in. Add a password, a passkey, a wallet or another provider first.", nil
+		return "social.err.last_method", nil
 	}
 	err = m.Identities.DeleteIdentity(ctx, u.ID, providerID, subject)
 	if errors.Is(err, storage.ErrNotFound) {
-		return "That provider was not linked.", nil
+		return "social.err.not_linked", nil
 	}
 	if err != nil {
 		return "", err

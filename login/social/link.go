@@ -130,12 +130,12 @@ func (m *Method) finishLink(w http.ResponseWriter, r *http.Request, f *login.Flo
 		m.back(w, r, f, http.StatusForbidden, i18n.T(r.Context(), "social.signed_out", "Provider", p.name()))
 		return
 	}
-	msg := p.name() + " is now linked: you can use it to sign in."
+	msg := i18n.T(r.Context(), "social.notice.linked", "Provider", p.name())
 	switch existing, err := m.Identities.GetIdentity(r.Context(), p.cfg.ID, prof.Subject); {
 	case err == nil && existing.UserID == s.UserID:
-		msg = "This " + p.name() + " account was linked already."
+		msg = i18n.T(r.Context(), "social.notice.already_linked", "Provider", p.name())
 	case err == nil:
-		msg = "This " + p.name() + " account is linked to another account, so it cannot be linked to this one."
+		msg = i18n.T(r.Context(), "social.notice.linked_elsewhere", "Provider", p.name())
 	case !errors.Is(err, storage.ErrNotFound):
 		m.Engine.Unavailable(w, r, err)
 		return

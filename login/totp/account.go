@@ -14,6 +14,7 @@ import (
 	"github.com/admit-idp/admit/login/password"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // passwordVerifier is what the section needs from password.Hasher.
@@ -36,10 +37,10 @@ var _ account.Section = (*Section)(nil)
 
 // Account-area messages.
 const (
-	msgPassword       = "The password is incorrect."
-	msgSetupExpired   = "The setup key has expired. Enter your password to start again."
-	msgNotEnabled     = "Two-step verification is not on."
-	msgDownloadFormat = "Those are not backup codes."
+	msgPassword       = "totp.err.password"
+	msgSetupExpired   = "totp.err.setup_expired"
+	msgNotEnabled     = "totp.err.not_enabled"
+	msgDownloadFormat = "totp.err.download_format"
 )
 
 // Section implements account.Section.
@@ -63,16 +64,16 @@ func (s *Section) Mount(r chi.Router) {
 
 var (
 	enrolForm = templates.TOTPFormView{
-		Title: "Set up two-step verification", Action: "/account/totp/enrol", Submit: "Continue",
-		Intro: "Enter your password to set up an authenticator app. Setting it up again replaces your current app and backup codes.",
+		Title: "totp.section.enrol", Action: "/account/totp/enrol", Submit: "totp.form.continue",
+		Intro: "totp.form.enrol.intro",
 	}
 	regenerateForm = templates.TOTPFormView{
-		Title: "New backup codes", Action: "/account/totp/backup-codes", Submit: "Generate new codes",
-		Intro: "Enter your password. Your current backup codes will stop working.",
+		Title: "totp.section.regenerate", Action: "/account/totp/backup-codes", Submit: "totp.form.regenerate.submit",
+		Intro: "totp.form.regenerate.intro",
 	}
 	disableForm = templates.TOTPFormView{
-		Title: "Turn off two-step verification", Action: "/account/totp/disable", Submit: "Turn off", NeedCode: true, Danger: true,
-		Intro: "Enter your password and a current code from your authenticator app (or a backup code).",
+		Title: "totp.form.disable.title", Action: "/account/totp/disable", Submit: "totp.section.disable", NeedCode: true, Danger: true,
+		Intro: "totp.form.disable.intro",
 	}
 )
 
@@ -102,7 +103,7 @@ func (s *Section) begin(w http.ResponseWriter, r *http.Request, form templates.T
 		return storage.User{}, false
 	}
 	if !s.Cookies.CheckCSRF(r) {
-		s.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		s.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return storage.User{}, false
 	}
 	ok, answered := s.Area.CheckPassword(w, r, u, r.PostFormValue("password"))
@@ -149,7 +150,7 @@ func (s *Section) enrolConfirm(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.confirmFailed(w, r, u, err)
 	default:
-		s.showCodes(w, r, "Two-step verification is on", codes)
+		s.showCodes(w, r, "totp.codes.on_title", codes)
 	}
 }
 
@@ -166,7 +167,7 @@ func (s *Section) csrf(w http.ResponseWriter, r *http.Request) bool {
 	if s.Cookies.CheckCSRF(r) {
 		return true
 	}
-	s.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+	s.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 	return false
 }
 
@@ -192,7 +193,7 @@ func (s *Section) regenerate(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.Engine.Unavailable(w, r, err)
 	default:
-		s.showCodes(w, r, "New backup codes", codes)
+		s.showCodes(w, r, "totp.section.regenerate", codes)
 	}
 }
 
@@ -210,7 +211,7 @@ func (s *Section) disable(w http.ResponseWriter, r *http.Request) {
 		s.Engine.Unavailable(w, r, err)
 		return
 	}
-	s.Area.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), "Two-step verification is off.")
+	s.Area.Engine.RedirectWithNotice(w, r, account.PageSecurity.URL(), "totp.notice.off")
 }
 
 func (s *Section) verifyAnyCode(ctx context.Context, userID, code string) error {
@@ -247,13 +248,13 @@ func (s *Section) download(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	codes := r.PostForm["code"]
 	if len(codes) == 0 || len(codes) > BackupCodeCount || !all(codes, IsBackupCode) {
-		s.Engine.ErrorPage(w, r, http.StatusBadRequest, "Nothing to download", msgDownloadFormat)
+		s.Engine.ErrorPage(w, r, http.StatusBadRequest, "totp.download.title", msgDownloadFormat)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="admit-backup-codes.txt"`)
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("Admit backup codes. Each code works once.\n\n" + strings.Join(codes, "\n") + "\n"))
+	_, _ = w.Write([]byte(i18n.T(r.Context(), "totp.download.header") + "\n\n" + strings.Join(codes, "\n") + "\n"))
 }
 
 func all(ss []string, ok func(string) bool) bool {

@@ -254,7 +254,7 @@ func (m *Method) enrolSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := templates.TOTPBackupCodesView{Title: "Two-step verification is on", Codes: codes, CSRFToken: csrf, FlowID: f.ID, ContinueAction: "/login/totp/continue"}
+	v := templates.TOTPBackupCodesView{Title: "totp.codes.on_title", Codes: codes, CSRFToken: csrf, FlowID: f.ID, ContinueAction: "/login/totp/continue"}
 	m.Engine.RenderPage(w, r, f, http.StatusOK, templates.TOTPBackupCodesPage(v))
 }
 

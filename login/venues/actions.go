@@ -41,7 +41,7 @@ func expiryOf(day string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
-		return time.Time{}, &admin.ValidationError{Errors: []admin.FieldError{{Field: "expires_at", Detail: "Enter the date as YYYY-MM-DD."}}}
+		return time.Time{}, &admin.ValidationError{Errors: []admin.FieldError{{Field: "expires_at", Detail: "account.venues.err.date"}}}
 	}
 	return t.Add(24*time.Hour - time.Second), nil
 }
@@ -63,7 +63,7 @@ func (s *Section) revoke(w http.ResponseWriter, r *http.Request) {
 // a principal; false when it has answered.
 func (s *Section) posted(w http.ResponseWriter, r *http.Request) (admin.Principal, bool) {
 	if !s.Area.Cookies.CheckCSRF(r) {
-		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return admin.Principal{}, false
 	}
 	return s.principal(w, r)
@@ -75,7 +75,7 @@ func (s *Section) formError(w http.ResponseWriter, r *http.Request, p admin.Prin
 	var verr *admin.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		v.Error, v.FieldErrors = "Check the form.", map[string]string{}
+		v.Error, v.FieldErrors = "account.venues.err.check", map[string]string{}
 		for _, f := range verr.Errors {
 			v.FieldErrors[fieldOf(f.Field)] = f.Detail
 		}
@@ -87,7 +87,7 @@ func (s *Section) formError(w http.ResponseWriter, r *http.Request, p admin.Prin
 		v.FieldErrors = map[string]string{"user": v.Error}
 		s.render(w, r, p, http.StatusUnprocessableEntity, v)
 	case errors.Is(err, admin.ErrNotFound):
-		v.Error = "No account of your organisation has that e-mail address or ID."
+		v.Error = "account.venues.err.no_user"
 		v.FieldErrors = map[string]string{"user": v.Error}
 		s.render(w, r, p, http.StatusUnprocessableEntity, v)
 	default:
@@ -112,15 +112,15 @@ func (s *Section) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var verr *admin.ValidationError
 	switch {
 	case errors.As(err, &verr): // a malformed venue ID or cursor in the URL
-		s.Area.Engine.ErrorPage(w, r, http.StatusBadRequest, "This link is not valid",
-			"The address does not name a venue or a page of its roles. Go back to your account and open the venue again.")
+		s.Area.Engine.ErrorPage(w, r, http.StatusBadRequest, "account.venues.err.bad_link.title",
+			"account.venues.err.bad_link.message")
 	case errors.Is(err, admin.ErrForbidden):
-		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Not allowed",
-			"You cannot manage the roles of this venue. Ask its owner or your administrator.")
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "account.venues.err.forbidden.title",
+			"account.venues.err.forbidden.message")
 	case errors.Is(err, admin.ErrUnauthenticated):
-		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Not allowed", "Your account can no longer manage roles.")
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "account.venues.err.forbidden.title", "account.venues.err.no_longer")
 	case errors.Is(err, admin.ErrNotFound):
-		s.Area.Engine.ErrorPage(w, r, http.StatusNotFound, "Not found", "There is nothing to show here.")
+		s.Area.Engine.ErrorPage(w, r, http.StatusNotFound, "account.venues.err.not_found.title", "account.venues.err.not_found.message")
 	default:
 		s.Area.Engine.Unavailable(w, r, err)
 	}

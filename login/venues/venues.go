@@ -16,6 +16,7 @@ import (
 	"github.com/admit-idp/admit/storage/admin"
 	"github.com/admit-idp/admit/storage/roles"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Admin is what the pages need of the admin service.
@@ -84,7 +85,7 @@ func (s *Section) open(w http.ResponseWriter, r *http.Request) {
 	// Only the venue IDs the admin service accepts (storage.ValidVenueID)
 	// reach a URL.
 	if !storage.ValidVenueID(id) {
-		s.Area.Engine.ErrorPage(w, r, http.StatusBadRequest, "Unknown venue", "A venue ID is letters, digits and . _ : - only. Go back and check it.")
+		s.Area.Engine.ErrorPage(w, r, http.StatusBadRequest, "account.venues.err.unknown.title", "account.venues.err.unknown.message")
 		return
 	}
 	http.Redirect(w, r, "/account/venues/"+id, http.StatusSeeOther)
@@ -108,8 +109,8 @@ func (s *Section) principal(w http.ResponseWriter, r *http.Request) (admin.Princ
 // notices are the confirmations a redirect can ask for (by code: the page
 // never shows text taken from the URL).
 var notices = map[string]string{
-	"granted": "The role was granted.",
-	"revoked": "Their roles at this venue were revoked.",
+	"granted": "account.venues.notice.granted",
+	"revoked": "account.venues.notice.revoked",
 }
 
 func (s *Section) show(w http.ResponseWriter, r *http.Request) {
@@ -155,12 +156,12 @@ func (s *Section) rows(ctx context.Context, tenantID string, grants []storage.Ro
 	rows := make([]templates.VenueGrantRow, 0, len(grants))
 	for _, g := range grants {
 		row := templates.VenueGrantRow{UserID: g.UserID, User: g.UserID, Role: g.Role,
-			GrantedAt: g.GrantedAt.UTC().Format("2 Jan 2006"), Expires: "does not expire"}
+			GrantedAt: account.Date(ctx, g.GrantedAt), Expires: "account.venues.no_expiry"}
 		if u, err := s.Users.GetTenantUser(ctx, tenantID, g.UserID); err == nil && u.Email != "" {
 			row.User = u.Email
 		}
 		if !g.ExpiresAt.IsZero() {
-			row.Expires = "expires " + g.ExpiresAt.UTC().Format("2 Jan 2006 15:04 MST")
+			row.Expires = i18n.T(ctx, "account.venues.expires", "At", i18n.From(ctx).DateTime(g.ExpiresAt.UTC()))
 		}
 		rows = append(rows, row)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/admit-idp/admit/login/account"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/templates"
+	"github.com/admit-idp/admit/templates/i18n"
 )
 
 // Section is the account page's wallet block: list, link (proven by a
@@ -77,7 +78,7 @@ func (s *Section) hasOtherSignIn(ctx context.Context, u storage.User) bool {
 // current is the signed-in user behind a CSRF-checked POST.
 func (s *Section) current(w http.ResponseWriter, r *http.Request) (storage.User, storage.Session, bool) {
 	if !s.Cookies.CheckCSRF(r) {
-		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Reload the page and try again.")
+		s.Area.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return storage.User{}, storage.Session{}, false
 	}
 	return s.Area.Current(w, r)
@@ -108,12 +109,12 @@ func (s *Section) link(w http.ResponseWriter, r *http.Request) {
 	err = s.Wallets.LinkWallet(r.Context(), wal)
 	switch {
 	case errors.Is(err, storage.ErrAlreadyExists):
-		s.notice(w, r, "This wallet is already linked to an account.")
+		s.notice(w, r, "wallet.notice.already_linked")
 	case err != nil:
 		s.Area.Engine.Unavailable(w, r, err)
 	default:
 		s.Logger.InfoContext(r.Context(), "wallet: linked", "user_id", u.ID, "wallet", wal.AccountID())
-		s.notice(w, r, chainLabel(wal.Namespace)+" wallet linked.")
+		s.notice(w, r, i18n.T(r.Context(), "wallet.notice.linked", "Chain", chainLabel(wal.Namespace)))
 	}
 }
 
@@ -138,17 +139,17 @@ func (s *Section) unlink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(ws) <= 1 && !s.hasOtherSignIn(r.Context(), u) {
-		s.notice(w, r, "This wallet is your only way to sign in, so it cannot be unlinked.")
+		s.notice(w, r, "wallet.notice.last")
 		return
 	}
 	err = s.Wallets.UnlinkWallet(r.Context(), u.ID, r.PostFormValue("namespace"), r.PostFormValue("address"))
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		s.notice(w, r, "That wallet is not linked to your account.")
+		s.notice(w, r, "wallet.notice.not_linked")
 	case err != nil:
 		s.Area.Engine.Unavailable(w, r, err)
 	default:
-		s.notice(w, r, "Wallet unlinked.")
+		s.notice(w, r, "wallet.notice.unlinked")
 	}
 }
 
