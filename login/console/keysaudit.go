@@ -51,8 +51,7 @@ func (h *Handler) confirmRotateKeys(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	v := from(r)
-	if r.PostFormValue("confirm") != "yes" {
-		http.Redirect(w, r, Path+"/keys/rotate", http.StatusSeeOther)
+	if !confirmed(w, r, Path+"/keys/rotate") {
 		return
 	}
 	if _, err := h.Admin.RotateKeys(r.Context(), v.P); err != nil {
