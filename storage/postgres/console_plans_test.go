@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/admit-idp/admit/storage"
-	"github.com/admit-idp/admit/storage/postgres/pgtest"
 )
 
 // consoleTables are the tables the console's searches and counts read.
@@ -32,13 +31,7 @@ func TestConsoleSearchPlans(t *testing.T) {
 		t.Skip("set ADMIT_CONSOLE_PLANS=1 (loads 100,000 users)")
 	}
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	plain, err := Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(plain.Close)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	url, plain, now := planDatabase(t)
 	start := time.Now()
 	fillConsole(t, plain, now)
 	t.Logf("loaded 100,000 users in %s", time.Since(start).Round(time.Millisecond))

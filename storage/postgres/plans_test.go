@@ -64,13 +64,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		t.Skip("inserts 600,000 rows")
 	}
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	plain, err := Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(plain.Close)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	url, plain, now := planDatabase(t)
 	fill(t, plain, now)
 
 	s, rec := tracedStore(t, url, now)
@@ -141,6 +135,19 @@ func listAudit(s *Store, f storage.AuditFilter) error {
 	f.TenantID = storage.DefaultTenantID
 	_, err := s.ListAudit(context.Background(), f)
 	return err
+}
+
+// planDatabase is a fresh database for a plan test: its URL, a plain pool
+// on it to fill it and explain with, and the test's fixed now.
+func planDatabase(t *testing.T) (string, *pgxpool.Pool, time.Time) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	plain, err := Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(plain.Close)
+	return url, plain, time.Now().UTC().Truncate(time.Microsecond)
 }
 
 // tracedStore is a Store on its own pool to url whose statements the
