@@ -32,15 +32,7 @@ type Sessions struct {
 // Current returns the browser's live session. ok is false when there is none
 // (no cookie, unknown, expired); err only for backend failures.
 func (m *Sessions) Current(r *http.Request) (s storage.Session, ok bool, err error) {
-	tok := m.Cookies.Get(r, sessionCookie)
-	if tok == "" {
-		return storage.Session{}, false, nil
-	}
-	s, err = m.Store.GetSessionByTokenHash(r.Context(), hashToken(tok))
-	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Session{}, false, nil
-	}
-	if err != nil {
+	if s, ok, err = m.Peek(r); !ok {
 		return storage.Session{}, false, err
 	}
 	m.touch(r, s)

@@ -222,16 +222,7 @@ func (e *cliEnv) apis(ctx context.Context, args []string) error {
 			return tw.Flush()
 		})
 	case "remove":
-		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
-			if fs.NArg() != 1 {
-				return errors.New("usage: admit apis remove API_ID")
-			}
-			t, err := a.Admin.ResolveTenant(ctx, *tenant)
-			if err != nil {
-				return err
-			}
-			return e.done(a.Admin.DeleteAPI(ctx, admin.CLI(), t.ID, fs.Arg(0)), "removed "+fs.Arg(0))
-		})
+		return e.removeIn(ctx, fs, args[1:], tenant, "usage: admit apis remove API_ID", (*admin.Service).DeleteAPI, "removed %s")
 	}
 	return fmt.Errorf("unknown apis command %q (add, list, remove)", args[0])
 }

@@ -26,6 +26,13 @@ func TestTenantsAndRolesCommands(t *testing.T) {
 		t.Fatalf("the default tenant lists another tenant's client: %q", rows)
 	}
 	c.fails("", []string{"clients", "remove", "vru-app"}, "not found")
+	// remove reads --tenant after the flags are parsed: the tenant's client goes.
+	if out := c.ok("", "clients", "remove", "--tenant", "venues-r-us", "vru-app"); !strings.Contains(out, "removed vru-app") {
+		t.Fatalf("clients remove --tenant: %q", out)
+	}
+	if rows := table(c.ok("", "clients", "list", "--tenant", "venues-r-us")); len(rows) != 0 {
+		t.Fatalf("tenant clients after remove: %q", rows)
+	}
 
 	c.ok("pw-123456789\n", "users", "add", "--tenant", "venues-r-us", "--email", "owner@vru.example")
 	out = c.ok("", "roles", "grant", "--tenant", "venues-r-us", "--user", "owner@vru.example", "--role", "venue-owner", "--venue", "V1", "--expires", "720h")

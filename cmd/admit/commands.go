@@ -105,6 +105,24 @@ func (e *cliEnv) done(err error, msg string) error {
 	return err
 }
 
+// removeIn runs an `admit … remove ID` command: after the flags comes
+// exactly one ID (else usage is the error), del deletes it from the
+// --tenant flag's tenant (a slug or ID) as the CLI, and done's format,
+// given the ID, is what is printed.
+func (e *cliEnv) removeIn(ctx context.Context, fs *flag.FlagSet, args []string, tenant *string, usage string,
+	del func(s *admin.Service, ctx context.Context, p admin.Principal, tenantID, id string) error, done string) error {
+	return e.withApp(ctx, fs, args, func(a *app.App) error {
+		if fs.NArg() != 1 {
+			return errors.New(usage)
+		}
+		t, err := a.Admin.ResolveTenant(ctx, *tenant) // the flag is parsed by now
+		if err != nil {
+			return err
+		}
+		return e.done(del(a.Admin, ctx, admin.CLI(), t.ID, fs.Arg(0)), fmt.Sprintf(done, fs.Arg(0)))
+	})
+}
+
 // printf writes to standard output. A failed write (a closed pipe, a full
 // disk) is the command's error: the output may be a secret shown only once.
 func (e *cliEnv) printf(format string, args ...any) error {
@@ -126,16 +144,7 @@ func (e *cliEnv) clients(ctx context.Context, args []string) error {
 	case "remove":
 		fs := e.flags("clients remove")
 		tenant := tenantFlag(fs)
-		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
-			if fs.NArg() != 1 {
-				return errors.New("usage: admit clients remove CLIENT_ID")
-			}
-			t, err := a.Admin.ResolveTenant(ctx, *tenant)
-			if err != nil {
-				return err
-			}
-			return e.done(a.Admin.DeleteClient(ctx, admin.CLI(), t.ID, fs.Arg(0)), "removed "+fs.Arg(0))
-		})
+		return e.removeIn(ctx, fs, args[1:], tenant, "usage: admit clients remove CLIENT_ID", (*admin.Service).DeleteClient, "removed %s")
 	}
 	return fmt.Errorf("unknown clients command %q (add, list, remove)", args[0])
 }

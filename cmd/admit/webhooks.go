@@ -53,16 +53,7 @@ func (e *cliEnv) webhooks(ctx context.Context, args []string) error {
 			return tw.Flush()
 		})
 	case "remove":
-		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {
-			if fs.NArg() != 1 {
-				return errors.New("usage: admit webhooks remove ID")
-			}
-			t, err := a.Admin.ResolveTenant(ctx, *tenant)
-			if err != nil {
-				return err
-			}
-			return e.done(a.Admin.DeleteWebhook(ctx, admin.CLI(), t.ID, fs.Arg(0)), "webhook "+fs.Arg(0)+" removed")
-		})
+		return e.removeIn(ctx, fs, args[1:], tenant, "usage: admit webhooks remove ID", (*admin.Service).DeleteWebhook, "webhook %s removed")
 	case "log":
 		state := fs.String("state", "", "pending, delivered or dead")
 		return e.withApp(ctx, fs, args[1:], func(a *app.App) error {

@@ -272,8 +272,7 @@ func (h *Handler) confirmClient(action string) http.HandlerFunc {
 func (h *Handler) rotateClient(w http.ResponseWriter, r *http.Request) {
 	v := from(r)
 	id := chi.URLParam(r, "id")
-	if r.PostFormValue("confirm") != "yes" {
-		http.Redirect(w, r, withTenant(r, Path+"/clients/"+url.PathEscape(id)+"/rotate", nil), http.StatusSeeOther)
+	if !confirmed(w, r, withTenant(r, Path+"/clients/"+url.PathEscape(id)+"/rotate", nil)) {
 		return
 	}
 	secret, err := h.Admin.RotateClientSecret(r.Context(), v.P, tenant(r), id)
@@ -287,8 +286,7 @@ func (h *Handler) rotateClient(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) {
 	v := from(r)
 	id := chi.URLParam(r, "id")
-	if r.PostFormValue("confirm") != "yes" {
-		http.Redirect(w, r, withTenant(r, Path+"/clients/"+url.PathEscape(id)+"/delete", nil), http.StatusSeeOther)
+	if !confirmed(w, r, withTenant(r, Path+"/clients/"+url.PathEscape(id)+"/delete", nil)) {
 		return
 	}
 	if err := h.Admin.DeleteClient(r.Context(), v.P, tenant(r), id); err != nil {

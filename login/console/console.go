@@ -475,6 +475,17 @@ func tenant(r *http.Request) string {
 	return v.P.TenantID
 }
 
+// confirmed reports whether a destructive POST carries the confirmation
+// page's confirm=yes; if not, it sends the browser to that page (a GET:
+// nothing changes without it) and the handler stops.
+func confirmed(w http.ResponseWriter, r *http.Request, confirmPage string) bool {
+	if r.PostFormValue("confirm") == "yes" {
+		return true
+	}
+	http.Redirect(w, r, confirmPage, http.StatusSeeOther)
+	return false
+}
+
 // withTenant adds ?tenant= to a console URL when the page works in
 // another tenant than the viewer's.
 func withTenant(r *http.Request, path string, q url.Values) string {

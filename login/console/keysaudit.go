@@ -51,8 +51,7 @@ func (h *Handler) confirmRotateKeys(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	v := from(r)
-	if r.PostFormValue("confirm") != "yes" {
-		http.Redirect(w, r, Path+"/keys/rotate", http.StatusSeeOther)
+	if !confirmed(w, r, Path+"/keys/rotate") {
 		return
 	}
 	if _, err := h.Admin.RotateKeys(r.Context(), v.P); err != nil {
@@ -166,7 +165,7 @@ func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request) {
 	n := 0
 	for {
 		for _, e := range list.Items {
-			if err := enc.Encode(exported(e)); err != nil {
+			if err := enc.Encode(admin.RecordOf(e)); err != nil {
 				return
 			}
 			n++
@@ -179,26 +178,4 @@ func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-}
-
-// exportedEvent is an audit event's line in the export.
-type exportedEvent struct {
-	ID        string            `json:"id"`
-	Time      time.Time         `json:"time"`
-	TenantID  string            `json:"tenant_id,omitempty"`
-	Event     string            `json:"event"`
-	Outcome   string            `json:"outcome,omitempty"`
-	Reason    string            `json:"reason,omitempty"`
-	ActorID   string            `json:"actor_id,omitempty"`
-	UserID    string            `json:"user_id,omitempty"`
-	ClientID  string            `json:"client_id,omitempty"`
-	IP        string            `json:"ip,omitempty"`
-	UserAgent string            `json:"user_agent,omitempty"`
-	RequestID string            `json:"request_id,omitempty"`
-	Details   map[string]string `json:"details,omitempty"`
-}
-
-func exported(e storage.AuditEvent) exportedEvent {
-	return exportedEvent{ID: e.ID, Time: e.Time.UTC(), TenantID: e.TenantID, Event: e.Event, Outcome: e.Outcome, Reason: e.Reason,
-		ActorID: e.ActorID, UserID: e.UserID, ClientID: e.ClientID, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Details: e.Details}
 }

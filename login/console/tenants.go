@@ -105,8 +105,7 @@ func (h *Handler) tenantStatus(w http.ResponseWriter, r *http.Request) {
 	status := storage.TenantActive
 	if r.URL.Query().Get("status") == storage.TenantSuspended || r.PostFormValue("status") == storage.TenantSuspended {
 		status = storage.TenantSuspended
-		if r.PostFormValue("confirm") != "yes" {
-			http.Redirect(w, r, Path+"/tenants/"+url.PathEscape(id)+"/suspend", http.StatusSeeOther)
+		if !confirmed(w, r, Path+"/tenants/"+url.PathEscape(id)+"/suspend") {
 			return
 		}
 	}

@@ -529,5 +529,5 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) {
 	aq := admin.AuditQuery{UserID: q.str("user_id"), ActorID: q.str("actor_id"), Event: q.str("event"), Since: q.time("since"), Until: q.time("until")}
 	pg := q.page()
 	l, err := h.Service.ListAudit(r.Context(), principal(r), tenantID(r), aq, pg)
-	h.respond(w, r, http.StatusOK, listView(l, viewAudit), err)
+	h.respond(w, r, http.StatusOK, listView(l, admin.RecordOf), err)
 }

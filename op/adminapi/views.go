@@ -178,27 +178,6 @@ func viewKey(k admin.Key) keyView {
 	return keyView{ID: k.ID, Algorithm: k.Algorithm, State: k.State, CreatedAt: ts(k.CreatedAt), ActivatedAt: ts(k.ActivatedAt), RetiredAt: ts(k.RetiredAt)}
 }
 
-type auditView struct {
-	ID        string            `json:"id"`
-	Time      time.Time         `json:"time"`
-	TenantID  string            `json:"tenant_id,omitempty"`
-	Event     string            `json:"event"`
-	Outcome   string            `json:"outcome,omitempty"`
-	Reason    string            `json:"reason,omitempty"`
-	ActorID   string            `json:"actor_id,omitempty"`
-	UserID    string            `json:"user_id,omitempty"`
-	ClientID  string            `json:"client_id,omitempty"`
-	IP        string            `json:"ip,omitempty"`
-	UserAgent string            `json:"user_agent,omitempty"`
-	RequestID string            `json:"request_id,omitempty"`
-	Details   map[string]string `json:"details,omitempty"`
-}
-
-func viewAudit(e storage.AuditEvent) auditView {
-	return auditView{ID: e.ID, Time: e.Time.UTC(), TenantID: e.TenantID, Event: e.Event, Outcome: e.Outcome, Reason: e.Reason,
-		ActorID: e.ActorID, UserID: e.UserID, ClientID: e.ClientID, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Details: e.Details}
-}
-
 type apiView struct {
 	ID                    string     `json:"id"`
 	TenantID              string     `json:"tenant_id"`

@@ -19,26 +19,8 @@ import (
 	"github.com/admit-idp/admit/op/events"
 	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/memory"
+	"github.com/admit-idp/admit/storage/storagetest"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Now().UTC().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -104,14 +86,14 @@ func (r *receiver) envelopes() []events.Envelope {
 
 type fixture struct {
 	store  *memory.Store
-	clock  *clock
+	clock  *storagetest.Clock
 	sealer *keys.Sealer
 	worker *events.Worker
 	ann    events.Announcing
 }
 
 func newFixture(t testing.TB) *fixture {
-	c := newClock()
+	c := storagetest.NewClock()
 	st := memory.New(c.Now)
 	s := sealer(t)
 	f := &fixture{store: st, clock: c, sealer: s, ann: events.Announcing{Durable: st, Now: c.Now}}

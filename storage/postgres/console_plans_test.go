@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/admit-idp/admit/storage"
-	"github.com/admit-idp/admit/storage/postgres/pgtest"
 )
 
 // consoleTables are the tables the console's searches and counts read.
@@ -33,29 +31,12 @@ func TestConsoleSearchPlans(t *testing.T) {
 		t.Skip("set ADMIT_CONSOLE_PLANS=1 (loads 100,000 users)")
 	}
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	plain, err := Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(plain.Close)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	url, plain, now := planDatabase(t)
 	start := time.Now()
 	fillConsole(t, plain, now)
 	t.Logf("loaded 100,000 users in %s", time.Since(start).Round(time.Millisecond))
 
-	rec := &recorder{}
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.Tracer = rec
-	traced, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(traced.Close)
-	s := New(traced, func() time.Time { return now })
+	s, rec := tracedStore(t, url, now)
 	def := storage.DefaultTenantID
 	// discard overrides maxDiscarded where a filter no index covers is
 	// applied to an index's matches: the status filter drops the trigram
@@ -126,41 +107,13 @@ func TestConsoleSearchPlans(t *testing.T) {
 		}},
 	} {
 		t.Run(q.name, func(t *testing.T) {
-			rec.take()
-			if err := q.run(); err != nil && !isNotFound(err) {
-				t.Fatalf("%s: %v", q.name, err)
-			}
-			stmts := rec.take()
-			if len(stmts) == 0 {
-				t.Fatal("no statement was recorded")
-			}
-			for _, st := range stmts {
-				plan := planOf(t, plain, st)
+			checkPlans(t, plain, rec, q.run, func(st recorded, plan string) []string {
 				t.Logf("%s\n%s", strings.Join(strings.Fields(st.sql), " "), summarise(t, plan))
-				bad := slices.DeleteFunc(consoleBadScans(t, plan, discard[q.name]), func(b string) bool { return b == seqOK[q.name] })
-				if len(bad) > 0 {
-					t.Errorf("%s for\n%s\nplan: %s", strings.Join(bad, "; "), st.sql, plan)
-				}
-			}
+				bad := badScans(t, plan, consoleTables, max(maxDiscarded, discard[q.name]))
+				return slices.DeleteFunc(bad, func(b string) bool { return b == seqOK[q.name] })
+			})
 		})
 	}
-}
-
-// consoleBadScans is badScans for the console's tables.
-func consoleBadScans(t *testing.T, plan string, discard int) []string {
-	t.Helper()
-	saved := bigTables
-	bigTables = consoleTables
-	defer func() { bigTables = saved }()
-	bad := badScans(t, nil, plan)
-	if discard > 0 {
-		bad = slices.DeleteFunc(bad, func(b string) bool {
-			var n int
-			_, err := fmt.Sscanf(b[strings.LastIndex(b, "discards "):], "discards %d rows", &n)
-			return err == nil && n <= discard
-		})
-	}
-	return bad
 }
 
 // summarise is the plan's nodes, one line each: type, relation, index,

@@ -64,27 +64,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		t.Skip("inserts 600,000 rows")
 	}
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	plain, err := Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(plain.Close)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	url, plain, now := planDatabase(t)
 	fill(t, plain, now)
 
-	rec := &recorder{}
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.Tracer = rec
-	traced, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(traced.Close)
-	s := New(traced, func() time.Time { return now })
+	s, rec := tracedStore(t, url, now)
 
 	heavySessionCursor := storage.TimeCursor(now.Add(-50*time.Hour), "s-50")
 	heavyDeviceCursor := storage.TimeCursor(now.Add(-50*time.Hour), "d-50")
@@ -140,24 +123,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"SweepExpired", func() error { _, err := s.SweepExpired(ctx, now.Add(-199_990*time.Hour)); return err }},
 	} {
 		t.Run(q.name, func(t *testing.T) {
-			rec.take()
-			if err := q.run(); err != nil && !isNotFound(err) {
-				t.Fatalf("%s: %v", q.name, err)
-			}
-			stmts := rec.take()
-			if len(stmts) == 0 {
-				t.Fatal("no statement was recorded")
-			}
-			for _, st := range stmts {
-				switch strings.ToLower(strings.TrimSpace(st.sql)) {
-				case "begin", "commit", "rollback": // transaction control: no plan
-					continue
-				}
-				plan := planOf(t, plain, st)
-				if bad := badScans(t, plain, plan); len(bad) > 0 {
-					t.Errorf("%s for\n%s\nplan: %s", strings.Join(bad, "; "), st.sql, plan)
-				}
-			}
+			checkPlans(t, plain, rec, q.run, func(_ recorded, plan string) []string {
+				return badScans(t, plan, bigTables, maxDiscarded)
+			})
 		})
 	}
 }
@@ -167,6 +135,63 @@ func listAudit(s *Store, f storage.AuditFilter) error {
 	f.TenantID = storage.DefaultTenantID
 	_, err := s.ListAudit(context.Background(), f)
 	return err
+}
+
+// planDatabase is a fresh database for a plan test: its URL, a plain pool
+// on it to fill it and explain with, and the test's fixed now.
+func planDatabase(t *testing.T) (string, *pgxpool.Pool, time.Time) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	plain, err := Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(plain.Close)
+	return url, plain, time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// tracedStore is a Store on its own pool to url whose statements the
+// returned recorder keeps, at the fixed time now.
+func tracedStore(t *testing.T, url string, now time.Time) (*Store, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.Tracer = rec
+	traced, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(traced.Close)
+	return New(traced, func() time.Time { return now }), rec
+}
+
+// checkPlans runs one query case: run must send at least one statement
+// (ErrNotFound is an answer, not a failure); each statement but
+// transaction control is explained on plain (planOf) and bad lists what is
+// wrong with its plan, which fails the test.
+func checkPlans(t *testing.T, plain *pgxpool.Pool, rec *recorder, run func() error, bad func(st recorded, plan string) []string) {
+	t.Helper()
+	rec.take()
+	if err := run(); err != nil && !isNotFound(err) {
+		t.Fatal(err)
+	}
+	stmts := rec.take()
+	if len(stmts) == 0 {
+		t.Fatal("no statement was recorded")
+	}
+	for _, st := range stmts {
+		switch strings.ToLower(strings.TrimSpace(st.sql)) {
+		case "begin", "commit", "rollback": // transaction control: no plan
+			continue
+		}
+		plan := planOf(t, plain, st)
+		if b := bad(st, plan); len(b) > 0 {
+			t.Errorf("%s for\n%s\nplan: %s", strings.Join(b, "; "), st.sql, plan)
+		}
+	}
 }
 
 func isNotFound(err error) bool {
@@ -220,8 +245,9 @@ func fill(t *testing.T, pool *pgxpool.Pool, now time.Time) {
 const maxDiscarded = 1000
 
 // badScans returns what is wrong with the statement's plan: sequential
-// scans of a big table, and scans that discard more than maxDiscarded rows.
-func badScans(t *testing.T, pool *pgxpool.Pool, plan string) []string {
+// scans of one of tables, and scans of them that discard more than
+// maxDiscard rows.
+func badScans(t *testing.T, plan string, tables []string, maxDiscard int) []string {
 	t.Helper()
 	var plans []struct{ Plan planNode }
 	if err := json.Unmarshal([]byte(plan), &plans); err != nil {
@@ -230,11 +256,11 @@ func badScans(t *testing.T, pool *pgxpool.Pool, plan string) []string {
 	var out []string
 	var walk func(n planNode)
 	walk = func(n planNode) {
-		if slices.Contains(bigTables, n.Relation) {
+		if slices.Contains(tables, n.Relation) {
 			if n.NodeType == "Seq Scan" {
 				out = append(out, "sequential scan of "+n.Relation)
 			}
-			if n.RemovedByFilter+n.RemovedByRecheck > maxDiscarded {
+			if n.RemovedByFilter+n.RemovedByRecheck > maxDiscard {
 				out = append(out, fmt.Sprintf("%s of %s discards %d rows", n.NodeType, n.Relation, n.RemovedByFilter+n.RemovedByRecheck))
 			}
 		}

@@ -1,9 +1,7 @@
 package storagetest
 
 import (
-	"errors"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,25 +33,7 @@ func testDPoPProofKeys(t *testing.T, s storage.DPoPProofs, c *Clock) {
 // once, exactly one accepts it.
 func testDPoPProofConcurrent(t *testing.T, s storage.DPoPProofs, c *Clock) {
 	key, until := randomHash(), c.Now().Add(time.Minute)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 8 {
-		wg.Go(func() {
-			err := s.UseDPoPProof(t.Context(), key, until)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				wins++
-			} else if !errors.Is(err, storage.ErrAlreadyUsed) {
-				t.Errorf("UseDPoPProof: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d uses accepted, want exactly 1", wins)
-	}
+	exactlyOneWins(t, "UseDPoPProof", storage.ErrAlreadyUsed, func() error { return s.UseDPoPProof(t.Context(), key, until) })
 }
 
 func pushedRequestTests() []testCase[storage.PushedRequests] {
@@ -118,23 +98,8 @@ func testPushedDuplicate(t *testing.T, s storage.PushedRequests, c *Clock) {
 func testPushedConcurrent(t *testing.T, s storage.PushedRequests, c *Clock) {
 	r := samplePushed(c)
 	mustOK(t, s.PushRequest(t.Context(), r), "PushRequest")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 8 {
-		wg.Go(func() {
-			_, err := s.ConsumePushedRequest(t.Context(), r.Hash, r.ClientID)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				wins++
-			} else if !errors.Is(err, storage.ErrNotFound) {
-				t.Errorf("ConsumePushedRequest: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d consumers won, want exactly 1", wins)
-	}
+	exactlyOneWins(t, "ConsumePushedRequest", storage.ErrNotFound, func() error {
+		_, err := s.ConsumePushedRequest(t.Context(), r.Hash, r.ClientID)
+		return err
+	})
 }

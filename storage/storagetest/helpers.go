@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -45,6 +46,33 @@ func mustErr(t *testing.T, err, target error, what string) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Fatalf("%s: got error %v, want one wrapping %q", what, err, target)
+	}
+}
+
+// exactlyOneWins runs use from 8 goroutines at once, as several nodes
+// would race for a single-use record (a PAR request_uri, a wallet nonce, a
+// DPoP proof's jti), and fails unless exactly one succeeds and every other
+// fails with lost.
+func exactlyOneWins(t *testing.T, what string, lost error, use func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 8 {
+		wg.Go(func() {
+			err := use()
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				wins++
+			} else if !errors.Is(err, lost) {
+				t.Errorf("%s: %v", what, err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%s: %d of 8 won, want exactly 1", what, wins)
 	}
 }
 

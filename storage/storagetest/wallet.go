@@ -1,9 +1,7 @@
 package storagetest
 
 import (
-	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -163,25 +161,10 @@ func testNonceDuplicate(t *testing.T, s storage.WalletNonces, c *Clock) {
 func testNonceConcurrent(t *testing.T, s storage.WalletNonces, c *Clock) {
 	n := sampleNonce(c)
 	mustOK(t, s.PutWalletNonce(t.Context(), n), "PutWalletNonce")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 8 {
-		wg.Go(func() {
-			_, err := s.ConsumeWalletNonce(t.Context(), n.Hash)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				wins++
-			} else if !errors.Is(err, storage.ErrNotFound) {
-				t.Errorf("ConsumeWalletNonce: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d consumers won, want exactly 1", wins)
-	}
+	exactlyOneWins(t, "ConsumeWalletNonce", storage.ErrNotFound, func() error {
+		_, err := s.ConsumeWalletNonce(t.Context(), n.Hash)
+		return err
+	})
 }
 
 func testCounterWindow(t *testing.T, s storage.WalletNonces, c *Clock) {

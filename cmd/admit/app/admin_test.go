@@ -104,7 +104,13 @@ type adminEnv struct {
 
 func newAdminEnv(t *testing.T, b backend) *adminEnv {
 	t.Helper()
-	e := newEnv(t, b)
+	return adminEnvOn(t, newEnv(t, b))
+}
+
+// adminEnvOn is e with the OpenAPI-validating admin API client and the
+// platform administrator's token.
+func adminEnvOn(t *testing.T, e *env) *adminEnv {
+	t.Helper()
 	doc := loadSpec(t)
 	doc.Servers = openapi3.Servers{{URL: e.issuer + app.AdminPath}}
 	router, err := gorillamux.NewRouter(doc)

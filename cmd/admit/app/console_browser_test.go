@@ -49,14 +49,7 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The customer locks themselves out.
-	r := e.rp(app.DemoClientID, app.DemoClientSecret)
-	cust := e.browser()
-	lp := cust.get(r.start().url)
-	for range 5 {
-		lp = cust.submitLogin(lp, app.DemoUserEmail, "wrong-password")
-	}
-	assertLockPage(t, lp, app.DemoUserEmail)
-	auditEvents(t, e, storage.AuditFilter{Event: "lockout"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
+	lockOutDemoUser(t, e)
 
 	shots := t.ArtifactDir()
 	t.Logf("screenshots: %s", shots)

@@ -83,14 +83,7 @@ func TestConsoleFindLockedUserAndUnlock(t *testing.T) {
 			}
 
 			// The customer locks themselves out.
-			r := e.rp(app.DemoClientID, app.DemoClientSecret)
-			cust := e.browser()
-			lp := cust.get(r.start().url)
-			for range 5 {
-				lp = cust.submitLogin(lp, app.DemoUserEmail, "wrong-password")
-			}
-			assertLockPage(t, lp, app.DemoUserEmail)
-			auditEvents(t, e, storage.AuditFilter{Event: "lockout"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
+			r := lockOutDemoUser(t, e)
 
 			// "Locked" finds them among every address of the domain.
 			p = op.get(e.issuer + "/console/users?locked=yes&q=" + url.QueryEscape("@example.com"))

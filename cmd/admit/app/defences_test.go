@@ -139,6 +139,22 @@ func TestLockoutThroughLoginPage(t *testing.T) {
 	}
 }
 
+// lockOutDemoUser has the demo customer fail the password five times
+// through the demo client's sign-in (the relying party it returns): the
+// lock page, and one lockout in the audit log.
+func lockOutDemoUser(t *testing.T, e *env) *rp {
+	t.Helper()
+	r := e.rp(app.DemoClientID, app.DemoClientSecret)
+	cust := e.browser()
+	lp := cust.get(r.start().url)
+	for range 5 {
+		lp = cust.submitLogin(lp, app.DemoUserEmail, "wrong-password")
+	}
+	assertLockPage(t, lp, app.DemoUserEmail)
+	auditEvents(t, e, storage.AuditFilter{Event: "lockout"}, func(ev []storage.AuditEvent) bool { return len(ev) == 1 })
+	return r
+}
+
 func assertLockPage(t *testing.T, p page, email string) {
 	t.Helper()
 	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" {

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/go-jose/go-jose/v4"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
@@ -40,18 +38,7 @@ func allowLoopback(c *app.Config) {
 // newEventsAdminEnv is newAdminEnv with loopback targets allowed.
 func newEventsAdminEnv(t *testing.T, b backend) *adminEnv {
 	t.Helper()
-	e := newEnvWith(t, b, envOptions{configure: allowLoopback})
-	doc := loadSpec(t)
-	doc.Servers = openapi3.Servers{{URL: e.issuer + app.AdminPath}}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatalf("router: %v", err)
-	}
-	val := &validator{t: t, router: router, next: http.DefaultTransport, seen: map[string]bool{}}
-	ae := &adminEnv{env: e, doc: doc, http: &http.Client{Transport: val}, val: val}
-	ae.platformClient = ae.adminClient(storage.DefaultTenantID, "platform-admin")
-	ae.platform = ae.clientToken(ae.platformClient)
-	return ae
+	return adminEnvOn(t, newEnvWith(t, b, envOptions{configure: allowLoopback}))
 }
 
 // hookReceiver is a webhook endpoint verifying Standard Webhooks

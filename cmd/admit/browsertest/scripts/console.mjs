@@ -17,39 +17,11 @@
 // SCREENSHOT_DIR. Reports RESULT {"lockWhy", "notice", "clientId",
 // "secret", "supportDelete", "forgedStatus", "tenantStatus"}.
 
-import { createHmac } from 'node:crypto';
-import { checkAxe, requireEnv, result, run, screenshot } from './lib.mjs';
+import { checkAxe, requireEnv, result, run, screenshot, totp } from './lib.mjs';
 
 const base = requireEnv('BASE');
 const password = requireEnv('PASSWORD');
 const nowUnix = Number(requireEnv('NOW_UNIX'));
-
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, value = 0;
-  const out = [];
-  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
-    const idx = alphabet.indexOf(ch);
-    if (idx < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// totp is RFC 6238 with SHA-1, 30 s steps and 6 digits.
-function totp(secret, unix) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unix / 30)));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  const bin = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
-  return String(bin).padStart(6, '0');
-}
 
 // signIn goes through the hosted login to the console dashboard,
 // enrolling TOTP on the way (every console user here signs in first).

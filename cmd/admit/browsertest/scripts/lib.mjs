@@ -10,6 +10,7 @@
 //                    how CSP violations such as inline styles surface) or a
 //                    stylesheet, script or image failed to load
 
+import { createHmac } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -169,4 +170,34 @@ export async function run(body) {
   } finally {
     await browser.close();
   }
+}
+
+// base32Decode reads an RFC 4648 section 6 base32 string (padding optional).
+function base32Decode(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const out = [];
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
+    const idx = alphabet.indexOf(ch);
+    if (idx < 0) throw new Error(`not base32: ${ch}`);
+    value = (value << 5) | idx;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// totp computes the code for a base32 secret at unix seconds, the way an
+// authenticator app would: RFC 6238 with SHA-1, 30 s steps and 6 digits
+// (the HOTP truncation of RFC 4226 section 5.3).
+export function totp(secret, unix) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unix / 30)));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  const bin = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
+  return String(bin).padStart(6, '0');
 }

@@ -7,41 +7,12 @@
 // server's clock, which the Go test controls), SCREENSHOT_DIR.
 // Reports: RESULT {"secret", "qrWidth", "codes": [...], "status"}.
 
-import { createHmac } from 'node:crypto';
-import { requireEnv, result, run, screenshot } from './lib.mjs';
+import { requireEnv, result, run, screenshot, totp } from './lib.mjs';
 
 const startURL = requireEnv('START_URL');
 const email = requireEnv('EMAIL');
 const password = requireEnv('PASSWORD');
 const nowUnix = Number(requireEnv('NOW_UNIX'));
-
-// base32Decode reads an RFC 4648 base32 string without padding.
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, value = 0;
-  const out = [];
-  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
-    const idx = alphabet.indexOf(ch);
-    if (idx < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// totp is RFC 6238 with SHA-1, 30 s steps and 6 digits.
-function totp(secret, unix) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unix / 30)));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  const bin = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
-  return String(bin).padStart(6, '0');
-}
 
 await run(async (page) => {
   await page.goto(startURL);
