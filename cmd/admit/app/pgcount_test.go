@@ -59,7 +59,9 @@ func (c *pgCounter) proxied(t testing.TB, dbURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.mu.Lock()
 	c.target = u.Host
+	c.mu.Unlock()
 	u.Host = c.ln.Addr().String()
 	q := u.Query()
 	q.Set("sslmode", "disable") // the proxy reads plaintext
@@ -69,7 +71,10 @@ func (c *pgCounter) proxied(t testing.TB, dbURL string) string {
 
 func (c *pgCounter) serve(client net.Conn) {
 	defer client.Close()
-	server, err := net.Dial("tcp", c.target)
+	c.mu.Lock()
+	target := c.target
+	c.mu.Unlock()
+	server, err := net.Dial("tcp", target)
 	if err != nil {
 		return
 	}

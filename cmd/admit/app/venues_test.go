@@ -177,7 +177,7 @@ func TestBrowserVenueRoles(t *testing.T) {
 	}
 	joined := strings.Join(res.Rows, "|")
 	if len(res.Managed) != 1 || res.Managed[0] != "venue-1" || !strings.Contains(res.Notice, "granted") ||
-		!strings.Contains(joined, "colleague@example.com") || !strings.Contains(joined, "box-office") || !strings.Contains(joined, "31 Dec 2099") ||
+		!strings.Contains(joined, "colleague@example.com") || !strings.Contains(joined, "box-office") || !strings.Contains(joined, "31 December 2099") ||
 		res.FieldError == "" || res.Kept != "nobody@example.com" || strings.Contains(strings.Join(res.AfterRevoke, "|"), "colleague@example.com") {
 		t.Fatalf("result = %+v", res)
 	}
