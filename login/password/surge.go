@@ -249,6 +249,10 @@ func (m *Method) wait(w http.ResponseWriter, r *http.Request) {
 // conclude acts on a ticket's outcome, once.
 func (m *Method) conclude(w http.ResponseWriter, r *http.Request, f *login.Flow, t *ticket) {
 	u, err := t.user, t.err
+	var refused string // the gate's reason, asked once
+	if err == nil && m.Gate != nil {
+		refused = m.Gate(f, u)
+	}
 	switch {
 	case errors.Is(err, ErrBusy):
 		// Shed past the bound: nothing was verified, so nothing counts.
@@ -261,8 +265,8 @@ func (m *Method) conclude(w http.ResponseWriter, r *http.Request, f *login.Flow,
 		}
 	case err != nil:
 		m.Engine.Unavailable(w, r, err)
-	case m.Gate != nil && m.Gate(f, u) != "":
-		m.Engine.RenderLogin(w, r, f, http.StatusForbidden, t.email, m.Gate(f, u))
+	case refused != "":
+		m.Engine.RenderLogin(w, r, f, http.StatusForbidden, t.email, refused)
 	default:
 		f.User = u
 		m.Engine.Succeed(w, r, f, "password", u.ID, "pwd")
