@@ -76,7 +76,9 @@ func (p *Protocol) writeProofError(w http.ResponseWriter, err error) {
 
 // DPoPToken validates a DPoP proof at the token endpoint and has op bind
 // the tokens to its key (op.WithDPoPProof); a response whose access token
-// was bound says token_type DPoP (RFC 9449 §5). op refuses a request
+// was bound says token_type DPoP (RFC 9449 §5). It is also the one place
+// where every grant's token response (op's and token exchange's) states
+// the access token's own scopes (tokenResponse). op refuses a request
 // without a proof for clients and grants that require one; zitadel
 // answers some of those refusals as a bare invalid_grant, so the refusal
 // op recorded is answered instead.
@@ -100,8 +102,9 @@ func (p *Protocol) DPoPToken(next http.Handler) http.Handler {
 		buf := &bufferedResponse{header: http.Header{}}
 		next.ServeHTTP(buf, r.WithContext(ctx))
 		switch refusal := op.DPoPRefusal(ctx); {
-		case buf.status == http.StatusOK && op.DPoPBound(ctx):
-			buf.body = dpopTokenType(buf.body)
+		case buf.status == http.StatusOK:
+			scopes, issued := op.AccessTokenScopes(ctx)
+			buf.body = tokenResponse(buf.body, op.DPoPBound(ctx), scopes, issued)
 		case buf.status == http.StatusBadRequest && refusal != nil:
 			buf.body, _ = json.Marshal(map[string]string{"error": string(refusal.ErrorType), "error_description": refusal.Description})
 			if p.DPoPNonce && jkt == "" { // the client is told to use DPoP: give it a nonce
@@ -112,17 +115,26 @@ func (p *Protocol) DPoPToken(next http.Handler) http.Handler {
 	})
 }
 
-// dpopTokenType rewrites token_type of a token response to DPoP (RFC 9449
-// §5); op writes Bearer. Anything unreadable is passed on unchanged.
-func dpopTokenType(body []byte) []byte {
+// tokenResponse states in a token response what op cannot: token_type
+// DPoP when the access token was bound (RFC 9449 §5; op writes Bearer),
+// and, when an access token was issued, scope as exactly that token's
+// scopes (RFC 6749 §5.1): op repeats the request's, which a resource
+// indicator may have narrowed (RFC 8707 §2), and a token without scopes
+// has no scope member. Anything unreadable is passed on unchanged.
+func tokenResponse(body []byte, bound bool, scopes []string, issued bool) []byte {
 	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
+	if (!bound && !issued) || json.Unmarshal(body, &m) != nil {
 		return body
 	}
-	if tt, _ := m["token_type"].(string); !strings.EqualFold(tt, "Bearer") {
-		return body
+	if tt, _ := m["token_type"].(string); bound && strings.EqualFold(tt, "Bearer") {
+		m["token_type"] = "DPoP"
 	}
-	m["token_type"] = "DPoP"
+	if issued {
+		delete(m, "scope")
+		if len(scopes) > 0 {
+			m["scope"] = strings.Join(scopes, " ")
+		}
+	}
 	out, err := json.Marshal(m)
 	if err != nil {
 		return body
