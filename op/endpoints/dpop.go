@@ -191,7 +191,9 @@ func presentedWithDPoP(ctx context.Context) bool {
 
 // DPoPUserinfo accepts DPoP-bound access tokens at userinfo (RFC 9449
 // §7): "Authorization: DPoP <token>" with a proof of the token's key for
-// this request, carrying ath. A bound token presented as Bearer is
+// this request, carrying ath, and, when DPoPNonce is set, a server nonce
+// (§9; the token endpoint's nonces are good here too, both being signed
+// by the same key). A bound token presented as Bearer is
 // refused (§7.2: it would lose its sender constraint). op then reads the
 // token as Bearer.
 func (p *Protocol) DPoPUserinfo(next http.Handler) http.Handler {
@@ -224,10 +226,16 @@ func (p *Protocol) serveDPoPUserinfo(next http.Handler, w http.ResponseWriter, r
 		dpopChallenge(w, "invalid_token", "the access token is not DPoP-bound; present it with the Bearer scheme")
 		return
 	}
-	proof, err := p.verifyProof(r, op.DPoPRequest{Method: r.Method, URL: p.endpointURL(UserinfoPath), AccessToken: token})
+	proof, err := p.verifyProof(r, op.DPoPRequest{Method: r.Method, URL: p.endpointURL(UserinfoPath), AccessToken: token, RequireNonce: p.DPoPNonce})
 	switch {
 	case errors.Is(err, storage.ErrUnavailable):
 		WriteUnavailable(w)
+		return
+	case errors.Is(err, op.ErrUseDPoPNonce):
+		// RFC 9449 §9: a resource server's nonce challenge is a 401 with
+		// the DPoP scheme's use_dpop_nonce and a DPoP-Nonce header.
+		w.Header().Set("DPoP-Nonce", p.DPoP.Nonce())
+		dpopChallenge(w, "use_dpop_nonce", "a DPoP nonce from the DPoP-Nonce header is required in the proof")
 		return
 	case err != nil:
 		dpopChallenge(w, "invalid_dpop_proof", err.Error())
@@ -236,6 +244,7 @@ func (p *Protocol) serveDPoPUserinfo(next http.Handler, w http.ResponseWriter, r
 		dpopChallenge(w, "invalid_dpop_proof", "the DPoP proof's key is not the key the access token is bound to")
 		return
 	}
+	p.setNonce(w, r) // the next proof's nonce (RFC 9449 §9)
 	r.Header.Set("Authorization", "Bearer "+token)
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), dpopPresentedKey{}, true)))
 }
