@@ -107,20 +107,19 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var frames []string
-	if ok && l.FrontChannel != nil {
-		frames = l.FrontChannel(r.Context(), s.ID)
+	if ok {
+		frames = l.FrontChannelFrames(r.Context(), s.ID)
 	}
 	if err := l.Sessions.End(w, r); err != nil {
 		l.Engine.Unavailable(w, r, err)
 		return
 	}
 	if len(frames) > 0 {
-		l.frontChannelPage(w, r, frames, to)
+		l.frontChannelPage(w, r, frames, to, nil)
 		return
 	}
 	if to == "" || to == SignedOutPath {
-		render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "logout.done.title", Message: "logout.done.message",
-			Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
+		SignedOut(w, r)
 		return
 	}
 	// A page, not a redirect: the sign-out confirmation is a form POST, and
@@ -128,10 +127,41 @@ func (l *Logout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	Continue(w, r, to, "logout.done.title", "continue.back_to_app")
 }
 
+// FrontChannelFrames are the front-channel logout URIs of the clients
+// that got tokens through the session (none without FrontChannel). Read
+// them before the session ends: its record of clients goes with it.
+func (l *Logout) FrontChannelFrames(ctx context.Context, sessionID string) []string {
+	if l.FrontChannel == nil || sessionID == "" {
+		return nil
+	}
+	return l.FrontChannel(ctx, sessionID)
+}
+
+// SignedOutPage answers a sign-out that ended the browser's own session
+// outside end_session (the account area's "sign out", the deletion of the
+// account): page v, which loads frames (FrontChannelFrames, read before
+// the session ended) in hidden iframes when there are any, so that the
+// session's browser-only applications sign out too (Front-Channel Logout
+// 1.0 §4), whichever way the user left.
+func (l *Logout) SignedOutPage(w http.ResponseWriter, r *http.Request, frames []string, v templates.MessageView) {
+	if len(frames) == 0 {
+		render(w, r, http.StatusOK, templates.MessagePage(v))
+		return
+	}
+	l.frontChannelPage(w, r, frames, "", &v)
+}
+
+// SignedOutView is Admit's own signed-out page (SignedOut).
+func SignedOutView(ctx context.Context) templates.MessageView {
+	return templates.MessageView{Title: "logout.done.title", Message: "logout.done.message",
+		Links: []templates.Link{{Href: "/account", Label: i18n.T(ctx, "pages.link.sign_in_again"), TestID: "sign-in-again"}}}
+}
+
 // frontChannelPage renders the signed-out page with one iframe per
 // front-channel logout URI, its CSP allowing frames from exactly their
-// origins (on this page only), and goes on to the post-logout URI.
-func (l *Logout) frontChannelPage(w http.ResponseWriter, r *http.Request, frames []string, to string) {
+// origins (on this page only), and goes on to the post-logout URI; page
+// (nil: the signed-out page's) gives its title, message and links.
+func (l *Logout) frontChannelPage(w http.ResponseWriter, r *http.Request, frames []string, to string, page *templates.MessageView) {
 	var origins []string
 	var kept []string
 	for _, f := range frames {
@@ -150,9 +180,11 @@ func (l *Logout) frontChannelPage(w http.ResponseWriter, r *http.Request, frames
 	if to == SignedOutPath {
 		to = ""
 	}
-	render(w, r, http.StatusOK, templates.FrontChannelLogoutPage(templates.FrontChannelLogoutView{
-		Title: "logout.done.title", Message: "logout.frontchannel.message", Frames: kept, Target: to,
-	}))
+	v := templates.FrontChannelLogoutView{Title: "logout.done.title", Message: "logout.frontchannel.message", Frames: kept, Target: to}
+	if page != nil {
+		v.Title, v.Message, v.Links = page.Title, page.Message, page.Links
+	}
+	render(w, r, http.StatusOK, templates.FrontChannelLogoutPage(v))
 }
 
 // askToSignOutHere answers a /logout link that is not valid for this
@@ -184,8 +216,7 @@ const SignedOutPath = "/logged-out"
 
 // SignedOut renders the signed-out page (op's DefaultLogoutRedirectURI).
 func SignedOut(w http.ResponseWriter, r *http.Request) {
-	render(w, r, http.StatusOK, templates.MessagePage(templates.MessageView{Title: "logout.done.title", Message: "logout.done.message",
-		Links: []templates.Link{{Href: "/account", Label: i18n.T(r.Context(), "pages.link.sign_in_again"), TestID: "sign-in-again"}}}))
+	render(w, r, http.StatusOK, templates.MessagePage(SignedOutView(r.Context())))
 }
 
 // ConfirmEndSession wraps op's end_session endpoint (RP-Initiated Logout

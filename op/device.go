@@ -89,10 +89,17 @@ func (s *Storage) StoreDeviceAuthorization(ctx context.Context, clientID, device
 //     code: expired_token
 //     (the device must start again; op has no invalid_grant here);
 //   - denied: access_denied; pending: authorization_pending;
-//   - approved: the tokens, once (the store consumes the authorization).
+//   - approved: the tokens, once (the store consumes the authorization);
+//   - a client registered with dpop_bound_access_tokens polling without a
+//     DPoP proof: invalid_dpop_proof (RFC 9449 §5), before the poll, so
+//     that neither the approval is spent nor the poll interval counted and
+//     the next poll, with a proof, gets the tokens.
 func (s *Storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, deviceCode string) (*zop.DeviceAuthorizationState, error) {
 	if s.Device == nil || s.Device.Store == nil {
 		return nil, errNoDeviceGrant
+	}
+	if err := s.checkDPoPGrant(ctx, clientID, ""); err != nil {
+		return nil, err
 	}
 	d, err := s.Device.Store.PollDeviceAuthorization(ctx, hashToken(deviceCode), clientID, s.Device.interval())
 	switch {

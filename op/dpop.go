@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -297,14 +298,19 @@ func replayKey(p DPoPProof) string {
 }
 
 // dpopBinding is the key of a validated proof of the current token
-// request ("" without a proof), whether a token was bound to it, and the
+// request ("" without a proof), whether a token was bound to it, the
 // DPoP refusal op reported (zitadel rewraps storage errors of some grants
-// as a bare invalid_grant; the HTTP layer answers this one instead).
+// as a bare invalid_grant; the HTTP layer answers this one instead), and
+// the scopes of the access token issued (for the response's scope).
 type dpopBinding struct {
 	jkt     string
 	bound   atomic.Bool
 	mu      sync.Mutex
 	refusal *oidc.Error
+	// scopes of the access token minted in this request; issued says one
+	// was (its scopes may be none).
+	scopes []string
+	issued bool
 }
 
 type dpopKey struct{}
@@ -350,6 +356,30 @@ func refuseDPoP(ctx context.Context, e *oidc.Error) *oidc.Error {
 		b.mu.Unlock()
 	}
 	return e
+}
+
+// AccessTokenScopes are the scopes of the access token the request
+// issued, and whether it issued one. They can be fewer than the request's
+// (a resource indicator narrows them, RFC 8707 §2), so the HTTP layer
+// states them as the response's scope (RFC 6749 §5.1: "REQUIRED, if
+// identical to the scope requested by the client; otherwise, REQUIRED").
+func AccessTokenScopes(ctx context.Context) ([]string, bool) {
+	b, _ := ctx.Value(dpopKey{}).(*dpopBinding)
+	if b == nil {
+		return nil, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.scopes), b.issued
+}
+
+// noteIssued records the scopes of the access token the request issued.
+func noteIssued(ctx context.Context, scopes []string) {
+	if b, _ := ctx.Value(dpopKey{}).(*dpopBinding); b != nil {
+		b.mu.Lock()
+		b.scopes, b.issued = slices.Clone(scopes), true
+		b.mu.Unlock()
+	}
 }
 
 func markBound(ctx context.Context) {

@@ -211,6 +211,7 @@ func (s *Storage) mintAccessToken(ctx context.Context, t tokenSubject) (string, 
 	if t.jkt != "" {
 		markBound(ctx)
 	}
+	noteIssued(ctx, t.scopes)
 	if s.TokenIssued != nil {
 		s.TokenIssued(t.grant)
 	}

@@ -67,6 +67,11 @@ type APIs interface {
 	// ErrNotFound if there is no such API, ErrAlreadyExists if the new
 	// Identifier is another API's.
 	UpdateAPI(ctx context.Context, a API) error
-	// DeleteAPI: ErrNotFound if there is no such API.
-	DeleteAPI(ctx context.Context, id string) error
+	// DeleteAPI deletes the API and, in the same transaction, removes its
+	// Identifier from every client's AllowedResources, so that an API
+	// created later with the same identifier is not silently allowed to
+	// the clients of the one deleted. It returns the IDs of the clients
+	// whose allowlist changed, ordered. ErrNotFound if there is no such
+	// API.
+	DeleteAPI(ctx context.Context, id string) (clientIDs []string, err error)
 }

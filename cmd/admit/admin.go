@@ -222,7 +222,15 @@ func (e *cliEnv) apis(ctx context.Context, args []string) error {
 			return tw.Flush()
 		})
 	case "remove":
-		return e.removeIn(ctx, fs, args[1:], tenant, "usage: admit apis remove API_ID", (*admin.Service).DeleteAPI, "removed %s")
+		var clients []string
+		del := func(s *admin.Service, ctx context.Context, p admin.Principal, tenantID, id string) (err error) {
+			clients, err = s.DeleteAPI(ctx, p, tenantID, id)
+			return err
+		}
+		if err := e.removeIn(ctx, fs, args[1:], tenant, "usage: admit apis remove API_ID", del, "removed %s"); err != nil || len(clients) == 0 {
+			return err
+		}
+		return e.printf("removed from the allowed resources of: %s\n", strings.Join(clients, ", "))
 	}
 	return fmt.Errorf("unknown apis command %q (add, list, remove)", args[0])
 }

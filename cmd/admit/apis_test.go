@@ -31,7 +31,9 @@ func TestAPIsCommands(t *testing.T) {
 		t.Fatalf("another tenant lists the default tenant's API: %q", rows)
 	}
 	c.fails("", []string{"apis", "remove", "--tenant", "other", "tickets"}, "not found")
-	c.ok("", "apis", "remove", "tickets")
+	if out := c.ok("", "apis", "remove", "tickets"); !strings.Contains(out, "removed tickets\nremoved from the allowed resources of: shop\n") {
+		t.Fatalf("apis remove: %q, want it to name the client whose allowlist it changed", out)
+	}
 	if rows := table(c.ok("", "apis", "list")); len(rows) != 0 {
 		t.Fatalf("apis list after remove: %q", rows)
 	}

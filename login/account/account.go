@@ -42,6 +42,20 @@ type Area struct {
 	// Profiles, when set, holds the user's saved language (Profile.Locale,
 	// chosen on the profile page), which the area's pages speak.
 	Profiles Profiles
+	// FrontChannel, when set (login.Logout), signs the browser's own
+	// session out of its clients' front channels too whenever the area
+	// ends that session (sign out, account deletion): OpenID Connect
+	// Front-Channel Logout 1.0 §4 asks it of every logout at the OP, not
+	// only of end_session.
+	FrontChannel FrontChannel
+}
+
+// FrontChannel is what the area needs of front-channel logout
+// (login.Logout): the session's front-channel logout URIs, read before it
+// ends, and the signed-out page that loads them.
+type FrontChannel interface {
+	FrontChannelFrames(ctx context.Context, sessionID string) []string
+	SignedOutPage(w http.ResponseWriter, r *http.Request, frames []string, v templates.MessageView)
 }
 
 // Profiles reads a user's profile (storage.UserAdmin has it).
@@ -202,11 +216,41 @@ func (a *Area) logout(w http.ResponseWriter, r *http.Request) {
 		a.Engine.ErrorPage(w, r, http.StatusForbidden, "error.csrf.title", "error.csrf.message")
 		return
 	}
+	s, found, err := a.Sessions.Current(r)
+	if err != nil {
+		a.Engine.Unavailable(w, r, err)
+		return
+	}
+	var frames []string
+	if found {
+		frames = a.FrontChannelFrames(r.Context(), s.ID)
+	}
 	if err := a.Sessions.End(w, r); err != nil {
 		a.Engine.Unavailable(w, r, err)
 		return
 	}
-	login.SignedOut(w, r)
+	a.SignedOut(w, r, frames, login.SignedOutView(r.Context()))
+}
+
+// FrontChannelFrames are the front-channel logout URIs of the session's
+// clients (none without FrontChannel); a handler that ends the browser's
+// own session reads them first and hands them to SignedOut.
+func (a *Area) FrontChannelFrames(ctx context.Context, sessionID string) []string {
+	if a.FrontChannel == nil {
+		return nil
+	}
+	return a.FrontChannel.FrontChannelFrames(ctx, sessionID)
+}
+
+// SignedOut answers after the area ended the browser's own session: page
+// v, which also loads frames (Front-Channel Logout 1.0 §4) when there are
+// any.
+func (a *Area) SignedOut(w http.ResponseWriter, r *http.Request, frames []string, v templates.MessageView) {
+	if a.FrontChannel == nil || len(frames) == 0 {
+		login.Render(w, r, http.StatusOK, templates.MessagePage(v))
+		return
+	}
+	a.FrontChannel.SignedOutPage(w, r, frames, v)
 }
 
 // ListPageSize is how many items a list of the account page (sessions,

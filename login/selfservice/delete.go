@@ -72,6 +72,9 @@ func (d DeleteSection) delete(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Read before signOutEverywhere ends this session and its record of
+	// clients (Front-Channel Logout 1.0 §4).
+	frames := d.Area.FrontChannelFrames(ctx, sess.ID)
 	err := d.Store.SoftDeleteUser(ctx, u.ID, d.Now())
 	if err == nil {
 		err = d.signOutEverywhere(ctx, u.ID, "")
@@ -83,7 +86,12 @@ func (d DeleteSection) delete(w http.ResponseWriter, r *http.Request) {
 	d.audit(ctx, "account_deleted", u.ID)
 	d.notify(ctx, u.Email, deletedMail(ctx, u))
 	_ = d.Area.Sessions.End(w, r)
+	home := []templates.Link{{Href: "/account", Label: i18n.T(ctx, "pages.link.sign_in_again"), TestID: "deleted-home"}}
+	if len(frames) > 0 {
+		d.Area.SignedOut(w, r, frames, templates.MessageView{Title: i18n.T(ctx, "account.delete.done_title"),
+			Message: i18n.T(ctx, "account.delete.done"), Links: home})
+		return
+	}
 	d.message(w, r, http.StatusOK, templates.FormView{Title: i18n.T(ctx, "account.delete.done_title"), TestID: "deleted",
-		Notice: i18n.T(ctx, "account.delete.done"),
-		Links:  []templates.Link{{Href: "/account", Label: i18n.T(ctx, "pages.link.sign_in_again"), TestID: "deleted-home"}}})
+		Notice: i18n.T(ctx, "account.delete.done"), Links: home})
 }

@@ -370,9 +370,17 @@ func (h *Handler) updateAPI(w http.ResponseWriter, r *http.Request) {
 	h.respond(w, r, http.StatusOK, viewAPI(a), err)
 }
 
+// apiDeleted answers a deletion: the clients whose allowed_resources
+// named the API, which no longer do.
+type apiDeleted struct {
+	ID                 string   `json:"id"`
+	RemovedFromClients []string `json:"removed_from_clients"`
+}
+
 func (h *Handler) deleteAPI(w http.ResponseWriter, r *http.Request) {
-	err := h.Service.DeleteAPI(r.Context(), principal(r), tenantID(r), chi.URLParam(r, "apiId"))
-	h.respond(w, r, http.StatusNoContent, nil, err)
+	id := chi.URLParam(r, "apiId")
+	clients, err := h.Service.DeleteAPI(r.Context(), principal(r), tenantID(r), id)
+	h.respond(w, r, http.StatusOK, apiDeleted{ID: id, RemovedFromClients: orEmpty(clients)}, err)
 }
 
 // --- users

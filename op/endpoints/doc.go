@@ -33,11 +33,13 @@
 //   - device authorization: DeviceClientAuth makes confidential clients
 //     authenticate (RFC 8628 §3.1).
 //   - userinfo: DPoPUserinfo accepts "Authorization: DPoP" with a proof of
-//     the token's key and refuses a DPoP-bound token sent as Bearer (RFC
-//     9449 §7); BearerErrors makes every refused token 401 with a Bearer
+//     the token's key (and, with DPoPNonce, a server nonce: §9) and
+//     refuses a DPoP-bound token sent as Bearer (RFC 9449 §7); BearerErrors makes every refused token 401 with a Bearer
 //     challenge (RFC 6750 §3.1), or a DPoP one for a DPoP-presented token.
 //   - token: DPoPToken validates a DPoP proof (RFC 9449 §4.3, nonces §8),
-//     has op bind the tokens to its key and answers token_type DPoP.
+//     has op bind the tokens to its key and answers token_type DPoP; it
+//     also makes every grant's response state the access token's own
+//     scopes (RFC 6749 §5.1, narrowed by RFC 8707 resources).
 //   - /oauth/par: PushedAuthorization (RFC 9126) authenticates the client
 //     as the token endpoint does, validates the parameters with op and
 //     stores them for 60 s; at /authorize PushedAuthorize, before

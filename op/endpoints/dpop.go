@@ -76,7 +76,9 @@ func (p *Protocol) writeProofError(w http.ResponseWriter, err error) {
 
 // DPoPToken validates a DPoP proof at the token endpoint and has op bind
 // the tokens to its key (op.WithDPoPProof); a response whose access token
-// was bound says token_type DPoP (RFC 9449 §5). op refuses a request
+// was bound says token_type DPoP (RFC 9449 §5). It is also the one place
+// where every grant's token response (op's and token exchange's) states
+// the access token's own scopes (tokenResponse). op refuses a request
 // without a proof for clients and grants that require one; zitadel
 // answers some of those refusals as a bare invalid_grant, so the refusal
 // op recorded is answered instead.
@@ -100,8 +102,9 @@ func (p *Protocol) DPoPToken(next http.Handler) http.Handler {
 		buf := &bufferedResponse{header: http.Header{}}
 		next.ServeHTTP(buf, r.WithContext(ctx))
 		switch refusal := op.DPoPRefusal(ctx); {
-		case buf.status == http.StatusOK && op.DPoPBound(ctx):
-			buf.body = dpopTokenType(buf.body)
+		case buf.status == http.StatusOK:
+			scopes, issued := op.AccessTokenScopes(ctx)
+			buf.body = tokenResponse(buf.body, op.DPoPBound(ctx), scopes, issued)
 		case buf.status == http.StatusBadRequest && refusal != nil:
 			buf.body, _ = json.Marshal(map[string]string{"error": string(refusal.ErrorType), "error_description": refusal.Description})
 			if p.DPoPNonce && jkt == "" { // the client is told to use DPoP: give it a nonce
@@ -112,17 +115,26 @@ func (p *Protocol) DPoPToken(next http.Handler) http.Handler {
 	})
 }
 
-// dpopTokenType rewrites token_type of a token response to DPoP (RFC 9449
-// §5); op writes Bearer. Anything unreadable is passed on unchanged.
-func dpopTokenType(body []byte) []byte {
+// tokenResponse states in a token response what op cannot: token_type
+// DPoP when the access token was bound (RFC 9449 §5; op writes Bearer),
+// and, when an access token was issued, scope as exactly that token's
+// scopes (RFC 6749 §5.1): op repeats the request's, which a resource
+// indicator may have narrowed (RFC 8707 §2), and a token without scopes
+// has no scope member. Anything unreadable is passed on unchanged.
+func tokenResponse(body []byte, bound bool, scopes []string, issued bool) []byte {
 	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
+	if (!bound && !issued) || json.Unmarshal(body, &m) != nil {
 		return body
 	}
-	if tt, _ := m["token_type"].(string); !strings.EqualFold(tt, "Bearer") {
-		return body
+	if tt, _ := m["token_type"].(string); bound && strings.EqualFold(tt, "Bearer") {
+		m["token_type"] = "DPoP"
 	}
-	m["token_type"] = "DPoP"
+	if issued {
+		delete(m, "scope")
+		if len(scopes) > 0 {
+			m["scope"] = strings.Join(scopes, " ")
+		}
+	}
 	out, err := json.Marshal(m)
 	if err != nil {
 		return body
@@ -179,7 +191,9 @@ func presentedWithDPoP(ctx context.Context) bool {
 
 // DPoPUserinfo accepts DPoP-bound access tokens at userinfo (RFC 9449
 // §7): "Authorization: DPoP <token>" with a proof of the token's key for
-// this request, carrying ath. A bound token presented as Bearer is
+// this request, carrying ath, and, when DPoPNonce is set, a server nonce
+// (§9; the token endpoint's nonces are good here too, both being signed
+// by the same key). A bound token presented as Bearer is
 // refused (§7.2: it would lose its sender constraint). op then reads the
 // token as Bearer.
 func (p *Protocol) DPoPUserinfo(next http.Handler) http.Handler {
@@ -212,10 +226,16 @@ func (p *Protocol) serveDPoPUserinfo(next http.Handler, w http.ResponseWriter, r
 		dpopChallenge(w, "invalid_token", "the access token is not DPoP-bound; present it with the Bearer scheme")
 		return
 	}
-	proof, err := p.verifyProof(r, op.DPoPRequest{Method: r.Method, URL: p.endpointURL(UserinfoPath), AccessToken: token})
+	proof, err := p.verifyProof(r, op.DPoPRequest{Method: r.Method, URL: p.endpointURL(UserinfoPath), AccessToken: token, RequireNonce: p.DPoPNonce})
 	switch {
 	case errors.Is(err, storage.ErrUnavailable):
 		WriteUnavailable(w)
+		return
+	case errors.Is(err, op.ErrUseDPoPNonce):
+		// RFC 9449 §9: a resource server's nonce challenge is a 401 with
+		// the DPoP scheme's use_dpop_nonce and a DPoP-Nonce header.
+		w.Header().Set("DPoP-Nonce", p.DPoP.Nonce())
+		dpopChallenge(w, "use_dpop_nonce", "a DPoP nonce from the DPoP-Nonce header is required in the proof")
 		return
 	case err != nil:
 		dpopChallenge(w, "invalid_dpop_proof", err.Error())
@@ -224,6 +244,7 @@ func (p *Protocol) serveDPoPUserinfo(next http.Handler, w http.ResponseWriter, r
 		dpopChallenge(w, "invalid_dpop_proof", "the DPoP proof's key is not the key the access token is bound to")
 		return
 	}
+	p.setNonce(w, r) // the next proof's nonce (RFC 9449 §9)
 	r.Header.Set("Authorization", "Bearer "+token)
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), dpopPresentedKey{}, true)))
 }

@@ -271,3 +271,56 @@ func TestIssEncoderAddsIss(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// tokenResponse states the bound token's type and exactly the access
+// token's scopes, and leaves alone what it cannot or need not change.
+func TestTokenResponse(t *testing.T) {
+	const op = `{"access_token":"at","token_type":"Bearer","expires_in":300,"scope":"openid offline_access tickets:read"}`
+	for _, c := range []struct {
+		name   string
+		body   string
+		bound  bool
+		scopes []string
+		issued bool
+		want   map[string]any // nil: the body unchanged
+	}{
+		{"nothing to state", op, false, nil, false, nil},
+		{"narrowed scope", op, false, []string{"tickets:read"}, true,
+			map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300.0, "scope": "tickets:read"}},
+		{"bound and narrowed", op, true, []string{"tickets:read"}, true,
+			map[string]any{"access_token": "at", "token_type": "DPoP", "expires_in": 300.0, "scope": "tickets:read"}},
+		{"bound only", op, true, nil, false,
+			map[string]any{"access_token": "at", "token_type": "DPoP", "expires_in": 300.0, "scope": "openid offline_access tickets:read"}},
+		{"token without scopes", op, false, nil, true,
+			map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300.0}},
+		{"scope added when op left it out", `{"access_token":"at","token_type":"Bearer"}`, false, []string{"a", "b"}, true,
+			map[string]any{"access_token": "at", "token_type": "Bearer", "scope": "a b"}},
+		{"not JSON", `not json`, true, []string{"a"}, true, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := tokenResponse([]byte(c.body), c.bound, c.scopes, c.issued)
+			if c.want == nil {
+				if string(out) != c.body {
+					t.Fatalf("body changed to %s", out)
+				}
+				return
+			}
+			var got map[string]any
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatalf("%s: %v", out, err)
+			}
+			if g, w := mustJSON(t, got), mustJSON(t, c.want); g != w {
+				t.Fatalf("got %s, want %s", g, w)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -79,7 +79,7 @@ type Protocol struct {
 	Logger         *slog.Logger
 	// DPoP validates DPoP proofs (RFC 9449; dpop.go); Tokens reads the key
 	// an access token is bound to. DPoPNonce makes the token and PAR
-	// endpoints require server nonces (§8).
+	// endpoints (§8) and userinfo (§9) require server nonces.
 	DPoP      *op.DPoPVerifier
 	DPoPNonce bool
 	Tokens    TokenBinding

@@ -196,17 +196,21 @@ func (s *Service) UpdateAPI(ctx context.Context, p Principal, tenantID, id strin
 	return next, nil
 }
 
-// DeleteAPI removes an API of the tenant. Tokens already issued for it stay
-// valid until they expire; no new ones are issued.
-func (s *Service) DeleteAPI(ctx context.Context, p Principal, tenantID, id string) error {
+// DeleteAPI removes an API of the tenant, and its identifier from the
+// allowed resources of every client (storage.APIs.DeleteAPI), whose IDs
+// it returns. Tokens already issued for it stay valid until they expire;
+// no new ones are issued.
+func (s *Service) DeleteAPI(ctx context.Context, p Principal, tenantID, id string) ([]string, error) {
 	if _, err := s.GetAPI(ctx, p, tenantID, id); err != nil {
-		return err
+		return nil, err
 	}
-	if err := s.Store.DeleteAPI(ctx, id); err != nil {
-		return mapErr(err, "api "+id)
+	clients, err := s.Store.DeleteAPI(ctx, id)
+	if err != nil {
+		return nil, mapErr(err, "api "+id)
 	}
-	s.record(ctx, p, tenantID, "admin.api.deleted", storage.AuditEvent{Details: map[string]string{"api": id}})
-	return nil
+	s.record(ctx, p, tenantID, "admin.api.deleted", storage.AuditEvent{Details: map[string]string{
+		"api": id, "removed_from_clients": strings.Join(clients, " ")}})
+	return clients, nil
 }
 
 // checkClientTargets: a client's signing algorithms are available, and each

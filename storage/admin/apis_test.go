@@ -83,7 +83,7 @@ func TestAPIsTenancyAndClientTargets(t *testing.T) {
 	if _, err := f.s.UpdateClient(f.ctx, admin.CLI(), a.ID, "shop", func(s *admin.ClientSpec) { s.IDTokenAlg = "ES256" }); err != nil {
 		t.Errorf("ES256 id tokens: %v", err)
 	}
-	if err := f.s.DeleteAPI(f.ctx, adminB, b.ID, "tickets"); !errors.Is(err, admin.ErrNotFound) {
+	if _, err := f.s.DeleteAPI(f.ctx, adminB, b.ID, "tickets"); !errors.Is(err, admin.ErrNotFound) {
 		t.Errorf("deleting another tenant's API: %v", err)
 	}
 	if names := f.audit.names(); !contains(names, "admin.api.created") {

@@ -98,6 +98,16 @@ func (s *Stamped) UpdateClient(ctx context.Context, c storage.Client) error {
 	return s.restamp(ctx, s.Durable.UpdateClient(ctx, c), ClientStamp(c.ID))
 }
 
+// DeleteAPI restamps the clients whose allowlist lost the API.
+func (s *Stamped) DeleteAPI(ctx context.Context, id string) ([]string, error) {
+	clients, err := s.Durable.DeleteAPI(ctx, id)
+	keys := make([]string, 0, len(clients))
+	for _, c := range clients {
+		keys = append(keys, ClientStamp(c))
+	}
+	return clients, s.restamp(ctx, err, keys...)
+}
+
 func (s *Stamped) SetClientSecretHash(ctx context.Context, tenantID, clientID, hash string) error {
 	return s.restamp(ctx, s.Durable.SetClientSecretHash(ctx, tenantID, clientID, hash), ClientStamp(clientID))
 }

@@ -91,15 +91,27 @@ func (s *Store) UpdateAPI(_ context.Context, a storage.API) error {
 	return nil
 }
 
-// DeleteAPI implements storage.APIs.
-func (s *Store) DeleteAPI(_ context.Context, id string) error {
+// DeleteAPI implements storage.APIs: under one lock, the API goes and its
+// identifier leaves the clients' allowlists.
+func (s *Store) DeleteAPI(_ context.Context, id string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.apis[id]; !ok {
-		return fmt.Errorf("memory: delete api %s: %w", id, storage.ErrNotFound)
+	a, ok := s.apis[id]
+	if !ok {
+		return nil, fmt.Errorf("memory: delete api %s: %w", id, storage.ErrNotFound)
 	}
 	delete(s.apis, id)
-	return nil
+	clients := []string{}
+	for cid, c := range s.clients {
+		if !slices.Contains(c.AllowedResources, a.Identifier) {
+			continue
+		}
+		c.AllowedResources = slices.DeleteFunc(slices.Clone(c.AllowedResources), func(r string) bool { return r == a.Identifier })
+		s.clients[cid] = c
+		clients = append(clients, cid)
+	}
+	slices.Sort(clients)
+	return clients, nil
 }
 
 func cloneAPI(a storage.API) storage.API {

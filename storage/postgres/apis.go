@@ -60,13 +60,28 @@ func (s *Store) UpdateAPI(ctx context.Context, a storage.API) error {
 	return wrap("update api", err)
 }
 
-// DeleteAPI implements storage.APIs.
-func (s *Store) DeleteAPI(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM apis WHERE id = $1`, id)
-	if err == nil && tag.RowsAffected() == 0 {
+// DeleteAPI implements storage.APIs: one statement, so one transaction,
+// deletes the API and takes its identifier out of the clients'
+// allowlists.
+func (s *Store) DeleteAPI(ctx context.Context, id string) ([]string, error) {
+	var found bool
+	var clients []string
+	err := s.pool.QueryRow(ctx, `WITH gone AS (
+			DELETE FROM apis WHERE id = $1 RETURNING identifier
+		), changed AS (
+			UPDATE clients c SET allowed_resources = array_remove(c.allowed_resources, gone.identifier)
+			FROM gone WHERE gone.identifier = ANY (c.allowed_resources)
+			RETURNING c.id
+		)
+		SELECT EXISTS (SELECT 1 FROM gone), COALESCE((SELECT array_agg(id ORDER BY id) FROM changed), '{}')`,
+		id).Scan(&found, &clients)
+	if err == nil && !found {
 		err = errNoSuch("api")
 	}
-	return wrap("delete api", err)
+	if err != nil {
+		return nil, wrap("delete api", err)
+	}
+	return clients, nil
 }
 
 func scanAPI(r row) (storage.API, error) {

@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 type apiStore interface {
 	storage.APIs
 	storage.Tenants
+	storage.Clients
 }
 
 func apiTests() []testCase[apiStore] {
@@ -25,6 +27,7 @@ func apiTests() []testCase[apiStore] {
 		{"Update", testAPIUpdate},
 		{"UpdateIdentifierTaken", testAPIUpdateIdentifierTaken},
 		{"Delete", testAPIDelete},
+		{"DeleteLeavesNoAllowlist", testAPIDeleteLeavesNoAllowlist},
 		{"CallerCannotMutate", testAPICallerCannotMutate},
 	}
 }
@@ -96,7 +99,8 @@ func testAPINotFound(t *testing.T, s apiStore, _ *Clock) {
 	mustErr(t, err, storage.ErrNotFound, "GetAPI unknown")
 	_, err = s.GetAPIByIdentifier(t.Context(), "https://nope.example/")
 	mustErr(t, err, storage.ErrNotFound, "GetAPIByIdentifier unknown")
-	mustErr(t, s.DeleteAPI(t.Context(), "nope"), storage.ErrNotFound, "DeleteAPI unknown")
+	_, err = s.DeleteAPI(t.Context(), "nope")
+	mustErr(t, err, storage.ErrNotFound, "DeleteAPI unknown")
 	mustErr(t, s.UpdateAPI(t.Context(), storage.API{ID: "nope", Identifier: "https://x.example/"}), storage.ErrNotFound, "UpdateAPI unknown")
 }
 
@@ -151,8 +155,9 @@ func testAPIUpdateIdentifierTaken(t *testing.T, s apiStore, c *Clock) {
 func testAPIDelete(t *testing.T, s apiStore, c *Clock) {
 	a := sampleAPI(c, "")
 	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
-	mustOK(t, s.DeleteAPI(t.Context(), a.ID), "DeleteAPI")
-	_, err := s.GetAPI(t.Context(), a.ID)
+	_, err := s.DeleteAPI(t.Context(), a.ID)
+	mustOK(t, err, "DeleteAPI")
+	_, err = s.GetAPI(t.Context(), a.ID)
 	mustErr(t, err, storage.ErrNotFound, "GetAPI after delete")
 	// The identifier is free again.
 	b := sampleAPI(c, "")
@@ -170,4 +175,53 @@ func testAPICallerCannotMutate(t *testing.T, s apiStore, c *Clock) {
 	again, err := s.GetAPI(t.Context(), a.ID)
 	mustOK(t, err, "GetAPI again")
 	assertEqual(t, "Scopes", again.Scopes, []string{"tickets:write", "tickets:read"})
+}
+
+// Deleting an API takes its identifier out of every client's allowlist in
+// the same change, and says whose: an API created later with the same
+// identifier must not be allowed to the old API's clients unasked.
+func testAPIDeleteLeavesNoAllowlist(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	const other = "urn:example:other-api"
+	both, only, unrelated := sampleClient(c), sampleClient(c), sampleClient(c)
+	both.ID, only.ID, unrelated.ID = "b-"+both.ID, "a-"+only.ID, "c-"+unrelated.ID
+	both.AllowedResources = []string{other, a.Identifier}
+	only.AllowedResources = []string{a.Identifier}
+	unrelated.AllowedResources = []string{other}
+	for _, cl := range []storage.Client{both, only, unrelated} {
+		mustOK(t, s.CreateClient(t.Context(), cl), "CreateClient")
+	}
+	changed, err := s.DeleteAPI(t.Context(), a.ID)
+	mustOK(t, err, "DeleteAPI")
+	assertEqual(t, "clients changed", changed, []string{only.ID, both.ID})
+	for _, want := range []struct {
+		id        string
+		resources []string
+	}{{both.ID, []string{other}}, {only.ID, nil}, {unrelated.ID, []string{other}}} {
+		got, err := s.GetClient(t.Context(), want.id)
+		mustOK(t, err, "GetClient")
+		if len(got.AllowedResources) != len(want.resources) || (len(want.resources) > 0 && !slices.Equal(got.AllowedResources, want.resources)) {
+			t.Errorf("client %s: AllowedResources = %v, want %v", want.id, got.AllowedResources, want.resources)
+		}
+	}
+	// The identifier registered again is allowed to nobody.
+	again := sampleAPI(c, "")
+	again.Identifier = a.Identifier
+	mustOK(t, s.CreateAPI(t.Context(), again), "CreateAPI again")
+	for _, id := range []string{both.ID, only.ID} {
+		got, err := s.GetClient(t.Context(), id)
+		mustOK(t, err, "GetClient")
+		if slices.Contains(got.AllowedResources, a.Identifier) {
+			t.Errorf("client %s still allows the re-created %s", id, a.Identifier)
+		}
+	}
+	// An API no client allows: nobody changed.
+	lone := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), lone), "CreateAPI lone")
+	changed, err = s.DeleteAPI(t.Context(), lone.ID)
+	mustOK(t, err, "DeleteAPI lone")
+	if len(changed) != 0 {
+		t.Errorf("DeleteAPI of an API no client allows changed %v", changed)
+	}
 }

@@ -52,9 +52,9 @@ type Config struct {
 	Resilience     ResilienceConfig `yaml:",inline"`
 	Device         DeviceConfig     `yaml:"device"`
 	Hash           HashConfig       `yaml:",inline"`
-	// DPoPNonce makes the token and PAR endpoints require a server nonce
-	// in DPoP proofs (RFC 9449 §8; default true): a proof cannot be made
-	// ahead of time.
+	// DPoPNonce makes the token and PAR endpoints (RFC 9449 §8) and
+	// userinfo (§9) require a server nonce in DPoP proofs (default true):
+	// a proof cannot be made ahead of time.
 	DPoPNonce bool         `yaml:"dpop_nonce"`
 	Events    EventsConfig `yaml:"events"`
 }

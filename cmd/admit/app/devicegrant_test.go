@@ -423,3 +423,44 @@ func TestDeviceGrantRequiresVerifiedEmail(t *testing.T) {
 		t.Fatalf("verified user: status %d: %s", p.status, p.body)
 	}
 }
+
+// TestDeviceGrantDPoPBoundPollWithoutProof: a dpop_bound_access_tokens
+// client (RFC 9449 §5) polling an approved device code without a proof is
+// refused with invalid_dpop_proof and the approval is not spent: its next
+// poll, with a proof, gets a DPoP-bound token.
+func TestDeviceGrantDPoPBoundPollWithoutProof(t *testing.T) {
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			e, d := newDeviceEnv(t, b)
+			c, err := e.app.Stores.Durable.GetClient(context.Background(), deviceClientID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.DPoPBoundAccessTokens = true
+			if err := e.app.Stores.Durable.UpdateClient(context.Background(), c); err != nil {
+				t.Fatal(err)
+			}
+			resp := d.start(t)
+			e.clock.Advance(time.Second)
+			if p := approveInBrowser(t, e.browser(), resp.VerificationURIComplete, "allow"); p.status != http.StatusOK {
+				t.Fatalf("after approval: status %d: %s", p.status, p.body)
+			}
+			form := url.Values{"grant_type": {admin.GrantDeviceCode}, "device_code": {resp.DeviceCode}, "client_id": {deviceClientID}}
+			for i := range 2 { // twice: a refusal does not count as a poll either
+				e.clock.Advance(time.Second)
+				no := call(t, e.issuer, http.MethodPost, "/oauth/token", form, nil)
+				if no.status != http.StatusBadRequest || no.str("error") != "invalid_dpop_proof" || no.str("access_token") != "" {
+					t.Fatalf("poll %d without a proof: %d %v", i, no.status, no.body)
+				}
+			}
+			key, nonce := newDPoPKey(t), ""
+			e.clock.Advance(time.Second)
+			ok := withNonce(t, e, key, &nonce, func(proof string) answer {
+				return call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"DPoP": proof})
+			}, http.MethodPost, "/oauth/token", "")
+			if ok.status != http.StatusOK || ok.str("token_type") != "DPoP" || cnfJKT(accessClaims(t, ok.str("access_token"))) != key.jkt {
+				t.Fatalf("poll with a proof: %d %v", ok.status, ok.body)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -117,14 +118,15 @@ func call(t testing.TB, base, method, path string, form url.Values, hdr map[stri
 }
 
 // withNonce sends a DPoP request, and once more with the server's nonce
-// when the first answer is use_dpop_nonce (RFC 9449 §8), as clients do.
+// when the first answer is use_dpop_nonce (RFC 9449 §8: 400 at the token
+// and PAR endpoints; §9: 401 at userinfo), as clients do.
 func withNonce(t testing.TB, e *env, k *dpopKey, nonce *string, send func(proof string) answer, htm, path, token string) answer {
 	t.Helper()
 	a := send(k.proof(t, e, htm, path, *nonce, token))
 	if n := a.header.Get("DPoP-Nonce"); n != "" {
 		*nonce = n
 	}
-	if a.status == http.StatusBadRequest && a.str("error") == "use_dpop_nonce" {
+	if (a.status == http.StatusBadRequest || a.status == http.StatusUnauthorized) && a.str("error") == "use_dpop_nonce" {
 		a = send(k.proof(t, e, htm, path, *nonce, token))
 		if n := a.header.Get("DPoP-Nonce"); n != "" {
 			*nonce = n
@@ -242,8 +244,9 @@ func TestDPoPWithPAR(t *testing.T) {
 				t.Fatalf("cnf.jkt = %q, want %q", got, key.jkt)
 			}
 
-			ui := call(t, e.issuer, http.MethodGet, "/userinfo", nil, map[string]string{
-				"Authorization": "DPoP " + at, "DPoP": key.proof(t, e, http.MethodGet, "/userinfo", "", at)})
+			ui := withNonce(t, e, key, &nonce, func(proof string) answer {
+				return call(t, e.issuer, http.MethodGet, "/userinfo", nil, map[string]string{"Authorization": "DPoP " + at, "DPoP": proof})
+			}, http.MethodGet, "/userinfo", at)
 			if ui.status != http.StatusOK || ui.str("sub") == "" {
 				t.Fatalf("userinfo with DPoP: %d %v", ui.status, ui.body)
 			}
@@ -252,7 +255,7 @@ func TestDPoPWithPAR(t *testing.T) {
 				t.Fatalf("bound token as Bearer: %d %v %q", bearer.status, bearer.body, bearer.header.Get("WWW-Authenticate"))
 			}
 			noATH := call(t, e.issuer, http.MethodGet, "/userinfo", nil, map[string]string{
-				"Authorization": "DPoP " + at, "DPoP": key.proof(t, e, http.MethodGet, "/userinfo", "", "")})
+				"Authorization": "DPoP " + at, "DPoP": key.proof(t, e, http.MethodGet, "/userinfo", nonce, "")})
 			if noATH.status != http.StatusUnauthorized || !strings.Contains(noATH.header.Get("WWW-Authenticate"), `error="invalid_dpop_proof"`) {
 				t.Fatalf("userinfo proof without ath: %d %q", noATH.status, noATH.header.Get("WWW-Authenticate"))
 			}
@@ -328,6 +331,59 @@ func TestDPoPNonceFlow(t *testing.T) {
 	late := call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"Authorization": auth, "DPoP": key.proof(t, e, http.MethodPost, "/oauth/token", first.header.Get("DPoP-Nonce"), "")})
 	if late.str("error") != "use_dpop_nonce" {
 		t.Fatalf("expired nonce: %d %v", late.status, late.body)
+	}
+}
+
+// TestDPoPUserinfoNonce: with dpop_nonce on, userinfo is a resource
+// server that requires its nonce (RFC 9449 §9): a proof without one is
+// answered 401 WWW-Authenticate: DPoP error="use_dpop_nonce" with a
+// DPoP-Nonce header, the client's retry with it is served (with the next
+// nonce), and an expired nonce is challenged again. With dpop_nonce off a
+// proof without a nonce is served.
+func TestDPoPUserinfoNonce(t *testing.T) {
+	for _, required := range []bool{true, false} {
+		t.Run(fmt.Sprintf("dpop_nonce=%v", required), func(t *testing.T) {
+			e := newEnvWith(t, memoryBackend, envOptions{configure: func(c *app.Config) { c.DPoPNonce = required }})
+			key := newDPoPKey(t)
+			state, pk := randomString(), newPKCE()
+			br := e.browser()
+			authz := e.issuer + "/authorize?" + spaAuthParams(state, pk).Encode()
+			cb := br.callback(br.consent(br.submitLogin(br.get(authz), app.DemoUserEmail, app.DemoUserPassword), "allow"), authRequest{state: state})
+			form := url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {rpCallback},
+				"code_verifier": {pk.verifier}, "client_id": {app.DemoSPAID}}
+			var nonce string
+			tok := withNonce(t, e, key, &nonce, func(proof string) answer {
+				return call(t, e.issuer, http.MethodPost, "/oauth/token", form, map[string]string{"DPoP": proof})
+			}, http.MethodPost, "/oauth/token", "")
+			at := tok.str("access_token")
+			if tok.status != http.StatusOK || tok.str("token_type") != "DPoP" {
+				t.Fatalf("token: %d %v", tok.status, tok.body)
+			}
+			userinfo := func(nonce string) answer {
+				return call(t, e.issuer, http.MethodGet, "/userinfo", nil, map[string]string{
+					"Authorization": "DPoP " + at, "DPoP": key.proof(t, e, http.MethodGet, "/userinfo", nonce, at)})
+			}
+			first := userinfo("")
+			if !required {
+				if first.status != http.StatusOK || first.str("sub") == "" {
+					t.Fatalf("userinfo without a nonce, dpop_nonce off: %d %v %q", first.status, first.body, first.header.Get("WWW-Authenticate"))
+				}
+				return
+			}
+			challenge := first.header.Get("WWW-Authenticate")
+			if first.status != http.StatusUnauthorized || !strings.HasPrefix(challenge, "DPoP ") ||
+				!strings.Contains(challenge, `error="use_dpop_nonce"`) || first.header.Get("DPoP-Nonce") == "" {
+				t.Fatalf("userinfo proof without a nonce: %d %q nonce %q", first.status, challenge, first.header.Get("DPoP-Nonce"))
+			}
+			retry := userinfo(first.header.Get("DPoP-Nonce"))
+			if retry.status != http.StatusOK || retry.str("sub") == "" || retry.header.Get("DPoP-Nonce") == "" {
+				t.Fatalf("userinfo with the nonce: %d %v %q", retry.status, retry.body, retry.header.Get("WWW-Authenticate"))
+			}
+			e.clock.Advance(op.DPoPNonceLifetime + time.Second)
+			if late := userinfo(first.header.Get("DPoP-Nonce")); late.status != http.StatusUnauthorized || !strings.Contains(late.header.Get("WWW-Authenticate"), `error="use_dpop_nonce"`) {
+				t.Fatalf("userinfo with an expired nonce: %d %q", late.status, late.header.Get("WWW-Authenticate"))
+			}
+		})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -409,4 +410,115 @@ func TestFrontChannelLogout(t *testing.T) {
 	if p := br.get(e.issuer + "/account"); p.testid("login-form").Length() == 0 {
 		t.Fatal("still signed in")
 	}
+}
+
+// frontChannelRP is a browser-only app's front-channel logout endpoint
+// (Front-Channel Logout 1.0 §2): it records each hit's iss and sid.
+type frontChannelRP struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	hits []url.Values
+}
+
+func newFrontChannelRP(t *testing.T) *frontChannelRP {
+	f := &frontChannelRP{}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.hits = append(f.hits, r.URL.Query())
+		f.mu.Unlock()
+		w.Header().Set("Cache-Control", "no-cache, no-store") // §3
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *frontChannelRP) recorded() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.hits...)
+}
+
+// loadFrames is the browser loading the page's front-channel iframes
+// (the test browser runs no script and loads no subresources itself),
+// after checking that the page's CSP lets it frame their origin.
+func loadFrames(t *testing.T, br *browser, p page, origin string) {
+	t.Helper()
+	frames := p.testid("frontchannel-frame")
+	if frames.Length() == 0 {
+		t.Fatalf("no front-channel iframe on the page: %d %s", p.status, p.body)
+	}
+	if csp := p.header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-src "+origin) {
+		t.Fatalf("page CSP %q does not allow frames from %s", csp, origin)
+	}
+	frames.Each(func(_ int, f *goquery.Selection) {
+		br.get(f.AttrOr("src", ""))
+	})
+}
+
+// TestFrontChannelLogoutFromAccount: ending the browser's own session in
+// the account area, by "sign out" and by deleting the account, loads the
+// front-channel logout URI of each app that got tokens through that
+// session, with iss and that session's sid (Front-Channel Logout 1.0 §2,
+// §4), as end_session does.
+func TestFrontChannelLogoutFromAccount(t *testing.T) {
+	e := newAccountsEnv(t, memoryBackend, nil, nil)
+	fc := newFrontChannelRP(t)
+	ctx := context.Background()
+	_, secret, err := e.app.Admin.CreateClient(ctx, admin.CLI(), storage.DefaultTenantID, admin.ClientSpec{
+		ID: "fcl-account", RedirectURIs: []string{rpCallback}, Grants: []string{"authorization_code"},
+		Scopes: []string{"openid"}, FirstParty: true,
+		FrontchannelLogoutURI: fc.srv.URL + "/fc-logout", FrontchannelSessionRequired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.rp("fcl-account", secret, "openid")
+	signIn := func(br *browser) string {
+		t.Helper()
+		ar := r.start()
+		tok, err := r.exchange(br.login(ar, app.DemoUserEmail, app.DemoUserPassword).Query().Get("code"), ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idt, err := r.verifier.Verify(ctx, tok.Extra("id_token").(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			SID string `json:"sid"`
+		}
+		if err := idt.Claims(&c); err != nil || c.SID == "" {
+			t.Fatalf("ID token without sid: %v", err)
+		}
+		return c.SID
+	}
+	wantHit := func(n int, sid string) {
+		t.Helper()
+		hits := fc.recorded()
+		if len(hits) != n || hits[n-1].Get("iss") != e.issuer || hits[n-1].Get("sid") != sid {
+			t.Fatalf("front-channel hits %v, want %d, the last with iss %s and sid %s", hits, n, e.issuer, sid)
+		}
+	}
+
+	br := e.browser()
+	sid := signIn(br)
+	p := br.get(e.issuer + "/account")
+	p = br.post("/account/logout", url.Values{"csrf_token": {p.hidden("csrf_token")}})
+	if p.status != http.StatusOK || p.testid("sign-in-again").Length() == 0 {
+		t.Fatalf("account sign-out: %d %s", p.status, p.body)
+	}
+	loadFrames(t, br, p, fc.srv.URL)
+	wantHit(1, sid)
+	if p := br.get(e.issuer + "/account"); p.testid("login-form").Length() == 0 {
+		t.Fatal("still signed in after the account's sign-out")
+	}
+
+	// Deleting the account signs this browser out of the app too.
+	sid = signIn(br)
+	p = br.get(e.issuer + "/account/danger")
+	p = br.post("/account/delete", url.Values{"csrf_token": {p.hidden("csrf_token")}, "password": {app.DemoUserPassword}})
+	if p.status != http.StatusOK || p.testid("deleted-home").Length() == 0 {
+		t.Fatalf("account deletion: %d %s", p.status, p.body)
+	}
+	loadFrames(t, br, p, fc.srv.URL)
+	wantHit(2, sid)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/admit-idp/admit/cmd/admit/app"
 	"github.com/admit-idp/admit/storage"
@@ -385,11 +386,89 @@ func TestAdminAPIsRoundTrip(t *testing.T) {
 		t.Fatalf("patch = %s", patched.raw)
 	}
 	w.must(http.StatusConflict, w.call(w.platform, http.MethodPost, p, map[string]any{"id": "dup", "identifier": ticketsAPI, "scopes": []string{"x"}}))
-	w.must(http.StatusNoContent, w.call(w.platform, http.MethodDelete, p+"/tickets", nil))
+	// The deletion names the clients whose allowlist it changed.
+	deleted := w.must(http.StatusOK, w.call(w.platform, http.MethodDelete, p+"/tickets", nil))
+	if from, _ := deleted.body["removed_from_clients"].([]any); deleted.str("id") != "tickets" || len(from) != 1 || from[0] != "shop" {
+		t.Fatalf("delete = %s, want tickets removed from shop", deleted.raw)
+	}
 	w.must(http.StatusNotFound, w.call(w.platform, http.MethodGet, p+"/tickets", nil))
-	// A deleted API gets no more tokens.
-	res := postToken(t, w.env, url.Values{"grant_type": {"client_credentials"}, "resource": {ticketsAPI}}, "shop", w.shopSecret)
-	if res.errorCode() != "invalid_target" {
-		t.Errorf("token for a deleted API: %d %v, want invalid_target", res.status, res.body)
+	shop := w.must(http.StatusOK, w.call(w.platform, http.MethodGet, tenantPath(storage.DefaultTenantID)+"/clients/shop", nil))
+	if got, _ := shop.body["allowed_resources"].([]any); len(got) != 1 || got[0] != paymentsAPI {
+		t.Fatalf("shop's allowed_resources after the delete = %v, want only %s", shop.body["allowed_resources"], paymentsAPI)
+	}
+	// A deleted API gets no more tokens, nor does one registered again
+	// with its identifier until a client is allowed it again.
+	for i, when := range []string{"deleted", "registered again"} {
+		if i == 1 {
+			w.must(http.StatusCreated, w.call(w.platform, http.MethodPost, p, map[string]any{"id": "tickets-again",
+				"identifier": ticketsAPI, "scopes": []string{"tickets:read"}}))
+		}
+		res := postToken(t, w.env, url.Values{"grant_type": {"client_credentials"}, "resource": {ticketsAPI}}, "shop", w.shopSecret)
+		if res.errorCode() != "invalid_target" {
+			t.Errorf("token for an API %s: %d %v, want invalid_target", when, res.status, res.body)
+		}
+	}
+}
+
+// TestResourceTokenResponseScope: when a resource indicator narrows the
+// access token's scopes (RFC 8707 §2), every grant's token response says
+// so in scope (RFC 6749 §5.1), as x/oauth2 clients read it: the code
+// exchange, a refresh, client_credentials and token exchange.
+func TestResourceTokenResponseScope(t *testing.T) {
+	w := newResourceWorld(t, memoryBackend)
+	ctx := context.Background()
+	scopeOf := func(tok *oauth2.Token) string { s, _ := tok.Extra("scope").(string); return s }
+
+	r, tok, err := w.signIn([]string{"openid", "offline_access", "tickets:read"}, resourceOpt(ticketsAPI))
+	if err != nil {
+		t.Fatalf("code exchange: %v", err)
+	}
+	if got := scopeOf(tok); got != "tickets:read" {
+		t.Errorf("code exchange: scope %q, want the access token's \"tickets:read\"", got)
+	}
+	// A refresh without a resource is for every granted one: narrowed too.
+	refreshed, err := r.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if got := scopeOf(refreshed); got != "tickets:read" {
+		t.Errorf("refresh: scope %q, want \"tickets:read\"", got)
+	}
+	// Without a resource nothing is narrowed: the scope is the token's.
+	_, plain, err := w.signIn([]string{"openid", "email"}, nil)
+	if err != nil {
+		t.Fatalf("code exchange without a resource: %v", err)
+	}
+	if _, _, c := w.jwtClaims(t, plain.AccessToken); scopeOf(plain) != c["scope"] || scopeOf(plain) != "openid email" {
+		t.Errorf("without a resource: scope %q, token's %v", scopeOf(plain), c["scope"])
+	}
+
+	cc := clientcredentials.Config{ClientID: "shop", ClientSecret: w.shopSecret, TokenURL: w.issuer + "/oauth/token",
+		Scopes: []string{"tickets:read", "payments:charge"}, EndpointParams: url.Values{"resource": {ticketsAPI}}}
+	ccTok, err := cc.Token(ctx)
+	if err != nil {
+		t.Fatalf("client_credentials: %v", err)
+	}
+	if got := scopeOf(ccTok); got != "tickets:read" {
+		t.Errorf("client_credentials: scope %q, want \"tickets:read\"", got)
+	}
+
+	// Token exchange of the plain token for the tickets API.
+	shop, err := w.app.Stores.Durable.GetClient(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop.GrantTypes = append(shop.GrantTypes, admin.GrantTokenExchange)
+	if err := w.app.Stores.Durable.UpdateClient(ctx, shop); err != nil {
+		t.Fatal(err)
+	}
+	_, withTickets, err := w.signIn([]string{"openid", "tickets:read"}, nil)
+	if err != nil {
+		t.Fatalf("code exchange for the subject token: %v", err)
+	}
+	res := postToken(t, w.env, url.Values{"grant_type": {admin.GrantTokenExchange}, "subject_token": {withTickets.AccessToken},
+		"subject_token_type": {"urn:ietf:params:oauth:token-type:access_token"}, "resource": {ticketsAPI}}, "shop", w.shopSecret)
+	if res.status != http.StatusOK || res.body["scope"] != "tickets:read" {
+		t.Errorf("token exchange: %d %v, want scope \"tickets:read\"", res.status, res.body)
 	}
 }

@@ -88,8 +88,11 @@ await run(async (page) => {
   );
   const claims = oauth.getValidatedIdTokenClaims(tokens);
 
-  const info = await oauth.processUserInfoResponse(as, client, claims.sub,
-    await oauth.userInfoRequest(as, client, tokens.access_token, { DPoP, ...insecure }));
+  // Userinfo requires the server's nonce too (RFC 9449 §9).
+  const info = await withNonceRetry(
+    () => oauth.userInfoRequest(as, client, tokens.access_token, { DPoP, ...insecure }),
+    (res) => oauth.processUserInfoResponse(as, client, claims.sub, res),
+  );
 
   const refreshed = await withNonceRetry(
     () => oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token, { DPoP, ...insecure }),
