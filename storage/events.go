@@ -111,7 +111,10 @@ func (w Webhook) Wants(typ string) bool {
 // claims, attempts and finishes the deliveries.
 type Outbox interface {
 	// AppendEvents stores events that accompany no other change of this
-	// store (Seq is assigned). ErrAlreadyExists if an ID is taken.
+	// store (Seq is assigned). ErrAlreadyExists if an ID is taken. Here and
+	// with a change (WithEvents), an event with a UserID and no TenantID
+	// is stored with its user's tenant (none if there is no such user),
+	// read in the same write.
 	AppendEvents(ctx context.Context, events []Event) error
 	// ListEvents returns up to limit events with Seq > afterSeq, by Seq.
 	ListEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)

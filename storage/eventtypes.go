@@ -17,7 +17,7 @@ const (
 	EventUserMFAEnrolled     = "user.mfa_enrolled"     // {user_id, method: totp|passkey}
 	EventUserMFARemoved      = "user.mfa_removed"      // {user_id, method}
 	EventUserLocked          = "user.locked"           // {user_id, until}
-	EventUserUnlocked        = "user.unlocked"         // {user_id}
+	EventUserUnlocked        = "user.unlocked"         // {user_id, how: link|admin}
 	EventUserDisabled        = "user.disabled"         // {user_id}
 	EventUserEnabled         = "user.enabled"          // {user_id}
 	EventUserDeleted         = "user.deleted"          // {user_id}

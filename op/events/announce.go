@@ -25,18 +25,12 @@ func (d Announcing) ev(typ, tenantID, userID string, data any) storage.Event {
 	return storage.NewEvent(typ, tenantID, userID, data, d.Now())
 }
 
-// with attaches an event of the user, whose tenant it reads first.
+// with attaches an event of the user. It names no tenant: the backend
+// writes the user's tenant with the event, in the same statement
+// (storage.Outbox), so no change pays a read for it (a sign-in's
+// CreateSession among them).
 func (d Announcing) with(ctx context.Context, typ, userID string, data any) context.Context {
-	return storage.WithEvents(ctx, d.ev(typ, d.tenantOf(ctx, userID), userID, data))
-}
-
-// tenantOf is the user's tenant ("" if unknown: the change will fail).
-func (d Announcing) tenantOf(ctx context.Context, userID string) string {
-	u, err := d.Durable.GetUser(ctx, userID)
-	if err != nil {
-		return ""
-	}
-	return u.TenantID
+	return storage.WithEvents(ctx, d.ev(typ, "", userID, data))
 }
 
 type user struct {
@@ -154,10 +148,9 @@ func (d Announcing) ended(ctx context.Context, userID, sessionID string) context
 	if err != nil || len(links) == 0 {
 		return ctx
 	}
-	tenant := d.tenantOf(ctx, links[0].UserID)
 	evs := make([]storage.Event, 0, len(links))
 	for _, l := range links {
-		evs = append(evs, d.ev(storage.EventSessionEnded, tenant, l.UserID, SessionEnded{l.SessionID, l.UserID, l.Clients}))
+		evs = append(evs, d.ev(storage.EventSessionEnded, "", l.UserID, SessionEnded{l.SessionID, l.UserID, l.Clients}))
 	}
 	return storage.WithEvents(ctx, evs...)
 }

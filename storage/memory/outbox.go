@@ -59,6 +59,11 @@ func (s *Store) appendLocked(events []storage.Event) error {
 	for _, e := range events {
 		o.seq++
 		e.Seq = o.seq
+		if e.TenantID == "" {
+			// A user's event that names no tenant gets the user's, as the
+			// Postgres INSERT reads it.
+			e.TenantID = s.users[e.UserID].TenantID
+		}
 		e.Data = slices.Clone(e.Data)
 		o.byID[e.ID] = len(o.events)
 		o.events = append(o.events, e)

@@ -17,7 +17,9 @@ import (
 // rolled back, and deliveries are created in seq order (per-user order).
 const dispatchLock = 0x61646d6974657674 // "admitevt"
 
-// insertEvents appends events inside tx (the change's transaction).
+// insertEvents appends events inside tx (the change's transaction). An
+// event of a user that names no tenant gets the user's, read by the INSERT
+// itself: no round trip before the change (events.Announcing relies on it).
 func insertEvents(ctx context.Context, tx execer, events []storage.Event) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(dispatchLock)); err != nil {
 		return err
@@ -28,7 +30,8 @@ func insertEvents(ctx context.Context, tx execer, events []storage.Event) error 
 			data = []byte("{}")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO outbox_events (id, type, tenant_id, user_id, at, data)
-			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.Type, e.TenantID, e.UserID, e.Time, string(data)); err != nil {
+			VALUES ($1, $2, COALESCE(NULLIF($3, ''), (SELECT tenant_id FROM users WHERE id = $4 AND $4 <> ''), ''),
+			$4, $5, $6)`, e.ID, e.Type, e.TenantID, e.UserID, e.Time, string(data)); err != nil {
 			return err
 		}
 	}

@@ -177,12 +177,12 @@ func (c *pgCounter) total() (int, string) {
 //
 // 6 are the login's own: user by e-mail, TOTP check, session insert,
 // device insert, user with grants (callback), audit batch. The signed
-// events (issue 19) add 6 more, because "session started" must commit with
+// events (issue 19) add 5 more, because "session started" must commit with
 // the session: begin, the outbox's dispatch lock, the outbox insert, commit,
-// the session → client record (back-channel logout) and a read of the
-// user's tenant for the event. The last could come from the user the
-// sign-in already loaded (left for later, see the closing note).
-const maxStatementsPerLogin = 12
+// and the session → client record (back-channel logout). The event's
+// tenant is read by the outbox insert itself (it was a sixth statement, a
+// read of the user, before the event).
+const maxStatementsPerLogin = 11
 
 // TestPasswordLoginStatementCount counts the Postgres statements of a full
 // password login, as BenchmarkPasswordLogin runs it, and fails above the
