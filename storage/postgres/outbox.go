@@ -17,25 +17,43 @@ import (
 // rolled back, and deliveries are created in seq order (per-user order).
 const dispatchLock = 0x61646d6974657674 // "admitevt"
 
-// insertEvents appends events inside tx (the change's transaction). An
-// event of a user that names no tenant gets the user's, read by the INSERT
-// itself: no round trip before the change (events.Announcing relies on it).
+// insertEvents appends events inside tx (the change's transaction), in
+// one statement however many there are (a bulk import writes a batch's
+// at once), with seq in the order given. An event of a user that names no
+// tenant gets the user's, read by the INSERT itself: no round trip before
+// the change (events.Announcing relies on it).
 func insertEvents(ctx context.Context, tx execer, events []storage.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(dispatchLock)); err != nil {
 		return err
 	}
-	for _, e := range events {
-		data := e.Data
-		if len(data) == 0 {
-			data = []byte("{}")
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox_events (id, type, tenant_id, user_id, at, data)
-			VALUES ($1, $2, COALESCE(NULLIF($3, ''), (SELECT tenant_id FROM users WHERE id = $4 AND $4 <> ''), ''),
-			$4, $5, $6)`, e.ID, e.Type, e.TenantID, e.UserID, e.Time, string(data)); err != nil {
-			return err
+	n := len(events)
+	ids, types, tenants, users := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ats, data := make([]time.Time, n), make([]string, n)
+	for i, e := range events {
+		ids[i], types[i], tenants[i], users[i], ats[i], data[i] = e.ID, e.Type, e.TenantID, e.UserID, e.Time, string(e.Data)
+		if len(e.Data) == 0 {
+			data[i] = "{}"
 		}
 	}
-	return nil
+	_, err := tx.Exec(ctx, `INSERT INTO outbox_events (id, type, tenant_id, user_id, at, data)
+		SELECT e.id, e.type,
+			COALESCE(NULLIF(e.tenant_id, ''), (SELECT u.tenant_id FROM users u WHERE u.id = e.user_id AND e.user_id <> ''), ''),
+			e.user_id, e.at, e.data::jsonb
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+			WITH ORDINALITY AS e(id, type, tenant_id, user_id, at, data, n)
+		ORDER BY e.n`, ids, types, tenants, users, ats, data)
+	return err
+}
+
+// WriteEvents appends events in tx, for a writer that changes Admit's
+// tables in its own transaction rather than through a Store (the bulk
+// importer): the events commit with its change or not at all, exactly as
+// a Store change's (storage.WithEvents).
+func WriteEvents(ctx context.Context, tx pgx.Tx, events []storage.Event) error {
+	return wrap("write events", insertEvents(ctx, tx, events))
 }
 
 // execAnnounced runs a change with the events attached to ctx
