@@ -129,14 +129,8 @@ type sessionStarted struct {
 	AMR       []string `json:"amr"`
 }
 
-// SessionEnded is the payload of session.ended: the session, its user and
-// the clients that got a code through it (the back-channel logout sink
-// notifies those that registered a backchannel_logout_uri).
-type SessionEnded struct {
-	SessionID string   `json:"session_id"`
-	UserID    string   `json:"user_id"`
-	Clients   []string `json:"clients"`
-}
+// SessionEnded is the payload of session.ended (storage.SessionEndedData).
+type SessionEnded = storage.SessionEndedData
 
 func (d Announcing) CreateSession(ctx context.Context, s storage.Session) error {
 	return d.Durable.CreateSession(d.with(ctx, storage.EventSessionStarted, s.UserID, sessionStarted{s.ID, s.UserID, s.AMR}), s)
@@ -150,7 +144,7 @@ func (d Announcing) ended(ctx context.Context, userID, sessionID string) context
 	}
 	evs := make([]storage.Event, 0, len(links))
 	for _, l := range links {
-		evs = append(evs, d.ev(storage.EventSessionEnded, "", l.UserID, SessionEnded{l.SessionID, l.UserID, l.Clients}))
+		evs = append(evs, storage.SessionEndedEvent(l, "", d.Now()))
 	}
 	return storage.WithEvents(ctx, evs...)
 }
