@@ -399,3 +399,49 @@ func (s *Store) changeTx(ctx context.Context, fn func(tx pgx.Tx) (changed bool, 
 	}
 	return nil
 }
+
+// pruneBatch bounds one statement of the outbox retention: a backlog is
+// deleted a batch at a time, so no statement holds many locks for long.
+const pruneBatch = 1000
+
+// PruneOutbox implements storage.Outbox. Events go oldest first (index
+// outbox_events_dispatched_at, migration 0023), their deliveries and log
+// lines with them (ON DELETE CASCADE); SKIP LOCKED lets two nodes pruning
+// at once take disjoint batches. Housekeeping: the caller's context
+// bounds it, not a request's deadline.
+func (s *Store) PruneOutbox(ctx context.Context, before, deadBefore time.Time) (int64, error) {
+	events, err := s.pruneInBatches(ctx, `DELETE FROM outbox_events WHERE seq IN (
+		SELECT e.seq FROM outbox_events e
+		WHERE e.dispatched AND e.at < $1
+		AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id
+			AND (d.state = 'pending' OR (d.state = 'dead' AND d.updated_at >= $2)))
+		ORDER BY e.at LIMIT $3 FOR UPDATE SKIP LOCKED)`, before, deadBefore, pruneBatch)
+	if err != nil {
+		return events, wrap("prune outbox events", err)
+	}
+	attempts, err := s.pruneInBatches(ctx, `DELETE FROM event_delivery_attempts WHERE id IN (
+		SELECT a.id FROM event_delivery_attempts a
+		JOIN event_deliveries d ON d.event_id = a.event_id AND d.sink = a.sink
+		WHERE a.at < $1 AND d.state <> 'dead'
+		ORDER BY a.at LIMIT $2 FOR UPDATE OF a SKIP LOCKED)`, before, pruneBatch)
+	return events + attempts, wrap("prune delivery log", err)
+}
+
+// pruneInBatches runs a DELETE bounded by a LIMIT of pruneBatch until a
+// batch deletes fewer rows (or ctx ends).
+func (s *Store) pruneInBatches(ctx context.Context, sql string, args ...any) (int64, error) {
+	var total int64
+	for {
+		tag, err := s.pool.pool.Exec(ctx, sql, args...)
+		if err != nil {
+			return total, err
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneBatch {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}

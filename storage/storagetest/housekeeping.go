@@ -20,6 +20,7 @@ type housekeepingStore interface {
 func housekeepingTests() []testCase[housekeepingStore] {
 	return []testCase[housekeepingStore]{
 		{"SweepAnnouncesExpiredSessions", testSweepAnnouncesExpiredSessions},
+		{"OutboxRetention", testOutboxRetention},
 	}
 }
 
@@ -72,4 +73,68 @@ func testSweepAnnouncesExpiredSessions(t *testing.T, s housekeepingStore, c *Clo
 	if got := eventsOfType(t, s, storage.EventSessionEnded); len(got) != 2 {
 		t.Fatalf("a second sweep announced again: %d session.ended", len(got))
 	}
+}
+
+// testOutboxRetention: PruneOutbox deletes the old events every sink took
+// (with their deliveries and logs), old events with no sink, and old
+// events whose dead delivery died before the dead retention; it keeps an
+// event with a pending delivery, with a recent dead one, a recent event
+// and an undispatched one, and the old log lines of a delivery still
+// retrying go while a dead delivery's log stays.
+func testOutboxRetention(t *testing.T, s housekeepingStore, c *Clock) {
+	ctx := context.Background()
+	const week, month = 7 * 24 * time.Hour, 30 * 24 * time.Hour
+	ev := func(name string) storage.Event { return newEvent(c, "t."+name, "user-"+name) }
+	delivered, noSink, pending, deadOld, deadRecent, undispatched := ev("delivered"), ev("nosink"), ev("pending"),
+		ev("deadold"), ev("deadrecent"), ev("undispatched")
+	appendDispatched(t, s, c, []string{"x"}, delivered, pending, deadOld, deadRecent)
+	appendDispatched(t, s, c, nil, noSink)
+	mustOK(t, s.AppendEvents(ctx, []storage.Event{undispatched}), "AppendEvents")
+	finish(t, s, c, delivered.ID, "x", storage.DeliveryDelivered, 1, time.Time{})
+	finish(t, s, c, pending.ID, "x", storage.DeliveryPending, 1, c.Now().Add(40*24*time.Hour))
+	finish(t, s, c, deadOld.ID, "x", storage.DeliveryDead, 1, time.Time{})
+	finish(t, s, c, deadRecent.ID, "x", storage.DeliveryPending, 1, c.Now().Add(time.Minute))
+	c.Advance(31 * 24 * time.Hour)
+	finish(t, s, c, deadRecent.ID, "x", storage.DeliveryDead, 2, time.Time{})
+	recent := ev("recent")
+	appendDispatched(t, s, c, []string{"x"}, recent)
+	finish(t, s, c, recent.ID, "x", storage.DeliveryDelivered, 1, time.Time{})
+
+	n, err := s.PruneOutbox(ctx, c.Now().Add(-week), c.Now().Add(-month))
+	mustOK(t, err, "PruneOutbox")
+	// 3 events (delivered, no sink, dead long ago) and the retrying
+	// delivery's old log line.
+	if n != 4 {
+		t.Errorf("PruneOutbox = %d, want 4 (3 events, 1 log line)", n)
+	}
+	all, err := s.ListEvents(ctx, 0, 0)
+	mustOK(t, err, "ListEvents")
+	var left []string
+	for _, e := range all {
+		left = append(left, e.Type)
+	}
+	sameIDs(t, "events kept", left, "t.pending", "t.deadrecent", "t.undispatched", "t.recent")
+	if d, _ := s.ListDeliveries(ctx, storage.DeliveryFilter{EventID: delivered.ID}); len(d) != 0 {
+		t.Errorf("deliveries of a pruned event: %+v", d)
+	}
+	if a, _ := s.ListDeliveryAttempts(ctx, delivered.ID, "x"); len(a) != 0 {
+		t.Errorf("log of a pruned event: %+v", a)
+	}
+	if a, _ := s.ListDeliveryAttempts(ctx, pending.ID, "x"); len(a) != 0 {
+		t.Errorf("old log lines of a retrying delivery kept: %+v", a)
+	}
+	if a, _ := s.ListDeliveryAttempts(ctx, deadRecent.ID, "x"); len(a) != 2 {
+		t.Errorf("log of a kept dead delivery = %+v, want both attempts", a)
+	}
+	if a, _ := s.ListDeliveryAttempts(ctx, recent.ID, "x"); len(a) != 1 {
+		t.Errorf("log of a recent delivery = %+v, want its attempt", a)
+	}
+	// The kept ones still work: the dead delivery, replayed, is retrying
+	// again (its log line older than the retention goes, the event stays)
+	// and claimable.
+	mustOK(t, s.ReplayDelivery(ctx, deadRecent.ID, "x", c.Now()), "ReplayDelivery")
+	if n, err := s.PruneOutbox(ctx, c.Now().Add(-week), c.Now().Add(-month)); err != nil || n != 1 {
+		t.Errorf("PruneOutbox after the replay = %d, %v; want the replayed delivery's old log line", n, err)
+	}
+	sameIDs(t, "claimable after pruning", claimIDs(t, s, c), deadRecent.ID+"@x")
 }
