@@ -200,6 +200,22 @@ func TestUnlockLink(t *testing.T) {
 	}
 }
 
+// TestUnlockLinkNamesTenant: a link sent to an account of another tenant
+// names that tenant (the unlock announces that account's user); a link
+// without one (made before links named their tenant) is the default
+// tenant's.
+func TestUnlockLinkNamesTenant(t *testing.T) {
+	g, c, _ := newGuard(t)
+	for tenant, want := range map[string]string{"t-riverside": "t-riverside", "": storage.DefaultTenantID} {
+		link := g.Unlock.URL("ada@example.com", tenant, c.Now().Add(time.Minute))
+		tok := link[len("https://id.example"+UnlockPath+"?t="):]
+		id, got, err := g.Unlock.parse(unescape(t, tok))
+		if err != nil || id != "ada@example.com" || got != want {
+			t.Errorf("tenant %q: parse = %q, %q, %v; want ada@example.com in %q", tenant, id, got, err, want)
+		}
+	}
+}
+
 func TestRateLimits(t *testing.T) {
 	tests := []struct {
 		name    string
