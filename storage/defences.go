@@ -62,5 +62,62 @@ type FailureCounters interface {
 	// GetFailures returns the state (zero when there is none).
 	GetFailures(ctx context.Context, key string) (FailureState, error)
 	// ClearFailures resets the counter and, when unlock is set, the lock.
+	// A store that is its own lock record (memory) writes the events
+	// attached to ctx when it lifts a lock in force, as DeleteLock does;
+	// one that records locks elsewhere (layered) passes ctx to DeleteLock.
+	// Likewise RecordFailure announces user.locked (WithLockOwner) when it
+	// sets the lock.
 	ClearFailures(ctx context.Context, key string, unlock bool) error
+}
+
+// LockOwner is the user whose sign-in failures a key counts (the user the
+// sign-in resolved in its tenant).
+type LockOwner struct {
+	TenantID, UserID string
+}
+
+type lockOwnerKey struct{}
+
+// WithLockOwner returns ctx naming the user whose failure the next
+// RecordFailure counts. The store that sets or extends the durable lock of
+// the key then announces user.locked for that user with the lock, in the
+// lock's own transaction (WithLockedEvent). A failure without an owner (an
+// unknown e-mail, an IP key) announces nothing.
+func WithLockOwner(ctx context.Context, tenantID, userID string) context.Context {
+	if userID == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, lockOwnerKey{}, LockOwner{TenantID: tenantID, UserID: userID})
+}
+
+// LockedData is the payload of user.locked.
+type LockedData struct {
+	UserID string    `json:"user_id"`
+	Until  time.Time `json:"until"`
+}
+
+// UnlockedData is the payload of user.unlocked; How says who lifted it.
+type UnlockedData struct {
+	UserID string `json:"user_id"`
+	How    string `json:"how"`
+}
+
+// How a lock was lifted (UnlockedData.How).
+const (
+	UnlockByLink  = "link"  // the signed link of the lockout e-mail
+	UnlockByAdmin = "admin" // the admin API or the operator console
+)
+
+// WithLockedEvent attaches (WithEvents) the user.locked event of a lock
+// ending at until, if ctx names its owner (WithLockOwner); otherwise it
+// returns ctx unchanged. The backends' RecordLock (and the memory failure
+// counters, which are their own record) write it only if the lock was set
+// or extended.
+func WithLockedEvent(ctx context.Context, until, at time.Time) context.Context {
+	o, ok := ctx.Value(lockOwnerKey{}).(LockOwner)
+	if !ok {
+		return ctx
+	}
+	until = until.UTC().Truncate(time.Microsecond)
+	return WithEvents(ctx, NewEvent(EventUserLocked, o.TenantID, o.UserID, LockedData{o.UserID, until}, at))
 }

@@ -111,7 +111,10 @@ func (w Webhook) Wants(typ string) bool {
 // claims, attempts and finishes the deliveries.
 type Outbox interface {
 	// AppendEvents stores events that accompany no other change of this
-	// store (Seq is assigned). ErrAlreadyExists if an ID is taken.
+	// store (Seq is assigned). ErrAlreadyExists if an ID is taken. Here and
+	// with a change (WithEvents), an event with a UserID and no TenantID
+	// is stored with its user's tenant (none if there is no such user),
+	// read in the same write.
 	AppendEvents(ctx context.Context, events []Event) error
 	// ListEvents returns up to limit events with Seq > afterSeq, by Seq.
 	ListEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
@@ -139,6 +142,16 @@ type Outbox interface {
 	// ReplayDelivery puts a delivered or dead delivery back to pending, due
 	// at at, with its attempts reset. ErrNotFound if no such delivery.
 	ReplayDelivery(ctx context.Context, eventID, sink string, at time.Time) error
+	// PruneOutbox applies the outbox's retention (docs/events.md): it
+	// deletes the dispatched events older than before none of whose
+	// deliveries is pending or died at or after deadBefore (so an event
+	// every sink took, one with no sink, and one dead since before
+	// deadBefore), with their deliveries and logs; and the logged attempts
+	// older than before of deliveries that are not dead (a dead delivery
+	// keeps its log as long as it is kept). Housekeeping: it works in
+	// bounded batches, several nodes may run it at once, and it returns
+	// how many events and attempts it deleted.
+	PruneOutbox(ctx context.Context, before, deadBefore time.Time) (int64, error)
 
 	// CreateWebhook: ErrAlreadyExists if the ID is taken, ErrNotFound if
 	// the tenant does not exist.

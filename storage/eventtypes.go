@@ -17,12 +17,12 @@ const (
 	EventUserMFAEnrolled     = "user.mfa_enrolled"     // {user_id, method: totp|passkey}
 	EventUserMFARemoved      = "user.mfa_removed"      // {user_id, method}
 	EventUserLocked          = "user.locked"           // {user_id, until}
-	EventUserUnlocked        = "user.unlocked"         // {user_id}
+	EventUserUnlocked        = "user.unlocked"         // {user_id, how: link|admin}
 	EventUserDisabled        = "user.disabled"         // {user_id}
 	EventUserEnabled         = "user.enabled"          // {user_id}
 	EventUserDeleted         = "user.deleted"          // {user_id}
 	EventSessionStarted      = "session.started"       // {session_id, user_id, amr}
-	EventSessionEnded        = "session.ended"         // {session_id, user_id, clients}
+	EventSessionEnded        = "session.ended"         // {session_id, user_id, clients, reason?}
 	EventRoleGranted         = "role.granted"          // {grant_id, user_id, role, venue_id, expires_at}
 	EventRoleRevoked         = "role.revoked"          // {grant_id, user_id, role, venue_id}
 	EventClientChanged       = "client.changed"        // {client_id, change: created|updated|secret_rotated|deleted}
@@ -35,6 +35,27 @@ var EventTypes = []string{
 	EventUserMFAEnrolled, EventUserMFARemoved, EventUserLocked, EventUserUnlocked,
 	EventUserDisabled, EventUserEnabled, EventUserDeleted, EventSessionStarted, EventSessionEnded,
 	EventRoleGranted, EventRoleRevoked, EventClientChanged, EventKeyRotated,
+}
+
+// SessionEndedData is the payload of session.ended: the session, its user
+// and the clients that got a code through it (the back-channel logout sink
+// notifies those that registered a backchannel_logout_uri). Reason is
+// SessionExpired for a session the sweep deleted at its end; empty for the
+// other ends (sign-out, revocation, disable, delete).
+type SessionEndedData struct {
+	SessionID string   `json:"session_id"`
+	UserID    string   `json:"user_id"`
+	Clients   []string `json:"clients"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// SessionExpired is SessionEndedData.Reason of a session that expired.
+const SessionExpired = "expired"
+
+// SessionEndedEvent is the session.ended of a session link (its tenant is
+// left to the store, which writes the user's: Outbox.AppendEvents).
+func SessionEndedEvent(l SessionLink, reason string, at time.Time) Event {
+	return NewEvent(EventSessionEnded, "", l.UserID, SessionEndedData{l.SessionID, l.UserID, l.Clients, reason}, at)
 }
 
 // NewEvent builds an event with a fresh, time-ordered ID. data is the

@@ -40,11 +40,13 @@ type Lock struct {
 // set, is recorded here so that losing the cache does not lift it.
 type LockRecords interface {
 	// RecordLock stores key's lock until the given time (extends, never
-	// shortens).
+	// shortens). Events attached to ctx (WithEvents, WithLockedEvent) are
+	// written with it only if it set or extended the lock.
 	RecordLock(ctx context.Context, key string, until time.Time) error
 	// ListLocks returns every lock still in force at now, in no particular
 	// order.
 	ListLocks(ctx context.Context, now time.Time) ([]Lock, error)
-	// DeleteLock lifts key's lock (an unlock); idempotent.
+	// DeleteLock lifts key's lock (an unlock); idempotent. Events attached
+	// to ctx are written with it only if a lock in force was lifted.
 	DeleteLock(ctx context.Context, key string) error
 }

@@ -247,26 +247,36 @@ func (g *Guard) Failed(r *http.Request, a login.Attempt) (login.Verdict, error) 
 		return login.Verdict{}, fmt.Errorf("lockout: %w", err)
 	}
 	var acct storage.FailureState
+	owner, known := storage.User{ID: a.UserID}, false
 	if a.Identifier != "" {
-		if acct, err = g.Store.RecordFailure(ctx, acctKey(a.Identifier), g.Policy.Account); err != nil {
+		owner, known = g.lookup(ctx, a)
+		if acct, err = g.Store.RecordFailure(g.withOwner(ctx, a, owner), acctKey(a.Identifier), g.Policy.Account); err != nil {
 			return login.Verdict{}, fmt.Errorf("lockout: %w", err)
 		}
 	}
 	now := g.Now()
 	switch {
 	case acct.Count >= g.Policy.Account.Max && acct.Locked(now):
-		g.locked(ctx, a, "account", acct.LockedUntil)
+		g.locked(ctx, a, owner, known, "account", acct.LockedUntil)
 		return login.Verdict{Refused: true, Reason: login.RefuseLocked, RetryAfter: acct.LockedUntil.Sub(now)}, nil
 	case ipState.Count >= g.Policy.IPMax && ipState.Locked(now):
-		g.locked(ctx, a, "ip", ipState.LockedUntil)
+		g.locked(ctx, a, owner, known, "ip", ipState.LockedUntil)
 		return login.Verdict{Refused: true, Reason: login.RefuseLocked, RetryAfter: ipState.LockedUntil.Sub(now)}, nil
 	}
 	return login.Verdict{}, nil
 }
 
-// locked audits a new lock and, for an existing account, e-mails its owner.
-func (g *Guard) locked(ctx context.Context, a login.Attempt, scope string, until time.Time) {
-	u, known := g.lookup(ctx, a)
+// withOwner names the user the account's failure counts against
+// (storage.WithLockOwner), so the store that records the lock this failure
+// may set announces user.locked for them in the lock's transaction. An
+// unknown e-mail names nobody: its lock announces nothing.
+func (g *Guard) withOwner(ctx context.Context, a login.Attempt, u storage.User) context.Context {
+	return storage.WithLockOwner(ctx, cmp.Or(u.TenantID, a.TenantID, storage.DefaultTenantID), u.ID)
+}
+
+// locked audits a new lock and, for an existing account (u, known: the
+// attempt's lookup), e-mails its owner.
+func (g *Guard) locked(ctx context.Context, a login.Attempt, u storage.User, known bool, scope string, until time.Time) {
 	g.Audit.Record(ctx, audit.Event{Event: "lockout", Outcome: audit.Info, Reason: "too_many_failures", UserID: u.ID,
 		Details: map[string]string{"scope": scope, "until": until.UTC().Format(time.RFC3339), "method": a.Action}})
 	g.Logger.WarnContext(ctx, "defences: sign-in locked", "scope", scope, "user_id", u.ID, "until", until)
@@ -275,7 +285,7 @@ func (g *Guard) locked(ctx context.Context, a login.Attempt, scope string, until
 	}
 	link := ""
 	if g.Unlock != nil {
-		link = g.Unlock.URL(a.Identifier, until)
+		link = g.Unlock.URL(a.Identifier, u.TenantID, until)
 	}
 	if err := g.Notifier.AccountLocked(ctx, u, until, link); err != nil {
 		g.Logger.WarnContext(ctx, "defences: lockout notice not sent", "user_id", u.ID, "error", err)
@@ -302,7 +312,16 @@ func (g *Guard) Succeeded(r *http.Request, a login.Attempt) error {
 	return g.Store.ClearFailures(r.Context(), acctKey(a.Identifier), false)
 }
 
-// Unlocked lifts the lock of identifier (the unlock link).
-func (g *Guard) Unlocked(ctx context.Context, identifier string) error {
+// Unlocked lifts the lock of identifier (the unlock link, an
+// administrator). owner is the user it resolved in its tenant (zero: none,
+// e.g. an unknown address); lifting a lock in force announces
+// user.unlocked for them in the lift's own transaction, with how
+// (storage.UnlockByLink, storage.UnlockByAdmin). Lifting no lock
+// announces nothing.
+func (g *Guard) Unlocked(ctx context.Context, identifier string, owner storage.User, how string) error {
+	if owner.ID != "" {
+		ctx = storage.WithEvents(ctx, storage.NewEvent(storage.EventUserUnlocked, owner.TenantID, owner.ID,
+			storage.UnlockedData{UserID: owner.ID, How: how}, g.Now()))
+	}
 	return g.Store.ClearFailures(ctx, acctKey(identifier), true)
 }

@@ -183,20 +183,36 @@ func TestUnlockLink(t *testing.T) {
 	}
 	link := rec.notices[0].link
 	tok := link[len("https://id.example"+UnlockPath+"?t="):]
-	id, err := g.Unlock.parse(unescape(t, tok))
-	if err != nil || id != "ada@example.com" {
-		t.Fatalf("parse: %q, %v", id, err)
+	id, tenant, err := g.Unlock.parse(unescape(t, tok))
+	if err != nil || id != "ada@example.com" || tenant != storage.DefaultTenantID {
+		t.Fatalf("parse: %q, %q, %v", id, tenant, err)
 	}
-	if _, err := g.Unlock.parse(unescape(t, tok) + "x"); err == nil {
+	if _, _, err := g.Unlock.parse(unescape(t, tok) + "x"); err == nil {
 		t.Fatal("tampered token accepted")
 	}
-	_ = g.Unlocked(context.Background(), id)
+	_ = g.Unlocked(context.Background(), id, storage.User{}, storage.UnlockByLink)
 	if v, _ := g.Check(req("198.51.100.1"), attempt("ada@example.com")); v.Refused {
 		t.Fatalf("still locked after unlock: %+v", v)
 	}
 	c.Advance(15 * time.Minute)
-	if _, err := g.Unlock.parse(unescape(t, tok)); err == nil {
+	if _, _, err := g.Unlock.parse(unescape(t, tok)); err == nil {
 		t.Fatal("link valid after the lock ended")
+	}
+}
+
+// TestUnlockLinkNamesTenant: a link sent to an account of another tenant
+// names that tenant (the unlock announces that account's user); a link
+// without one (made before links named their tenant) is the default
+// tenant's.
+func TestUnlockLinkNamesTenant(t *testing.T) {
+	g, c, _ := newGuard(t)
+	for tenant, want := range map[string]string{"t-riverside": "t-riverside", "": storage.DefaultTenantID} {
+		link := g.Unlock.URL("ada@example.com", tenant, c.Now().Add(time.Minute))
+		tok := link[len("https://id.example"+UnlockPath+"?t="):]
+		id, got, err := g.Unlock.parse(unescape(t, tok))
+		if err != nil || id != "ada@example.com" || got != want {
+			t.Errorf("tenant %q: parse = %q, %q, %v; want ada@example.com in %q", tenant, id, got, err, want)
+		}
 	}
 }
 

@@ -26,7 +26,11 @@
 // with a TTL, updated by one Lua script (no KEYS scans), or memory in
 // development. In production a lock is also recorded in Postgres
 // (storage/layered): a lost Redis forgets the counters, as the old service
-// did, but not a lock, and an unlock clears both.
+// did, but not a lock, and an unlock clears both. The lock of a known
+// user's address is announced (user.locked, storage.WithLockOwner) and its
+// lifting too (user.unlocked, Guard.Unlocked: the link or an
+// administrator), each in the transaction of the durable lock record
+// (docs/events.md).
 //
 // # Rate limits
 //

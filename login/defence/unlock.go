@@ -1,9 +1,11 @@
 package defence
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/admit-idp/admit/keys/signed"
 	"github.com/admit-idp/admit/login"
+	"github.com/admit-idp/admit/storage"
 	"github.com/admit-idp/admit/storage/audit"
 	"github.com/admit-idp/admit/templates"
 	"github.com/admit-idp/admit/templates/i18n"
@@ -30,20 +33,32 @@ type Unlocker struct {
 // UnlockPath is the unlock page under /login.
 const UnlockPath = "/login/unlock"
 
-// URL is the absolute unlock link for identifier's lock ending at until.
-func (u *Unlocker) URL(identifier string, until time.Time) string {
-	return u.Issuer + UnlockPath + "?t=" + url.QueryEscape(u.Signer.SignUntil([]byte(identifier), until))
+// URL is the absolute unlock link for identifier's lock ending at until,
+// sent to the account of tenantID (the tenant names the user the unlock
+// announces; the lock itself is per address, across tenants).
+func (u *Unlocker) URL(identifier, tenantID string, until time.Time) string {
+	payload := identifier
+	if tenantID != "" {
+		payload += tenantSep + tenantID
+	}
+	return u.Issuer + UnlockPath + "?t=" + url.QueryEscape(u.Signer.SignUntil([]byte(payload), until))
 }
+
+// tenantSep separates the identifier from the tenant in a link's payload:
+// a NUL is in no e-mail address (RFC 5322 §3.2.3).
+const tenantSep = "\x00"
 
 var errBadUnlock = errors.New("unlock: invalid or expired link")
 
-// parse returns the identifier of a valid, unexpired token.
-func (u *Unlocker) parse(token string) (string, error) {
-	id, err := u.Signer.Verify(token)
+// parse returns the identifier and tenant of a valid, unexpired token (the
+// default tenant for a link made before links named their tenant).
+func (u *Unlocker) parse(token string) (identifier, tenantID string, err error) {
+	payload, err := u.Signer.Verify(token)
 	if err != nil {
-		return "", errBadUnlock
+		return "", "", errBadUnlock
 	}
-	return string(id), nil
+	id, tenant, _ := strings.Cut(string(payload), tenantSep)
+	return id, cmp.Or(tenant, storage.DefaultTenantID), nil
 }
 
 // Mount adds GET and POST /unlock to the /login router (Unlocker is a
@@ -75,7 +90,7 @@ func signInLink(r *http.Request) []templates.Link {
 // previews open links, and must not lift a lock on the owner's behalf.
 func (u *Unlocker) confirm(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("t")
-	if _, err := u.parse(tok); err != nil {
+	if _, _, err := u.parse(tok); err != nil {
 		u.expired(w, r)
 		return
 	}
@@ -107,16 +122,16 @@ func (u *Unlocker) unlock(w http.ResponseWriter, r *http.Request) {
 		u.Engine.ErrorPage(w, r, http.StatusForbidden, "Your session has expired", "Go back, reload the page and try again.")
 		return
 	}
-	id, err := u.parse(r.PostFormValue("t"))
+	id, tenant, err := u.parse(r.PostFormValue("t"))
 	if err != nil {
 		u.expired(w, r)
 		return
 	}
-	if err := u.Guard.Unlocked(r.Context(), id); err != nil {
+	user, _ := u.Guard.lookup(r.Context(), login.Attempt{Identifier: id, TenantID: tenant})
+	if err := u.Guard.Unlocked(r.Context(), id, user, storage.UnlockByLink); err != nil {
 		u.Engine.Unavailable(w, r, err)
 		return
 	}
-	user, _ := u.Guard.lookup(r.Context(), login.Attempt{Identifier: id})
 	u.Guard.Audit.Record(r.Context(), audit.Event{Event: "unlock", Outcome: audit.Success, UserID: user.ID, ActorID: user.ID})
 	ctx := r.Context()
 	login.Render(w, r, http.StatusOK, templates.FormPage(templates.FormView{

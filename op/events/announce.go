@@ -25,18 +25,12 @@ func (d Announcing) ev(typ, tenantID, userID string, data any) storage.Event {
 	return storage.NewEvent(typ, tenantID, userID, data, d.Now())
 }
 
-// with attaches an event of the user, whose tenant it reads first.
+// with attaches an event of the user. It names no tenant: the backend
+// writes the user's tenant with the event, in the same statement
+// (storage.Outbox), so no change pays a read for it (a sign-in's
+// CreateSession among them).
 func (d Announcing) with(ctx context.Context, typ, userID string, data any) context.Context {
-	return storage.WithEvents(ctx, d.ev(typ, d.tenantOf(ctx, userID), userID, data))
-}
-
-// tenantOf is the user's tenant ("" if unknown: the change will fail).
-func (d Announcing) tenantOf(ctx context.Context, userID string) string {
-	u, err := d.Durable.GetUser(ctx, userID)
-	if err != nil {
-		return ""
-	}
-	return u.TenantID
+	return storage.WithEvents(ctx, d.ev(typ, "", userID, data))
 }
 
 type user struct {
@@ -135,14 +129,8 @@ type sessionStarted struct {
 	AMR       []string `json:"amr"`
 }
 
-// SessionEnded is the payload of session.ended: the session, its user and
-// the clients that got a code through it (the back-channel logout sink
-// notifies those that registered a backchannel_logout_uri).
-type SessionEnded struct {
-	SessionID string   `json:"session_id"`
-	UserID    string   `json:"user_id"`
-	Clients   []string `json:"clients"`
-}
+// SessionEnded is the payload of session.ended (storage.SessionEndedData).
+type SessionEnded = storage.SessionEndedData
 
 func (d Announcing) CreateSession(ctx context.Context, s storage.Session) error {
 	return d.Durable.CreateSession(d.with(ctx, storage.EventSessionStarted, s.UserID, sessionStarted{s.ID, s.UserID, s.AMR}), s)
@@ -154,10 +142,9 @@ func (d Announcing) ended(ctx context.Context, userID, sessionID string) context
 	if err != nil || len(links) == 0 {
 		return ctx
 	}
-	tenant := d.tenantOf(ctx, links[0].UserID)
 	evs := make([]storage.Event, 0, len(links))
 	for _, l := range links {
-		evs = append(evs, d.ev(storage.EventSessionEnded, tenant, l.UserID, SessionEnded{l.SessionID, l.UserID, l.Clients}))
+		evs = append(evs, storage.SessionEndedEvent(l, "", d.Now()))
 	}
 	return storage.WithEvents(ctx, evs...)
 }

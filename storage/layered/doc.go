@@ -54,5 +54,8 @@
 // and restored the same way, with its own marker read in the same round
 // trip as the failure hash. An unlock (admin, unlock link, a successful
 // ClearFailures with unlock) deletes the record first, then the cache
-// entry.
+// entry. The record's writes carry the lock's events: user.locked
+// (storage.WithLockedEvent, for the owner the caller named with
+// storage.WithLockOwner) with RecordLock, and the caller's user.unlocked
+// with DeleteLock, each written only if the record changed.
 package layered

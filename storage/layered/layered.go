@@ -180,13 +180,16 @@ func (s *Store) refillRevocations(ctx context.Context) ([]storage.Revocation, er
 }
 
 // RecordFailure implements storage.FailureCounters: the cache counts; the
-// failure that sets the lock also records it durably.
+// failure that sets the lock also records it durably, with its user.locked
+// event when ctx names the owner (storage.WithLockOwner): the record writes
+// the event in the lock's transaction, and only if the lock is new or
+// longer.
 func (s *Store) RecordFailure(ctx context.Context, key string, p storage.FailurePolicy) (storage.FailureState, error) {
 	st, err := s.cache.RecordFailure(ctx, key, p)
 	if err != nil || st.Count < p.Max || !st.Locked(s.now()) {
 		return st, err
 	}
-	if err := s.record.RecordLock(ctx, key, st.LockedUntil); err != nil {
+	if err := s.record.RecordLock(storage.WithLockedEvent(ctx, st.LockedUntil, s.now()), key, st.LockedUntil); err != nil {
 		return st, err
 	}
 	return st, nil
@@ -246,7 +249,9 @@ func (s *Store) refillLocks(ctx context.Context) ([]storage.Lock, error) {
 
 // ClearFailures implements storage.FailureCounters. An unlock deletes the
 // durable lock first: the other order could leave a lock in the record
-// that the next refill would bring back.
+// that the next refill would bring back. The events attached to ctx
+// (user.unlocked) go with the record's delete, which writes them only if
+// it lifted a lock in force.
 func (s *Store) ClearFailures(ctx context.Context, key string, unlock bool) error {
 	if unlock {
 		if err := s.record.DeleteLock(ctx, key); err != nil {

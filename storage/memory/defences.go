@@ -74,8 +74,12 @@ func (s *Store) PeekRate(_ context.Context, key string, r storage.Rate) (storage
 }
 
 // RecordFailure implements storage.FailureCounters: a fixed window from the
-// first failure (the old INCR + EXPIRE), then a lock.
-func (s *Store) RecordFailure(_ context.Context, key string, p storage.FailurePolicy) (storage.FailureState, error) {
+// first failure (the old INCR + EXPIRE), then a lock. The store is its own
+// lock record, so the failure that locks announces user.locked (for the
+// owner named by storage.WithLockOwner) under the outbox's lock.
+func (s *Store) RecordFailure(ctx context.Context, key string, p storage.FailurePolicy) (storage.FailureState, error) {
+	s.mu.Lock() // before d.mu, as everywhere
+	defer s.mu.Unlock()
 	d, now := s.def(), s.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -87,6 +91,7 @@ func (s *Store) RecordFailure(_ context.Context, key string, p storage.FailurePo
 	st := storage.FailureState{Count: rec.count}
 	if rec.count >= p.Max {
 		rec.count, rec.windowEnd, rec.lockedUntil = 0, time.Time{}, now.Add(p.LockFor)
+		s.announceLocked(storage.WithLockedEvent(ctx, rec.lockedUntil, now))
 	}
 	if now.Before(rec.lockedUntil) {
 		st.LockedUntil = rec.lockedUntil
@@ -111,14 +116,21 @@ func (s *Store) GetFailures(_ context.Context, key string) (storage.FailureState
 	return st, nil
 }
 
-// ClearFailures implements storage.FailureCounters.
-func (s *Store) ClearFailures(_ context.Context, key string, unlock bool) error {
+// ClearFailures implements storage.FailureCounters. Lifting a lock in
+// force writes the events attached to ctx (user.unlocked), as DeleteLock
+// does: this store is its own lock record.
+func (s *Store) ClearFailures(ctx context.Context, key string, unlock bool) error {
+	s.mu.Lock() // before d.mu, as everywhere
+	defer s.mu.Unlock()
 	d := s.def()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	rec := d.failures[key]
 	rec.count, rec.windowEnd = 0, time.Time{}
 	if unlock {
+		if s.now().Before(rec.lockedUntil) {
+			s.announceLocked(ctx)
+		}
 		rec.lockedUntil = time.Time{}
 	}
 	d.failures[key] = rec

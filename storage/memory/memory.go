@@ -109,15 +109,34 @@ func (s *Store) maybeSweepLocked(now time.Time) {
 		return
 	}
 	s.lastSweep = now
+	s.sweepLocked(now)
+}
+
+// SweepExpired drops every record expired at before now, as the Postgres
+// store's SweepExpired does (the writes' own sweep runs at most once a
+// minute); each expired session is announced. It returns how many
+// sessions it deleted.
+func (s *Store) SweepExpired(_ context.Context, before time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sweepLocked(before), nil
+}
+
+// sweepLocked drops the records expired at now and returns how many
+// sessions went. Callers hold s.mu.
+func (s *Store) sweepLocked(now time.Time) int64 {
+	var n int64
 	for id, sess := range s.sessions {
 		if expired(now, sess.ExpiresAt) {
-			s.deleteSessionLocked(id)
+			s.expireSessionLocked(id)
+			n++
 		}
 	}
 	deleteExpired(s.authRequests, now, func(r storage.AuthRequest) time.Time { return r.ExpiresAt })
 	deleteExpired(s.codes, now, codeRecord.retainUntil)
 	deleteExpired(s.flows, now, func(f storage.LoginFlow) time.Time { return f.ExpiresAt })
 	deleteExpired(s.revoked, now, func(until time.Time) time.Time { return until })
+	return n
 }
 
 // deleteExpired removes the entries of m whose end has passed.

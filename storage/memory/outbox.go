@@ -59,6 +59,11 @@ func (s *Store) appendLocked(events []storage.Event) error {
 	for _, e := range events {
 		o.seq++
 		e.Seq = o.seq
+		if e.TenantID == "" {
+			// A user's event that names no tenant gets the user's, as the
+			// Postgres INSERT reads it.
+			e.TenantID = s.users[e.UserID].TenantID
+		}
 		e.Data = slices.Clone(e.Data)
 		o.byID[e.ID] = len(o.events)
 		o.events = append(o.events, e)
@@ -302,4 +307,49 @@ func (s *Store) DeleteWebhook(_ context.Context, tenantID, id string) error {
 	}
 	delete(o.webhooks, id)
 	return nil
+}
+
+// PruneOutbox implements storage.Outbox.
+func (s *Store) PruneOutbox(_ context.Context, before, deadBefore time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.outboxLocked()
+	// Which events are held: a delivery still pending, or dead too recently.
+	held := map[string]bool{}
+	for _, d := range o.deliveries {
+		if d.State == storage.DeliveryPending || (d.State == storage.DeliveryDead && !d.UpdatedAt.Before(deadBefore)) {
+			held[d.EventID] = true
+		}
+	}
+	var n int64
+	kept := o.events[:0]
+	for _, e := range o.events {
+		if !o.dispatched[e.ID] || !e.Time.Before(before) || held[e.ID] {
+			kept = append(kept, e)
+			continue
+		}
+		n++
+		delete(o.dispatched, e.ID)
+		for k := range o.deliveries {
+			if k.event == e.ID {
+				delete(o.deliveries, k)
+				delete(o.attempts, k)
+			}
+		}
+	}
+	clear(o.events[len(kept):])
+	o.events = kept
+	clear(o.byID)
+	for i, e := range o.events {
+		o.byID[e.ID] = i
+	}
+	for k, log := range o.attempts {
+		if d := o.deliveries[k]; d != nil && d.State == storage.DeliveryDead {
+			continue // a dead delivery keeps its log while it is kept
+		}
+		kept := slices.DeleteFunc(log, func(a storage.DeliveryAttempt) bool { return a.At.Before(before) })
+		n += int64(len(log) - len(kept))
+		o.attempts[k] = kept
+	}
+	return n, nil
 }

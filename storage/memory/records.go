@@ -31,8 +31,11 @@ func (s *Store) ListRevocations(_ context.Context, now time.Time) ([]storage.Rev
 
 // RecordLock implements storage.LockRecords. The memory FailureCounters
 // keep their own locks (development mode has no cache to lose); this map
-// only serves the durable contract.
-func (s *Store) RecordLock(_ context.Context, key string, until time.Time) error {
+// only serves the durable contract. The events attached to ctx are written
+// under s.mu (the outbox's lock) when the lock is set or extended.
+func (s *Store) RecordLock(ctx context.Context, key string, until time.Time) error {
+	s.mu.Lock() // before d.mu, as everywhere
+	defer s.mu.Unlock()
 	d := s.def()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -42,6 +45,7 @@ func (s *Store) RecordLock(_ context.Context, key string, until time.Time) error
 	deleteExpired(d.locks, s.now(), func(until time.Time) time.Time { return until })
 	if until.After(d.locks[key]) {
 		d.locks[key] = until
+		s.announceLocked(ctx)
 	}
 	return nil
 }
@@ -60,11 +64,19 @@ func (s *Store) ListLocks(_ context.Context, now time.Time) ([]storage.Lock, err
 	return out, nil
 }
 
-// DeleteLock implements storage.LockRecords.
-func (s *Store) DeleteLock(_ context.Context, key string) error {
+// DeleteLock implements storage.LockRecords; lifting a lock in force
+// writes the events attached to ctx.
+func (s *Store) DeleteLock(ctx context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	d := s.def()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.locks, key)
+	if until, ok := d.locks[key]; ok {
+		delete(d.locks, key)
+		if !expired(s.now(), until) {
+			s.announceLocked(ctx)
+		}
+	}
 	return nil
 }

@@ -140,10 +140,29 @@ func timePage[T any](items []T, p storage.PageRequest, key func(T) (time.Time, s
 func (s *Store) liveSessionLocked(id string, now time.Time) (storage.Session, bool) {
 	sess, ok := s.sessions[id]
 	if ok && expired(now, sess.ExpiresAt) {
-		s.deleteSessionLocked(id)
+		s.expireSessionLocked(id)
 		return storage.Session{}, false
 	}
 	return sess, ok
+}
+
+// expireSessionLocked deletes a session past its end and announces it
+// (session.ended, reason "expired", with its clients for back-channel
+// logout), as the Postgres sweep does; whichever notices the expiry first,
+// a read or the sweep, does it once. Callers hold s.mu.
+func (s *Store) expireSessionLocked(id string) {
+	sess, ok := s.sessions[id]
+	if !ok {
+		return
+	}
+	l := storage.SessionLink{SessionID: id, UserID: sess.UserID}
+	for c := range s.sessionClients[id] {
+		l.Clients = append(l.Clients, c)
+	}
+	slices.Sort(l.Clients)
+	s.deleteSessionLocked(id)
+	// IDs are fresh: the append cannot collide.
+	_ = s.appendLocked([]storage.Event{storage.SessionEndedEvent(l, storage.SessionExpired, s.now())})
 }
 
 // deleteSessionLocked removes the session and its token index entry.

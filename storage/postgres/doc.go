@@ -18,8 +18,10 @@
 //   - Every call has a deadline (DefaultTimeout, or WithTimeout's; see db in
 //     deadline.go), set once under the query methods, so a frozen or
 //     blackholed database ends a request with ErrUnavailable instead of
-//     hanging it. Housekeeping deletes (SweepExpired, PruneAudit) are bounded
-//     by their caller's context only.
+//     hanging it. Housekeeping deletes (SweepExpired, PruneAudit,
+//     PruneOutbox) are bounded by their caller's context only, and work in
+//     batches where a backlog can be large (expired sessions, each
+//     announced; the outbox).
 //   - Times come back in UTC; optional moments (RotatedAt, RevokedAt,
 //     ActivatedAt, RetiredAt) are NULL while zero.
 //

@@ -17,22 +17,43 @@ import (
 // rolled back, and deliveries are created in seq order (per-user order).
 const dispatchLock = 0x61646d6974657674 // "admitevt"
 
-// insertEvents appends events inside tx (the change's transaction).
+// insertEvents appends events inside tx (the change's transaction), in
+// one statement however many there are (a bulk import writes a batch's
+// at once), with seq in the order given. An event of a user that names no
+// tenant gets the user's, read by the INSERT itself: no round trip before
+// the change (events.Announcing relies on it).
 func insertEvents(ctx context.Context, tx execer, events []storage.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(dispatchLock)); err != nil {
 		return err
 	}
-	for _, e := range events {
-		data := e.Data
-		if len(data) == 0 {
-			data = []byte("{}")
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox_events (id, type, tenant_id, user_id, at, data)
-			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.Type, e.TenantID, e.UserID, e.Time, string(data)); err != nil {
-			return err
+	n := len(events)
+	ids, types, tenants, users := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ats, data := make([]time.Time, n), make([]string, n)
+	for i, e := range events {
+		ids[i], types[i], tenants[i], users[i], ats[i], data[i] = e.ID, e.Type, e.TenantID, e.UserID, e.Time, string(e.Data)
+		if len(e.Data) == 0 {
+			data[i] = "{}"
 		}
 	}
-	return nil
+	_, err := tx.Exec(ctx, `INSERT INTO outbox_events (id, type, tenant_id, user_id, at, data)
+		SELECT e.id, e.type,
+			COALESCE(NULLIF(e.tenant_id, ''), (SELECT u.tenant_id FROM users u WHERE u.id = e.user_id AND e.user_id <> ''), ''),
+			e.user_id, e.at, e.data::jsonb
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+			WITH ORDINALITY AS e(id, type, tenant_id, user_id, at, data, n)
+		ORDER BY e.n`, ids, types, tenants, users, ats, data)
+	return err
+}
+
+// WriteEvents appends events in tx, for a writer that changes Admit's
+// tables in its own transaction rather than through a Store (the bulk
+// importer): the events commit with its change or not at all, exactly as
+// a Store change's (storage.WithEvents).
+func WriteEvents(ctx context.Context, tx pgx.Tx, events []storage.Event) error {
+	return wrap("write events", insertEvents(ctx, tx, events))
 }
 
 // execAnnounced runs a change with the events attached to ctx
@@ -377,4 +398,50 @@ func (s *Store) changeTx(ctx context.Context, fn func(tx pgx.Tx) (changed bool, 
 		b.MarkWritten()
 	}
 	return nil
+}
+
+// pruneBatch bounds one statement of the outbox retention: a backlog is
+// deleted a batch at a time, so no statement holds many locks for long.
+const pruneBatch = 1000
+
+// PruneOutbox implements storage.Outbox. Events go oldest first (index
+// outbox_events_dispatched_at, migration 0023), their deliveries and log
+// lines with them (ON DELETE CASCADE); SKIP LOCKED lets two nodes pruning
+// at once take disjoint batches. Housekeeping: the caller's context
+// bounds it, not a request's deadline.
+func (s *Store) PruneOutbox(ctx context.Context, before, deadBefore time.Time) (int64, error) {
+	events, err := s.pruneInBatches(ctx, `DELETE FROM outbox_events WHERE seq IN (
+		SELECT e.seq FROM outbox_events e
+		WHERE e.dispatched AND e.at < $1
+		AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id
+			AND (d.state = 'pending' OR (d.state = 'dead' AND d.updated_at >= $2)))
+		ORDER BY e.at LIMIT $3 FOR UPDATE SKIP LOCKED)`, before, deadBefore, pruneBatch)
+	if err != nil {
+		return events, wrap("prune outbox events", err)
+	}
+	attempts, err := s.pruneInBatches(ctx, `DELETE FROM event_delivery_attempts WHERE id IN (
+		SELECT a.id FROM event_delivery_attempts a
+		JOIN event_deliveries d ON d.event_id = a.event_id AND d.sink = a.sink
+		WHERE a.at < $1 AND d.state <> 'dead'
+		ORDER BY a.at LIMIT $2 FOR UPDATE OF a SKIP LOCKED)`, before, pruneBatch)
+	return events + attempts, wrap("prune delivery log", err)
+}
+
+// pruneInBatches runs a DELETE bounded by a LIMIT of pruneBatch until a
+// batch deletes fewer rows (or ctx ends).
+func (s *Store) pruneInBatches(ctx context.Context, sql string, args ...any) (int64, error) {
+	var total int64
+	for {
+		tag, err := s.pool.pool.Exec(ctx, sql, args...)
+		if err != nil {
+			return total, err
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneBatch {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
 }

@@ -34,10 +34,12 @@ func (s *Store) ListRevocations(ctx context.Context, now time.Time) ([]storage.R
 	return out, wrap("list revocations", err)
 }
 
-// RecordLock implements storage.LockRecords (upsert keeping the later end).
+// RecordLock implements storage.LockRecords: an upsert that only ever
+// extends, so a call that would not extend the lock changes no row and
+// writes none of the events attached to ctx (storage.WithLockedEvent).
 func (s *Store) RecordLock(ctx context.Context, key string, until time.Time) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO signin_locks (key, until) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET until = GREATEST(signin_locks.until, EXCLUDED.until)`,
+		ON CONFLICT (key) DO UPDATE SET until = EXCLUDED.until WHERE signin_locks.until < EXCLUDED.until`,
 		key, until)
 	return wrap("record lock", err)
 }
@@ -56,8 +58,11 @@ func (s *Store) ListLocks(ctx context.Context, now time.Time) ([]storage.Lock, e
 	return out, wrap("list locks", err)
 }
 
-// DeleteLock implements storage.LockRecords.
+// DeleteLock implements storage.LockRecords. Only a lock in force is
+// deleted (an ended one lifts nothing and is left to SweepExpired), so the
+// events attached to ctx (user.unlocked) are written only for a real
+// unlock.
 func (s *Store) DeleteLock(ctx context.Context, key string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM signin_locks WHERE key = $1`, key)
+	_, err := s.pool.Exec(ctx, `DELETE FROM signin_locks WHERE key = $1 AND until > $2`, key, s.now())
 	return wrap("delete lock", err)
 }

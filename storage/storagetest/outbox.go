@@ -21,6 +21,7 @@ type outboxStore interface {
 	storage.SigningKeys
 	storage.SessionClients
 	storage.RoleGrants
+	storage.LockRecords
 }
 
 func outboxTests() []testCase[outboxStore] {
@@ -36,6 +37,8 @@ func outboxTests() []testCase[outboxStore] {
 		{"Webhooks", testOutboxWebhooks},
 		{"SessionClients", testSessionClients},
 		{"GrantChanges", testOutboxGrants},
+		{"LockEvents", testOutboxLockEvents},
+		{"EventTenantFromUser", testOutboxTenantFromUser},
 	}
 }
 

@@ -45,6 +45,7 @@ func RunDurable(t *testing.T, newStore DurableFactory) {
 	runGroup(t, "LockRecords", lockRecordTests(), durableAs[storage.LockRecords](newStore))
 	runGroup(t, "APIs", apiTests(), durableAs[apiStore](newStore))
 	runGroup(t, "Outbox", outboxTests(), durableAs[outboxStore](newStore))
+	runGroup(t, "Housekeeping", housekeepingTests(), durableAs[housekeepingStore](newStore))
 	runGroup(t, "ConsoleCounts", consoleCountTests(), durableAs[consoleStore](newStore))
 	runGroup(t, "Brands", brandTests(), durableAs[brandStore](newStore))
 	runGroup(t, "Ping", pingTests(), durableAs[pinger](newStore))

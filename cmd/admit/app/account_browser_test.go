@@ -58,7 +58,7 @@ func TestBrowserAccountArea(t *testing.T) {
 		for _, lang := range []string{"en", "de", "ar"} {
 			results = append(results, browsertest.Run(t, "scripts/accountarea.mjs", map[string]string{
 				"ISSUER": e.issuer, "EMAIL": app.DemoUserEmail, "PASSWORD": app.DemoUserPassword, "LANGS": lang, "VIEWPORTS": vp,
-				"UNLOCK_URL":     e.app.Defences.Unlock.URL(app.DemoUserEmail, now.Add(time.Hour)),
+				"UNLOCK_URL":     e.app.Defences.Unlock.URL(app.DemoUserEmail, "", now.Add(time.Hour)),
 				"SCREENSHOT_DIR": shots, "STRICT_CONSOLE": "1",
 			})...)
 		}

@@ -32,7 +32,9 @@ func (a *App) addAdmin() {
 	}
 	if a.Defences != nil {
 		g := a.Defences
-		s.Unlock = func(ctx context.Context, u storage.User) error { return g.Unlocked(ctx, u.Email) }
+		s.Unlock = func(ctx context.Context, u storage.User) error {
+			return g.Unlocked(ctx, u.Email, u, storage.UnlockByAdmin)
+		}
 	}
 	if a.Accounts != nil && a.Accounts.Service != nil && a.Accounts.Service.Policy != nil {
 		// The admin API and CLI answer in English (no locale in the context).

@@ -33,7 +33,36 @@ type EventsConfig struct {
 	RetryBase   time.Duration `yaml:"retry_base"`
 	RetryMax    time.Duration `yaml:"retry_max"`
 	MaxAttempts int           `yaml:"max_attempts"`
-	envErr      error
+	// Retention is how long the outbox keeps an event every sink took (or
+	// that had none) and the delivery log (default 7 days); DeadRetention
+	// how long it keeps an event with a dead delivery that nobody replayed
+	// (default 30 days, never less than Retention). Applied hourly.
+	Retention     time.Duration `yaml:"retention"`
+	DeadRetention time.Duration `yaml:"dead_retention"`
+	envErr        error
+}
+
+// Outbox retention defaults (docs/events.md "Retention").
+const (
+	DefaultEventRetention     = 7 * 24 * time.Hour
+	DefaultDeadEventRetention = 30 * 24 * time.Hour
+)
+
+func (c EventsConfig) retention() time.Duration {
+	if c.Retention > 0 {
+		return c.Retention
+	}
+	return DefaultEventRetention
+}
+
+// deadRetention is DeadRetention with its default, at least retention():
+// a dead delivery is kept no shorter than a delivered one.
+func (c EventsConfig) deadRetention() time.Duration {
+	d := c.DeadRetention
+	if d <= 0 {
+		d = DefaultDeadEventRetention
+	}
+	return max(d, c.retention())
 }
 
 func (c EventsConfig) pollInterval() time.Duration {
@@ -93,6 +122,18 @@ func applyEventsEnv(c *EventsConfig, getenv func(string) string) {
 			c.AllowPrivateTargets = &b
 		}
 	}
+	for name, dst := range map[string]*time.Duration{
+		"ADMIT_EVENTS_RETENTION": &c.Retention, "ADMIT_EVENTS_DEAD_RETENTION": &c.DeadRetention,
+	} {
+		if s := getenv(name); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s %q: want a duration such as 168h", name, s))
+			} else {
+				*dst = d
+			}
+		}
+	}
 	c.envErr = errors.Join(errs...)
 }
 
@@ -103,8 +144,8 @@ func (c EventsConfig) validate() error {
 			errs = append(errs, fmt.Errorf("events.nats_secret (ADMIT_EVENTS_NATS_SECRET): required with nats_url, a whsec_ base64 secret"))
 		}
 	}
-	if c.PollInterval < 0 || c.RetryBase < 0 || c.RetryMax < 0 || c.MaxAttempts < 0 {
-		errs = append(errs, errors.New("events: poll_interval, retry_base, retry_max and max_attempts cannot be negative"))
+	if c.PollInterval < 0 || c.RetryBase < 0 || c.RetryMax < 0 || c.MaxAttempts < 0 || c.Retention < 0 || c.DeadRetention < 0 {
+		errs = append(errs, errors.New("events: poll_interval, retry_base, retry_max, max_attempts, retention and dead_retention cannot be negative"))
 	}
 	return errors.Join(errs...)
 }

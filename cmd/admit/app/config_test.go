@@ -48,6 +48,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"backend timeout too long", map[string]string{"ADMIT_BACKEND_TIMEOUT": "5m"}, []string{"backend_timeout"}},
 		{"negative reuse interval", map[string]string{"ADMIT_REFRESH_REUSE_INTERVAL": "-1s"}, []string{"refresh_reuse_interval"}},
 		{"reuse interval too long", map[string]string{"ADMIT_REFRESH_REUSE_INTERVAL": "1h"}, []string{"refresh_reuse_interval"}},
+		{"event retention not a duration", map[string]string{"ADMIT_EVENTS_RETENTION": "7"}, []string{"ADMIT_EVENTS_RETENTION"}},
+		{"negative dead event retention", map[string]string{"ADMIT_EVENTS_DEAD_RETENTION": "-1h"}, []string{"dead_retention"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,5 +107,16 @@ func TestResilienceSettings(t *testing.T) {
 	}
 	if cfg.Resilience.BackendTimeout != 750*time.Millisecond || cfg.Resilience.RefreshReuseInterval != 0 {
 		t.Fatalf("from the environment: %+v", cfg.Resilience)
+	}
+}
+
+func TestEventRetentionFromEnvironment(t *testing.T) {
+	cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil,
+		envMap(map[string]string{"ADMIT_EVENTS_RETENTION": "48h", "ADMIT_EVENTS_DEAD_RETENTION": "240h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Events.Retention != 48*time.Hour || cfg.Events.DeadRetention != 240*time.Hour {
+		t.Fatalf("retention from the environment: %v, %v", cfg.Events.Retention, cfg.Events.DeadRetention)
 	}
 }

@@ -522,3 +522,50 @@ func TestFrontChannelLogoutFromAccount(t *testing.T) {
 	loadFrames(t, br, p, fc.srv.URL)
 	wantHit(2, sid)
 }
+
+// TestExpiredSessionNotifiesBackChannel: a session that simply expires is
+// announced by the sweep (session.ended, "reason": "expired") and its
+// client, which registered a backchannel_logout_uri, gets a logout token
+// with the session's sid.
+func TestExpiredSessionNotifiesBackChannel(t *testing.T) {
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			e := newEnvWith(t, b, envOptions{configure: allowLoopback})
+			lr := newLogoutRP(t, e, "bcl-expiry")
+			_, secret, err := e.app.Admin.CreateClient(context.Background(), admin.CLI(), storage.DefaultTenantID, admin.ClientSpec{
+				ID: "bcl-expiry", RedirectURIs: []string{rpCallback}, Grants: []string{"authorization_code"},
+				Scopes: []string{"openid"}, FirstParty: true, BackchannelLogoutURI: lr.srv.URL + "/backchannel"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := e.rp("bcl-expiry", secret)
+			ar := c.start()
+			if _, err := c.exchange(e.browser().login(ar, app.DemoUserEmail, app.DemoUserPassword).Query().Get("code"), ar); err != nil {
+				t.Fatal(err)
+			}
+			e.deliver()
+			if got := lr.got(); len(got) != 0 {
+				t.Fatalf("logout tokens before the session ended: %v", got)
+			}
+			e.clock.Advance(8 * 24 * time.Hour) // past the 7-day session lifetime
+			if _, err := e.app.Stores.Sweeper.SweepExpired(context.Background(), e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			e.deliver()
+			if got := lr.got(); len(got) != 1 || got[0]["sid"] == nil {
+				t.Fatalf("after the expiry the client received %v, want one logout token with the session's sid", got)
+			}
+			var expired int
+			evs, _ := e.app.Stores.Durable.ListEvents(context.Background(), 0, 0)
+			for _, ev := range evs {
+				var d storage.SessionEndedData
+				if ev.Type == storage.EventSessionEnded && json.Unmarshal(ev.Data, &d) == nil && d.Reason == storage.SessionExpired {
+					expired++
+				}
+			}
+			if expired != 1 {
+				t.Fatalf("%d session.ended with reason expired, want 1: %+v", expired, evs)
+			}
+		})
+	}
+}

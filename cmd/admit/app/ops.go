@@ -29,6 +29,7 @@ func (a *App) RunMaintenance(ctx context.Context) {
 		}
 		a.pruneAudit(ctx)
 		a.sweepExpired(ctx)
+		a.pruneOutbox(ctx)
 		a.sweepStaleDevices(ctx)
 		select {
 		case <-ctx.Done():
@@ -50,5 +51,21 @@ func (a *App) sweepExpired(ctx context.Context) {
 	}
 	if n > 0 {
 		a.Logger.InfoContext(ctx, "swept expired sessions and refresh tokens", "rows", n)
+	}
+}
+
+// pruneOutbox applies the outbox retention (events.retention and
+// events.dead_retention): old events every sink took, their deliveries and
+// the old delivery log. Every node may run it: batches skip the rows
+// another node is deleting.
+func (a *App) pruneOutbox(ctx context.Context) {
+	now, c := a.Now(), a.Config.Events
+	n, err := a.Stores.Durable.PruneOutbox(ctx, now.Add(-c.retention()), now.Add(-c.deadRetention()))
+	if err != nil && ctx.Err() == nil {
+		a.Logger.WarnContext(ctx, "pruning the event outbox", "error", err)
+		return
+	}
+	if n > 0 {
+		a.Logger.InfoContext(ctx, "event outbox pruned", "rows", n, "retention", c.retention(), "dead_retention", c.deadRetention())
 	}
 }

@@ -146,6 +146,22 @@ func (c *pgCounter) count(sql string) {
 	c.mu.Unlock()
 }
 
+// auditCopy is how the audit writer's COPY begins (storage/postgres).
+const auditCopy = `copy "audit_log"`
+
+// executions is how many statements since reset began with prefix.
+func (c *pgCounter) executions(prefix string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for sql, k := range c.stmts {
+		if strings.HasPrefix(sql, prefix) {
+			n += k
+		}
+	}
+	return n
+}
+
 // reset starts a new count.
 func (c *pgCounter) reset() {
 	c.mu.Lock()
@@ -177,12 +193,12 @@ func (c *pgCounter) total() (int, string) {
 //
 // 6 are the login's own: user by e-mail, TOTP check, session insert,
 // device insert, user with grants (callback), audit batch. The signed
-// events (issue 19) add 6 more, because "session started" must commit with
+// events (issue 19) add 5 more, because "session started" must commit with
 // the session: begin, the outbox's dispatch lock, the outbox insert, commit,
-// the session → client record (back-channel logout) and a read of the
-// user's tenant for the event. The last could come from the user the
-// sign-in already loaded (left for later, see the closing note).
-const maxStatementsPerLogin = 12
+// and the session → client record (back-channel logout). The event's
+// tenant is read by the outbox insert itself (it was a sixth statement, a
+// read of the user, before the event).
+const maxStatementsPerLogin = 11
 
 // TestPasswordLoginStatementCount counts the Postgres statements of a full
 // password login, as BenchmarkPasswordLogin runs it, and fails above the
@@ -219,7 +235,13 @@ func TestPasswordLoginStatementCount(t *testing.T) {
 	login()
 	time.Sleep(400 * time.Millisecond)
 	n, census := pc.total()
-	t.Logf("%d statements per login (%d syncs):\n%s", n, pc.syncs, census)
+	// The audit writer flushes on a 200 ms timer, not per request: the
+	// login's rows land in one COPY or, when the timer fires mid-login,
+	// two. They are one batch of the login's; count it once.
+	if k := pc.executions(auditCopy); k > 1 {
+		n -= k - 1
+	}
+	t.Logf("%d statements per login (%d syncs; audit batch counted once):\n%s", n, pc.syncs, census)
 	if n > maxStatementsPerLogin {
 		t.Errorf("%d Postgres statements per password login, want ≤ %d", n, maxStatementsPerLogin)
 	}

@@ -30,8 +30,9 @@ type Stores struct {
 	Stamps storage.Stamps
 	// Pool is the Postgres pool (nil in development), for pool metrics.
 	Pool *pgxpool.Pool
-	// Sweeper deletes expired sessions and refresh tokens (Postgres; the
-	// memory store sweeps itself). Nil in development.
+	// Sweeper deletes expired sessions (announcing each: session.ended,
+	// reason "expired") and refresh tokens, hourly (RunMaintenance). The
+	// memory store also sweeps itself on writes.
 	Sweeper interface {
 		SweepExpired(ctx context.Context, before time.Time) (int64, error)
 	}
@@ -82,7 +83,7 @@ func openMemory(now func() time.Time) (*Stores, error) {
 		return nil, err
 	}
 	mem := memory.New(now)
-	return &Stores{Durable: mem, Ephemeral: mem, Sealer: sealer, MasterKey: mk}, nil
+	return &Stores{Durable: mem, Ephemeral: mem, Sweeper: mem, Sealer: sealer, MasterKey: mk}, nil
 }
 
 func (s *Stores) openPostgres(ctx context.Context, cfg Config, now func() time.Time, migrate bool, log *slog.Logger) error {

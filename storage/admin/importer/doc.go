@@ -13,6 +13,11 @@
 // wallet, identity, id in another tenant), and upserts the rest in one
 // transaction, so a user is written whole or not at all.
 //
+// Each user a batch inserts is announced (user.created, with "source":
+// "import", docs/events.md) in the batch's transaction, through
+// storage/postgres's WriteEvents: the same outbox write as every other
+// change. A user a batch only updates is not announced again.
+//
 // Re-running is idempotent: users are keyed by id, rows that did not change
 // are not rewritten, a TOTP secret that did not change keeps its sealed
 // bytes, and a password hash Admit has already upgraded (argon2id) is kept.

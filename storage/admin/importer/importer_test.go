@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -245,5 +246,49 @@ func TestJSONLPasskeys(t *testing.T) {
 	}
 	if rep := run(t, w, s, rec("pk3", "Y3JlZC0x"), false); len(rep.Skipped) != 1 || rep.Skipped[0].Reason != importer.ReasonPasskeyInUse {
 		t.Fatalf("credential of another user in Admit: %+v", rep)
+	}
+}
+
+// TestImportAnnouncesCreatedUsers: each user a batch inserts gets one
+// user.created {user_id, source: "import"} in the outbox, committed with
+// it; a dry run, a re-run and an update announce nothing more.
+func TestImportAnnouncesCreatedUsers(t *testing.T) {
+	w, store, s := newWriter(t)
+	ctx := context.Background()
+	recs := `{"id":"c1","email":"c1@example.com","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}` + "\n" +
+		`{"id":"c2","email":"c2@example.com","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}`
+	created := func() []storage.Event {
+		t.Helper()
+		all, err := store.ListEvents(ctx, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []storage.Event
+		for _, e := range all {
+			if e.Type == storage.EventUserCreated {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	run(t, w, s, recs, true)
+	if got := created(); len(got) != 0 {
+		t.Fatalf("a dry run announced %+v", got)
+	}
+	if rep := run(t, w, s, recs, false); rep.Inserted != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	got := created()
+	if len(got) != 2 || got[0].UserID != "c1" || got[1].UserID != "c2" || got[0].TenantID != storage.DefaultTenantID {
+		t.Fatalf("user.created after the import = %+v, want c1 then c2 in the default tenant", got)
+	}
+	var data map[string]string
+	if err := json.Unmarshal(got[0].Data, &data); err != nil || len(data) != 2 || data["user_id"] != "c1" || data["source"] != "import" {
+		t.Fatalf("payload %s (%v), want user_id and source", got[0].Data, err)
+	}
+	run(t, w, s, recs, false)                                                             // unchanged
+	run(t, w, s, strings.Replace(recs, "c1@example.com", "c1-new@example.com", 1), false) // updated
+	if got := created(); len(got) != 2 {
+		t.Fatalf("re-runs announced again: %+v", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/admit-idp/admit/storage"
+	"github.com/admit-idp/admit/storage/postgres"
 )
 
 // Postgres writes batches into Admit's Postgres schema: COPY into
@@ -236,6 +237,9 @@ func (p *Postgres) WriteBatch(ctx context.Context, users []User, dry bool, skip 
 			return res, err
 		}
 	}
+	if err := postgres.WriteEvents(ctx, tx, p.createdEvents(users, inserted)); err != nil {
+		return res, fmt.Errorf("user.created events: %w", err)
+	}
 	for _, u := range users {
 		switch {
 		case dropped[u.ID]:
@@ -253,6 +257,26 @@ func (p *Postgres) WriteBatch(ctx context.Context, users []User, dry bool, skip 
 		return res, nil // the deferred rollback undoes everything
 	}
 	return res, tx.Commit(ctx)
+}
+
+// importedUser is the payload of an imported user's user.created: the
+// user_id every user.created carries, and where it came from.
+type importedUser struct {
+	UserID string `json:"user_id"`
+	Source string `json:"source"`
+}
+
+// createdEvents announces each user the batch inserted (not one it
+// updated: that user was announced when it was created), in the batch's
+// order; they commit with the batch (docs/events.md).
+func (p *Postgres) createdEvents(users []User, inserted map[string]bool) []storage.Event {
+	var out []storage.Event
+	for _, u := range users {
+		if inserted[u.ID] {
+			out = append(out, storage.NewEvent(storage.EventUserCreated, u.TenantID, u.ID, importedUser{u.ID, "import"}, p.now()))
+		}
+	}
+	return out
 }
 
 func (p *Postgres) now() time.Time {
