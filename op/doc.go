@@ -16,7 +16,10 @@
 // (op.WithCrypto), hands it back unchanged from Encrypt. Decrypt verifies an
 // access token (signature, typ, issuer, expiry) and returns its payload as
 // the token ID, so SetUserinfoFromToken and SetIntrospectionFromToken see all
-// claims. Encrypt also makes authorization codes: 256 random bits.
+// claims. Introspection itself is answered by Storage.Introspect
+// (introspect.go, mounted by op/endpoints), which verifies the token and
+// builds the answer in one step and encodes it once. Encrypt also makes
+// authorization codes: 256 random bits.
 //
 // # Resource indicators and signing algorithms (resources.go, opaque.go)
 //
@@ -98,7 +101,9 @@
 // keeps users (with their role grants) and clients under the change stamps
 // they were read with (storage.Stamps): userinfo and introspection read
 // the stamps of the user and tenant in the deny-list's round trip, a client
-// lookup reads the client's stamp, and an entry is used only while its
+// lookup reads the client's stamp, a grant (code, refresh, device) reads
+// its user's and tenant's stamps instead of the user's row, and an entry
+// is used only while its
 // stamps are unchanged. Every write of these rows restamps them
 // (storage/layered.Stamped), so a disabled user, a revoked role grant, a
 // suspended tenant or a removed client is refused by every node on its

@@ -189,6 +189,7 @@ func checkSameTenant(u storage.User, c storage.Client) error {
 // still allowed to get tokens and of one tenant: the check every user grant
 // (code, refresh, device) makes before minting.
 func (s *Storage) grantParties(ctx context.Context, userID, clientID string) (storage.User, storage.Client, error) {
+	s.primeGrantUser(ctx, userID, clientID)
 	u, err := s.activeUser(ctx, userID)
 	if err != nil {
 		return storage.User{}, storage.Client{}, err

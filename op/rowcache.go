@@ -20,7 +20,9 @@ import (
 //     request, at the cost of no extra round trip;
 //   - a client lookup reads the client's and its tenant's stamps (one
 //     Redis MGET instead of a Postgres query); the login pages read the
-//     flow's client the same way (CachedClients).
+//     flow's client the same way (CachedClients);
+//   - a grant (code exchange, refresh, device) reads its user's and the
+//     client's tenant's stamps (primeGrantUser) instead of the user's row.
 //
 // Every write of these rows restamps them (storage/layered.Stamped). An
 // entry is also dropped after rowCacheMaxAge, and when the first role grant
@@ -194,6 +196,28 @@ func (s *Storage) primeUser(ctx context.Context, userID string, stamps []string)
 		}
 		st.grants[userID] = e.grants
 	}
+}
+
+// primeGrantUser lets a grant (code, refresh, device) read its user through
+// the row cache: the user's and the tenant's stamps in one Redis round trip
+// instead of the user's row from Postgres. The tenant is the client's
+// (read through the cache, and kept in the request's memo for
+// grantParties): a grant's user and client are of one tenant, and a user of
+// another is refused by checkSameTenant whatever the cache holds. Without
+// Stamps, or when they cannot be read, the grant reads Postgres as before.
+func (s *Storage) primeGrantUser(ctx context.Context, userID, clientID string) {
+	if s.Stamps == nil || stateOf(ctx) == nil {
+		return
+	}
+	c, err := s.getClient(ctx, clientID)
+	if err != nil {
+		return // grantParties reports it
+	}
+	_, stamps, err := s.Stamps.CheckRevokedStamped(ctx, nil, userStampKeys(userID, c.TenantID))
+	if err != nil {
+		return
+	}
+	s.primeUser(ctx, userID, stamps)
 }
 
 // readUser reads a user (with their grants when roles are on) for the

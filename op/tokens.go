@@ -381,24 +381,32 @@ func (s *Storage) liveAccessClaims(ctx context.Context, tokenID string) (accessC
 	if err != nil {
 		return accessClaims{}, err
 	}
+	if err := s.checkLive(ctx, c); err != nil {
+		return accessClaims{}, err
+	}
+	return c, nil
+}
+
+// checkLive checks a verified token is not revoked (liveAccessClaims).
+func (s *Storage) checkLive(ctx context.Context, c accessClaims) error {
 	if s.Stamps != nil && !isClientToken(c) {
 		revoked, stamps, err := s.Stamps.CheckRevokedStamped(ctx, revocationKeys(c), userStampKeys(c.Subject, c.TenantID))
 		switch {
 		case err != nil:
-			return accessClaims{}, toOIDCError(ctx, err, "cannot check revocation")
+			return toOIDCError(ctx, err, "cannot check revocation")
 		case revoked:
-			return accessClaims{}, oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
+			return oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
 		}
 		s.primeUser(ctx, c.Subject, stamps)
-		return c, nil
+		return nil
 	}
 	switch err := s.checkNotRevoked(ctx, c); {
 	case errors.Is(err, ErrTokenRevoked):
-		return accessClaims{}, oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
+		return oidc.ErrInvalidRequest().WithDescription("the access token was revoked")
 	case err != nil:
-		return accessClaims{}, toOIDCError(ctx, err, "cannot check revocation")
+		return toOIDCError(ctx, err, "cannot check revocation")
 	}
-	return c, nil
+	return nil
 }
 
 // isClientToken: a client_credentials token is about its client and has no
@@ -443,52 +451,6 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 // A token is reported active only to a client of its own tenant, and only
 // while its client, and its user, may still get tokens (a suspended tenant,
 // a disabled user): as userinfo would answer it.
-func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, _, callerID string) error {
-	c, err := s.liveAccessClaims(ctx, tokenID)
-	if err != nil {
-		return err
-	}
-	if err := s.introspectable(ctx, c, callerID); err != nil {
-		return err
-	}
-	resp.Scope = strings.Fields(c.Scope)
-	resp.ClientID = c.ClientID
-	resp.TokenType = oidc.BearerToken
-	resp.Expiration = oidc.FromTime(time.Unix(c.Expiry, 0))
-	resp.IssuedAt = oidc.FromTime(time.Unix(c.IssuedAt, 0))
-	resp.Subject = c.Subject
-	resp.Audience = c.Audience
-	resp.Issuer = c.Issuer
-	resp.JWTID = c.ID
-	claims := map[string]any{}
-	if c.AuthTime != 0 {
-		claims["auth_time"], claims["acr"], claims["amr"] = c.AuthTime, c.ACR, c.AMR
-	}
-	if c.TenantID != "" {
-		claims[ClaimTenantID] = c.TenantID
-	}
-	if c.Roles != nil {
-		claims[ClaimRoles], claims[ClaimPermissions] = c.Roles, c.Permissions
-	}
-	if c.VenueRoles != nil {
-		claims[ClaimVenueRoles] = c.VenueRoles
-	}
-	if c.Act != nil { // RFC 8693 4.1: the actor of a delegated token
-		claims["act"] = c.Act
-	}
-	if c.Cnf != nil { // RFC 9449 §6.2: the key a DPoP-bound token is bound to
-		resp.TokenType = "DPoP"
-		claims["cnf"] = c.Cnf
-	}
-	if c.ClaimNames != nil { // past the venue limit: where to find venue_roles
-		claims["_claim_names"], claims["_claim_sources"] = c.ClaimNames, c.ClaimSources
-	}
-	if len(claims) > 0 {
-		resp.Claims = claims
-	}
-	return nil
-}
-
 // introspectable checks that the caller may learn about the token and that
 // the token still stands: caller and token of one tenant, the token's client
 // active, its user active.

@@ -46,6 +46,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	go a.RunMaintenance(ctx)
 	go a.RunEvents(ctx)
 	h := a.Handler()
+	app.ReleaseHashMemoryWhenIdle(a.Hasher.Budget())
 	app.ReleaseStartupMemory()
 	return listenAndServe(ctx, cfg.Addr, h, log)
 }

@@ -218,3 +218,53 @@ func TestHasherUsesBudget(t *testing.T) {
 		t.Fatalf("stats %+v; want 3 shed, 1 canceled, none running", s)
 	}
 }
+
+// TestBudgetOnIdle: the idle function runs once after a busy spell ends
+// (not per hash, not while a hash runs or waits) and again after the next.
+func TestBudgetOnIdle(t *testing.T) {
+	const idleAfter = 20 * time.Millisecond
+	b := NewBudget(1, time.Second)
+	var mu sync.Mutex
+	calls := 0
+	count := func() int { mu.Lock(); defer mu.Unlock(); return calls }
+	b.OnIdle(idleAfter, func() { mu.Lock(); calls++; mu.Unlock() })
+
+	// A spell of back-to-back hashes, one of them waiting in line.
+	first, err := b.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan func(), 1)
+	go func() {
+		release, err := b.Acquire(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		second <- release
+	}()
+	waitFor(t, func() bool { return b.Stats().Queued == 1 })
+	time.Sleep(3 * idleAfter)
+	if n := count(); n != 0 {
+		t.Fatalf("idle called %d times while a hash ran", n)
+	}
+	first() // the slot passes to the waiter: still busy
+	release := <-second
+	time.Sleep(3 * idleAfter)
+	if n := count(); n != 0 {
+		t.Fatalf("idle called %d times while the second hash ran", n)
+	}
+	release()
+	waitFor(t, func() bool { return count() == 1 })
+	time.Sleep(3 * idleAfter)
+	if n := count(); n != 1 {
+		t.Fatalf("idle called %d times after one busy spell; want 1", n)
+	}
+
+	// The next spell ends in a second call.
+	r, err := b.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r()
+	waitFor(t, func() bool { return count() == 2 })
+}

@@ -33,6 +33,8 @@
 // reset, re-authentication), takes a slot first. Callers past the budget
 // wait in a FIFO queue for at most the budget's maximum wait, then get
 // ErrBusy; the *Context variants also give up when their caller goes away.
+// OnIdle tells the server when a busy spell is over (no hash running or
+// waiting for a while), so that it can return the hashes' memory to the OS.
 //
 // During a login surge (surge.go) a password POST that does not get its
 // answer within Method.InlineWait parks the attempt under a one-time

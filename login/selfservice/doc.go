@@ -5,7 +5,7 @@
 // Sign-up (/login/signup?flow=…, linked from the login page when the
 // deployment allows it) validates e-mail, names, an optional E.164 phone
 // and the password Policy (NIST SP 800-63B: length 8–128 by default, a
-// blocklist of the 10,000 most common passwords, no composition rules). It
+// blocklist of zxcvbn's 7,141 most common passwords, no composition rules). It
 // always answers "check your inbox": a taken address gets the same page
 // after the same work (the password is hashed either way) and its owner an
 // e-mail saying someone tried to sign up, so the form does not tell who has

@@ -3,12 +3,13 @@ package selfservice
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
-	"github.com/ccojocar/zxcvbn-go/frequency"
+	"github.com/ccojocar/zxcvbn-go/data"
 
 	"github.com/admit-idp/admit/templates/i18n"
 )
@@ -17,7 +18,10 @@ import (
 // a generous maximum length, no composition rules, and a blocklist of
 // common passwords. The blocklist is the "Passwords" frequency list that
 // zxcvbn ships (compiled into the binary, never downloaded), cut to the
-// most common BlocklistSize entries.
+// most common BlocklistSize entries. It is read from zxcvbn's data package,
+// not its frequency package: that one decodes every word list (names,
+// English, surnames: 10 MB on the heap for the process's life) in its
+// init, where the policy needs only this one.
 //
 // The same rules run in the browser while the user types
 // (static/password.js, fed by ServeRules): Problem is the one definition,
@@ -40,7 +44,7 @@ func NewPolicy(minLength, maxLength int) *Policy {
 	if maxLength <= 0 {
 		maxLength = 128
 	}
-	list := frequency.Lists["Passwords"].List
+	list := commonPasswords()
 	if len(list) > BlocklistSize {
 		list = list[:BlocklistSize]
 	}
@@ -53,6 +57,21 @@ func NewPolicy(minLength, maxLength int) *Policy {
 		}
 	}
 	return p
+}
+
+// commonPasswords decodes zxcvbn's "Passwords" frequency list, most common
+// first. The list is compiled into the binary, so failing to read it is a
+// broken build, not a runtime condition.
+func commonPasswords() []string {
+	raw, err := data.Asset("data/Passwords.json")
+	if err != nil {
+		panic("selfservice: zxcvbn's password list: " + err.Error())
+	}
+	var l struct{ List []string }
+	if err := json.Unmarshal(raw, &l); err != nil || len(l.List) == 0 {
+		panic(fmt.Sprintf("selfservice: zxcvbn's password list: %v (%d entries)", err, len(l.List)))
+	}
+	return l.List
 }
 
 // The problems Problem reports; static/password.js uses the same codes.

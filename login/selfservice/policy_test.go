@@ -107,3 +107,17 @@ func TestCheckPersonal(t *testing.T) {
 		})
 	}
 }
+
+// TestBlocklistIsZxcvbnsPasswordList: the blocklist is zxcvbn's password
+// list cut to BlocklistSize, most common first, read without its frequency
+// package (whose init decodes every other list too).
+func TestBlocklistIsZxcvbnsPasswordList(t *testing.T) {
+	p := NewPolicy(0, 0)
+	// zxcvbn's list holds 7,141 passwords (fewer than BlocklistSize).
+	if len(p.list) < 7000 || len(p.list) > BlocklistSize || p.list[0] != "password" {
+		t.Fatalf("blocklist: %d entries starting %q; want 7,000 to %d starting \"password\"", len(p.list), p.list[:min(3, len(p.list))], BlocklistSize)
+	}
+	if p.Problem(p.list[len(p.list)-1], "") != ProblemCommon && len(p.list[len(p.list)-1]) >= p.MinLength {
+		t.Errorf("the least common blocked password %q is accepted", p.list[len(p.list)-1])
+	}
+}

@@ -28,6 +28,9 @@
 //     IntrospectionClientAuth hands a client_secret_post secret to op as
 //     Basic; ClientAuthErrors makes introspection's 401 invalid_client JSON
 //     (RFC 7662 §2.3).
+//   - introspection: Introspection answers it (RFC 7662) in place of op's
+//     handler, after op's client authentication, with op's answers
+//     (op.Storage.Introspect): the claims encoded once.
 //   - token: TokenExchange answers RFC 8693 token exchange (native social
 //     sign-in and delegation), leaving every other grant to op.
 //   - device authorization: DeviceClientAuth makes confidential clients

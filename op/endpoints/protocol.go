@@ -83,6 +83,8 @@ type Protocol struct {
 	DPoP      *op.DPoPVerifier
 	DPoPNonce bool
 	Tokens    TokenBinding
+	// Introspections answers the introspection endpoint (introspect.go).
+	Introspections Introspecter
 	// Pushed stores pushed authorization requests and PushValidator
 	// checks them (RFC 9126; par.go).
 	Pushed        PushedRequests

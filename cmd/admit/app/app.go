@@ -268,7 +268,7 @@ var supportedClaims = []string{
 func (a *App) protocol(provider *zop.Provider, st *op.Storage) *endpoints.Protocol {
 	return &endpoints.Protocol{
 		DPoP:      &op.DPoPVerifier{Proofs: a.Stores.Ephemeral, Nonces: a.signer("dpop nonce"), Now: a.Now},
-		DPoPNonce: a.Config.DPoPNonce, Tokens: st,
+		DPoPNonce: a.Config.DPoPNonce, Tokens: st, Introspections: st,
 		Pushed: a.Stores.Ephemeral, PushValidator: st, Now: a.Now,
 		Provider: provider, Issuer: a.Config.Issuer, PageHeaders: securityHeaders(a.Config.Secure()),
 		Clients: a.Stores.Durable, AuthRequests: a.Stores.Ephemeral, Limiter: a.Stores.Ephemeral,

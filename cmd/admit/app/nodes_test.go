@@ -213,3 +213,54 @@ func userTokenT(t *testing.T, e *env) string {
 	}
 	return tok.AccessToken
 }
+
+// A grant reads its user through the node's row cache (op.primeGrantUser),
+// so a refresh on node B after the user was disabled, or the tenant
+// suspended, through node A must still be refused at once, though B had
+// just answered the same grant from its cache.
+func TestRefreshOnAnotherNodeSeesUserChangesAtOnce(t *testing.T) {
+	a := newEnv(t, postgresBackend)
+	b := secondNode(t, a)
+	u, err := a.app.Stores.Durable.GetUserByEmail(t.Context(), storage.DefaultTenantID, app.DemoUserEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := a.rp(app.DemoClientID, app.DemoClientSecret, oidc.ScopeOpenID, oidc.ScopeOfflineAccess)
+	code, ar, _ := codeFor(t, a, r)
+	tok, err := r.exchange(code, ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := tok.RefreshToken
+	refreshOnB := func() exchangeResult {
+		t.Helper()
+		res := postTokenAt(t, b, "/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, app.DemoClientID, app.DemoClientSecret)
+		if next, _ := res.body["refresh_token"].(string); next != "" {
+			rt = next
+		}
+		return res
+	}
+	// B answers (and caches the user) twice.
+	for range 2 {
+		if res := refreshOnB(); res.status != http.StatusOK {
+			t.Fatalf("refresh on node B: %d %v", res.status, res.body)
+		}
+	}
+	ctx := context.Background()
+	if err := a.app.Stores.Durable.SetUserDisabled(ctx, storage.DefaultTenantID, u.ID, true, a.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if res := refreshOnB(); res.status == http.StatusOK || res.body["error"] != "invalid_grant" {
+		t.Fatalf("refresh on node B for a user disabled through node A: %d %v", res.status, res.body)
+	}
+	if err := a.app.Stores.Durable.SetUserDisabled(ctx, storage.DefaultTenantID, u.ID, false, a.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if res := refreshOnB(); res.status != http.StatusOK {
+		t.Fatalf("refresh on node B after the user was enabled again: %d %v", res.status, res.body)
+	}
+	a.setTenantStatus(storage.DefaultTenantID, storage.TenantSuspended)
+	if res := refreshOnB(); res.status == http.StatusOK {
+		t.Fatalf("refresh on node B for a user of a tenant suspended through node A: %v", res.body)
+	}
+}

@@ -68,7 +68,9 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.Get(RolesPath, a.rolesCatalogue)
 	cors := a.cors.Handler()
 	r.With(cors, p.DPoPUserinfo, endpoints.BearerErrors).Handle(endpoints.UserinfoPath, a.Provider)
-	r.With(endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle("/oauth/introspect", a.Provider)
+	// Introspection is answered by Admit (op/endpoints), through op's
+	// client authentication, with op's CORS.
+	r.With(cors, endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle(endpoints.IntrospectPath, p.Introspection(a.Provider))
 	// Token exchange is answered by Admit (op/endpoints), after ClientAuth.
 	// DPoP (RFC 9449) proofs are checked before any grant, token exchange
 	// included; PAR (RFC 9126) authenticates clients as the token endpoint.

@@ -11,6 +11,9 @@
 //     `admit users add`), with ADMIT_RATE_LIMITS=off (every client is
 //     127.0.0.1). Any ADMIT_* variable of the benchmark's environment (such
 //     as ADMIT_HASH_CONCURRENCY) is passed on.
+//     After one warm-up login, read the idle memory 5 s and -idle (when
+//     longer) later: VmRSS split into anonymous and file-backed pages
+//     (/proc/<pid>/smaps_rollup).
 //  2. Time one argon2id verification with the OWASP parameters Admit uses
 //     (login/password.OWASP) in this process: the reference cost of a login.
 //  3. For each scenario (discovery, jwks, login, client_credentials,

@@ -57,3 +57,12 @@ func TestProcReadings(t *testing.T) {
 		t.Fatalf("postgresCPU = %s", c)
 	}
 }
+
+// TestMemSplit reads this process's smaps_rollup: the split must add up and
+// a Go process always has both kinds of page.
+func TestMemSplit(t *testing.T) {
+	m := memSplitOf(os.Getpid())
+	if m.rss <= 0 || m.anon <= 0 || m.file <= 0 || m.anon+m.file != m.rss {
+		t.Fatalf("memSplit = %+v", m)
+	}
+}

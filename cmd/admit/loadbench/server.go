@@ -235,6 +235,36 @@ func procStatusOf(pid int) procStatus {
 	return st
 }
 
+// memSplit is a process's resident memory by kind, from
+// /proc/<pid>/smaps_rollup (KiB): anonymous (heap, stacks) and file-backed
+// (the binary's code and read-only data the kernel mapped in, reclaimable
+// but counted in RSS).
+type memSplit struct{ rss, anon, file int64 }
+
+func memSplitOf(pid int) memSplit {
+	var m memSplit
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return m
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		k, v, _ := strings.Cut(l, ":")
+		fields := strings.Fields(v)
+		if len(fields) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(fields[0], 10, 64)
+		switch k {
+		case "Rss":
+			m.rss = n
+		case "Anonymous":
+			m.anon = n
+		}
+	}
+	m.file = m.rss - m.anon
+	return m
+}
+
 // procCPU is utime+stime of a process (-1 when unreadable).
 func procCPU(pid int) time.Duration {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
