@@ -11,7 +11,7 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -78,11 +78,14 @@ func run(ctx context.Context, databaseURL, name string, op func(*migrate.Migrate
 // keeps its usual postgres:// form (golang-migrate's own URL parsing wants
 // pgx5://) and so that ctx bounds the connection attempt.
 func open(ctx context.Context, databaseURL string) (*migrate.Migrate, error) {
-	cfg, err := pgx.ParseConfig(databaseURL)
+	// Parsed as the pool parses it, so that the pool_* parameters the
+	// server's pool takes from the same URL (pool_max_conns) are not sent
+	// to Postgres as settings, which it refuses.
+	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
-	db := stdlib.OpenDB(*cfg)
+	db := stdlib.OpenDB(*cfg.ConnConfig)
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect: %w", err), db.Close())
 	}

@@ -172,3 +172,17 @@ func TestUpCancelled(t *testing.T) {
 		t.Fatalf("Up with a cancelled context: got %v, want context.Canceled", err)
 	}
 }
+
+// The server's pool takes its size from the database URL (pool_max_conns,
+// README): the migrations, which run on the same URL, must not send it to
+// Postgres as a setting, which it refuses.
+func TestUpAcceptsPoolParameters(t *testing.T) {
+	ctx := testContext(t)
+	url := pgtest.NewDatabase(t) + "?pool_max_conns=3&pool_min_conns=1"
+	if err := migrations.Up(ctx, url); err != nil {
+		t.Fatalf("Up with pool parameters: %v", err)
+	}
+	if _, _, err := migrations.Version(ctx, url); err != nil {
+		t.Fatalf("Version with pool parameters: %v", err)
+	}
+}

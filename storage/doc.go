@@ -21,6 +21,10 @@
 // against the record's ExpiresAt, so tests can move time; backends with native
 // TTLs (Redis) also set one, slightly longer, only to reclaim space.
 //
+// A context marked with WithReserve (the protocol endpoints) may use the
+// connections a pooled backend keeps in reserve, so that a login surge does
+// not starve it (reserve.go); backends without such a pool ignore the mark.
+//
 // Secrets are never stored in plaintext: codes, refresh tokens, session
 // tokens and client secrets are stored as SHA-256 hashes, signing keys sealed
 // by package keys. Package storagetest is the conformance suite every backend

@@ -23,9 +23,16 @@ const DefaultTimeout = 3 * time.Second
 // added later) the deadline without repeating it at each call site. A
 // deadline that fires is context.DeadlineExceeded, which wrap maps to
 // storage.ErrUnavailable; pgx closes the connection it interrupted.
+//
+// It is also where the pool's reserve is kept (share.go): a call without
+// the storage.WithReserve mark first takes a slot of the shared part,
+// within the same deadline, and gives it back when its connection returns
+// to the pool (after Exec, after Scan, when rows close, at Commit or
+// Rollback).
 type db struct {
 	pool    *pgxpool.Pool
 	timeout time.Duration
+	shared  *share
 }
 
 // bound derives the context of one call. A timeout of 0 adds none.
@@ -36,6 +43,7 @@ func (d db) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d.timeout)
 }
 
+// Ping takes no slot: readiness must not fail because logins are busy.
 func (d db) Ping(ctx context.Context) error {
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
@@ -50,55 +58,86 @@ func (d db) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTa
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
+	release, err := d.shared.acquire(ctx)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	defer release()
 	return d.pool.Exec(ctx, sql, args...)
 }
 
 func (d db) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
+	release, err := d.shared.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
 	return d.pool.CopyFrom(ctx, table, columns, src)
 }
 
 // QueryRow's deadline lasts until Scan, which reads the row.
 func (d db) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	ctx, cancel := d.bound(ctx)
-	return boundRow{Row: d.pool.QueryRow(ctx, sql, args...), cancel: cancel}
+	release, err := d.shared.acquire(ctx)
+	if err != nil {
+		cancel()
+		return errRow{err: err}
+	}
+	return boundRow{Row: d.pool.QueryRow(ctx, sql, args...), cancel: func() { cancel(); release() }}
 }
 
 // Query's deadline lasts until the rows are closed (pgx.CollectRows closes
 // them), so it covers reading every row.
 func (d db) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	ctx, cancel := d.bound(ctx)
-	rows, err := d.pool.Query(ctx, sql, args...)
+	release, err := d.shared.acquire(ctx)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	return &boundRows{Rows: rows, cancel: cancel}, nil
+	rows, err := d.pool.Query(ctx, sql, args...)
+	if err != nil {
+		cancel()
+		release()
+		return nil, err
+	}
+	return &boundRows{Rows: rows, cancel: func() { cancel(); release() }}, nil
 }
 
 // Begin starts a transaction (pgx.BeginFunc calls it) whose statements,
 // commit and rollback each get the same per-call deadline.
 func (d db) Begin(ctx context.Context) (pgx.Tx, error) {
-	bctx, cancel := d.bound(ctx)
-	defer cancel()
-	tx, err := d.pool.Begin(bctx)
-	if err != nil {
-		return nil, err
-	}
-	return boundTx{Tx: tx, db: d, announce: true}, nil
+	return d.beginTx(ctx, true)
 }
 
 // begin is Begin for execAnnounced, whose commit must not announce again.
 func (d db) begin(ctx context.Context) (pgx.Tx, error) {
+	return d.beginTx(ctx, false)
+}
+
+// beginTx takes the transaction's slot of the shared part (if it needs
+// one) until its Commit or Rollback.
+func (d db) beginTx(ctx context.Context, announce bool) (pgx.Tx, error) {
 	bctx, cancel := d.bound(ctx)
 	defer cancel()
-	tx, err := d.pool.Begin(bctx)
+	release, err := d.shared.acquire(bctx)
 	if err != nil {
 		return nil, err
 	}
-	return boundTx{Tx: tx, db: d}, nil
+	tx, err := d.pool.Begin(bctx)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return boundTx{Tx: tx, db: d, announce: announce, release: release}, nil
 }
+
+// errRow is the row of a QueryRow that got no connection.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type boundRow struct {
 	pgx.Row
@@ -128,6 +167,10 @@ type boundTx struct {
 	pgx.Tx
 	db       db
 	announce bool
+	// release gives back the transaction's slot of the shared part once
+	// its connection is back in the pool; idempotent (pgx.BeginFunc rolls
+	// back after a commit too).
+	release func()
 }
 
 func (t boundTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
@@ -165,6 +208,7 @@ func (t boundTx) Commit(ctx context.Context) error {
 	bctx, cancel := t.db.bound(ctx)
 	defer cancel()
 	err := t.Tx.Commit(bctx)
+	t.release()
 	if err == nil && b != nil {
 		b.MarkWritten()
 	}
@@ -174,5 +218,7 @@ func (t boundTx) Commit(ctx context.Context) error {
 func (t boundTx) Rollback(ctx context.Context) error {
 	ctx, cancel := t.db.bound(ctx)
 	defer cancel()
-	return t.Tx.Rollback(ctx)
+	err := t.Tx.Rollback(ctx)
+	t.release()
+	return err
 }

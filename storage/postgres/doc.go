@@ -22,6 +22,12 @@
 //     PruneOutbox) are bounded by their caller's context only, and work in
 //     batches where a backlog can be large (expired sessions, each
 //     announced; the outbox).
+//   - The pool keeps ReserveFor(size) connections for calls whose context
+//     carries storage.WithReserve (the protocol endpoints); every other call
+//     first takes a slot of the rest in db, within the same deadline, so a
+//     login surge queues there instead of in front of a token request (see
+//     share.go). Connect sizes the pool with DefaultMaxConns unless the URL
+//     sets pool_max_conns.
 //   - Times come back in UTC; optional moments (RotatedAt, RevokedAt,
 //     ActivatedAt, RetiredAt) are NULL while zero.
 //

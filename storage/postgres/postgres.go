@@ -24,13 +24,15 @@ type Store struct {
 var _ storage.Durable = (*Store)(nil)
 
 // New returns a Store on pool whose every call is bounded by
-// DefaultTimeout. A nil now means time.Now. The caller keeps ownership of
-// pool (and closes it).
+// DefaultTimeout, and which keeps ReserveFor(pool size) connections for
+// calls marked storage.WithReserve (share.go). A nil now means time.Now.
+// The caller keeps ownership of pool (and closes it); make one Store per
+// pool (copies made with WithTimeout share its reserve).
 func New(pool *pgxpool.Pool, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{pool: db{pool: pool, timeout: DefaultTimeout}, now: now}
+	return &Store{pool: db{pool: pool, timeout: DefaultTimeout, shared: newShare(pool)}, now: now}
 }
 
 // WithTimeout returns a copy of s whose every call is bounded by d
@@ -58,9 +60,10 @@ const (
 	defaultAppName        = "admit"
 )
 
-// Connect opens a pgxpool on databaseURL with sane defaults (pool size and
-// lifetimes from pgxpool, overridable with pool_* URL parameters; a 5 s
-// connect timeout unless connect_timeout is given) and pings it. An
+// Connect opens a pgxpool on databaseURL with sane defaults (DefaultMaxConns
+// connections and lifetimes from pgxpool, overridable with pool_* URL
+// parameters; a 5 s connect timeout unless connect_timeout is given) and
+// pings it. An
 // unreachable database yields an error wrapping storage.ErrUnavailable, so
 // a caller can retry; a malformed URL does not.
 func Connect(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
@@ -82,6 +85,9 @@ func Connect(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 
 // applyDefaults fills in what the URL left unset.
 func applyDefaults(cfg *pgxpool.Config) {
+	if !setsMaxConns(cfg.ConnString()) {
+		cfg.MaxConns = DefaultMaxConns()
+	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}

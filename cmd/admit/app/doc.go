@@ -8,6 +8,11 @@
 //	  pages:    security headers → cross-origin POST protection → /login, /logout
 //	  protocol: no-store headers → 503-on-outage → discovery, JWKS, op
 //
+// The token, userinfo, introspection, revocation, JWKS and discovery routes
+// also mark their requests with storage.WithReserve (useReserve in
+// routes.go), so they use the Postgres connections kept in reserve and a
+// login surge cannot starve them (storage/postgres/share.go).
+//
 // plus /healthz, /readyz and /metrics. What Admit adds to op's endpoints
 // (iss, parameter checks, client authentication rules, error shapes, CORS,
 // token exchange) is protocol behaviour and lives in op/endpoints; this

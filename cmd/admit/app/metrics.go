@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/admit-idp/admit/storage/postgres"
 )
 
 // Metrics are Admit's Prometheus metrics, on a registry of their own (no
@@ -45,11 +47,17 @@ func poolCollector(pool *pgxpool.Pool) []prometheus.Collector {
 	gauge := func(name, help string, f func(*pgxpool.Stat) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(pool.Stat()) })
 	}
+	counter := func(name, help string, f func(*pgxpool.Stat) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return f(pool.Stat()) })
+	}
 	return []prometheus.Collector{
 		gauge("admit_db_pool_total_conns", "Open Postgres connections.", func(s *pgxpool.Stat) float64 { return float64(s.TotalConns()) }),
 		gauge("admit_db_pool_idle_conns", "Idle Postgres connections.", func(s *pgxpool.Stat) float64 { return float64(s.IdleConns()) }),
 		gauge("admit_db_pool_acquired_conns", "Postgres connections in use.", func(s *pgxpool.Stat) float64 { return float64(s.AcquiredConns()) }),
 		gauge("admit_db_pool_max_conns", "Postgres pool size.", func(s *pgxpool.Stat) float64 { return float64(s.MaxConns()) }),
+		gauge("admit_db_pool_reserved_conns", "Postgres connections kept for the token, userinfo, introspection and revocation endpoints.", func(s *pgxpool.Stat) float64 { return float64(postgres.ReserveFor(s.MaxConns())) }),
+		counter("admit_db_pool_empty_acquire_total", "Postgres connection acquisitions that waited because none was idle.", func(s *pgxpool.Stat) float64 { return float64(s.EmptyAcquireCount()) }),
+		counter("admit_db_pool_acquire_wait_seconds_total", "Time spent waiting for a Postgres connection of the pool.", func(s *pgxpool.Stat) float64 { return s.AcquireDuration().Seconds() }),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/admit-idp/admit/op"
 	"github.com/admit-idp/admit/op/endpoints"
 	"github.com/admit-idp/admit/static"
+	"github.com/admit-idp/admit/storage"
 )
 
 // maxBodyBytes bounds every request body: OAuth and login forms are small,
@@ -62,28 +63,41 @@ func (a *App) protocolRoutes(r chi.Router) {
 	r.Use(apiHeaders, p.UnavailableAs503(), a.protocolLimits)
 	disc := &discovery{app: a}
 	for path, h := range map[string]http.HandlerFunc{"/.well-known/openid-configuration": disc.configuration, "/keys": disc.jwks} {
-		r.With(endpoints.PublicCORS).Get(path, h)
-		r.With(endpoints.PublicCORS).Options(path, h) // PublicCORS answers the preflight
+		r.With(useReserve, endpoints.PublicCORS).Get(path, h)
+		r.With(useReserve, endpoints.PublicCORS).Options(path, h) // PublicCORS answers the preflight
 	}
 	r.Get(RolesPath, a.rolesCatalogue)
 	cors := a.cors.Handler()
-	r.With(cors, p.DPoPUserinfo, endpoints.BearerErrors).Handle(endpoints.UserinfoPath, a.Provider)
+	r.With(useReserve, cors, p.DPoPUserinfo, endpoints.BearerErrors).Handle(endpoints.UserinfoPath, a.Provider)
 	// Introspection is answered by Admit (op/endpoints), through op's
 	// client authentication, with op's CORS.
-	r.With(cors, endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle(endpoints.IntrospectPath, p.Introspection(a.Provider))
+	r.With(useReserve, cors, endpoints.ClientAuthErrors, endpoints.IntrospectionClientAuth).Handle(endpoints.IntrospectPath, p.Introspection(a.Provider))
 	// Token exchange is answered by Admit (op/endpoints), after ClientAuth.
 	// DPoP (RFC 9449) proofs are checked before any grant, token exchange
 	// included; PAR (RFC 9126) authenticates clients as the token endpoint.
-	r.With(cors, endpoints.ClientAuth, p.DPoPToken, p.TokenExchange, p.DeviceTokenClientAuth, op.ResourceIndicators).Handle(endpoints.TokenPath, a.Provider)
+	r.With(useReserve, cors, endpoints.ClientAuth, p.DPoPToken, p.TokenExchange, p.DeviceTokenClientAuth, op.ResourceIndicators).Handle(endpoints.TokenPath, a.Provider)
 	r.With(cors, endpoints.ClientAuth).HandleFunc(endpoints.PARPath, p.PushedAuthorization)
 	r.With(endpoints.ClientAuth, p.DeviceClientAuth).Handle(endpoints.DeviceAuthorizationPath, a.Provider)
-	r.With(endpoints.ClientAuth).Handle("/revoke", a.Provider)
+	r.With(useReserve, endpoints.ClientAuth).Handle("/revoke", a.Provider)
 	r.Get("/authorize/callback", endpoints.ClosedCallback)
 	r.With(a.Engine.Localize, p.PushedAuthorize, p.AuthorizeParams, op.ResourceIndicators).Handle(endpoints.AuthorizePath, p.Authorize())
 	// end_session may answer with a page (the sign-out confirmation): it
 	// gets the pages' security headers.
 	r.With(securityHeaders(a.Config.Secure()), a.Engine.Localize).Handle(op.EndSessionPath, a.logout.ConfirmEndSession(a.Provider))
 	r.Mount("/", a.Provider)
+}
+
+// useReserve lets a request use the Postgres connections kept in reserve
+// (storage.WithReserve): the endpoints relying parties and resource servers
+// call (token, refresh, userinfo, introspection, revocation, JWKS,
+// discovery), which a login surge must not starve (issue 20). Everything
+// else, /authorize, PAR and the device authorization endpoint (each starts
+// a sign-in) included, shares the rest of the pool; so do background work
+// and the operator commands, whose contexts carry no mark.
+func useReserve(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(storage.WithReserve(r.Context())))
+	})
 }
 
 func healthz(w http.ResponseWriter, _ *http.Request) {
