@@ -65,13 +65,17 @@ type APIs interface {
 	ListAPIs(ctx context.Context, tenantID string) ([]API, error)
 	// UpdateAPI replaces every field but ID, TenantID and CreatedAt:
 	// ErrNotFound if there is no such API, ErrAlreadyExists if the new
-	// Identifier is another API's.
-	UpdateAPI(ctx context.Context, a API) error
+	// Identifier is another API's. When the Identifier changes, the clients
+	// that allowed the API allow it under its new identifier (in the same
+	// transaction); their IDs are returned, ordered, and each gets a
+	// client.changed event.
+	UpdateAPI(ctx context.Context, a API) (clientIDs []string, err error)
 	// DeleteAPI deletes the API and, in the same transaction, removes its
 	// Identifier from every client's AllowedResources, so that an API
 	// created later with the same identifier is not silently allowed to
 	// the clients of the one deleted. It returns the IDs of the clients
-	// whose allowlist changed, ordered. ErrNotFound if there is no such
+	// whose allowlist changed, ordered, and writes a client.changed event
+	// for each (ClientsUpdatedEvents). ErrNotFound if there is no such
 	// API.
 	DeleteAPI(ctx context.Context, id string) (clientIDs []string, err error)
 }

@@ -49,6 +49,24 @@ type SessionEndedData struct {
 	Reason    string   `json:"reason,omitempty"`
 }
 
+// ClientChangedData is the payload of client.changed.
+type ClientChangedData struct {
+	ClientID string `json:"client_id"`
+	Change   string `json:"change"` // created, updated, secret_rotated or deleted
+}
+
+// ClientsUpdatedEvents are the client.changed ("updated") events of
+// clients of tenantID that a change of another record (an API deleted or
+// renamed) changed too; the store that changes them writes these in the
+// same transaction.
+func ClientsUpdatedEvents(tenantID string, clientIDs []string, at time.Time) []Event {
+	evs := make([]Event, 0, len(clientIDs))
+	for _, id := range clientIDs {
+		evs = append(evs, NewEvent(EventClientChanged, tenantID, "", ClientChangedData{id, "updated"}, at))
+	}
+	return evs
+}
+
 // SessionExpired is SessionEndedData.Reason of a session that expired.
 const SessionExpired = "expired"
 

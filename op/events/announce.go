@@ -47,10 +47,7 @@ type mfa struct {
 	Method string `json:"method"`
 }
 
-type client struct {
-	ClientID string `json:"client_id"`
-	Change   string `json:"change"`
-}
+type client = storage.ClientChangedData
 
 func (d Announcing) CreateUser(ctx context.Context, u storage.User) error {
 	tenant := cmp.Or(u.TenantID, storage.DefaultTenantID)

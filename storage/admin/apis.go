@@ -170,7 +170,8 @@ func (s *Service) ListAPIs(ctx context.Context, p Principal, tenantID string) ([
 }
 
 // UpdateAPI applies change to the API's spec, validates and stores it. The
-// ID cannot change.
+// ID cannot change. A new identifier carries over to the clients that
+// allowed the old one (storage.APIs.UpdateAPI).
 func (s *Service) UpdateAPI(ctx context.Context, p Principal, tenantID, id string, change func(*APISpec)) (storage.API, error) {
 	a, err := s.GetAPI(ctx, p, tenantID, id)
 	if err != nil {
@@ -189,10 +190,15 @@ func (s *Service) UpdateAPI(ctx context.Context, p Principal, tenantID, id strin
 	}
 	next := spec.API(tenantID, a.CreatedAt)
 	next.CreatedAt = a.CreatedAt
-	if err := s.Store.UpdateAPI(ctx, next); err != nil {
+	clients, err := s.Store.UpdateAPI(ctx, next)
+	if err != nil {
 		return storage.API{}, mapErr(err, "api "+id+" (or its identifier)")
 	}
-	s.record(ctx, p, tenantID, "admin.api.updated", storage.AuditEvent{Details: map[string]string{"api": id, "identifier": next.Identifier}})
+	details := map[string]string{"api": id, "identifier": next.Identifier}
+	if len(clients) > 0 { // a new identifier, followed by these clients' allowlists
+		details["renamed_in_clients"] = strings.Join(clients, " ")
+	}
+	s.record(ctx, p, tenantID, "admin.api.updated", storage.AuditEvent{Details: details})
 	return next, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -128,7 +129,40 @@ func (s ClientSpec) Validate() error {
 			errs.add(field, "logout URI %q: %v", u, err)
 		}
 	}
+	// Front-Channel Logout 1.0 §2: "The domain, port, and scheme of this
+	// URL MUST be the same as that of a registered Redirection URI value."
+	// The page that frames it is the OP's, so an origin the client does not
+	// own would get the user's iss and sid.
+	if u := s.FrontchannelLogoutURI; u != "" && !sharesOriginWithOneOf(u, s.RedirectURIs) {
+		errs.add("frontchannel_logout_uri", "logout URI %q: its scheme, host and port must be those of a redirect URI (Front-Channel Logout 1.0 §2)", u)
+	}
 	return errs.err()
+}
+
+// sharesOriginWithOneOf reports whether u has the scheme, host and port
+// (an absent port meaning the scheme's default) of one of uris.
+func sharesOriginWithOneOf(u string, uris []string) bool {
+	origin := func(raw string) (string, bool) {
+		p, err := url.Parse(raw)
+		if err != nil || p.Host == "" {
+			return "", false
+		}
+		port := p.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(p.Scheme)]
+		}
+		return strings.ToLower(p.Scheme) + "://" + strings.ToLower(p.Hostname()) + ":" + port, true
+	}
+	want, ok := origin(u)
+	if !ok {
+		return false
+	}
+	for _, r := range uris {
+		if got, ok := origin(r); ok && got == want {
+			return true
+		}
+	}
+	return false
 }
 
 func (s ClientSpec) authProblem() (field, msg string) {

@@ -101,11 +101,22 @@ func (s *Stamped) UpdateClient(ctx context.Context, c storage.Client) error {
 // DeleteAPI restamps the clients whose allowlist lost the API.
 func (s *Stamped) DeleteAPI(ctx context.Context, id string) ([]string, error) {
 	clients, err := s.Durable.DeleteAPI(ctx, id)
-	keys := make([]string, 0, len(clients))
-	for _, c := range clients {
+	return clients, s.restamp(ctx, err, clientStamps(clients)...)
+}
+
+// UpdateAPI restamps the clients whose allowlist took the API's new
+// identifier.
+func (s *Stamped) UpdateAPI(ctx context.Context, a storage.API) ([]string, error) {
+	clients, err := s.Durable.UpdateAPI(ctx, a)
+	return clients, s.restamp(ctx, err, clientStamps(clients)...)
+}
+
+func clientStamps(clientIDs []string) []string {
+	keys := make([]string, 0, len(clientIDs))
+	for _, c := range clientIDs {
 		keys = append(keys, ClientStamp(c))
 	}
-	return clients, s.restamp(ctx, err, keys...)
+	return keys
 }
 
 func (s *Stamped) SetClientSecretHash(ctx context.Context, tenantID, clientID, hash string) error {

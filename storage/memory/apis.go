@@ -76,24 +76,36 @@ func (s *Store) ListAPIs(_ context.Context, tenantID string) ([]storage.API, err
 }
 
 // UpdateAPI implements storage.APIs.
-func (s *Store) UpdateAPI(_ context.Context, a storage.API) error {
+func (s *Store) UpdateAPI(ctx context.Context, a storage.API) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.apis[a.ID]
 	if !ok {
-		return fmt.Errorf("memory: update api %s: %w", a.ID, storage.ErrNotFound)
+		return nil, fmt.Errorf("memory: update api %s: %w", a.ID, storage.ErrNotFound)
 	}
 	if s.identifierTakenLocked(a.Identifier, a.ID) {
-		return fmt.Errorf("memory: update api %s: identifier: %w", a.ID, storage.ErrAlreadyExists)
+		return nil, fmt.Errorf("memory: update api %s: identifier: %w", a.ID, storage.ErrAlreadyExists)
 	}
 	a.TenantID, a.CreatedAt = old.TenantID, old.CreatedAt
 	s.apis[a.ID] = cloneAPI(a)
-	return nil
+	clients := []string{}
+	if old.Identifier != a.Identifier {
+		clients = s.rewriteAllowlistsLocked(old.Identifier, func(r []string) []string {
+			out := slices.Clone(r)
+			for i := range out {
+				if out[i] == old.Identifier {
+					out[i] = a.Identifier
+				}
+			}
+			return out
+		})
+	}
+	return clients, s.announceChangeLocked(ctx, storage.ClientsUpdatedEvents(a.TenantID, clients, s.now()))
 }
 
 // DeleteAPI implements storage.APIs: under one lock, the API goes and its
 // identifier leaves the clients' allowlists.
-func (s *Store) DeleteAPI(_ context.Context, id string) ([]string, error) {
+func (s *Store) DeleteAPI(ctx context.Context, id string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.apis[id]
@@ -101,17 +113,43 @@ func (s *Store) DeleteAPI(_ context.Context, id string) ([]string, error) {
 		return nil, fmt.Errorf("memory: delete api %s: %w", id, storage.ErrNotFound)
 	}
 	delete(s.apis, id)
+	clients := s.rewriteAllowlistsLocked(a.Identifier, func(r []string) []string {
+		return slices.DeleteFunc(slices.Clone(r), func(x string) bool { return x == a.Identifier })
+	})
+	return clients, s.announceChangeLocked(ctx, storage.ClientsUpdatedEvents(a.TenantID, clients, s.now()))
+}
+
+// rewriteAllowlistsLocked replaces the allowlist of every client that
+// allows identifier with rewrite's copy, and returns their IDs, sorted.
+func (s *Store) rewriteAllowlistsLocked(identifier string, rewrite func([]string) []string) []string {
 	clients := []string{}
 	for cid, c := range s.clients {
-		if !slices.Contains(c.AllowedResources, a.Identifier) {
+		if !slices.Contains(c.AllowedResources, identifier) {
 			continue
 		}
-		c.AllowedResources = slices.DeleteFunc(slices.Clone(c.AllowedResources), func(r string) bool { return r == a.Identifier })
+		c.AllowedResources = rewrite(c.AllowedResources)
 		s.clients[cid] = c
 		clients = append(clients, cid)
 	}
 	slices.Sort(clients)
-	return clients, nil
+	return clients
+}
+
+// announceChangeLocked writes, after a change made under s.mu, the events
+// attached to ctx and the change's own, in one append.
+func (s *Store) announceChangeLocked(ctx context.Context, own []storage.Event) error {
+	evs := own
+	b := storage.PendingEvents(ctx)
+	if b != nil {
+		evs = append(b.Events(), own...)
+	}
+	if err := s.appendLocked(evs); err != nil {
+		return err
+	}
+	if b != nil {
+		b.MarkWritten()
+	}
+	return nil
 }
 
 func cloneAPI(a storage.API) storage.API {

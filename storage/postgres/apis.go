@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 
@@ -47,37 +48,71 @@ func (s *Store) ListAPIs(ctx context.Context, tenantID string) ([]storage.API, e
 	return apis, wrap("list apis", err)
 }
 
-// UpdateAPI implements storage.APIs.
-func (s *Store) UpdateAPI(ctx context.Context, a storage.API) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE apis SET identifier = $2, name = $3, scopes = $4,
-		access_token_lifetime = $5, signing_alg = $6, opaque = $7, introspection_client_id = $8
-		WHERE id = $1`,
-		a.ID, a.Identifier, a.Name, list(a.Scopes), a.AccessTokenLifetime, a.SigningAlg, a.Opaque,
-		a.IntrospectionClientID)
-	if err == nil && tag.RowsAffected() == 0 {
+// UpdateAPI implements storage.APIs. A new identifier replaces the old one
+// in the clients' allowlists in the same transaction, with their
+// client.changed events; the row lock taken first makes a concurrent
+// rename wait rather than read an identifier about to change.
+func (s *Store) UpdateAPI(ctx context.Context, a storage.API) ([]string, error) {
+	var clients []string
+	err := s.changeTx(ctx, func(tx pgx.Tx) (bool, error) {
+		var old, tenant string
+		if err := tx.QueryRow(ctx, `SELECT identifier, tenant_id FROM apis WHERE id = $1 FOR UPDATE`, a.ID).Scan(&old, &tenant); err != nil {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE apis SET identifier = $2, name = $3, scopes = $4,
+			access_token_lifetime = $5, signing_alg = $6, opaque = $7, introspection_client_id = $8
+			WHERE id = $1`,
+			a.ID, a.Identifier, a.Name, list(a.Scopes), a.AccessTokenLifetime, a.SigningAlg, a.Opaque,
+			a.IntrospectionClientID); err != nil {
+			return false, err
+		}
+		if old == a.Identifier {
+			return true, nil
+		}
+		err := tx.QueryRow(ctx, `WITH changed AS (
+				UPDATE clients SET allowed_resources = array_replace(allowed_resources, $1, $2)
+				WHERE $1 = ANY (allowed_resources) RETURNING id
+			) SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM changed`, old, a.Identifier).Scan(&clients)
+		if err != nil {
+			return false, err
+		}
+		return true, insertEvents(ctx, tx, storage.ClientsUpdatedEvents(tenant, clients, s.now()))
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
 		err = errNoSuch("api")
 	}
-	return wrap("update api", err)
+	if err != nil {
+		return nil, wrap("update api", err)
+	}
+	return clients, nil
 }
 
-// DeleteAPI implements storage.APIs: one statement, so one transaction,
-// deletes the API and takes its identifier out of the clients'
-// allowlists.
+// DeleteAPI implements storage.APIs: one statement deletes the API and
+// takes its identifier out of the clients' allowlists; their
+// client.changed events go in the same transaction.
 func (s *Store) DeleteAPI(ctx context.Context, id string) ([]string, error) {
-	var found bool
 	var clients []string
-	err := s.pool.QueryRow(ctx, `WITH gone AS (
-			DELETE FROM apis WHERE id = $1 RETURNING identifier
-		), changed AS (
-			UPDATE clients c SET allowed_resources = array_remove(c.allowed_resources, gone.identifier)
-			FROM gone WHERE gone.identifier = ANY (c.allowed_resources)
-			RETURNING c.id
-		)
-		SELECT EXISTS (SELECT 1 FROM gone), COALESCE((SELECT array_agg(id ORDER BY id) FROM changed), '{}')`,
-		id).Scan(&found, &clients)
-	if err == nil && !found {
-		err = errNoSuch("api")
-	}
+	err := s.changeTx(ctx, func(tx pgx.Tx) (bool, error) {
+		var found bool
+		var tenant string
+		err := tx.QueryRow(ctx, `WITH gone AS (
+				DELETE FROM apis WHERE id = $1 RETURNING identifier, tenant_id
+			), changed AS (
+				UPDATE clients c SET allowed_resources = array_remove(c.allowed_resources, gone.identifier)
+				FROM gone WHERE gone.identifier = ANY (c.allowed_resources)
+				RETURNING c.id
+			)
+			SELECT EXISTS (SELECT 1 FROM gone), COALESCE((SELECT tenant_id FROM gone), ''),
+				COALESCE((SELECT array_agg(id ORDER BY id) FROM changed), '{}')`,
+			id).Scan(&found, &tenant, &clients)
+		if err == nil && !found {
+			err = errNoSuch("api")
+		}
+		if err != nil {
+			return false, err
+		}
+		return true, insertEvents(ctx, tx, storage.ClientsUpdatedEvents(tenant, clients, s.now()))
+	})
 	if err != nil {
 		return nil, wrap("delete api", err)
 	}

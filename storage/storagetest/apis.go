@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"cmp"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ type apiStore interface {
 	storage.APIs
 	storage.Tenants
 	storage.Clients
+	storage.Outbox
 }
 
 func apiTests() []testCase[apiStore] {
@@ -28,6 +31,7 @@ func apiTests() []testCase[apiStore] {
 		{"UpdateIdentifierTaken", testAPIUpdateIdentifierTaken},
 		{"Delete", testAPIDelete},
 		{"DeleteLeavesNoAllowlist", testAPIDeleteLeavesNoAllowlist},
+		{"RenameCarriesAllowlists", testAPIRenameCarriesAllowlists},
 		{"CallerCannotMutate", testAPICallerCannotMutate},
 	}
 }
@@ -101,7 +105,8 @@ func testAPINotFound(t *testing.T, s apiStore, _ *Clock) {
 	mustErr(t, err, storage.ErrNotFound, "GetAPIByIdentifier unknown")
 	_, err = s.DeleteAPI(t.Context(), "nope")
 	mustErr(t, err, storage.ErrNotFound, "DeleteAPI unknown")
-	mustErr(t, s.UpdateAPI(t.Context(), storage.API{ID: "nope", Identifier: "https://x.example/"}), storage.ErrNotFound, "UpdateAPI unknown")
+	_, err = s.UpdateAPI(t.Context(), storage.API{ID: "nope", Identifier: "https://x.example/"})
+	mustErr(t, err, storage.ErrNotFound, "UpdateAPI unknown")
 }
 
 func testAPIListByTenant(t *testing.T, s apiStore, c *Clock) {
@@ -136,7 +141,11 @@ func testAPIUpdate(t *testing.T, s apiStore, c *Clock) {
 		Scopes: []string{"x"}, AccessTokenLifetime: time.Minute, SigningAlg: "EdDSA",
 		CreatedAt: c.Now().Add(time.Hour),
 	}
-	mustOK(t, s.UpdateAPI(t.Context(), u), "UpdateAPI")
+	changed, err := s.UpdateAPI(t.Context(), u)
+	mustOK(t, err, "UpdateAPI")
+	if len(changed) != 0 {
+		t.Errorf("UpdateAPI of an API no client allows changed %v", changed)
+	}
 	got, err := s.GetAPI(t.Context(), a.ID)
 	mustOK(t, err, "GetAPI")
 	want := u
@@ -149,7 +158,8 @@ func testAPIUpdateIdentifierTaken(t *testing.T, s apiStore, c *Clock) {
 	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI a")
 	mustOK(t, s.CreateAPI(t.Context(), b), "CreateAPI b")
 	b.Identifier = a.Identifier
-	mustErr(t, s.UpdateAPI(t.Context(), b), storage.ErrAlreadyExists, "UpdateAPI to a taken identifier")
+	_, err := s.UpdateAPI(t.Context(), b)
+	mustErr(t, err, storage.ErrAlreadyExists, "UpdateAPI to a taken identifier")
 }
 
 func testAPIDelete(t *testing.T, s apiStore, c *Clock) {
@@ -195,6 +205,7 @@ func testAPIDeleteLeavesNoAllowlist(t *testing.T, s apiStore, c *Clock) {
 	changed, err := s.DeleteAPI(t.Context(), a.ID)
 	mustOK(t, err, "DeleteAPI")
 	assertEqual(t, "clients changed", changed, []string{only.ID, both.ID})
+	assertClientsUpdated(t, s, a.TenantID, []string{both.ID, only.ID, unrelated.ID}, []string{only.ID, both.ID})
 	for _, want := range []struct {
 		id        string
 		resources []string
@@ -224,4 +235,62 @@ func testAPIDeleteLeavesNoAllowlist(t *testing.T, s apiStore, c *Clock) {
 	if len(changed) != 0 {
 		t.Errorf("DeleteAPI of an API no client allows changed %v", changed)
 	}
+}
+
+// Renaming an API (a new identifier) carries its clients' permission over
+// in the same change: a client that allowed the old identifier allows the
+// new one, and each changed client is announced.
+func testAPIRenameCarriesAllowlists(t *testing.T, s apiStore, c *Clock) {
+	a := sampleAPI(c, "")
+	mustOK(t, s.CreateAPI(t.Context(), a), "CreateAPI")
+	const other = "urn:example:other-api"
+	allows, unrelated := sampleClient(c), sampleClient(c)
+	allows.AllowedResources = []string{other, a.Identifier}
+	unrelated.AllowedResources = []string{other}
+	for _, cl := range []storage.Client{allows, unrelated} {
+		mustOK(t, s.CreateClient(t.Context(), cl), "CreateClient")
+	}
+	renamed := a
+	renamed.Identifier = "https://renamed-" + randomID() + ".example.com/"
+	changed, err := s.UpdateAPI(t.Context(), renamed)
+	mustOK(t, err, "UpdateAPI (new identifier)")
+	assertEqual(t, "clients changed", changed, []string{allows.ID})
+	for _, want := range []struct {
+		id        string
+		resources []string
+	}{{allows.ID, []string{other, renamed.Identifier}}, {unrelated.ID, []string{other}}} {
+		got, err := s.GetClient(t.Context(), want.id)
+		mustOK(t, err, "GetClient")
+		assertEqual(t, "AllowedResources of "+want.id, got.AllowedResources, want.resources)
+	}
+	assertClientsUpdated(t, s, a.TenantID, []string{allows.ID, unrelated.ID}, []string{allows.ID})
+	// The same identifier again (another field changed): no client changes.
+	renamed.Name = "renamed"
+	changed, err = s.UpdateAPI(t.Context(), renamed)
+	mustOK(t, err, "UpdateAPI (same identifier)")
+	if len(changed) != 0 {
+		t.Errorf("UpdateAPI without a new identifier changed %v", changed)
+	}
+	assertClientsUpdated(t, s, a.TenantID, []string{allows.ID, unrelated.ID}, []string{allows.ID})
+}
+
+// assertClientsUpdated checks that, of the clients ids, exactly want have
+// one client.changed "updated" event each, in tenant.
+func assertClientsUpdated(t *testing.T, s storage.Outbox, tenant string, ids, want []string) {
+	t.Helper()
+	var got []string
+	for _, e := range eventsOfType(t, s, storage.EventClientChanged) {
+		var d storage.ClientChangedData
+		mustOK(t, json.Unmarshal(e.Data, &d), "client.changed payload")
+		if !slices.Contains(ids, d.ClientID) {
+			continue
+		}
+		if d.Change != "updated" || e.TenantID != cmp.Or(tenant, storage.DefaultTenantID) {
+			t.Errorf("client.changed %s: change %q in tenant %q, want updated in %q", d.ClientID, d.Change, e.TenantID, tenant)
+		}
+		got = append(got, d.ClientID)
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(want))
+	assertEqual(t, "clients announced", got, want)
 }

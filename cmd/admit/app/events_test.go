@@ -363,7 +363,7 @@ func TestDevEventsPage(t *testing.T) {
 func TestFrontChannelLogout(t *testing.T) {
 	e := newEnv(t, memoryBackend)
 	_, secret, err := e.app.Admin.CreateClient(context.Background(), admin.CLI(), storage.DefaultTenantID, admin.ClientSpec{
-		ID: "fcl-spa", RedirectURIs: []string{rpCallback}, PostLogoutURIs: []string{rpCallback},
+		ID: "fcl-spa", RedirectURIs: []string{rpCallback, "https://spa.example.com/callback"}, PostLogoutURIs: []string{rpCallback},
 		Grants: []string{"authorization_code"}, Scopes: []string{"openid"}, FirstParty: true,
 		FrontchannelLogoutURI: "https://spa.example.com/fc-logout?x=1", FrontchannelSessionRequired: true})
 	if err != nil {
@@ -465,7 +465,7 @@ func TestFrontChannelLogoutFromAccount(t *testing.T) {
 	fc := newFrontChannelRP(t)
 	ctx := context.Background()
 	_, secret, err := e.app.Admin.CreateClient(ctx, admin.CLI(), storage.DefaultTenantID, admin.ClientSpec{
-		ID: "fcl-account", RedirectURIs: []string{rpCallback}, Grants: []string{"authorization_code"},
+		ID: "fcl-account", RedirectURIs: []string{rpCallback, fc.srv.URL + "/callback"}, Grants: []string{"authorization_code"},
 		Scopes: []string{"openid"}, FirstParty: true,
 		FrontchannelLogoutURI: fc.srv.URL + "/fc-logout", FrontchannelSessionRequired: true})
 	if err != nil {

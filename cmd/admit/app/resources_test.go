@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -470,5 +471,36 @@ func TestResourceTokenResponseScope(t *testing.T) {
 		"subject_token_type": {"urn:ietf:params:oauth:token-type:access_token"}, "resource": {ticketsAPI}}, "shop", w.shopSecret)
 	if res.status != http.StatusOK || res.body["scope"] != "tickets:read" {
 		t.Errorf("token exchange: %d %v, want scope \"tickets:read\"", res.status, res.body)
+	}
+}
+
+// TestAdminAPIRenameKeepsItsClients: a new identifier (PATCH) carries the
+// API's clients over — the client that got tokens for the old identifier
+// gets them for the new one at once (its cached row is stale), and the old
+// identifier names nothing any more.
+func TestAdminAPIRenameKeepsItsClients(t *testing.T) {
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			w := newResourceWorld(t, b)
+			ccFor := func(resource string) exchangeResult {
+				return postToken(t, w.env, url.Values{"grant_type": {"client_credentials"}, "resource": {resource}}, "shop", w.shopSecret)
+			}
+			if res := ccFor(ticketsAPI); res.status != http.StatusOK {
+				t.Fatalf("before the rename: %d %v", res.status, res.body)
+			}
+			renamed := "https://tickets-v2.example.com/"
+			p := tenantPath(storage.DefaultTenantID) + "/apis/tickets"
+			if got := w.must(http.StatusOK, w.call(w.platform, http.MethodPatch, p, map[string]any{"identifier": renamed})); got.str("identifier") != renamed {
+				t.Fatalf("patch = %s", got.raw)
+			}
+			if res := ccFor(renamed); res.status != http.StatusOK {
+				t.Errorf("the renamed API for its client: %d %v, want a token", res.status, res.body)
+			} else if _, _, c := w.jwtClaims(t, res.body["access_token"].(string)); fmt.Sprint(c["aud"]) != "["+renamed+"]" {
+				t.Errorf("aud = %v, want [%s]", c["aud"], renamed)
+			}
+			if res := ccFor(ticketsAPI); res.errorCode() != "invalid_target" {
+				t.Errorf("the old identifier: %d %v, want invalid_target", res.status, res.body)
+			}
+		})
 	}
 }
