@@ -184,7 +184,7 @@ func (d Announcing) RevokeRoleGrants(ctx context.Context, f storage.GrantFilter,
 }
 
 func (d Announcing) clientEvent(tenantID, clientID, change string) storage.Event {
-	return d.ev(storage.EventClientChanged, cmp.Or(tenantID, storage.DefaultTenantID), "", client{clientID, change})
+	return d.ev(storage.EventClientChanged, cmp.Or(tenantID, storage.DefaultTenantID), "", client{ClientID: clientID, Change: change})
 }
 
 func (d Announcing) CreateClient(ctx context.Context, c storage.Client) error {
