@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -211,28 +210,27 @@ const clockTick = 100
 func (s *server) status() procStatus { return procStatusOf(s.cmd.Process.Pid) }
 
 func procStatusOf(pid int) procStatus {
-	st := procStatus{cpu: procCPU(pid)}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	kib := procKiB(fmt.Sprintf("/proc/%d/status", pid))
+	return procStatus{cpu: procCPU(pid), rss: kib["VmRSS"], hwm: kib["VmHWM"]}
+}
+
+// procKiB reads a /proc file of "Key: value kB" lines (status,
+// smaps_rollup) into the first number of each line, by key; empty if the
+// file cannot be read (the process is gone).
+func procKiB(path string) map[string]int64 {
+	raw, err := os.ReadFile(path)
 	if err != nil {
-		return st
+		return nil
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), ":")
-		fields := strings.Fields(v)
-		if len(fields) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(fields[0], 10, 64)
-		switch k {
-		case "VmRSS":
-			st.rss = n
-		case "VmHWM":
-			st.hwm = n
+	out := map[string]int64{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		k, v, _ := strings.Cut(l, ":")
+		if fields := strings.Fields(v); len(fields) > 0 {
+			n, _ := strconv.ParseInt(fields[0], 10, 64)
+			out[k] = n
 		}
 	}
-	return st
+	return out
 }
 
 // memSplit is a process's resident memory by kind, from
@@ -242,25 +240,8 @@ func procStatusOf(pid int) procStatus {
 type memSplit struct{ rss, anon, file int64 }
 
 func memSplitOf(pid int) memSplit {
-	var m memSplit
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	if err != nil {
-		return m
-	}
-	for _, l := range strings.Split(string(raw), "\n") {
-		k, v, _ := strings.Cut(l, ":")
-		fields := strings.Fields(v)
-		if len(fields) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(fields[0], 10, 64)
-		switch k {
-		case "Rss":
-			m.rss = n
-		case "Anonymous":
-			m.anon = n
-		}
-	}
+	kib := procKiB(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	m := memSplit{rss: kib["Rss"], anon: kib["Anonymous"]}
 	m.file = m.rss - m.anon
 	return m
 }
