@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -293,7 +294,9 @@ func (g *Guard) locked(ctx context.Context, a login.Attempt, u storage.User, kno
 }
 
 func (g *Guard) lookup(ctx context.Context, a login.Attempt) (storage.User, bool) {
-	if g.Users == nil || a.Identifier == "" {
+	// "user:<id>" (a second-factor step) is no e-mail address: no query
+	// can find it, and the attempt names the user already.
+	if g.Users == nil || a.Identifier == "" || strings.HasPrefix(a.Identifier, "user:") {
 		return storage.User{ID: a.UserID}, false
 	}
 	u, err := g.Users.GetUserByEmail(ctx, cmp.Or(a.TenantID, storage.DefaultTenantID), a.Identifier)
