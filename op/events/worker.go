@@ -142,6 +142,7 @@ func (w *Worker) dispatch(ctx context.Context) error {
 			return err
 		}
 		sinks := make(map[string][]string, len(evs))
+		logoutClients := map[string]bool{}
 		for _, e := range evs {
 			var names []string
 			for _, h := range hooks {
@@ -155,7 +156,7 @@ func (w *Worker) dispatch(ctx context.Context) error {
 				names = append(names, natsSink)
 			}
 			if w.Logout != nil {
-				bcl, err := w.Logout.wantsLogout(ctx, e)
+				bcl, err := w.Logout.wantsLogout(ctx, e, logoutClients)
 				if err != nil {
 					return err
 				}
