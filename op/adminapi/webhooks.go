@@ -2,7 +2,6 @@ package adminapi
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -94,9 +93,8 @@ func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 
 func deliveryQuery(r *http.Request) admin.DeliveryQuery {
 	q := query{r: r}
-	limit, _ := strconv.Atoi(q.str("limit"))
 	return admin.DeliveryQuery{WebhookID: chi.URLParam(r, "webhookId"), Sink: q.str("sink"), State: q.str("state"),
-		EventID: q.str("event_id"), Limit: limit}
+		EventID: q.str("event_id"), Limit: q.page().Limit}
 }
 
 func (h *Handler) renderDeliveries(w http.ResponseWriter, r *http.Request, tenant string, dq admin.DeliveryQuery) {

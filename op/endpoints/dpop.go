@@ -120,20 +120,33 @@ func (p *Protocol) DPoPToken(next http.Handler) http.Handler {
 // and, when an access token was issued, scope as exactly that token's
 // scopes (RFC 6749 §5.1): op repeats the request's, which a resource
 // indicator may have narrowed (RFC 8707 §2), and a token without scopes
-// has no scope member. Anything unreadable is passed on unchanged.
+// has no scope member. Anything unreadable is passed on unchanged, and so
+// is a response that already states both (the common case: no re-encoding).
 func tokenResponse(body []byte, bound bool, scopes []string, issued bool) []byte {
-	var m map[string]any
+	var m map[string]json.RawMessage
 	if (!bound && !issued) || json.Unmarshal(body, &m) != nil {
 		return body
 	}
-	if tt, _ := m["token_type"].(string); bound && strings.EqualFold(tt, "Bearer") {
-		m["token_type"] = "DPoP"
+	changed := false
+	var tt string
+	if bound && json.Unmarshal(m["token_type"], &tt) == nil && strings.EqualFold(tt, "Bearer") {
+		m["token_type"], changed = json.RawMessage(`"DPoP"`), true
 	}
 	if issued {
-		delete(m, "scope")
-		if len(scopes) > 0 {
-			m["scope"] = strings.Join(scopes, " ")
+		var have string
+		raw, present := m["scope"]
+		want := strings.Join(scopes, " ")
+		switch {
+		case len(scopes) == 0 && present:
+			delete(m, "scope")
+			changed = true
+		case len(scopes) > 0 && (!present || json.Unmarshal(raw, &have) != nil || have != want):
+			m["scope"], _ = json.Marshal(want)
+			changed = true
 		}
+	}
+	if !changed {
+		return body
 	}
 	out, err := json.Marshal(m)
 	if err != nil {

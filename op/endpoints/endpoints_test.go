@@ -295,6 +295,7 @@ func TestTokenResponse(t *testing.T) {
 			map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300.0}},
 		{"scope added when op left it out", `{"access_token":"at","token_type":"Bearer"}`, false, []string{"a", "b"}, true,
 			map[string]any{"access_token": "at", "token_type": "Bearer", "scope": "a b"}},
+		{"scope already exact", op, false, []string{"openid", "offline_access", "tickets:read"}, true, nil},
 		{"not JSON", `not json`, true, []string{"a"}, true, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -108,6 +109,9 @@ func post(ctx context.Context, c *http.Client, target string, header http.Header
 		return 0, fmt.Errorf("events: post to %s: %w", redact(target), err)
 	}
 	defer resp.Body.Close()
+	// Read a short answer to its end so the connection is reused (a
+	// body left unread closes it); a long one is not worth it.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, fmt.Errorf("events: %s answered %d", redact(target), resp.StatusCode)
 	}

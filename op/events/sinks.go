@@ -165,8 +165,9 @@ func (b *BackChannel) deliver(ctx context.Context, c storage.Claimed, clientID s
 }
 
 // wantsLogout lists the clients of a session.ended event that registered
-// a back-channel logout URI.
-func (b *BackChannel) wantsLogout(ctx context.Context, e storage.Event) ([]string, error) {
+// a back-channel logout URI. known remembers, across one dispatch batch,
+// each client's answer (a sweep's events name the same few clients).
+func (b *BackChannel) wantsLogout(ctx context.Context, e storage.Event, known map[string]bool) ([]string, error) {
 	if e.Type != storage.EventSessionEnded {
 		return nil, nil
 	}
@@ -176,14 +177,16 @@ func (b *BackChannel) wantsLogout(ctx context.Context, e storage.Event) ([]strin
 	}
 	var out []string
 	for _, id := range ended.Clients {
-		cl, err := b.Clients.GetClient(ctx, id)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue
+		wants, ok := known[id]
+		if !ok {
+			cl, err := b.Clients.GetClient(ctx, id)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return nil, err
+			}
+			wants = err == nil && cl.BackchannelLogoutURI != ""
+			known[id] = wants
 		}
-		if err != nil {
-			return nil, err
-		}
-		if cl.BackchannelLogoutURI != "" {
+		if wants {
 			out = append(out, LogoutSink(id))
 		}
 	}

@@ -74,6 +74,13 @@ func (w *Worker) lease() time.Duration {
 	return time.Minute
 }
 
+func (w *Worker) batch() int {
+	if w.Batch > 0 {
+		return w.Batch
+	}
+	return 50
+}
+
 func (w *Worker) backoff() Backoff {
 	if w.Backoff.Attempts > 0 {
 		return w.Backoff
@@ -111,7 +118,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err := w.dispatch(ctx); err != nil {
 		return 0, err
 	}
-	claimed, err := w.Store.ClaimDeliveries(ctx, w.Now(), w.lease(), max(w.Batch, 50))
+	claimed, err := w.Store.ClaimDeliveries(ctx, w.Now(), w.lease(), w.batch())
 	if err != nil || len(claimed) == 0 {
 		return 0, err
 	}
@@ -135,6 +142,7 @@ func (w *Worker) dispatch(ctx context.Context) error {
 			return err
 		}
 		sinks := make(map[string][]string, len(evs))
+		logoutClients := map[string]bool{}
 		for _, e := range evs {
 			var names []string
 			for _, h := range hooks {
@@ -148,7 +156,7 @@ func (w *Worker) dispatch(ctx context.Context) error {
 				names = append(names, natsSink)
 			}
 			if w.Logout != nil {
-				bcl, err := w.Logout.wantsLogout(ctx, e)
+				bcl, err := w.Logout.wantsLogout(ctx, e, logoutClients)
 				if err != nil {
 					return err
 				}
