@@ -3,6 +3,7 @@ package events
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/admit-idp/admit/storage"
@@ -134,28 +135,46 @@ func (d Announcing) CreateSession(ctx context.Context, s storage.Session) error 
 }
 
 // ended attaches one session.ended per session about to be deleted.
-func (d Announcing) ended(ctx context.Context, userID, sessionID string) context.Context {
+// A failed read of the links fails the deletion (the caller's outage
+// answer, retryable) rather than ending the sessions unannounced: their
+// clients would never get their logout tokens.
+func (d Announcing) ended(ctx context.Context, userID, sessionID string) (context.Context, error) {
 	links, err := d.Durable.SessionLinks(ctx, userID, sessionID)
-	if err != nil || len(links) == 0 {
-		return ctx
+	if err != nil {
+		return ctx, fmt.Errorf("events: sessions to announce: %w", err)
+	}
+	if len(links) == 0 {
+		return ctx, nil
 	}
 	evs := make([]storage.Event, 0, len(links))
 	for _, l := range links {
 		evs = append(evs, storage.SessionEndedEvent(l, "", d.Now()))
 	}
-	return storage.WithEvents(ctx, evs...)
+	return storage.WithEvents(ctx, evs...), nil
 }
 
 func (d Announcing) DeleteSession(ctx context.Context, id string) error {
-	return d.Durable.DeleteSession(d.ended(ctx, "", id), id)
+	ctx, err := d.ended(ctx, "", id)
+	if err != nil {
+		return err
+	}
+	return d.Durable.DeleteSession(ctx, id)
 }
 
 func (d Announcing) DeleteUserSession(ctx context.Context, userID, id string) error {
-	return d.Durable.DeleteUserSession(d.ended(ctx, userID, id), userID, id)
+	ctx, err := d.ended(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	return d.Durable.DeleteUserSession(ctx, userID, id)
 }
 
 func (d Announcing) DeleteUserSessions(ctx context.Context, userID string) error {
-	return d.Durable.DeleteUserSessions(d.ended(ctx, userID, ""), userID)
+	ctx, err := d.ended(ctx, userID, "")
+	if err != nil {
+		return err
+	}
+	return d.Durable.DeleteUserSessions(ctx, userID)
 }
 
 type grant struct {

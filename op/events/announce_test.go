@@ -3,11 +3,13 @@ package events_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/admit-idp/admit/op/events"
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -84,6 +86,43 @@ func TestAnnouncingEmits(t *testing.T) {
 			if evs[0].Type != storage.EventClientChanged && evs[0].UserID != "ann" {
 				t.Errorf("%s: ordering key %q, want ann", tc.name, evs[0].UserID)
 			}
+		}
+	}
+}
+
+// linksDown is a durable store whose session links cannot be read.
+type linksDown struct{ storage.Durable }
+
+var errLinksDown = errors.New("links down")
+
+func (linksDown) SessionLinks(context.Context, string, string) ([]storage.SessionLink, error) {
+	return nil, errLinksDown
+}
+
+// TestSessionEndNotLostWhenLinksUnreadable: when the clients of the
+// sessions about to end cannot be read, the sessions are not deleted
+// (the caller gets the error and may retry) — ending them unannounced
+// would leave their clients without a logout token.
+func TestSessionEndNotLostWhenLinksUnreadable(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.createUser(t, "ann")
+	now := f.clock.Now()
+	sess := storage.Session{ID: "s1", TokenHash: "h1", UserID: "ann", AuthTime: now, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := f.ann.CreateSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	down := events.Announcing{Durable: linksDown{f.store}, Now: f.clock.Now}
+	for name, end := range map[string]func() error{
+		"DeleteSession":      func() error { return down.DeleteSession(ctx, "s1") },
+		"DeleteUserSession":  func() error { return down.DeleteUserSession(ctx, "ann", "s1") },
+		"DeleteUserSessions": func() error { return down.DeleteUserSessions(ctx, "ann") },
+	} {
+		if err := end(); !errors.Is(err, errLinksDown) {
+			t.Errorf("%s: %v, want the links' error", name, err)
+		}
+		if _, err := f.store.GetSessionByTokenHash(ctx, "h1"); err != nil {
+			t.Fatalf("%s ended the session unannounced: %v", name, err)
 		}
 	}
 }
