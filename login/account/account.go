@@ -218,11 +218,11 @@ func (a *Area) FrontChannelFrames(ctx context.Context, sessionID string) []strin
 // v, which also loads frames (Front-Channel Logout 1.0 §4) when there are
 // any.
 func (a *Area) SignedOut(w http.ResponseWriter, r *http.Request, frames []string, v templates.MessageView) {
-	if a.FrontChannel == nil || len(frames) == 0 {
+	if a.FrontChannel == nil {
 		login.Render(w, r, http.StatusOK, templates.MessagePage(v))
 		return
 	}
-	a.FrontChannel.SignedOutPage(w, r, frames, v)
+	a.FrontChannel.SignedOutPage(w, r, frames, v) // without frames: page v alone
 }
 
 // ListPageSize is how many items a list of the account page (sessions,
