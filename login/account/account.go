@@ -39,9 +39,6 @@ type Area struct {
 	// Hasher verifies re-entered passwords (CheckPassword).
 	Hasher *password.Hasher
 	Now    func() time.Time
-	// Profiles, when set, holds the user's saved language (Profile.Locale,
-	// chosen on the profile page), which the area's pages speak.
-	Profiles Profiles
 	// FrontChannel, when set (login.Logout), signs the browser's own
 	// session out of its clients' front channels too whenever the area
 	// ends that session (sign out, account deletion): OpenID Connect
@@ -58,15 +55,9 @@ type FrontChannel interface {
 	SignedOutPage(w http.ResponseWriter, r *http.Request, frames []string, v templates.MessageView)
 }
 
-// Profiles reads a user's profile (storage.UserAdmin has it).
-type Profiles interface {
-	GetProfile(ctx context.Context, userID string) (storage.Profile, error)
-}
-
 // Routes returns the /account router.
 func (a *Area) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(a.withLocale)
 	r.Get("/", a.page)
 	for _, p := range Pages[1:] {
 		r.Get("/"+string(p), a.page)
@@ -76,25 +67,6 @@ func (a *Area) Routes() chi.Router {
 		s.Mount(r)
 	}
 	return r
-}
-
-// withLocale picks the language of the area's pages and answers
-// (templates/i18n.Negotiate): ui_locales in the URL, the signed-in user's
-// saved preference, Accept-Language. A failure to read the preference is
-// no reason to fail the page: it falls through to Accept-Language.
-func (a *Area) withLocale(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		saved := ""
-		if a.Profiles != nil {
-			if s, found, err := a.Sessions.Current(r); err == nil && found {
-				if p, err := a.Profiles.GetProfile(r.Context(), s.UserID); err == nil {
-					saved = p.Locale
-				}
-			}
-		}
-		l := i18n.Negotiate(r.URL.Query().Get("ui_locales"), saved, r.Header.Get("Accept-Language"), "")
-		next.ServeHTTP(w, r.WithContext(i18n.WithLocale(r.Context(), l)))
-	})
 }
 
 func (a *Area) page(w http.ResponseWriter, r *http.Request) {
@@ -246,11 +218,11 @@ func (a *Area) FrontChannelFrames(ctx context.Context, sessionID string) []strin
 // v, which also loads frames (Front-Channel Logout 1.0 §4) when there are
 // any.
 func (a *Area) SignedOut(w http.ResponseWriter, r *http.Request, frames []string, v templates.MessageView) {
-	if a.FrontChannel == nil || len(frames) == 0 {
+	if a.FrontChannel == nil {
 		login.Render(w, r, http.StatusOK, templates.MessagePage(v))
 		return
 	}
-	a.FrontChannel.SignedOutPage(w, r, frames, v)
+	a.FrontChannel.SignedOutPage(w, r, frames, v) // without frames: page v alone
 }
 
 // ListPageSize is how many items a list of the account page (sessions,

@@ -26,9 +26,10 @@
 //
 // # Language and names
 //
-// The area speaks the user's language (templates/i18n): ui_locales in the
-// URL, then the language saved on the profile page (Profile.Locale, read
-// through the narrow Profiles interface), then Accept-Language. Browsers
+// The area speaks the user's language, which login.Engine.Localize (the
+// middleware of every hosted page) puts in the request's context:
+// ui_locales in the URL, then the language saved on the profile page, then
+// Accept-Language, then the brand's default. Browsers
 // are named as people know them ("Chrome on Windows", DeviceName, with
 // github.com/medama-io/go-useragent), never by their raw user agent; dates
 // and "5 minutes ago" come from the catalogs (Date, Ago).

@@ -71,6 +71,10 @@ type tickets struct {
 	mu     sync.Mutex
 	byID   map[string]*ticket
 	byFlow map[string]*ticket
+	// finished holds the tickets in the order they finished, so join
+	// forgets the unclaimed expired ones from its front instead of scanning
+	// every parked attempt on each password POST.
+	finished []*ticket
 }
 
 type claim int
@@ -88,10 +92,10 @@ func (ts *tickets) join(flowID, csrf, email string, now time.Time) (t *ticket, e
 	if ts.byID == nil {
 		ts.byID, ts.byFlow = map[string]*ticket{}, map[string]*ticket{}
 	}
-	for id, t := range ts.byID {
-		if !t.finished.IsZero() && now.Sub(t.finished) > ticketTTL {
-			ts.remove(id)
-		}
+	for len(ts.finished) > 0 && now.Sub(ts.finished[0].finished) > ticketTTL {
+		ts.remove(ts.finished[0].id) // a no-op for a claimed or dropped one
+		ts.finished[0] = nil
+		ts.finished = ts.finished[1:]
 	}
 	if t := ts.byFlow[flowID]; t != nil && subtle.ConstantTimeCompare(t.csrf[:], hashCSRF(csrf)) == 1 {
 		return t, true
@@ -105,6 +109,7 @@ func (ts *tickets) join(flowID, csrf, email string, now time.Time) (t *ticket, e
 func (ts *tickets) finish(t *ticket, u storage.User, err error, now time.Time) {
 	ts.mu.Lock()
 	t.user, t.err, t.finished = u, err, now
+	ts.finished = append(ts.finished, t)
 	ts.mu.Unlock()
 	close(t.done)
 }

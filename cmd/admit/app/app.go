@@ -183,7 +183,7 @@ func (a *App) buildProvider() error {
 	a.logout = logout
 	a.Account = &account.Area{
 		Engine: a.Engine, Sessions: a.Engine.Sessions, Users: a.Stores.Durable, Cookies: a.Engine.Cookies,
-		Hasher: a.Hasher, Now: a.Now, Profiles: a.Stores.Durable, FrontChannel: logout,
+		Hasher: a.Hasher, Now: a.Now, FrontChannel: logout,
 	}
 	a.addTOTP()
 	return nil
