@@ -360,15 +360,19 @@ func (s *Store) SessionLinks(ctx context.Context, userID, sessionID string) ([]s
 	if err != nil {
 		return nil, wrap("session links", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.SessionLink, error) {
-		var l storage.SessionLink
-		err := r.Scan(&l.SessionID, &l.UserID, &l.Clients)
-		if len(l.Clients) == 0 {
-			l.Clients = nil
-		}
-		return l, err
-	})
+	out, err := pgx.CollectRows(rows, scanSessionLink)
 	return out, wrap("session links", err)
+}
+
+// scanSessionLink reads a row of (session ID, user ID, client IDs), whose
+// empty client array the model spells nil.
+func scanSessionLink(r pgx.CollectableRow) (storage.SessionLink, error) {
+	var l storage.SessionLink
+	err := r.Scan(&l.SessionID, &l.UserID, &l.Clients)
+	if len(l.Clients) == 0 {
+		l.Clients = nil
+	}
+	return l, err
 }
 
 // changeTx runs fn in a transaction and, if fn reports that it changed

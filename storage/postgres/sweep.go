@@ -81,14 +81,7 @@ func (s *Store) sweepSessionBatch(ctx context.Context, before time.Time) (int64,
 	if err != nil {
 		return 0, err
 	}
-	links, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.SessionLink, error) {
-		var l storage.SessionLink
-		err := r.Scan(&l.SessionID, &l.UserID, &l.Clients)
-		if len(l.Clients) == 0 {
-			l.Clients = nil
-		}
-		return l, err
-	})
+	links, err := pgx.CollectRows(rows, scanSessionLink)
 	if err != nil || len(links) == 0 {
 		return 0, err
 	}
