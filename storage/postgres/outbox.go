@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -200,21 +202,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	if err != nil {
 		return nil, wrap("claim deliveries", err)
 	}
-	sortClaimed(out)
+	// RETURNING has no order: a claim goes by (seq, sink).
+	slices.SortFunc(out, func(a, b storage.Claimed) int {
+		return cmp.Or(cmp.Compare(a.Delivery.Seq, b.Delivery.Seq), cmp.Compare(a.Delivery.Sink, b.Delivery.Sink))
+	})
 	return out, nil
-}
-
-// sortClaimed orders a claim by (seq, sink); RETURNING has no order.
-func sortClaimed(c []storage.Claimed) {
-	for i := 1; i < len(c); i++ {
-		for j := i; j > 0 && less(c[j].Delivery, c[j-1].Delivery); j-- {
-			c[j], c[j-1] = c[j-1], c[j]
-		}
-	}
-}
-
-func less(a, b storage.Delivery) bool {
-	return a.Seq < b.Seq || (a.Seq == b.Seq && a.Sink < b.Sink)
 }
 
 // FinishDelivery implements storage.Outbox.
