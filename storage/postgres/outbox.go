@@ -59,27 +59,16 @@ func WriteEvents(ctx context.Context, tx pgx.Tx, events []storage.Event) error {
 }
 
 // execAnnounced runs a change with the events attached to ctx
-// (storage.WithEvents) in one transaction: the events are inserted only if
-// the statement changed a row, and the batch is marked written only once
-// the transaction committed.
-func (d db) execAnnounced(ctx context.Context, b *storage.EventBatch, sql string, args ...any) (pgconn.CommandTag, error) {
-	tx, err := d.begin(ctx)
-	if err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
-	tag, err := tx.Exec(ctx, sql, args...)
-	if err != nil || tag.RowsAffected() == 0 {
-		return tag, err
-	}
-	if err := insertEvents(ctx, tx, b.Events()); err != nil {
-		return tag, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return tag, err
-	}
-	b.MarkWritten()
-	return tag, nil
+// (storage.WithEvents) in one transaction (changeTx): the events are
+// inserted only if the statement changed a row.
+func (d db) execAnnounced(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := d.changeTx(ctx, func(tx pgx.Tx) (bool, error) {
+		var err error
+		tag, err = tx.Exec(ctx, sql, args...)
+		return err == nil && tag.RowsAffected() > 0, err
+	})
+	return tag, err
 }
 
 // AppendEvents implements storage.Outbox.
@@ -370,9 +359,14 @@ func scanSessionLink(r pgx.CollectableRow) (storage.SessionLink, error) {
 // changeTx runs fn in a transaction and, if fn reports that it changed
 // something, inserts the events attached to ctx in the same transaction
 // (for changes made with Query or QueryRow, which Exec's interception does
-// not see).
+// not see); the batch is marked written only once the transaction
+// committed.
 func (s *Store) changeTx(ctx context.Context, fn func(tx pgx.Tx) (changed bool, err error)) error {
-	tx, err := s.pool.begin(ctx)
+	return s.pool.changeTx(ctx, fn)
+}
+
+func (d db) changeTx(ctx context.Context, fn func(tx pgx.Tx) (changed bool, err error)) error {
+	tx, err := d.begin(ctx)
 	if err != nil {
 		return err
 	}
