@@ -43,6 +43,15 @@ func (d db) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d.timeout)
 }
 
+// housekeeping is d for maintenance (sweeps, pruning): bounded only by
+// the caller's context, as a large batch may rightly take longer than a
+// request's deadline, but still within the shared part of the pool, like
+// every call without the reserve mark.
+func (d db) housekeeping() db {
+	d.timeout = 0
+	return d
+}
+
 // Ping takes no slot: readiness must not fail because logins are busy.
 func (d db) Ping(ctx context.Context) error {
 	ctx, cancel := d.bound(ctx)

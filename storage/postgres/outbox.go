@@ -422,7 +422,7 @@ func (s *Store) PruneOutbox(ctx context.Context, before, deadBefore time.Time) (
 func (s *Store) pruneInBatches(ctx context.Context, sql string, args ...any) (int64, error) {
 	var total int64
 	for {
-		tag, err := s.pool.pool.Exec(ctx, sql, args...)
+		tag, err := s.pool.housekeeping().Exec(ctx, sql, args...)
 		if err != nil {
 			return total, err
 		}
