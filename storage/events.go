@@ -216,10 +216,12 @@ func WithEvents(ctx context.Context, events ...Event) context.Context {
 }
 
 // PendingEvents returns the batch attached to ctx that is not written yet,
-// or nil. Backends call it in their change path.
+// or nil. Backends call it in their change path (every Postgres Exec), so
+// it checks the mark without copying the events: a batch always holds
+// some (WithEvents attaches none for an empty list).
 func PendingEvents(ctx context.Context) *EventBatch {
 	b, ok := ctx.Value(eventsKey{}).(*EventBatch)
-	if !ok || len(b.Events()) == 0 {
+	if !ok || b.Written() {
 		return nil
 	}
 	return b

@@ -224,9 +224,9 @@ func (c *Console) filtered(ctx context.Context, p Principal, f storage.UserFilte
 
 // passes reports whether u passes the Locked and MFA filters of q.
 func (c *Console) passes(ctx context.Context, u storage.User, q UserQuery) (bool, error) {
-	if q.Locked != nil {
-		l, err := c.lock(ctx, member{u})
-		if err != nil || l.Locked != *q.Locked {
+	if q.Locked != nil { // the lock's end only: not the audit read of its reason
+		until, err := c.lockedUntil(ctx, u)
+		if err != nil || !until.IsZero() != *q.Locked {
 			return false, err
 		}
 	}
@@ -344,12 +344,21 @@ func (c *Console) recent(ctx context.Context, userID, event string, n int) ([]st
 	return events, nil
 }
 
-func (c *Console) lock(ctx context.Context, m member) (Lock, error) {
+// lockedUntil is the end of u's sign-in lock in force, or zero.
+func (c *Console) lockedUntil(ctx context.Context, u storage.User) (time.Time, error) {
 	if c.LockedUntil == nil {
-		return Lock{}, nil
+		return time.Time{}, nil
 	}
-	until, err := c.LockedUntil(ctx, m.User)
-	if err != nil || until.IsZero() || !c.now().Before(until) {
+	until, err := c.LockedUntil(ctx, u)
+	if err != nil || !c.now().Before(until) {
+		return time.Time{}, err
+	}
+	return until, nil
+}
+
+func (c *Console) lock(ctx context.Context, m member) (Lock, error) {
+	until, err := c.lockedUntil(ctx, m.User)
+	if err != nil || until.IsZero() {
 		return Lock{}, err
 	}
 	l := Lock{Locked: true, Until: until}

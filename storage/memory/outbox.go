@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -145,10 +146,7 @@ func (s *Store) ClaimDeliveries(_ context.Context, now time.Time, lease time.Dur
 		}
 	}
 	slices.SortFunc(pending, func(a, b *storage.Delivery) int {
-		if a.Seq != b.Seq {
-			return int(a.Seq - b.Seq)
-		}
-		return compareStrings(a.Sink, b.Sink)
+		return cmp.Or(cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.Sink, b.Sink))
 	})
 	type orderKey struct{ sink, key string }
 	blocked := map[orderKey]bool{}
@@ -168,16 +166,6 @@ func (s *Store) ClaimDeliveries(_ context.Context, now time.Time, lease time.Dur
 		out = append(out, storage.Claimed{Delivery: *d, Event: e})
 	}
 	return out, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // FinishDelivery implements storage.Outbox.
@@ -215,10 +203,7 @@ func (s *Store) ListDeliveries(_ context.Context, f storage.DeliveryFilter) ([]s
 		}
 	}
 	slices.SortFunc(out, func(a, b storage.Delivery) int {
-		if a.Seq != b.Seq {
-			return int(b.Seq - a.Seq)
-		}
-		return compareStrings(a.Sink, b.Sink)
+		return cmp.Or(cmp.Compare(b.Seq, a.Seq), cmp.Compare(a.Sink, b.Sink))
 	})
 	limit := f.Limit
 	if limit <= 0 {
@@ -292,7 +277,7 @@ func (s *Store) ListWebhooks(_ context.Context, tenantID string) ([]storage.Webh
 			out = append(out, w)
 		}
 	}
-	slices.SortFunc(out, func(a, b storage.Webhook) int { return compareStrings(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b storage.Webhook) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -155,11 +155,7 @@ func (s *Store) expireSessionLocked(id string) {
 	if !ok {
 		return
 	}
-	l := storage.SessionLink{SessionID: id, UserID: sess.UserID}
-	for c := range s.sessionClients[id] {
-		l.Clients = append(l.Clients, c)
-	}
-	slices.Sort(l.Clients)
+	l := s.sessionLinkLocked(id, sess)
 	s.deleteSessionLocked(id)
 	// IDs are fresh: the append cannot collide.
 	_ = s.appendLocked([]storage.Event{storage.SessionEndedEvent(l, storage.SessionExpired, s.now())})
@@ -212,13 +208,19 @@ func (s *Store) SessionLinks(_ context.Context, userID, sessionID string) ([]sto
 			(sessionID != "" && userID != "" && sess.UserID != userID) {
 			continue
 		}
-		l := storage.SessionLink{SessionID: id, UserID: sess.UserID}
-		for c := range s.sessionClients[id] {
-			l.Clients = append(l.Clients, c)
-		}
-		slices.Sort(l.Clients)
-		out = append(out, l)
+		out = append(out, s.sessionLinkLocked(id, sess))
 	}
 	slices.SortFunc(out, func(a, b storage.SessionLink) int { return cmp.Compare(a.SessionID, b.SessionID) })
 	return out, nil
+}
+
+// sessionLinkLocked is the session with its clients, sorted (nil if none).
+// Callers hold s.mu.
+func (s *Store) sessionLinkLocked(id string, sess storage.Session) storage.SessionLink {
+	l := storage.SessionLink{SessionID: id, UserID: sess.UserID}
+	for c := range s.sessionClients[id] {
+		l.Clients = append(l.Clients, c)
+	}
+	slices.Sort(l.Clients)
+	return l
 }

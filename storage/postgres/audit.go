@@ -73,7 +73,7 @@ func scanAudit(r pgx.CollectableRow) (storage.AuditEvent, error) {
 func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
 	// Housekeeping, like SweepExpired: bounded by the caller's context, not
 	// by a request's deadline.
-	tag, err := s.pool.pool.Exec(ctx, `DELETE FROM audit_log WHERE at < $1`, before)
+	tag, err := s.pool.housekeeping().Exec(ctx, `DELETE FROM audit_log WHERE at < $1`, before)
 	if err != nil {
 		return 0, wrap("prune audit", err)
 	}

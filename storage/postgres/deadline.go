@@ -43,6 +43,15 @@ func (d db) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d.timeout)
 }
 
+// housekeeping is d for maintenance (sweeps, pruning): bounded only by
+// the caller's context, as a large batch may rightly take longer than a
+// request's deadline, but still within the shared part of the pool, like
+// every call without the reserve mark.
+func (d db) housekeeping() db {
+	d.timeout = 0
+	return d
+}
+
 // Ping takes no slot: readiness must not fail because logins are busy.
 func (d db) Ping(ctx context.Context) error {
 	ctx, cancel := d.bound(ctx)
@@ -53,8 +62,8 @@ func (d db) Ping(ctx context.Context) error {
 // Exec runs a statement. When ctx carries events (storage.WithEvents), the
 // statement and the events go into one transaction (execAnnounced).
 func (d db) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if b := storage.PendingEvents(ctx); b != nil {
-		return d.execAnnounced(ctx, b, sql, args...)
+	if storage.PendingEvents(ctx) != nil {
+		return d.execAnnounced(ctx, sql, args...)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
@@ -112,7 +121,7 @@ func (d db) Begin(ctx context.Context) (pgx.Tx, error) {
 	return d.beginTx(ctx, true)
 }
 
-// begin is Begin for execAnnounced, whose commit must not announce again.
+// begin is Begin for changeTx, whose commit must not announce again.
 func (d db) begin(ctx context.Context) (pgx.Tx, error) {
 	return d.beginTx(ctx, false)
 }

@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,27 +59,16 @@ func WriteEvents(ctx context.Context, tx pgx.Tx, events []storage.Event) error {
 }
 
 // execAnnounced runs a change with the events attached to ctx
-// (storage.WithEvents) in one transaction: the events are inserted only if
-// the statement changed a row, and the batch is marked written only once
-// the transaction committed.
-func (d db) execAnnounced(ctx context.Context, b *storage.EventBatch, sql string, args ...any) (pgconn.CommandTag, error) {
-	tx, err := d.begin(ctx)
-	if err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
-	tag, err := tx.Exec(ctx, sql, args...)
-	if err != nil || tag.RowsAffected() == 0 {
-		return tag, err
-	}
-	if err := insertEvents(ctx, tx, b.Events()); err != nil {
-		return tag, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return tag, err
-	}
-	b.MarkWritten()
-	return tag, nil
+// (storage.WithEvents) in one transaction (changeTx): the events are
+// inserted only if the statement changed a row.
+func (d db) execAnnounced(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := d.changeTx(ctx, func(tx pgx.Tx) (bool, error) {
+		var err error
+		tag, err = tx.Exec(ctx, sql, args...)
+		return err == nil && tag.RowsAffected() > 0, err
+	})
+	return tag, err
 }
 
 // AppendEvents implements storage.Outbox.
@@ -200,21 +191,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	if err != nil {
 		return nil, wrap("claim deliveries", err)
 	}
-	sortClaimed(out)
+	// RETURNING has no order: a claim goes by (seq, sink).
+	slices.SortFunc(out, func(a, b storage.Claimed) int {
+		return cmp.Or(cmp.Compare(a.Delivery.Seq, b.Delivery.Seq), cmp.Compare(a.Delivery.Sink, b.Delivery.Sink))
+	})
 	return out, nil
-}
-
-// sortClaimed orders a claim by (seq, sink); RETURNING has no order.
-func sortClaimed(c []storage.Claimed) {
-	for i := 1; i < len(c); i++ {
-		for j := i; j > 0 && less(c[j].Delivery, c[j-1].Delivery); j-- {
-			c[j], c[j-1] = c[j-1], c[j]
-		}
-	}
-}
-
-func less(a, b storage.Delivery) bool {
-	return a.Seq < b.Seq || (a.Seq == b.Seq && a.Sink < b.Sink)
 }
 
 // FinishDelivery implements storage.Outbox.
@@ -360,23 +341,32 @@ func (s *Store) SessionLinks(ctx context.Context, userID, sessionID string) ([]s
 	if err != nil {
 		return nil, wrap("session links", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.SessionLink, error) {
-		var l storage.SessionLink
-		err := r.Scan(&l.SessionID, &l.UserID, &l.Clients)
-		if len(l.Clients) == 0 {
-			l.Clients = nil
-		}
-		return l, err
-	})
+	out, err := pgx.CollectRows(rows, scanSessionLink)
 	return out, wrap("session links", err)
+}
+
+// scanSessionLink reads a row of (session ID, user ID, client IDs), whose
+// empty client array the model spells nil.
+func scanSessionLink(r pgx.CollectableRow) (storage.SessionLink, error) {
+	var l storage.SessionLink
+	err := r.Scan(&l.SessionID, &l.UserID, &l.Clients)
+	if len(l.Clients) == 0 {
+		l.Clients = nil
+	}
+	return l, err
 }
 
 // changeTx runs fn in a transaction and, if fn reports that it changed
 // something, inserts the events attached to ctx in the same transaction
 // (for changes made with Query or QueryRow, which Exec's interception does
-// not see).
+// not see); the batch is marked written only once the transaction
+// committed.
 func (s *Store) changeTx(ctx context.Context, fn func(tx pgx.Tx) (changed bool, err error)) error {
-	tx, err := s.pool.begin(ctx)
+	return s.pool.changeTx(ctx, fn)
+}
+
+func (d db) changeTx(ctx context.Context, fn func(tx pgx.Tx) (changed bool, err error)) error {
+	tx, err := d.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -432,7 +422,7 @@ func (s *Store) PruneOutbox(ctx context.Context, before, deadBefore time.Time) (
 func (s *Store) pruneInBatches(ctx context.Context, sql string, args ...any) (int64, error) {
 	var total int64
 	for {
-		tag, err := s.pool.pool.Exec(ctx, sql, args...)
+		tag, err := s.pool.housekeeping().Exec(ctx, sql, args...)
 		if err != nil {
 			return total, err
 		}

@@ -121,10 +121,19 @@ func TestSharedSlotsAreGivenBack(t *testing.T) {
 			return ignore(pgx.BeginFunc(ctx, s.pool, func(pgx.Tx) error { return errBoom }), errBoom)
 		},
 		"announced Exec": func() error {
-			ctx := storage.WithEvents(ctx)
+			// An event, or WithEvents returns ctx as it was and this is
+			// plain Exec. SELECT 1 reports a row: the event is written.
+			ctx := storage.WithEvents(ctx, storage.NewEvent("t.share", "", "", nil, time.Now()))
 			_, err := s.pool.Exec(ctx, "SELECT 1")
 			return err
 		},
+		"announced Exec changing nothing": func() error {
+			ctx := storage.WithEvents(ctx, storage.NewEvent("t.share", "", "", nil, time.Now()))
+			_, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE id = 'nobody'")
+			return err
+		},
+		"SweepExpired": func() error { _, err := s.SweepExpired(ctx, time.Now()); return err },
+		"PruneOutbox":  func() error { _, err := s.PruneOutbox(ctx, time.Now(), time.Now()); return err },
 	}
 	for name, call := range calls {
 		for i := range 3 {

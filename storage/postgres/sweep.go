@@ -34,7 +34,7 @@ func (s *Store) SweepExpired(ctx context.Context, before time.Time) (int64, erro
 	} {
 		// Housekeeping, not a request: the caller's context bounds it, as a
 		// large sweep may rightly take longer than a request's deadline.
-		tag, err := s.pool.pool.Exec(ctx, q, before)
+		tag, err := s.pool.housekeeping().Exec(ctx, q, before)
 		if err != nil {
 			return total, wrap("sweep expired", err)
 		}
@@ -65,7 +65,7 @@ func (s *Store) sweepSessions(ctx context.Context, before time.Time) (int64, err
 // rows go with their session by ON DELETE CASCADE). SKIP LOCKED lets two
 // nodes sweeping at once take disjoint batches.
 func (s *Store) sweepSessionBatch(ctx context.Context, before time.Time) (int64, error) {
-	tx, err := s.pool.pool.Begin(ctx)
+	tx, err := s.pool.housekeeping().Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -81,14 +81,7 @@ func (s *Store) sweepSessionBatch(ctx context.Context, before time.Time) (int64,
 	if err != nil {
 		return 0, err
 	}
-	links, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storage.SessionLink, error) {
-		var l storage.SessionLink
-		err := r.Scan(&l.SessionID, &l.UserID, &l.Clients)
-		if len(l.Clients) == 0 {
-			l.Clients = nil
-		}
-		return l, err
-	})
+	links, err := pgx.CollectRows(rows, scanSessionLink)
 	if err != nil || len(links) == 0 {
 		return 0, err
 	}
