@@ -25,9 +25,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/admit-idp/admit/login/password"
 )
 
 func main() {
+	// A hash process (login/password.ProcessPool) never gets past here.
+	password.ServeHashProcessIfAsked()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {

@@ -28,6 +28,13 @@ import (
 	"github.com/admit-idp/admit/storage/redis/redistest"
 )
 
+// TestMain lets `admit serve`, run in these tests, start this test binary
+// as its hash processes, as main does for the admit binary.
+func TestMain(m *testing.M) {
+	password.ServeHashProcessIfAsked()
+	os.Exit(m.Run())
+}
+
 // cli runs the admit command in-process with a private environment, so the
 // tests never read the developer's ADMIT_* variables.
 type cli struct {

@@ -47,6 +47,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	go a.RunEvents(ctx)
 	h := a.Handler()
 	app.ReleaseHashMemoryWhenIdle(a.Hasher.Budget())
+	defer a.StartHashProcesses()()
 	app.ReleaseStartupMemory()
 	return listenAndServe(ctx, cfg.Addr, h, log)
 }

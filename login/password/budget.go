@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
 	"github.com/admit-idp/admit/storage"
 )
 
@@ -78,6 +76,18 @@ func NewBudget(concurrency int, maxWait time.Duration) *Budget {
 		maxWait = DefaultQueueWait
 	}
 	return &Budget{slots: max(1, concurrency), maxWait: maxWait, now: time.Now}
+}
+
+// Run runs f, a hash, within the budget: it waits for a slot (ErrBusy as
+// Acquire), runs f and gives the slot back.
+func (b *Budget) Run(ctx context.Context, f func()) error {
+	release, err := b.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	f()
+	return nil
 }
 
 // Concurrency is the number of slots; MaxWait the longest wait.
@@ -222,25 +232,23 @@ func (h *Hasher) Budget() *Budget { return h.budget }
 
 // HashContext is Hash within the budget: ErrBusy when no slot came free in
 // time or ctx ended while waiting.
-func (h *Hasher) HashContext(ctx context.Context, pw string) (string, error) {
-	release, err := h.budget.Acquire(ctx)
-	if err != nil {
-		return "", err
+func (h *Hasher) HashContext(ctx context.Context, pw string) (hash string, err error) {
+	if berr := h.budget.Run(ctx, func() { hash, err = h.runHash(pw) }); berr != nil {
+		return "", berr
 	}
-	defer release()
-	return h.hash(pw)
+	return hash, err
 }
 
 // VerifyContext is Verify within the budget (ErrBusy as HashContext).
 func (h *Hasher) VerifyContext(ctx context.Context, pw, hash string) (Result, error) {
 	// Every verification, bcrypt and imported formats included, takes a
 	// slot first.
-	release, err := h.budget.Acquire(ctx)
-	if err != nil {
-		return Result{}, err
+	var res Result
+	var err error
+	if berr := h.budget.Run(ctx, func() { res, err = h.runVerify(pw, hash) }); berr != nil {
+		return Result{}, berr
 	}
-	defer release()
-	return h.verify(pw, hash)
+	return res, err
 }
 
 // VerifyUnknownContext is VerifyUnknown within the budget: it returns
@@ -248,11 +256,8 @@ func (h *Hasher) VerifyContext(ctx context.Context, pw, hash string) (Result, er
 // no slot (as a real verification would not have either, so the answer
 // still does not tell an unknown e-mail from a known one).
 func (h *Hasher) VerifyUnknownContext(ctx context.Context, pw string) error {
-	release, err := h.budget.Acquire(ctx)
-	if err != nil {
+	if err := h.budget.Run(ctx, func() { _, _ = h.runVerify(pw, h.dummyHash) }); err != nil {
 		return err
 	}
-	defer release()
-	_, _ = argon2id.ComparePasswordAndHash(pw, h.dummyHash)
 	return ErrMismatch
 }

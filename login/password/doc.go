@@ -36,6 +36,14 @@
 // OnIdle tells the server when a busy spell is over (no hash running or
 // waiting for a while), so that it can return the hashes' memory to the OS.
 //
+// With a ProcessPool (process.go; `admit serve` sets one up), the hash
+// that holds a slot runs in a child process of the server's own binary,
+// started at a lower priority (a niceness), over a pipe: ServeHashProcess-
+// IfAsked, called first thing in main, is that process's side. The kernel
+// then gives hashes only the CPU the server's other work leaves, and the
+// 19 MiB each allocates stays out of the server's heap. A process that
+// fails is replaced and its hash runs in the server.
+//
 // During a login surge (surge.go) a password POST that does not get its
 // answer within Method.InlineWait parks the attempt under a one-time
 // ticket bound to the flow and the browser's CSRF cookie and answers 303 to

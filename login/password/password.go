@@ -33,6 +33,41 @@ type Hasher struct {
 	// wait) instead of exhausting memory and starving the other endpoints
 	// (budget.go).
 	budget *Budget
+	// procs, when set, runs the hashes in child processes (process.go).
+	procs *ProcessPool
+}
+
+// Params are h's argon2id parameters.
+func (h *Hasher) Params() argon2id.Params { return h.params }
+
+// UseProcesses makes h run its hashes in p's processes (falling back to
+// this process when one fails). Call it before h is used.
+func (h *Hasher) UseProcesses(p *ProcessPool) { h.procs = p }
+
+// Processes is the pool h hashes in, or nil.
+func (h *Hasher) Processes() *ProcessPool { return h.procs }
+
+// runHash is hash, in a hash process when h has them.
+func (h *Hasher) runHash(pw string) (string, error) {
+	if h.procs != nil {
+		if a, err := h.procs.do('h', pw, ""); err == nil {
+			if err := a.err(); err != nil {
+				return "", err
+			}
+			return a.text, nil
+		}
+	}
+	return h.hash(pw)
+}
+
+// runVerify is verify, in a hash process when h has them.
+func (h *Hasher) runVerify(pw, stored string) (Result, error) {
+	if h.procs != nil {
+		if a, err := h.procs.do('v', pw, stored); err == nil {
+			return Result{NeedsRehash: a.rehash}, a.err()
+		}
+	}
+	return h.verify(pw, stored)
 }
 
 // New returns a Hasher with the given parameters (use OWASP).

@@ -19,8 +19,21 @@ type HashConfig struct {
 	Concurrency int `yaml:"hash_concurrency"`
 	// QueueWait is the longest a hash waits for a slot.
 	QueueWait time.Duration `yaml:"hash_queue_wait"`
-	envErr    error
+	// Processes runs the hashes of `admit serve` in child processes of its
+	// own binary (login/password.ProcessPool); on by default.
+	Processes bool `yaml:"hash_processes"`
+	// Nice is the niceness of those processes (0–19; 0 runs them at the
+	// server's priority).
+	Nice   int `yaml:"hash_nice"`
+	envErr error
 }
+
+// DefaultHashNice is the niceness of the hash processes: the kernel weighs
+// a process at niceness 10 at about a tenth of one at 0 (sched(7)), so a
+// login surge's hashes get the CPU the token, refresh, JWKS and userinfo
+// requests leave, while an otherwise idle core still runs them at full
+// speed.
+const DefaultHashNice = 10
 
 const (
 	maxHashConcurrency = 256
@@ -28,7 +41,9 @@ const (
 	maxHashQueueWait   = time.Minute
 )
 
-func defaultHash() HashConfig { return HashConfig{QueueWait: password.DefaultQueueWait} }
+func defaultHash() HashConfig {
+	return HashConfig{QueueWait: password.DefaultQueueWait, Processes: true, Nice: DefaultHashNice}
+}
 
 // Slots is the effective concurrency.
 func (c HashConfig) Slots() int {
@@ -54,6 +69,20 @@ func applyHashEnv(c *HashConfig, getenv func(string) string) {
 		}
 		c.QueueWait = d
 	}
+	if s := getenv("ADMIT_HASH_PROCESSES"); s != "" {
+		on, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ADMIT_HASH_PROCESSES %q: want true or false", s))
+		}
+		c.Processes = on
+	}
+	if s := getenv("ADMIT_HASH_NICE"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ADMIT_HASH_NICE %q: want a whole number", s))
+		}
+		c.Nice = n
+	}
 	c.envErr = errors.Join(errs...)
 }
 
@@ -64,6 +93,9 @@ func (c HashConfig) validate() error {
 	}
 	if c.QueueWait < minHashQueueWait || c.QueueWait > maxHashQueueWait {
 		errs = append(errs, fmt.Errorf("hash_queue_wait %s: want %s to %s", c.QueueWait, minHashQueueWait, maxHashQueueWait))
+	}
+	if c.Nice < 0 || c.Nice > 19 {
+		errs = append(errs, fmt.Errorf("hash_nice %d: want 0 (the process's priority) to 19", c.Nice))
 	}
 	return errors.Join(errs...)
 }

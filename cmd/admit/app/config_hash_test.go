@@ -25,9 +25,16 @@ func TestHashSettings(t *testing.T) {
 		args      []string
 		slots     int
 		wait      time.Duration
+		procsOff  bool
+		nice      int // 0: app.DefaultHashNice
 		wantError string
 	}{
 		{name: "defaults", slots: max(1, runtime.GOMAXPROCS(0)-1), wait: 5 * time.Second},
+		{name: "hash processes off, own niceness", env: map[string]string{"ADMIT_HASH_PROCESSES": "false", "ADMIT_HASH_NICE": "3"}, slots: max(1, runtime.GOMAXPROCS(0)-1), wait: 5 * time.Second, procsOff: true, nice: 3},
+		{name: "processes not a boolean", env: map[string]string{"ADMIT_HASH_PROCESSES": "maybe"}, wantError: "ADMIT_HASH_PROCESSES"},
+		{name: "nice not a number", env: map[string]string{"ADMIT_HASH_NICE": "low"}, wantError: "ADMIT_HASH_NICE"},
+		{name: "nice too high", env: map[string]string{"ADMIT_HASH_NICE": "20"}, wantError: "hash_nice 20"},
+		{name: "nice negative", env: map[string]string{"ADMIT_HASH_NICE": "-5"}, wantError: "hash_nice -5"},
 		{name: "environment", env: map[string]string{"ADMIT_HASH_CONCURRENCY": "4", "ADMIT_HASH_QUEUE_WAIT": "750ms"}, slots: 4, wait: 750 * time.Millisecond},
 		{name: "file", args: []string{"--config", file}, slots: 3, wait: 2 * time.Second},
 		{name: "environment over file", args: []string{"--config", file}, env: map[string]string{"ADMIT_HASH_CONCURRENCY": "1"}, slots: 1, wait: 2 * time.Second},
@@ -51,6 +58,13 @@ func TestHashSettings(t *testing.T) {
 			}
 			if cfg.Hash.Slots() != c.slots || cfg.Hash.QueueWait != c.wait {
 				t.Fatalf("slots %d, wait %s; want %d, %s", cfg.Hash.Slots(), cfg.Hash.QueueWait, c.slots, c.wait)
+			}
+			wantNice := c.nice
+			if wantNice == 0 {
+				wantNice = app.DefaultHashNice
+			}
+			if cfg.Hash.Processes == c.procsOff || cfg.Hash.Nice != wantNice {
+				t.Fatalf("processes %v, nice %d; want %v, %d", cfg.Hash.Processes, cfg.Hash.Nice, !c.procsOff, wantNice)
 			}
 		})
 	}

@@ -49,3 +49,32 @@ const HashIdleRelease = 2 * time.Second
 // logins that follow each other within HashIdleRelease (a surge) never
 // trigger it. Only `admit serve` calls it.
 func ReleaseHashMemoryWhenIdle(b *password.Budget) { b.OnIdle(HashIdleRelease, debug.FreeOSMemory) }
+
+// StartHashProcesses makes the server's password hashes run in child
+// processes of its own binary at niceness hash_nice
+// (login/password.ProcessPool), unless hash_processes is off. It starts
+// one at once, so that a binary or system that refuses either is logged
+// before the first sign-in; the hashes then run in the server. Only
+// `admit serve` calls it; the returned stop retires the processes.
+func (a *App) StartHashProcesses() (stop func()) {
+	if !a.Config.Hash.Processes {
+		return func() {}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		a.Logger.Warn("password hashes run in the server: no executable to start as hash processes", "err", err)
+		return func() {}
+	}
+	pool := password.NewProcessPool(exe, a.Hasher.Params(), a.Config.Hash.Nice, a.Logger)
+	lowered, err := pool.Check()
+	if err != nil {
+		a.Logger.Warn("password hashes run in the server: the hash process did not start", "err", err)
+		return func() {}
+	}
+	if !lowered && a.Config.Hash.Nice > 0 {
+		a.Logger.Warn("password hash processes run at the server's priority: a login surge can slow the token endpoints", "hash_nice", a.Config.Hash.Nice)
+	}
+	a.Hasher.UseProcesses(pool)
+	a.Metrics.observeHashProcesses(pool)
+	return pool.Close
+}

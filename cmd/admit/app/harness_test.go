@@ -346,6 +346,8 @@ func randomString() string {
 }
 
 func TestMain(m *testing.M) {
+	// StartHashProcesses starts this test binary as its hash processes.
+	password.ServeHashProcessIfAsked()
 	// zitadel's op logs through the default logger; keep test output readable.
 	flag.Parse()
 	if !testing.Verbose() {

@@ -34,3 +34,29 @@ func (m *Metrics) observeHashBudget(b *password.Budget) {
 		counter("admit_hash_canceled_total", "Password hashes whose caller went away while waiting.", func(s password.BudgetStats) uint64 { return s.Canceled }),
 	)
 }
+
+// observeHashProcesses exposes the hash processes (login/password
+// .ProcessPool): the hashes they ran and their CPU time as they measured
+// it, which is the hash's real cost under load (cmd/admit/loadbench
+// compares logins against it).
+func (m *Metrics) observeHashProcesses(p *password.ProcessPool) {
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "admit_hash_process_runs_total", Help: "Password hashes run in hash processes."},
+			func() float64 { return float64(p.Stats().Runs) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "admit_hash_process_cpu_seconds_total", Help: "CPU time of the password hashes run in hash processes, as each process measured it."},
+			func() float64 { return p.Stats().CPU.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "admit_hash_process_failures_total", Help: "Password hashes run in the server after a hash process failed."},
+			func() float64 { return float64(p.Stats().Failures) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "admit_hash_process_starts_total", Help: "Hash processes started."},
+			func() float64 { return float64(p.Stats().Starts) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "admit_hash_processes", Help: "Hash processes running now."},
+			func() float64 { return float64(p.Stats().Live) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "admit_hash_process_low_priority", Help: "1 when the newest hash process runs below normal priority (hash_nice)."},
+			func() float64 {
+				if p.Stats().Lowered {
+					return 1
+				}
+				return 0
+			}),
+	)
+}

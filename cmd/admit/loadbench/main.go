@@ -36,7 +36,7 @@ func main() {
 	flag.StringVar(&o.scenarios, "scenarios", strings.Join(allScenarios, ","), "scenarios to run, comma-separated")
 	flag.DurationVar(&o.surge, "surge", 0, "length of the surge scenario (0: skip it)")
 	flag.Float64Var(&o.surgeFactor, "surge-factor", 4, "surge login rate as a multiple of the measured login capacity")
-	flag.DurationVar(&o.quiet, "quiet", 10*time.Second, "length of the quiet probe measurement before the surge")
+	flag.DurationVar(&o.quiet, "quiet", 0, "length of the quiet probe measurement before the surge (0: as long as the surge, so both p99s rest on as many samples)")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "client timeout of one request")
 	flag.StringVar(&o.dbURL, "db", "postgres://postgres@127.0.0.1:5432/postgres", "Postgres server URL (postgres mode creates a fresh database there)")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379", "Redis URL (postgres mode uses a fresh key prefix)")
@@ -50,6 +50,9 @@ func main() {
 }
 
 func run(ctx context.Context, o options, out, logw io.Writer) error {
+	if o.quiet <= 0 {
+		o.quiet = o.surge
+	}
 	if o.clients < 1 || o.duration <= 0 || o.surgeFactor <= 0 {
 		return errors.New("want -clients ≥ 1, -duration > 0 and -surge-factor > 0")
 	}
@@ -96,8 +99,8 @@ func runMode(ctx context.Context, o options, mode, bin string, verify time.Durat
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	fmt.Fprintf(out, "## %s mode\n\n%s\n\n", mode, idleMemory(srv, o.idle))
-	fmt.Fprintln(out, "| scenario | ops | ops/s | ops per admit CPU-s | admit CPU % | p50 ms | p99 ms | errors | RSS / peak MiB | Postgres CPU-s | CPU per op ÷ argon2id verify |")
-	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(out, "| scenario | ops | ops/s | ops per admit CPU-s | admit CPU % | p50 ms | p99 ms | errors | RSS / peak MiB | hash processes RSS MiB | Postgres CPU-s | CPU per op ÷ argon2id verify | argon2id in admit ms | logins per CPU-s ÷ 1/(argon2id in admit) |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	var loginRate float64
 	for _, name := range strings.Split(o.scenarios, ",") {
 		sc, ok := scenarios[strings.TrimSpace(name)]
@@ -108,14 +111,20 @@ func runMode(ctx context.Context, o options, mode, bin string, verify time.Durat
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		ratio := "–"
+		ratio, inAdmit, atLimit := "–", "–", "–"
 		if name == "login" && r.ops > 0 {
 			loginRate = float64(r.ops) / r.wall.Seconds()
 			ratio = fmt.Sprintf("%.2f", r.cpu.Seconds()/float64(r.ops)/verify.Seconds())
+			if r.hash > 0 {
+				// Issue 20's goal 1: logins per CPU-second against the
+				// hash's cost inside Admit under the same load.
+				inAdmit = fmt.Sprintf("%.1f", ms(r.hash))
+				atLimit = fmt.Sprintf("%.0f %%", 100*perCPU(r.ops, r.cpu)*r.hash.Seconds())
+			}
 		}
-		fmt.Fprintf(out, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %d | %.0f / %.0f | %s | %s |\n",
+		fmt.Fprintf(out, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %d | %.0f / %.0f | %.0f | %s | %s | %s | %s |\n",
 			name, r.ops, float64(r.ops)/r.wall.Seconds(), perCPU(r.ops, r.cpu), 100*r.cpu.Seconds()/r.wall.Seconds(),
-			ms(r.lat.p(50)), ms(r.lat.p(99)), r.errs, mib(r.after.rss), mib(r.after.hwm), pgCPU(r.pg), ratio)
+			ms(r.lat.p(50)), ms(r.lat.p(99)), r.errs, mib(r.after.rss), mib(r.after.hwm), mib(r.after.childRSS), pgCPU(r.pg), ratio, inAdmit, atLimit)
 		if r.firstErr != nil {
 			fmt.Fprintf(logw, "loadbench: %s: first error: %v\n", name, r.firstErr)
 		}
@@ -145,8 +154,20 @@ func idleMemory(srv *server, wait time.Duration) string {
 	var parts []string
 	for _, d := range at {
 		time.Sleep(time.Until(start.Add(d)))
-		m := memSplitOf(srv.cmd.Process.Pid)
-		parts = append(parts, fmt.Sprintf("%g s after: %.1f MiB (%.1f anonymous, %.1f file-backed)", d.Seconds(), mib(m.rss), mib(m.anon), mib(m.file)))
+		pid := srv.cmd.Process.Pid
+		m := memSplitOf(pid)
+		part := fmt.Sprintf("%g s after: %.1f MiB (%.1f anonymous, %.1f file-backed)", d.Seconds(), mib(m.rss), mib(m.anon), mib(m.file))
+		if kids := childrenOf(pid); len(kids) > 0 {
+			var c memSplit
+			for _, k := range kids {
+				km := memSplitOf(k)
+				c.rss, c.anon, c.pss = c.rss+km.rss, c.anon+km.anon, c.pss+km.pss
+			}
+			part += fmt.Sprintf(", plus %d hash process(es) %.1f MiB (%.1f anonymous; PSS of all: %.1f MiB)", len(kids), mib(c.rss), mib(c.anon), mib(m.pss+c.pss))
+		} else {
+			part += ", no hash process running"
+		}
+		parts = append(parts, part)
 	}
 	return "Idle RSS after start and one warm-up login, " + strings.Join(parts, "; ") + "."
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,8 +56,11 @@ type result struct {
 	ops, errs     int
 	firstErr      error
 	wall, cpu, pg time.Duration
-	lat           latencies
-	after         procStatus
+	// hash is the CPU time of one password hash inside Admit during the
+	// run, on its own clock (0: none ran, or an older build).
+	hash  time.Duration
+	lat   latencies
+	after procStatus
 }
 
 // measure runs sc with n workers for d and reads the admit process's CPU
@@ -69,6 +73,7 @@ func measure(ctx context.Context, srv *server, c *client, sc scenario, n int, d 
 			return nil, fmt.Errorf("first call: %w", err)
 		}
 	}
+	hashBefore := readHashClock(c)
 	before, pgBefore, start := srv.status(), postgresCPU(), time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -96,6 +101,7 @@ func measure(ctx context.Context, srv *server, c *client, sc scenario, n int, d 
 	r.wall = time.Since(start)
 	r.after = srv.status()
 	r.cpu = r.after.cpu - before.cpu
+	r.hash = readHashClock(c).perHash(hashBefore)
 	r.pg = -1
 	// A backend that exited took its CPU with it: the sum can go down.
 	if pgAfter := postgresCPU(); pgBefore >= 0 && pgAfter >= pgBefore {
@@ -254,13 +260,9 @@ func runSurge(ctx context.Context, srv *server, c *client, o options, loginRate 
 // hashMetrics reads Admit's admit_hash_* counters from /metrics ("none"
 // for a build without them).
 func hashMetrics(c *client) string {
-	resp, err := (&http.Client{Transport: c.transport, Timeout: c.timeout}).Get(c.issuer + "/metrics")
-	if err != nil {
-		return "unreadable"
-	}
 	var keep []string
-	for _, l := range strings.Split(read(resp), "\n") {
-		for _, m := range []string{"admit_hash_concurrency ", "admit_hash_admitted_total ", "admit_hash_queued_total ", "admit_hash_shed_total ", "admit_hash_canceled_total "} {
+	for _, l := range metricLines(c) {
+		for _, m := range []string{"admit_hash_concurrency ", "admit_hash_admitted_total ", "admit_hash_queued_total ", "admit_hash_shed_total ", "admit_hash_canceled_total ", "admit_hash_low_priority "} {
 			if strings.HasPrefix(l, m) {
 				keep = append(keep, "`"+l+"`")
 			}
@@ -270,4 +272,56 @@ func hashMetrics(c *client) string {
 		return "none (a build without the hash budget)"
 	}
 	return strings.Join(keep, ", ")
+}
+
+// metricLines is Admit's /metrics, a line each (nil when unreadable).
+func metricLines(c *client) []string {
+	resp, err := (&http.Client{Transport: c.transport, Timeout: c.timeout}).Get(c.issuer + "/metrics")
+	if err != nil {
+		return nil
+	}
+	return strings.Split(read(resp), "\n")
+}
+
+// hashClock is Admit's own count of the hashes its hash processes ran and
+// their CPU time as each process measured it (admit_hash_process_runs_total
+// and admit_hash_process_cpu_seconds_total); ok is false for a build or a
+// configuration without them.
+type hashClock struct {
+	runs float64
+	cpu  time.Duration
+	ok   bool
+}
+
+func readHashClock(c *client) hashClock {
+	var h hashClock
+	var seen int
+	for _, l := range metricLines(c) {
+		name, val, found := strings.Cut(l, " ")
+		if !found {
+			continue
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "admit_hash_process_runs_total":
+			h.runs, seen = v, seen+1
+		case "admit_hash_process_cpu_seconds_total":
+			h.cpu, seen = time.Duration(v*float64(time.Second)), seen+1
+		}
+	}
+	h.ok = seen == 2
+	return h
+}
+
+// perHash is the CPU time of one hash between two readings (0 when there
+// was none or the build does not report it).
+func (h hashClock) perHash(before hashClock) time.Duration {
+	n := h.runs - before.runs
+	if !h.ok || !before.ok || n <= 0 {
+		return 0
+	}
+	return time.Duration(float64(h.cpu-before.cpu) / n)
 }

@@ -199,8 +199,10 @@ func (s *server) stop() {
 
 // procStatus is what /proc says about a process.
 type procStatus struct {
-	cpu      time.Duration // utime + stime
-	rss, hwm int64         // KiB: VmRSS, VmHWM
+	cpu      time.Duration // utime + stime, with its children's (the hash processes)
+	rss, hwm int64         // KiB: VmRSS, VmHWM of the process itself
+	// childRSS is the VmRSS of its live children (KiB).
+	childRSS int64
 }
 
 // clockTick is USER_HZ, the unit of utime and stime in /proc/<pid>/stat:
@@ -209,9 +211,38 @@ const clockTick = 100
 
 func (s *server) status() procStatus { return procStatusOf(s.cmd.Process.Pid) }
 
+// procStatusOf reads pid's status. Its CPU time includes its children's:
+// admit runs its password hashes in child processes (the hash processes),
+// whose CPU is admit's cost as much as its own; live children are read
+// one by one, exited ones are in pid's cutime and cstime.
 func procStatusOf(pid int) procStatus {
 	kib := procKiB(fmt.Sprintf("/proc/%d/status", pid))
-	return procStatus{cpu: procCPU(pid), rss: kib["VmRSS"], hwm: kib["VmHWM"]}
+	st := procStatus{cpu: procCPU(pid), rss: kib["VmRSS"], hwm: kib["VmHWM"]}
+	for _, child := range childrenOf(pid) {
+		if c := procCPU(child); c > 0 && st.cpu >= 0 {
+			st.cpu += c
+		}
+		st.childRSS += procKiB(fmt.Sprintf("/proc/%d/status", child))["VmRSS"]
+	}
+	return st
+}
+
+// childrenOf lists pid's live child processes (/proc/<pid>/task/*/children).
+func childrenOf(pid int) []int {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var out []int
+	for _, t := range tasks {
+		raw, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(raw)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // procKiB reads a /proc file of "Key: value kB" lines (status,
@@ -237,16 +268,19 @@ func procKiB(path string) map[string]int64 {
 // /proc/<pid>/smaps_rollup (KiB): anonymous (heap, stacks) and file-backed
 // (the binary's code and read-only data the kernel mapped in, reclaimable
 // but counted in RSS).
-type memSplit struct{ rss, anon, file int64 }
+// pss is the proportional set size: file pages shared with other
+// processes (a hash process maps the same binary) count for their share.
+type memSplit struct{ rss, anon, file, pss int64 }
 
 func memSplitOf(pid int) memSplit {
 	kib := procKiB(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	m := memSplit{rss: kib["Rss"], anon: kib["Anonymous"]}
+	m := memSplit{rss: kib["Rss"], anon: kib["Anonymous"], pss: kib["Pss"]}
 	m.file = m.rss - m.anon
 	return m
 }
 
-// procCPU is utime+stime of a process (-1 when unreadable).
+// procCPU is utime+stime of a process and of its waited-for children
+// (-1 when unreadable).
 func procCPU(pid int) time.Duration {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -258,13 +292,17 @@ func procCPU(pid int) time.Duration {
 		return -1
 	}
 	f := strings.Fields(string(raw[i+1:]))
-	// After ')': state is field 3 of stat(5), utime 14, stime 15.
-	if len(f) < 13 {
+	// After ')': state is field 3 of stat(5), utime 14, stime 15, and
+	// cutime 16, cstime 17 (its children that exited and were waited for).
+	if len(f) < 15 {
 		return -1
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	stm, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+stm) * time.Second / clockTick
+	var sum int64
+	for _, i := range []int{11, 12, 13, 14} {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		sum += n
+	}
+	return time.Duration(sum) * time.Second / clockTick
 }
 
 // postgresCPU sums utime+stime of every visible process named postgres

@@ -1,0 +1,12 @@
+//go:build !linux
+
+package password
+
+import "errors"
+
+// lowerThreadPriority: only Linux lets one thread lower its priority (and
+// pass it to the processes it starts); elsewhere the hash processes run
+// at the server's priority.
+func lowerThreadPriority(int) error {
+	return errors.New("password: lowering one thread's priority needs Linux")
+}
