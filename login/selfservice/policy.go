@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/ccojocar/zxcvbn-go/data"
@@ -29,9 +30,40 @@ import (
 type Policy struct {
 	MinLength int
 	MaxLength int
-	blocked   map[string]struct{}
-	list      []string // the blocklist, lowercased, most common first
 }
+
+// blocklist is the common-password list, lowercased: a set for Problem and
+// the list, most common first, for the browser's rules.
+type blocklist struct {
+	set  map[string]struct{}
+	list []string
+}
+
+// blocklistsDecoded counts decodings of the list, for the test that it is
+// decoded on first use only.
+var blocklistsDecoded atomic.Int32
+
+// commonBlocklist decodes the blocklist on its first use (a sign-up, a
+// password change or reset, the rules a password form fetches), not when
+// the policy is built at start: it is 0.5 MB on the heap, and a node that
+// only signs people in never needs it. Every policy shares it; the lengths
+// do not change it.
+var commonBlocklist = sync.OnceValue(func() *blocklist {
+	blocklistsDecoded.Add(1)
+	list := commonPasswords()
+	if len(list) > BlocklistSize {
+		list = list[:BlocklistSize]
+	}
+	b := &blocklist{set: make(map[string]struct{}, len(list))}
+	for _, w := range list {
+		w = strings.ToLower(w)
+		if _, dup := b.set[w]; !dup {
+			b.set[w] = struct{}{}
+			b.list = append(b.list, w)
+		}
+	}
+	return b
+})
 
 // BlocklistSize is how many of the most common passwords are refused.
 const BlocklistSize = 10000
@@ -44,19 +76,7 @@ func NewPolicy(minLength, maxLength int) *Policy {
 	if maxLength <= 0 {
 		maxLength = 128
 	}
-	list := commonPasswords()
-	if len(list) > BlocklistSize {
-		list = list[:BlocklistSize]
-	}
-	p := &Policy{MinLength: minLength, MaxLength: maxLength, blocked: make(map[string]struct{}, len(list))}
-	for _, w := range list {
-		w = strings.ToLower(w)
-		if _, dup := p.blocked[w]; !dup {
-			p.blocked[w] = struct{}{}
-			p.list = append(p.list, w)
-		}
-	}
-	return p
+	return &Policy{MinLength: minLength, MaxLength: maxLength}
 }
 
 // commonPasswords decodes zxcvbn's "Passwords" frequency list, most common
@@ -123,7 +143,7 @@ func (p *Policy) CheckIn(ctx context.Context, pw, email string) string {
 }
 
 func (p *Policy) common(pw string) bool {
-	_, ok := p.blocked[strings.ToLower(pw)]
+	_, ok := commonBlocklist().set[strings.ToLower(pw)]
 	return ok
 }
 
@@ -164,7 +184,7 @@ func (p *Policy) RulesFor(l *i18n.Locale) Rules {
 		return r.(Rules)
 	}
 	ctx := i18n.WithLocale(context.Background(), l)
-	r := Rules{Min: p.MinLength, Max: p.MaxLength, Blocked: p.list, Messages: map[string]string{}}
+	r := Rules{Min: p.MinLength, Max: p.MaxLength, Blocked: commonBlocklist().list, Messages: map[string]string{}}
 	for _, c := range []string{ProblemTooShort, ProblemTooLong, ProblemCommon, ProblemPattern, ProblemEmail} {
 		r.Messages[c] = p.Message(ctx, c)
 	}

@@ -143,8 +143,7 @@ func checkMessage(t *testing.T, tag language.Tag, id string, v, en any) {
 			}
 		}
 		for _, n := range []int{0, 1, 2, 3, 11, 100} {
-			l := goi18n.NewLocalizer(Bundle(), lang)
-			if _, err := l.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": n}}); err != nil {
+			if _, err := ForTag(tag).localizer().Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": n}}); err != nil {
 				t.Errorf("%s %q with Count %d: %v", lang, id, n, err)
 			}
 		}
@@ -154,8 +153,7 @@ func checkMessage(t *testing.T, tag language.Tag, id string, v, en any) {
 	if !ok || strings.TrimSpace(s) == "" {
 		t.Errorf("%s %q is empty or not text", lang, id)
 	}
-	l := goi18n.NewLocalizer(Bundle(), lang)
-	if _, err := l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{}}); err != nil {
+	if _, err := ForTag(tag).localizer().Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{}}); err != nil {
 		t.Errorf("%s %q does not render: %v", lang, id, err)
 	}
 }

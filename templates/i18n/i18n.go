@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -24,43 +25,100 @@ var Supported = []language.Tag{language.English, language.German, language.Frenc
 // rtl holds the base languages written right to left.
 var rtl = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true}
 
-var (
-	bundleOnce sync.Once
-	bundle     *goi18n.Bundle
-	matcher    = language.NewMatcher(Supported)
-)
+var matcher = language.NewMatcher(Supported)
 
-// Bundle returns the message bundle with every embedded catalog loaded. A
-// catalog that does not parse is a build defect, caught by the tests.
-func Bundle() *goi18n.Bundle {
-	bundleOnce.Do(func() {
-		b := goi18n.NewBundle(language.English)
-		b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-		names, _ := fs.Glob(localeFiles, "locales/*.toml")
-		for _, name := range names {
-			if _, err := b.LoadMessageFileFS(localeFiles, name); err != nil {
-				panic(fmt.Sprintf("i18n: catalog %s: %v", name, err))
-			}
+// catalogsParsed counts the catalog files parsed, so the tests can check that
+// a language's catalogs are read only when a request first needs it.
+var catalogsParsed atomic.Int64
+
+var unmarshalers = map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal}
+
+// parseCatalogs parses the embedded catalogs of one language
+// (locales/*.<lang>.toml).
+func parseCatalogs(lang string) ([]*goi18n.Message, error) {
+	names, _ := fs.Glob(localeFiles, "locales/*."+lang+".toml")
+	if len(names) == 0 {
+		return nil, fmt.Errorf("i18n: no catalogs for %s", lang)
+	}
+	var msgs []*goi18n.Message
+	for _, name := range names {
+		raw, err := localeFiles.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: catalog %s: %w", name, err)
 		}
-		bundle = b
-	})
-	return bundle
+		mf, err := goi18n.ParseMessageFileBytes(raw, name, unmarshalers)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: catalog %s: %w", name, err)
+		}
+		catalogsParsed.Add(1)
+		msgs = append(msgs, mf.Messages...)
+	}
+	return msgs, nil
+}
+
+// englishMessages are parsed once and shared by every language's bundle (as
+// the fallback) and by Has. A catalog that does not parse is a build defect,
+// caught by the tests.
+var englishMessages = sync.OnceValue(func() []*goi18n.Message {
+	msgs, err := parseCatalogs(language.English.String())
+	if err != nil {
+		panic(err)
+	}
+	return msgs
+})
+
+// newBundle returns a bundle holding English and tag's messages. Each
+// language has its own bundle, built on its first use: a go-i18n bundle
+// must not be modified while localizers read it, so languages cannot be
+// added lazily to one shared bundle, and parsing every catalog up front kept
+// all five languages on the heap of a process that may only ever serve one.
+func newBundle(tag language.Tag) (*goi18n.Bundle, error) {
+	b := goi18n.NewBundle(language.English)
+	if err := b.AddMessages(language.English, englishMessages()...); err != nil {
+		return nil, err
+	}
+	if tag != language.English {
+		msgs, err := parseCatalogs(tag.String())
+		if err != nil {
+			return nil, err
+		}
+		if err := b.AddMessages(tag, msgs...); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", tag, err)
+		}
+	}
+	return b, nil
 }
 
 // Locale is the language chosen for one request or mail.
 type Locale struct {
-	tag       language.Tag
-	localizer *goi18n.Localizer
+	tag language.Tag
+	// localizer builds the language's bundle on the first lookup; after
+	// that a call is an atomic load.
+	localizer func() *goi18n.Localizer
 }
 
 // English is the fallback locale.
 var English = newLocale(language.English)
 
+// newLocale returns the locale for tag (one of Supported) without reading
+// its catalogs yet.
 func newLocale(tag language.Tag) *Locale {
-	return &Locale{tag: tag, localizer: goi18n.NewLocalizer(Bundle(), tag.String())}
+	return &Locale{tag: tag, localizer: sync.OnceValue(func() *goi18n.Localizer {
+		b, err := newBundle(tag)
+		if err != nil {
+			panic(err)
+		}
+		return goi18n.NewLocalizer(b, tag.String())
+	})}
 }
 
-var locales sync.Map // base language string → *Locale
+// locales holds one Locale (and so one bundle) per language; English is
+// the fallback Locale itself, so it is not built twice.
+var locales = func() *sync.Map {
+	m := new(sync.Map) // language tag string → *Locale
+	m.Store(English.tag.String(), English)
+	return m
+}()
 
 // ForTag returns the supported locale closest to tag.
 func ForTag(tag language.Tag) *Locale {
@@ -162,7 +220,7 @@ func (l *Locale) T(id string, args ...any) string {
 		}
 		cfg.TemplateData = data
 	}
-	s, err := l.localizer.Localize(cfg)
+	s, err := l.localizer().Localize(cfg)
 	if err != nil && s == "" {
 		slog.Error("i18n: message missing", "id", id, "lang", l.Lang(), "err", err)
 		return id
@@ -188,42 +246,18 @@ func From(ctx context.Context) *Locale {
 // T looks id up in the locale carried by ctx.
 func T(ctx context.Context, id string, args ...any) string { return From(ctx).T(id, args...) }
 
-var (
-	englishIDsOnce sync.Once
-	englishIDs     map[string]bool
-)
-
-// Has reports whether id is a message of the English catalog (the source:
+// englishIDs is the set of the English catalog's message ids (the source:
 // every message exists there).
-func Has(id string) bool {
-	englishIDsOnce.Do(func() {
-		englishIDs = map[string]bool{}
-		names, _ := fs.Glob(localeFiles, "locales/*.en.toml")
-		for _, name := range names {
-			for _, id := range catalogIDs(name) {
-				englishIDs[id] = true
-			}
-		}
-	})
-	return englishIDs[id]
-}
-
-// catalogIDs lists the message ids of one embedded catalog file.
-func catalogIDs(name string) []string {
-	raw, err := localeFiles.ReadFile(name)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	if err := toml.Unmarshal(raw, &m); err != nil {
-		return nil
-	}
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+var englishIDs = sync.OnceValue(func() map[string]bool {
+	ids := map[string]bool{}
+	for _, m := range englishMessages() {
+		ids[m.ID] = true
 	}
 	return ids
-}
+})
+
+// Has reports whether id is a message of the English catalog.
+func Has(id string) bool { return englishIDs()[id] }
 
 // Text is what a page shows for s: the message s in ctx's locale when s is
 // a message id, otherwise s itself (a name, an address, or text a handler
