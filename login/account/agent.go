@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"sync"
-	"time"
 
 	useragent "github.com/medama-io/go-useragent"
 	"github.com/medama-io/go-useragent/agents"
@@ -11,44 +10,16 @@ import (
 	"github.com/admit-idp/admit/templates/i18n"
 )
 
-// parserKeep is how long the user-agent parser is kept after its last
-// use. Its trie is 5.2 MB of heap, 40 % of an idle server's, and building
-// it from its embedded file costs about 47 ms of CPU: kept while names
-// are asked for (a sign-in from a new device, the account's device and
-// session lists), dropped after a quiet minute, built again on the next
-// use.
-const parserKeep = time.Minute
+var (
+	parserOnce sync.Once
+	parser     *useragent.Parser
+)
 
-var ua struct {
-	mu     sync.Mutex
-	parser *useragent.Parser
-	built  int // parsers built (tests)
-	drop   *time.Timer
-}
-
-// uaParser returns the user-agent parser, building it if it was dropped,
-// and keeps it for parserKeep more.
+// uaParser builds the user-agent parser once: it loads its trie from an
+// embedded file, which is too slow to do per request.
 func uaParser() *useragent.Parser {
-	ua.mu.Lock()
-	defer ua.mu.Unlock()
-	if ua.parser == nil {
-		ua.parser = useragent.NewParser()
-		ua.built++
-	}
-	if ua.drop == nil {
-		ua.drop = time.AfterFunc(parserKeep, dropParser)
-	} else {
-		ua.drop.Reset(parserKeep)
-	}
-	return ua.parser
-}
-
-// dropParser lets the collector have the parser; a caller still parsing
-// keeps its own reference until it is done.
-func dropParser() {
-	ua.mu.Lock()
-	defer ua.mu.Unlock()
-	ua.parser = nil
+	parserOnce.Do(func() { parser = useragent.NewParser() })
+	return parser
 }
 
 // DeviceName is the human name of a browser for the account pages and

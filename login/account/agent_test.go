@@ -59,39 +59,3 @@ func FuzzDeviceName(f *testing.F) {
 		}
 	})
 }
-
-// TestParserDroppedWhenIdle: the user-agent parser (5.2 MB) is built on
-// first use, reused while names are asked for, and dropped when idle; the
-// next name builds it again, with the same answer.
-func TestParserDroppedWhenIdle(t *testing.T) {
-	const chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-	ctx := context.Background()
-	first := DeviceName(ctx, chrome, "")
-	ua.mu.Lock()
-	built := ua.built
-	ua.mu.Unlock()
-	if DeviceName(ctx, chrome, "") != first {
-		t.Fatal("a second name differs")
-	}
-	ua.mu.Lock()
-	reused := ua.built == built && ua.parser != nil
-	ua.mu.Unlock()
-	if !reused {
-		t.Fatal("the parser was built again while in use")
-	}
-	dropParser() // what the idle timer does after parserKeep
-	ua.mu.Lock()
-	dropped := ua.parser == nil
-	ua.mu.Unlock()
-	if !dropped {
-		t.Fatal("the parser is still held after the drop")
-	}
-	if got := DeviceName(ctx, chrome, ""); got != first {
-		t.Fatalf("after the drop: %q, want %q", got, first)
-	}
-	ua.mu.Lock()
-	defer ua.mu.Unlock()
-	if ua.built != built+1 {
-		t.Fatalf("built %d parsers, want %d", ua.built, built+1)
-	}
-}
