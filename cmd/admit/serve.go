@@ -28,6 +28,9 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	}
 	defer cleanup()
 	a.LogServeWarnings()
+	// Before the development seeding, whose hashes then run there too and
+	// not in the server's heap.
+	defer a.StartHashProcesses()()
 	if cfg.DevMode() {
 		if err := a.SeedDemo(ctx); err != nil {
 			return err
@@ -47,7 +50,6 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	go a.RunEvents(ctx)
 	h := a.Handler()
 	app.ReleaseHashMemoryWhenIdle(a.Hasher.Budget())
-	defer a.StartHashProcesses()()
 	app.ReleaseStartupMemory()
 	return listenAndServe(ctx, cfg.Addr, h, log)
 }

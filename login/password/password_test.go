@@ -122,3 +122,30 @@ func fillBudget(t *testing.T, h *Hasher) []func() {
 	}
 	return held
 }
+
+// TestOWASPDummyHash: the precomputed equal-time hash has exactly the
+// OWASP parameters (so an unknown e-mail costs what a known one does), and
+// New uses it without hashing.
+func TestOWASPDummyHash(t *testing.T) {
+	params, _, _, err := argon2id.DecodeHash(owaspDummyHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *params != OWASP {
+		t.Fatalf("dummy hash parameters %+v, want OWASP %+v", *params, OWASP)
+	}
+	ok, err := argon2id.ComparePasswordAndHash("admit-timing-equaliser", owaspDummyHash)
+	if err != nil || !ok {
+		t.Fatalf("dummy hash does not verify: %v %v", ok, err)
+	}
+	h, err := New(OWASP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.dummyHash != owaspDummyHash || h.Budget().Stats().Admitted != 0 {
+		t.Fatalf("New(OWASP) hashed at start (admitted %d)", h.Budget().Stats().Admitted)
+	}
+	if err := h.VerifyUnknown("whatever"); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("VerifyUnknown: %v", err)
+	}
+}
