@@ -28,11 +28,11 @@ func ApplyMemoryDefaults() {
 }
 
 // ReleaseStartupMemory returns to the OS, at once, the memory start-up used
-// and no longer needs: migrations, key generation and the argon2id buffers
-// of the password hasher's set-up and the development seeding (two hashes:
-// about 40 MiB). The runtime's background scavenger would return it only
-// over minutes, so an idle node looked twice its size. Call it once, right
-// before serving.
+// and no longer needs: migrations, key generation, and the development
+// seeding's hashes when hash processes are off (with them on, the seeding
+// hashes there). The runtime's background scavenger would return it only
+// over minutes, so an idle node looked larger than it is. Call it once,
+// right before serving.
 func ReleaseStartupMemory() { debug.FreeOSMemory() }
 
 // HashIdleRelease is how long the hash budget must stay idle before the
