@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -69,6 +70,10 @@ func ServeHashProcessIfAsked() {
 	if !ok {
 		return
 	}
+	// The server's stop (Ctrl-C, SIGTERM to the process group) must not
+	// end a hash it still waits for while it drains: the process ends
+	// when the server closes its stdin, or exits.
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
 	params, err := parseWorkerParams(spec)
 	if err == nil {
 		err = serveHashProcess(&Hasher{params: params}, os.Stdin, os.Stdout)
@@ -250,14 +255,6 @@ func readField(r *bufio.Reader) (string, error) {
 	return string(b), nil
 }
 
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // ProcessPool starts and reuses the hash processes: at most one per budget
 // slot is busy at a time (the caller holds the slot), an idle one is kept
 // for ProcessIdle and then retired. A process that cannot be started or
@@ -276,6 +273,8 @@ type ProcessPool struct {
 	idle   []*hashProc // most recently used last
 	timer  *time.Timer
 	closed bool
+
+	niceWarning sync.Once
 
 	runs, failures, starts atomic.Uint64
 	cpu                    atomic.Int64 // nanoseconds, as the processes measured them
@@ -349,9 +348,21 @@ func (p *ProcessPool) Close() {
 	}
 }
 
+// errPoolClosed: the pool was closed (the server is stopping); the hash
+// runs in the server.
+var errPoolClosed = errors.New("password: hash processes closed")
+
 // do runs one request in a process; an error means it did not run there.
 func (p *ProcessPool) do(op byte, pw, stored string) (answer, error) {
+	if len(pw) > maxField || len(stored) > maxField {
+		// The process would refuse it; the server's limits keep such
+		// input out long before (request bodies are capped).
+		return answer{}, fmt.Errorf("password: field of %d bytes for the hash process", max(len(pw), len(stored)))
+	}
 	proc, err := p.take()
+	if errors.Is(err, errPoolClosed) {
+		return answer{}, err
+	}
 	if err == nil {
 		var a answer
 		if a, err = proc.call(op, pw, stored); err == nil {
@@ -369,6 +380,10 @@ func (p *ProcessPool) do(op byte, pw, stored string) (answer, error) {
 
 func (p *ProcessPool) take() (*hashProc, error) {
 	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errPoolClosed
+	}
 	if n := len(p.idle); n > 0 {
 		proc := p.idle[n-1]
 		p.idle = p.idle[:n-1]
@@ -420,30 +435,12 @@ func (p *ProcessPool) retireIdle() {
 	}
 }
 
-// start starts a hash process. It does so from a thread of its own whose
-// priority it lowers first, because a new process inherits the priority
-// of the thread that started it; that thread must then never run another
-// goroutine, so its goroutine exits still locked to it, which ends it.
+// start starts a hash process, from a thread of its own whose priority it
+// lowers first, because a new process inherits the priority of the thread
+// that started it.
 func (p *ProcessPool) start() (*hashProc, error) {
-	type started struct {
-		proc    *hashProc
-		err     error
-		lowered bool
-	}
 	ch := make(chan started, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: see above
-		lowered := false
-		if p.nice > 0 {
-			if err := lowerThreadPriority(p.nice); err != nil {
-				p.log.Warn("password hash processes run at the server's priority", "hash_nice", p.nice, "err", err)
-			} else {
-				lowered = true
-			}
-		}
-		proc, err := startHashProcess(p.exe, p.params)
-		ch <- started{proc, err, lowered}
-	}()
+	go p.startLowered(ch)
 	s := <-ch
 	if s.err != nil {
 		return nil, s.err
@@ -453,6 +450,45 @@ func (p *ProcessPool) start() (*hashProc, error) {
 	p.lowered.Store(s.lowered)
 	s.proc.onExit = func() { p.live.Add(-1) }
 	return s.proc, nil
+}
+
+type started struct {
+	proc    *hashProc
+	err     error
+	lowered bool
+}
+
+// startLowered runs on a thread locked to it: it lowers the thread's
+// priority, starts the process and returns still locked, which ends the
+// thread, so that no other goroutine ever runs at that priority. The
+// main thread is never used: the runtime parks it, rather than ending it,
+// when its goroutine exits locked, and the whole server would show that
+// niceness. Holding it, startLowered starts again from a goroutine that
+// cannot run there, and gives the main thread back once that is done.
+func (p *ProcessPool) startLowered(ch chan<- started) {
+	runtime.LockOSThread() // never unlocked, but on the main thread
+	if onMainThread() {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.startLowered(ch)
+		}()
+		<-done
+		runtime.UnlockOSThread()
+		return
+	}
+	lowered := false
+	if p.nice > 0 {
+		if err := lowerThreadPriority(p.nice); err != nil {
+			p.niceWarning.Do(func() {
+				p.log.Warn("password hash processes run at the server's priority", "hash_nice", p.nice, "err", err)
+			})
+		} else {
+			lowered = true
+		}
+	}
+	proc, err := startHashProcess(p.exe, p.params)
+	ch <- started{proc, err, lowered}
 }
 
 // hashProc is one running hash process.

@@ -19,11 +19,25 @@ import (
 )
 
 // TestMain lets this test binary serve as its own hash process, as the
-// admit binary does (ServeHashProcessIfAsked in main).
+// admit binary does (ServeHashProcessIfAsked in main). It also starts one
+// from the main goroutine before the tests, as `admit serve` does (Check),
+// and records the main thread's niceness after it: that start's goroutine
+// tends to run on the main thread, which must never be the one niced.
 func TestMain(m *testing.M) {
 	ServeHashProcessIfAsked()
+	before := threadNice(os.Getpid(), os.Getpid())
+	exe, _ := os.Executable()
+	pool := NewProcessPool(exe, procParams, 3, slog.New(slog.DiscardHandler))
+	_, mainStartErr = pool.Check()
+	pool.Close()
+	mainThreadNiceChange = threadNice(os.Getpid(), os.Getpid()) - before
 	os.Exit(m.Run())
 }
+
+var (
+	mainStartErr         error
+	mainThreadNiceChange int
+)
 
 // procParams keep the tests quick; the protocol does not depend on them.
 var procParams = func() argon2id.Params { p := OWASP; p.Memory = 1024; return p }()
@@ -90,6 +104,11 @@ func TestHashProcessAnswersAsTheServerWould(t *testing.T) {
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Fatalf("err = %v, want %v", err, tc.is)
 			}
+			for _, sentinel := range []error{ErrMismatch, ErrUnknownFormat} {
+				if errors.Is(err, sentinel) != errors.Is(werr, sentinel) {
+					t.Fatalf("errors.Is(%v, %v) differs from the server's (%v)", err, sentinel, werr)
+				}
+			}
 			if werr != nil && err.Error() != werr.Error() {
 				t.Fatalf("message %q, want %q", err, werr)
 			}
@@ -99,20 +118,25 @@ func TestHashProcessAnswersAsTheServerWould(t *testing.T) {
 		t.Fatalf("VerifyUnknown: %v", err)
 	}
 	s := pool.Stats()
-	if s.Starts != 1 || s.Failures != 0 || s.Runs < 9 || s.CPU <= 0 {
+	if s.Starts != 1 || s.Failures != 0 || s.Runs != 9 || s.CPU <= 0 {
 		t.Fatalf("stats %+v: want one process reused for every hash, with its CPU time", s)
 	}
 }
 
-// TestHashProcessRunsAtLowerPriority: the process starts at the niceness
-// asked for, the server's own threads keep theirs, and only the two
-// variables it needs reach its environment (no database URL, no master
-// key).
+// TestHashProcessRunsAtLowerPriority: the process starts `hash_nice`
+// below the server (relative, as nice(1)), every thread of the server
+// keeps its own niceness (the main thread included, which TestMain's start
+// from the main goroutine would have niced), and only the two variables
+// it needs reach its environment (no database URL, no master key).
 func TestHashProcessRunsAtLowerPriority(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("per-thread priority is Linux's")
 	}
+	if mainStartErr != nil || mainThreadNiceChange != 0 {
+		t.Fatalf("starting from the main goroutine: %v; the main thread's niceness changed by %d", mainStartErr, mainThreadNiceChange)
+	}
 	t.Setenv("ADMIT_MASTER_KEY", "must-not-leak")
+	server := threadNices(t)
 	_, pool := newTestPool(t, 7)
 	proc, err := pool.start()
 	if err != nil {
@@ -120,11 +144,26 @@ func TestHashProcessRunsAtLowerPriority(t *testing.T) {
 	}
 	defer proc.kill()
 	pid := proc.cmd.Process.Pid
-	if got := niceOf(t, pid); got != 7 {
-		t.Fatalf("hash process niceness %d, want 7", got)
+	if got, want := threadNice(pid, pid), min(19, threadNice(os.Getpid(), os.Getpid())+7); got != want {
+		t.Fatalf("hash process niceness %d, want %d", got, want)
 	}
-	if got := niceOf(t, os.Getpid()); got != 0 {
-		t.Fatalf("the server's main thread niceness became %d", got)
+	// The thread that started the process was niced, and ends right
+	// after: wait for that, then no thread of the server may be niced.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var changed []string
+		for tid, nice := range threadNices(t) {
+			if was, ok := server[tid]; ok && was != nice {
+				changed = append(changed, fmt.Sprintf("thread %d from %d to %d", tid, was, nice))
+			}
+		}
+		if len(changed) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server threads still niced: %v", changed)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if !pool.Stats().Lowered {
 		t.Fatal("Stats().Lowered is false")
@@ -139,19 +178,84 @@ func TestHashProcessRunsAtLowerPriority(t *testing.T) {
 	}
 }
 
-// niceOf reads the niceness of pid's main thread (stat(5) field 19).
-func niceOf(t *testing.T, pid int) int {
-	t.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// threadNice reads the niceness of thread tid of process pid (stat(5)
+// field 19); -100 when it cannot be read.
+func threadNice(pid, tid int) int {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", pid, tid))
 	if err != nil {
-		t.Fatal(err)
+		return -100
 	}
 	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
 	n, err := strconv.Atoi(f[16])
 	if err != nil {
-		t.Fatal(err)
+		return -100
 	}
 	return n
+}
+
+// threadNices is the niceness of every thread of this process, by id.
+func threadNices(t *testing.T) map[int]int {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]int{}
+	for _, e := range tasks {
+		tid, _ := strconv.Atoi(e.Name())
+		if n := threadNice(os.Getpid(), tid); n != -100 {
+			out[tid] = n
+		}
+	}
+	return out
+}
+
+// TestHashProcessesUnderConcurrency: with two slots and many callers,
+// every answer is right, at most one process per slot is started, and a
+// hash after Close, or one too large for the pipe, runs in the server
+// without counting as a failure.
+func TestHashProcessesUnderConcurrency(t *testing.T) {
+	h, pool := newTestPool(t, 0)
+	h.UseBudget(NewBudget(2, 30*time.Second))
+	stored, err := h.Hash("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			pw := "pw"
+			if i%2 == 1 {
+				pw = "wrong"
+			}
+			_, err := h.Verify(pw, stored)
+			if (i%2 == 1) != errors.Is(err, ErrMismatch) {
+				err = fmt.Errorf("caller %d: %v", i, err)
+			} else {
+				err = nil
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := pool.Stats(); s.Starts > 2 || s.Runs != 17 || s.Failures != 0 {
+		t.Fatalf("stats %+v: want at most 2 processes for 2 slots and all 17 hashes there", s)
+	}
+	huge := strings.Repeat("x", maxField+1)
+	if _, err := h.Verify(huge, stored); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("oversize password: %v", err)
+	}
+	pool.Close()
+	if _, err := h.Verify("pw", stored); err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	if s := pool.Stats(); s.Starts > 2 || s.Runs != 17 {
+		t.Fatalf("stats %+v: the oversize and the after-Close hashes must run in the server", s)
+	}
 }
 
 // TestHashProcessFailureHashesInTheServer: a process that dies, or a

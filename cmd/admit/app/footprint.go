@@ -60,7 +60,7 @@ func (a *App) StartHashProcesses() (stop func()) {
 	if !a.Config.Hash.Processes {
 		return func() {}
 	}
-	exe, err := os.Executable()
+	exe, err := hashProcessBinary()
 	if err != nil {
 		a.Logger.Warn("password hashes run in the server: no executable to start as hash processes", "err", err)
 		return func() {}
@@ -77,4 +77,17 @@ func (a *App) StartHashProcesses() (stop func()) {
 	a.Hasher.UseProcesses(pool)
 	a.Metrics.observeHashProcesses(pool)
 	return pool.Close
+}
+
+// hashProcessBinary is the binary to start as hash processes: this very
+// one. On Linux that is /proc/self/exe, which still names it after an
+// upgrade replaced the file on disk, when a process started from the
+// path would run the new binary, whose protocol this server may not
+// speak. Elsewhere, the path the server was started from.
+func hashProcessBinary() (string, error) {
+	const self = "/proc/self/exe"
+	if _, err := os.Stat(self); err == nil {
+		return self, nil
+	}
+	return os.Executable()
 }

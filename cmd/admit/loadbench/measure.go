@@ -262,7 +262,7 @@ func runSurge(ctx context.Context, srv *server, c *client, o options, loginRate 
 func hashMetrics(c *client) string {
 	var keep []string
 	for _, l := range metricLines(c) {
-		for _, m := range []string{"admit_hash_concurrency ", "admit_hash_admitted_total ", "admit_hash_queued_total ", "admit_hash_shed_total ", "admit_hash_canceled_total ", "admit_hash_low_priority "} {
+		for _, m := range []string{"admit_hash_concurrency ", "admit_hash_admitted_total ", "admit_hash_queued_total ", "admit_hash_shed_total ", "admit_hash_canceled_total ", "admit_hash_process_low_priority "} {
 			if strings.HasPrefix(l, m) {
 				keep = append(keep, "`"+l+"`")
 			}

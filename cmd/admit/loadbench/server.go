@@ -201,8 +201,11 @@ func (s *server) stop() {
 type procStatus struct {
 	cpu      time.Duration // utime + stime, with its children's (the hash processes)
 	rss, hwm int64         // KiB: VmRSS, VmHWM of the process itself
-	// childRSS is the VmRSS of its live children (KiB).
-	childRSS int64
+	// childAnon and childHWM are its live children's anonymous memory
+	// (smaps_rollup) and peak RSS (VmHWM), summed (KiB). The binary's
+	// pages they share with admit are in the peak, not in the anonymous
+	// figure.
+	childAnon, childHWM int64
 }
 
 // clockTick is USER_HZ, the unit of utime and stime in /proc/<pid>/stat:
@@ -222,7 +225,8 @@ func procStatusOf(pid int) procStatus {
 		if c := procCPU(child); c > 0 && st.cpu >= 0 {
 			st.cpu += c
 		}
-		st.childRSS += procKiB(fmt.Sprintf("/proc/%d/status", child))["VmRSS"]
+		st.childAnon += memSplitOf(child).anon
+		st.childHWM += procKiB(fmt.Sprintf("/proc/%d/status", child))["VmHWM"]
 	}
 	return st
 }

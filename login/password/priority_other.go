@@ -2,7 +2,10 @@
 
 package password
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // lowerThreadPriority: only Linux lets one thread lower its priority (and
 // pass it to the processes it starts); elsewhere the hash processes run
@@ -10,3 +13,9 @@ import "errors"
 func lowerThreadPriority(int) error {
 	return errors.New("password: lowering one thread's priority needs Linux")
 }
+
+func onMainThread() bool { return false }
+
+// processCPU is not measured outside Linux: the hash processes report no
+// CPU time there.
+func processCPU() time.Duration { return 0 }
