@@ -54,14 +54,7 @@ func (c HashConfig) Slots() int {
 }
 
 func applyHashEnv(c *HashConfig, getenv func(string) string) {
-	var errs []error
-	if s := getenv("ADMIT_HASH_CONCURRENCY"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ADMIT_HASH_CONCURRENCY %q: want a whole number", s))
-		}
-		c.Concurrency = n
-	}
+	errs := []error{envWhole(getenv, "ADMIT_HASH_CONCURRENCY", &c.Concurrency), envWhole(getenv, "ADMIT_HASH_NICE", &c.Nice)}
 	if s := getenv("ADMIT_HASH_QUEUE_WAIT"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil {
@@ -76,14 +69,21 @@ func applyHashEnv(c *HashConfig, getenv func(string) string) {
 		}
 		c.Processes = on
 	}
-	if s := getenv("ADMIT_HASH_NICE"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ADMIT_HASH_NICE %q: want a whole number", s))
-		}
-		c.Nice = n
-	}
 	c.envErr = errors.Join(errs...)
+}
+
+// envWhole sets *dst from the whole number in the variable name, if set.
+func envWhole(getenv func(string) string, name string, dst *int) error {
+	s := getenv(name)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%s %q: want a whole number", name, s)
+	}
+	*dst = n
+	return nil
 }
 
 func (c HashConfig) validate() error {
