@@ -264,6 +264,21 @@ func envBool(getenv func(string) string, name string, dst **bool) error {
 	return nil
 }
 
+// envWhole reads a whole-number environment variable into *dst (unset:
+// left alone); a bad value is an error naming the variable.
+func envWhole(getenv func(string) string, name string, dst *int) error {
+	s := getenv(name)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%s %q: want a whole number", name, s)
+	}
+	*dst = n
+	return nil
+}
+
 // envList splits a comma-separated environment variable, trimming spaces
 // and dropping empty items ("a, b" is [a b]); nil when unset.
 func envList(getenv func(string) string, name string) []string {

@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/admit-idp/admit/login/password"
@@ -62,28 +61,12 @@ func applyHashEnv(c *HashConfig, getenv func(string) string) {
 		}
 		c.QueueWait = d
 	}
-	if s := getenv("ADMIT_HASH_PROCESSES"); s != "" {
-		on, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ADMIT_HASH_PROCESSES %q: want true or false", s))
-		}
-		c.Processes = on
+	var processes *bool
+	errs = append(errs, envBool(getenv, "ADMIT_HASH_PROCESSES", &processes))
+	if processes != nil {
+		c.Processes = *processes
 	}
 	c.envErr = errors.Join(errs...)
-}
-
-// envWhole sets *dst from the whole number in the variable name, if set.
-func envWhole(getenv func(string) string, name string, dst *int) error {
-	s := getenv(name)
-	if s == "" {
-		return nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return fmt.Errorf("%s %q: want a whole number", name, s)
-	}
-	*dst = n
-	return nil
 }
 
 func (c HashConfig) validate() error {
