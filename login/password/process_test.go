@@ -358,3 +358,18 @@ func FuzzReadAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckKeepsItsProcess: the process Check started serves the first
+// hash, so the server's first sign-in starts none.
+func TestCheckKeepsItsProcess(t *testing.T) {
+	h, pool := newTestPool(t, 0)
+	if _, err := pool.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Hash("pw"); err != nil {
+		t.Fatal(err)
+	}
+	if s := pool.Stats(); s.Starts != 1 || s.Runs != 1 {
+		t.Fatalf("stats %+v: want the checked process to run the first hash", s)
+	}
+}
