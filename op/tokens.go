@@ -447,13 +447,10 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 	return s.appendUserinfoExtraClaims(ctx, info, c)
 }
 
-// SetIntrospectionFromToken answers RFC 7662 introspection of access tokens.
-// A token is reported active only to a client of its own tenant, and only
-// while its client, and its user, may still get tokens (a suspended tenant,
-// a disabled user): as userinfo would answer it.
 // introspectable checks that the caller may learn about the token and that
 // the token still stands: caller and token of one tenant, the token's client
-// active, its user active.
+// active, its user active (a suspended tenant, a disabled user): RFC 7662
+// introspection reports a token active only as userinfo would answer it.
 func (s *Storage) introspectable(ctx context.Context, c accessClaims, callerID string) error {
 	caller, err := s.activeClient(ctx, callerID)
 	if err != nil {

@@ -46,9 +46,9 @@ import (
 // where text fields are a uvarint length and the bytes. The password
 // crosses only this pipe, never a command line, environment or log.
 
-// workerEnv names the environment variable that makes the admit binary a
-// hash process; its value is the argon2id parameters (workerParams).
-const workerEnv = "ADMIT_HASH_PROCESS_PARAMS"
+// processEnv names the environment variable that makes the admit binary a
+// hash process; its value is the argon2id parameters (processParams).
+const processEnv = "ADMIT_HASH_PROCESS_PARAMS"
 
 const (
 	answerOK byte = iota
@@ -66,7 +66,7 @@ const maxField = 1 << 20
 // closes (the parent retired it, or exited), then exits. Otherwise it
 // returns at once. The admit command calls it first thing in main.
 func ServeHashProcessIfAsked() {
-	spec, ok := os.LookupEnv(workerEnv)
+	spec, ok := os.LookupEnv(processEnv)
 	if !ok {
 		return
 	}
@@ -74,7 +74,7 @@ func ServeHashProcessIfAsked() {
 	// end a hash it still waits for while it drains: the process ends
 	// when the server closes its stdin, or exits.
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
-	params, err := parseWorkerParams(spec)
+	params, err := parseProcessParams(spec)
 	if err == nil {
 		err = serveHashProcess(&Hasher{params: params}, os.Stdin, os.Stdout)
 	}
@@ -85,11 +85,11 @@ func ServeHashProcessIfAsked() {
 	os.Exit(0)
 }
 
-func workerParams(p argon2id.Params) string {
+func processParams(p argon2id.Params) string {
 	return fmt.Sprintf("%d,%d,%d,%d,%d", p.Memory, p.Iterations, p.Parallelism, p.SaltLength, p.KeyLength)
 }
 
-func parseWorkerParams(s string) (argon2id.Params, error) {
+func parseProcessParams(s string) (argon2id.Params, error) {
 	f := strings.Split(s, ",")
 	if len(f) != 5 {
 		return argon2id.Params{}, fmt.Errorf("parameters %q: want m,t,p,s,k", s)
@@ -509,7 +509,7 @@ func startHashProcess(exe string, params argon2id.Params) (*hashProc, error) {
 	cmd := exec.Command(exe)
 	// Only what the process needs: no secrets of the server's environment
 	// (database URLs, the master key) reach it. One P: a hash is one lane.
-	cmd.Env = []string{workerEnv + "=" + workerParams(params), "GOMAXPROCS=1"}
+	cmd.Env = []string{processEnv + "=" + processParams(params), "GOMAXPROCS=1"}
 	cmd.Stderr = os.Stderr
 	inR, inW, err := os.Pipe()
 	if err != nil {

@@ -173,7 +173,7 @@ func TestHashProcessRunsAtLowerPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := strings.Split(strings.TrimRight(string(env), "\x00"), "\x00")
-	if len(vars) != 2 || !strings.HasPrefix(vars[0], workerEnv+"=") || vars[1] != "GOMAXPROCS=1" {
+	if len(vars) != 2 || !strings.HasPrefix(vars[0], processEnv+"=") || vars[1] != "GOMAXPROCS=1" {
 		t.Fatalf("hash process environment: %q", vars)
 	}
 }
