@@ -48,6 +48,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	}
 	go a.RunMaintenance(ctx)
 	go a.RunEvents(ctx)
+	go a.RunIdleTrim(ctx)
 	h := a.Handler()
 	app.ReleaseHashMemoryWhenIdle(a.Hasher.Budget())
 	app.ReleaseStartupMemory()

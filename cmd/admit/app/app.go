@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/admit-idp/admit/cmd/admit/app/idletrim"
 	"log/slog"
 	"net/http"
 	"time"
@@ -69,6 +70,9 @@ type App struct {
 	// cors is op's CORS policy, also applied to the answers Admit gives
 	// before op at the token, userinfo and PAR endpoints.
 	cors *endpoints.CORSOrigins
+	// idle returns a quiet server's memory (footprint.go); nil when
+	// idle_trim_after is 0.
+	idle *idletrim.Trimmer
 	// serveWarnings are configuration warnings that concern a serving
 	// node only (see warnAtServe).
 	serveWarnings []serveWarning
@@ -144,6 +148,7 @@ func New(ctx context.Context, cfg Config, st *Stores, log *slog.Logger, o Option
 		return nil, err
 	}
 	a.Console = a.addConsole()
+	a.idle = a.idleTrimmer()
 	a.handler = a.routes()
 	return a, nil
 }

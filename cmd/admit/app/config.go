@@ -55,8 +55,9 @@ type Config struct {
 	// DPoPNonce makes the token and PAR endpoints (RFC 9449 §8) and
 	// userinfo (§9) require a server nonce in DPoP proofs (default true):
 	// a proof cannot be made ahead of time.
-	DPoPNonce bool         `yaml:"dpop_nonce"`
-	Events    EventsConfig `yaml:"events"`
+	DPoPNonce bool            `yaml:"dpop_nonce"`
+	Events    EventsConfig    `yaml:"events"`
+	Footprint FootprintConfig `yaml:",inline"`
 }
 
 // Defaults returns the configuration of `go run ./cmd/admit` with nothing set.
@@ -65,7 +66,7 @@ func Defaults() Config {
 		Issuer: "http://localhost:8080", Addr: "127.0.0.1:8080", RedisPrefix: "admit:",
 		SigningAlg: "RS256", SigningAlgs: "ES256,EdDSA", KeyGrace: 24 * time.Hour, SessionLifetime: 7 * 24 * time.Hour,
 		LogLevel: "info", LogFormat: "text", AccessLog: "errors", Resilience: defaultResilience(), Hash: defaultHash(),
-		DPoPNonce: true,
+		DPoPNonce: true, Footprint: FootprintConfig{IdleTrimAfter: DefaultIdleTrimAfter},
 	}
 }
 
@@ -103,6 +104,7 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 		cfg.DPoPNonce = v
 	}
 	applyEventsEnv(&cfg.Events, getenv)
+	applyFootprintEnv(&cfg.Footprint, getenv)
 	flags.apply(fs, &cfg)
 	return cfg, cfg.Validate()
 }
@@ -175,7 +177,7 @@ func (c Config) Validate() error {
 	if _, err := c.ExtraSigningAlgs(); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate(), c.Hash.validate(), c.Events.validate())
+	errs = append(errs, c.validateStores(), validateLog(c.LogLevel, c.LogFormat, c.AccessLog), c.Social.validate(), c.Wallet.validate(), c.Defences.validate(), c.Accounts.validate(), c.Roles.validate(), c.Resilience.validate(), c.Device.validate(), c.Hash.validate(), c.Events.validate(), c.Footprint.validate())
 	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}
@@ -276,6 +278,22 @@ func envWhole(getenv func(string) string, name string, dst *int) error {
 		return fmt.Errorf("%s %q: want a whole number", name, s)
 	}
 	*dst = n
+	return nil
+}
+
+// envDuration reads a duration environment variable into *dst (unset:
+// left alone); a bad value is an error naming the variable and an example
+// of a good one.
+func envDuration(getenv func(string) string, name, example string, dst *time.Duration) error {
+	s := getenv(name)
+	if s == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%s %q: want a duration such as %s", name, s, example)
+	}
+	*dst = d
 	return nil
 }
 

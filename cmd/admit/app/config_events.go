@@ -122,18 +122,8 @@ func applyEventsEnv(c *EventsConfig, getenv func(string) string) {
 			c.AllowPrivateTargets = &b
 		}
 	}
-	for name, dst := range map[string]*time.Duration{
-		"ADMIT_EVENTS_RETENTION": &c.Retention, "ADMIT_EVENTS_DEAD_RETENTION": &c.DeadRetention,
-	} {
-		if s := getenv(name); s != "" {
-			d, err := time.ParseDuration(s)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s %q: want a duration such as 168h", name, s))
-			} else {
-				*dst = d
-			}
-		}
-	}
+	errs = append(errs, envDuration(getenv, "ADMIT_EVENTS_RETENTION", "168h", &c.Retention),
+		envDuration(getenv, "ADMIT_EVENTS_DEAD_RETENTION", "168h", &c.DeadRetention))
 	c.envErr = errors.Join(errs...)
 }
 

@@ -53,13 +53,9 @@ func (c HashConfig) Slots() int {
 }
 
 func applyHashEnv(c *HashConfig, getenv func(string) string) {
-	errs := []error{envWhole(getenv, "ADMIT_HASH_CONCURRENCY", &c.Concurrency), envWhole(getenv, "ADMIT_HASH_NICE", &c.Nice)}
-	if s := getenv("ADMIT_HASH_QUEUE_WAIT"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ADMIT_HASH_QUEUE_WAIT %q: want a duration such as 5s", s))
-		}
-		c.QueueWait = d
+	errs := []error{
+		envWhole(getenv, "ADMIT_HASH_CONCURRENCY", &c.Concurrency), envWhole(getenv, "ADMIT_HASH_NICE", &c.Nice),
+		envDuration(getenv, "ADMIT_HASH_QUEUE_WAIT", "5s", &c.QueueWait),
 	}
 	var processes *bool
 	errs = append(errs, envBool(getenv, "ADMIT_HASH_PROCESSES", &processes))

@@ -39,22 +39,8 @@ func defaultResilience() ResilienceConfig {
 }
 
 func applyResilienceEnv(c *ResilienceConfig, getenv func(string) string) {
-	var errs []error
-	for name, dst := range map[string]*time.Duration{
-		"ADMIT_BACKEND_TIMEOUT": &c.BackendTimeout, "ADMIT_REFRESH_REUSE_INTERVAL": &c.RefreshReuseInterval,
-	} {
-		s := getenv(name)
-		if s == "" {
-			continue
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: want a duration such as 3s", name, s))
-			continue
-		}
-		*dst = d
-	}
-	c.envErr = errors.Join(errs...)
+	c.envErr = errors.Join(envDuration(getenv, "ADMIT_BACKEND_TIMEOUT", "3s", &c.BackendTimeout),
+		envDuration(getenv, "ADMIT_REFRESH_REUSE_INTERVAL", "3s", &c.RefreshReuseInterval))
 }
 
 func (c ResilienceConfig) validate() error {

@@ -23,19 +23,23 @@ type Metrics struct {
 	logins   *prometheus.CounterVec
 	tokens   *prometheus.CounterVec
 	failOpen *prometheus.CounterVec
+	// idleTrims counts the times a quiet server returned its idle memory
+	// (footprint.go).
+	idleTrims prometheus.Counter
 }
 
 // NewMetrics registers the metrics, with Postgres pool gauges when pool is set.
 func NewMetrics(pool *pgxpool.Pool) *Metrics {
 	m := &Metrics{
-		registry: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_http_requests_total", Help: "HTTP requests by route, method and status."}, []string{"route", "method", "status"}),
-		latency:  prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "admit_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"}),
-		logins:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_logins_total", Help: "Login attempts by method and result."}, []string{"method", "result"}),
-		tokens:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_tokens_issued_total", Help: "Access tokens issued by grant type."}, []string{"grant"}),
-		failOpen: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_rate_limit_fail_open_total", Help: "Requests let through unchecked because the rate-limit store was unavailable, by action."}, []string{"action"}),
+		registry:  prometheus.NewRegistry(),
+		requests:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_http_requests_total", Help: "HTTP requests by route, method and status."}, []string{"route", "method", "status"}),
+		latency:   prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "admit_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"}),
+		logins:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_logins_total", Help: "Login attempts by method and result."}, []string{"method", "result"}),
+		tokens:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_tokens_issued_total", Help: "Access tokens issued by grant type."}, []string{"grant"}),
+		failOpen:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_rate_limit_fail_open_total", Help: "Requests let through unchecked because the rate-limit store was unavailable, by action."}, []string{"action"}),
+		idleTrims: prometheus.NewCounter(prometheus.CounterOpts{Name: "admit_idle_trims_total", Help: "Times the server, quiet for idle_trim_after, returned its idle memory to the system."}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.logins, m.tokens, m.failOpen,
+	m.registry.MustRegister(m.requests, m.latency, m.logins, m.tokens, m.failOpen, m.idleTrims,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		m.registry.MustRegister(poolCollector(pool)...)

@@ -17,6 +17,14 @@ import (
 	"github.com/admit-idp/admit/storage"
 )
 
+// The probes: health checks and metrics scrapes, which do not end a quiet
+// spell (idleTrimmer).
+const (
+	healthzPath = "/healthz"
+	readyzPath  = "/readyz"
+	metricsPath = "/metrics"
+)
+
 // maxBodyBytes bounds every request body: OAuth and login forms are small,
 // so anything larger is refused before it is read.
 const maxBodyBytes = 64 << 10
@@ -29,10 +37,13 @@ func (a *App) routes() http.Handler {
 	if len(proxies) > 0 {
 		r.Use(proxies.middleware)
 	}
+	if a.idle != nil {
+		r.Use(a.idle.Middleware)
+	}
 	r.Use(a.requestID, auditContext, a.recoverer, a.Metrics.Middleware, a.accessLog, limitBody, rejectMalformedInput)
-	r.Get("/healthz", healthz)
-	r.Get("/readyz", a.readyz)
-	r.Handle("/metrics", a.Metrics.Handler())
+	r.Get(healthzPath, healthz)
+	r.Get(readyzPath, a.readyz)
+	r.Handle(metricsPath, a.Metrics.Handler())
 	r.Handle("/static/*", http.StripPrefix("/static/", static.Handler()))
 	// Brand stylesheets and logos: Admit's own origin, nosniff (login/branding.go).
 	r.With(securityHeaders(a.Config.Secure())).Mount(login.BrandPath, a.Engine.Brands.Routes())
