@@ -4,7 +4,7 @@
 // with Admit's storage adapter, the login engine and its methods, and the
 // HTTP router with its middleware chain:
 //
-//	request ID → panic recovery → metrics → access log → body limit →
+//	idle-trim counter → request ID → panic recovery → metrics → access log → body limit →
 //	  pages:    security headers → cross-origin POST protection → /login, /logout
 //	  protocol: no-store headers → 503-on-outage → discovery, JWKS, op
 //
