@@ -24,6 +24,17 @@ func lowerThreadPriority(by int) error {
 	return unix.Setpriority(unix.PRIO_PROCESS, tid, min(19, 20-raw+by))
 }
 
+// idleThreadPolicy puts the calling thread under SCHED_IDLE (sched(7)):
+// the kernel runs it only when no task of the normal policy wants that
+// CPU, and a waking normal task preempts it at once, where a niced task
+// keeps the CPU to the end of its slice. A process the thread starts
+// inherits the policy. An unprivileged thread may always move itself to
+// SCHED_IDLE; it could not move back, which is one more reason the thread
+// ends after starting the process.
+func idleThreadPolicy() error {
+	return unix.SchedSetAttr(0, &unix.SchedAttr{Policy: unix.SCHED_IDLE}, 0)
+}
+
 // onMainThread reports whether the caller runs on the process's main
 // thread, which the runtime parks rather than ends when a goroutine
 // locked to it exits.

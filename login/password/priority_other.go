@@ -14,6 +14,11 @@ func lowerThreadPriority(int) error {
 	return errors.New("password: lowering one thread's priority needs Linux")
 }
 
+// idleThreadPolicy: SCHED_IDLE is Linux's.
+func idleThreadPolicy() error {
+	return errors.New("password: SCHED_IDLE needs Linux")
+}
+
 func onMainThread() bool { return false }
 
 // processCPU is not measured outside Linux: the hash processes report no

@@ -265,7 +265,9 @@ type ProcessPool struct {
 	exe    string
 	params argon2id.Params
 	nice   int
-	log    *slog.Logger
+	// schedIdle starts the processes under SCHED_IDLE (WithSchedIdle).
+	schedIdle bool
+	log       *slog.Logger
 	// idleAfter is ProcessIdle (shorter in tests).
 	idleAfter time.Duration
 
@@ -274,7 +276,7 @@ type ProcessPool struct {
 	timer  *time.Timer
 	closed bool
 
-	niceWarning sync.Once
+	niceWarning, schedIdleWarning sync.Once
 
 	runs, failures, starts atomic.Uint64
 	cpu                    atomic.Int64 // nanoseconds, as the processes measured them
@@ -301,6 +303,20 @@ const checkTimeout = 10 * time.Second
 // processes with params, at niceness nice (0: the server's priority).
 func NewProcessPool(exe string, params argon2id.Params, nice int, log *slog.Logger) *ProcessPool {
 	return &ProcessPool{exe: exe, params: params, nice: nice, log: log, idleAfter: ProcessIdle}
+}
+
+// WithSchedIdle makes the pool start its processes under the SCHED_IDLE
+// policy (Linux, sched(7)) as well as at its niceness; call it before the
+// first start. A niced process keeps a CPU to the end of its time slice
+// (milliseconds) when a request's thread wakes; one under SCHED_IDLE is
+// preempted at once, so the token, JWKS and userinfo requests of a login
+// surge wait for no hash. The cost: it runs only on CPU time that no
+// normal task on the machine (or in the container's CPU group) wants, so
+// a busy neighbour, a database on the same host, or a load generator
+// slows the logins down more than a niceness does.
+func (p *ProcessPool) WithSchedIdle() *ProcessPool {
+	p.schedIdle = true
+	return p
 }
 
 // PoolStats is what the pool reports (metrics, loadbench).
@@ -480,10 +496,19 @@ func (p *ProcessPool) startLowered(ch chan<- started) {
 		return
 	}
 	lowered := false
+	if p.schedIdle {
+		if err := idleThreadPolicy(); err != nil {
+			p.schedIdleWarning.Do(func() {
+				p.log.Warn("password hash processes run without SCHED_IDLE", "err", err)
+			})
+		} else {
+			lowered = true
+		}
+	}
 	if p.nice > 0 {
 		if err := lowerThreadPriority(p.nice); err != nil {
 			p.niceWarning.Do(func() {
-				p.log.Warn("password hash processes run at the server's priority", "hash_nice", p.nice, "err", err)
+				p.log.Warn("password hash processes run at the server's niceness", "hash_nice", p.nice, "err", err)
 			})
 		} else {
 			lowered = true

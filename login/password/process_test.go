@@ -178,15 +178,86 @@ func TestHashProcessRunsAtLowerPriority(t *testing.T) {
 	}
 }
 
-// threadNice reads the niceness of thread tid of process pid (stat(5)
-// field 19); -100 when it cannot be read.
-func threadNice(pid, tid int) int {
+// TestHashProcessUnderSchedIdle: WithSchedIdle starts the process under
+// SCHED_IDLE, at its niceness too, and leaves every thread of the server
+// under the normal policy once the starting thread has ended.
+func TestHashProcessUnderSchedIdle(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SCHED_IDLE is Linux's")
+	}
+	h, pool := newTestPool(t, 4)
+	pool.WithSchedIdle()
+	proc, err := pool.start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := proc.cmd.Process.Pid
+	if got := threadStat(pid, pid, statPolicy); got != schedIdle {
+		proc.kill()
+		t.Fatalf("hash process policy %d, want SCHED_IDLE (%d)", got, schedIdle)
+	}
+	if got, want := threadNice(pid, pid), min(19, threadNice(os.Getpid(), os.Getpid())+4); got != want {
+		proc.kill()
+		t.Fatalf("hash process niceness %d, want %d", got, want)
+	}
+	pool.put(proc)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var idle []int
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range tasks {
+			tid, _ := strconv.Atoi(e.Name())
+			if threadStat(os.Getpid(), tid, statPolicy) == schedIdle {
+				idle = append(idle, tid)
+			}
+		}
+		if len(idle) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server threads still under SCHED_IDLE: %v", idle)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// And the hashes run there.
+	stored, err := h.Hash("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Verify("pw", stored); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if s := pool.Stats(); !s.Lowered || s.Runs < 2 || s.Failures != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+const (
+	statNice   = 19 // stat(5) field numbers
+	statPolicy = 41
+	schedIdle  = 5 // SCHED_IDLE
+)
+
+// threadNice reads the niceness of thread tid of process pid; -100 when
+// it cannot be read.
+func threadNice(pid, tid int) int { return threadStat(pid, tid, statNice) }
+
+// threadStat reads field (numbered as in stat(5)) of thread tid of process
+// pid; -100 when it cannot be read.
+func threadStat(pid, tid, field int) int {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", pid, tid))
 	if err != nil {
 		return -100
 	}
+	// Fields after the command's closing parenthesis start at field 3.
 	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
-	n, err := strconv.Atoi(f[16])
+	if len(f) <= field-3 {
+		return -100
+	}
+	n, err := strconv.Atoi(f[field-3])
 	if err != nil {
 		return -100
 	}

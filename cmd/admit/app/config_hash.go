@@ -23,8 +23,13 @@ type HashConfig struct {
 	Processes bool `yaml:"hash_processes"`
 	// Nice is the niceness of those processes (0–19; 0 runs them at the
 	// server's priority).
-	Nice   int `yaml:"hash_nice"`
-	envErr error
+	Nice int `yaml:"hash_nice"`
+	// SchedIdle starts those processes under the SCHED_IDLE policy as
+	// well (Linux; login/password.ProcessPool.WithSchedIdle): a request's
+	// thread preempts a hash at once. Off by default: the hashes then get
+	// only CPU time no other process on the machine wants.
+	SchedIdle bool `yaml:"hash_sched_idle"`
+	envErr    error
 }
 
 // DefaultHashNice is the niceness of the hash processes: the kernel weighs
@@ -57,10 +62,13 @@ func applyHashEnv(c *HashConfig, getenv func(string) string) {
 		envWhole(getenv, "ADMIT_HASH_CONCURRENCY", &c.Concurrency), envWhole(getenv, "ADMIT_HASH_NICE", &c.Nice),
 		envDuration(getenv, "ADMIT_HASH_QUEUE_WAIT", "5s", &c.QueueWait),
 	}
-	var processes *bool
-	errs = append(errs, envBool(getenv, "ADMIT_HASH_PROCESSES", &processes))
+	var processes, schedIdle *bool
+	errs = append(errs, envBool(getenv, "ADMIT_HASH_PROCESSES", &processes), envBool(getenv, "ADMIT_HASH_SCHED_IDLE", &schedIdle))
 	if processes != nil {
 		c.Processes = *processes
+	}
+	if schedIdle != nil {
+		c.SchedIdle = *schedIdle
 	}
 	c.envErr = errors.Join(errs...)
 }

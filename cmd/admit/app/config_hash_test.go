@@ -26,11 +26,14 @@ func TestHashSettings(t *testing.T) {
 		slots     int
 		wait      time.Duration
 		procsOff  bool
+		schedIdle bool
 		nice      int // 0: app.DefaultHashNice
 		wantError string
 	}{
 		{name: "defaults", slots: max(1, runtime.GOMAXPROCS(0)-1), wait: 5 * time.Second},
 		{name: "hash processes off, own niceness", env: map[string]string{"ADMIT_HASH_PROCESSES": "false", "ADMIT_HASH_NICE": "3"}, slots: max(1, runtime.GOMAXPROCS(0)-1), wait: 5 * time.Second, procsOff: true, nice: 3},
+		{name: "sched idle", env: map[string]string{"ADMIT_HASH_SCHED_IDLE": "true"}, slots: max(1, runtime.GOMAXPROCS(0)-1), wait: 5 * time.Second, schedIdle: true},
+		{name: "sched idle not a boolean", env: map[string]string{"ADMIT_HASH_SCHED_IDLE": "sometimes"}, wantError: "ADMIT_HASH_SCHED_IDLE"},
 		{name: "processes not a boolean", env: map[string]string{"ADMIT_HASH_PROCESSES": "maybe"}, wantError: "ADMIT_HASH_PROCESSES"},
 		{name: "nice not a number", env: map[string]string{"ADMIT_HASH_NICE": "low"}, wantError: "ADMIT_HASH_NICE"},
 		{name: "nice too high", env: map[string]string{"ADMIT_HASH_NICE": "20"}, wantError: "hash_nice 20"},
@@ -63,8 +66,8 @@ func TestHashSettings(t *testing.T) {
 			if wantNice == 0 {
 				wantNice = app.DefaultHashNice
 			}
-			if cfg.Hash.Processes == c.procsOff || cfg.Hash.Nice != wantNice {
-				t.Fatalf("processes %v, nice %d; want %v, %d", cfg.Hash.Processes, cfg.Hash.Nice, !c.procsOff, wantNice)
+			if cfg.Hash.Processes == c.procsOff || cfg.Hash.Nice != wantNice || cfg.Hash.SchedIdle != c.schedIdle {
+				t.Fatalf("processes %v, nice %d, sched idle %v; want %v, %d, %v", cfg.Hash.Processes, cfg.Hash.Nice, cfg.Hash.SchedIdle, !c.procsOff, wantNice, c.schedIdle)
 			}
 		})
 	}

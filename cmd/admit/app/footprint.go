@@ -69,13 +69,16 @@ func (a *App) StartHashProcesses() (stop func()) {
 		return func() {}
 	}
 	pool := password.NewProcessPool(exe, a.Hasher.Params(), a.Config.Hash.Nice, a.Logger)
+	if a.Config.Hash.SchedIdle {
+		pool.WithSchedIdle()
+	}
 	lowered, err := pool.Check()
 	if err != nil {
 		a.Logger.Warn("password hashes run in the server: the hash process did not start", "err", err)
 		return func() {}
 	}
-	if !lowered && a.Config.Hash.Nice > 0 {
-		a.Logger.Warn("password hash processes run at the server's priority: a login surge can slow the token endpoints", "hash_nice", a.Config.Hash.Nice)
+	if !lowered && (a.Config.Hash.Nice > 0 || a.Config.Hash.SchedIdle) {
+		a.Logger.Warn("password hash processes run at the server's priority: a login surge can slow the token endpoints", "hash_nice", a.Config.Hash.Nice, "hash_sched_idle", a.Config.Hash.SchedIdle)
 	}
 	a.Hasher.UseProcesses(pool)
 	a.Metrics.observeHashProcesses(pool)

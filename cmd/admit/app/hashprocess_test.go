@@ -3,6 +3,7 @@ package app_test
 import (
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -60,5 +61,22 @@ func TestHashProcessesOff(t *testing.T) {
 	e.app.StartHashProcesses()()
 	if e.app.Hasher.Processes() != nil {
 		t.Fatal("hash processes started with hash_processes off")
+	}
+}
+
+// TestHashSchedIdle: hash_sched_idle reaches the pool: with hash_nice 0,
+// only SCHED_IDLE can have lowered the processes' priority.
+func TestHashSchedIdle(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SCHED_IDLE is Linux's")
+	}
+	e := newEnvWith(t, memoryBackend, envOptions{configure: func(c *app.Config) { c.Hash.Processes, c.Hash.Nice, c.Hash.SchedIdle = true, 0, true }})
+	t.Cleanup(e.app.StartHashProcesses())
+	pool := e.app.Hasher.Processes()
+	if pool == nil {
+		t.Fatal("hash processes did not start")
+	}
+	if s := pool.Stats(); !s.Lowered || s.Starts != 1 {
+		t.Fatalf("pool %+v: want the process its start-up check started under SCHED_IDLE", s)
 	}
 }
