@@ -38,8 +38,9 @@
 //
 // With a ProcessPool (process.go; `admit serve` sets one up), the hash
 // that holds a slot runs in a child process of the server's own binary,
-// started at a lower priority (a niceness), over a pipe: ServeHashProcess-
-// IfAsked, called first thing in main, is that process's side. The kernel
+// started at a lower priority (a niceness, and SCHED_IDLE when the pool
+// is WithSchedIdle), over a pipe: ServeHashProcessIfAsked, called first
+// thing in main, is that process's side. The kernel
 // then gives hashes only the CPU the server's other work leaves, and the
 // 19 MiB each allocates stays out of the server's heap. A process that
 // fails is replaced and its hash runs in the server.
