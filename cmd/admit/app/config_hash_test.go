@@ -15,10 +15,7 @@ import (
 // TestHashSettings: the hash budget's size and queue wait come from the
 // defaults, the YAML file and ADMIT_HASH_*; bad values are refused at start.
 func TestHashSettings(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "admit.yaml")
-	if err := os.WriteFile(file, []byte("hash_concurrency: 3\nhash_queue_wait: 2s\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := settingsFile(t, "hash_concurrency: 3\nhash_queue_wait: 2s\n")
 	for _, c := range []struct {
 		name      string
 		env       map[string]string
@@ -49,15 +46,9 @@ func TestHashSettings(t *testing.T) {
 		{name: "wait too long", env: map[string]string{"ADMIT_HASH_QUEUE_WAIT": "2m"}, wantError: "hash_queue_wait 2m0s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), c.args, envMap(c.env))
-			if c.wantError != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantError) {
-					t.Fatalf("error %v; want one naming %q", err, c.wantError)
-				}
+			cfg, ok := loadSettings(t, c.args, c.env, c.wantError)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if cfg.Hash.Slots() != c.slots || cfg.Hash.QueueWait != c.wait {
 				t.Fatalf("slots %d, wait %s; want %d, %s", cfg.Hash.Slots(), cfg.Hash.QueueWait, c.slots, c.wait)
@@ -71,4 +62,32 @@ func TestHashSettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// settingsFile writes a YAML configuration file for a settings test.
+func settingsFile(t *testing.T, yaml string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "admit.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// loadSettings loads the configuration from args and env. With wantError
+// set, loading must fail with an error containing it, and ok is false;
+// otherwise it must succeed.
+func loadSettings(t *testing.T, args []string, env map[string]string, wantError string) (cfg app.Config, ok bool) {
+	t.Helper()
+	cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), args, envMap(env))
+	if wantError != "" {
+		if err == nil || !strings.Contains(err.Error(), wantError) {
+			t.Fatalf("error %v; want one naming %q", err, wantError)
+		}
+		return cfg, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, true
 }

@@ -2,11 +2,7 @@ package app_test
 
 import (
 	"context"
-	"flag"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,10 +12,7 @@ import (
 // TestIdleTrimSettings: idle_trim_after comes from the default, the YAML
 // file and ADMIT_IDLE_TRIM_AFTER; bad values are refused at start.
 func TestIdleTrimSettings(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "admit.yaml")
-	if err := os.WriteFile(file, []byte("idle_trim_after: 2m\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := settingsFile(t, "idle_trim_after: 2m\n")
 	for _, c := range []struct {
 		name      string
 		env       map[string]string
@@ -36,15 +29,9 @@ func TestIdleTrimSettings(t *testing.T) {
 		{name: "too long", env: map[string]string{"ADMIT_IDLE_TRIM_AFTER": "48h"}, wantError: "idle_trim_after 48h0m0s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), c.args, envMap(c.env))
-			if c.wantError != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantError) {
-					t.Fatalf("error %v; want one naming %q", err, c.wantError)
-				}
+			cfg, ok := loadSettings(t, c.args, c.env, c.wantError)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if cfg.Footprint.IdleTrimAfter != c.want {
 				t.Fatalf("idle_trim_after %s, want %s", cfg.Footprint.IdleTrimAfter, c.want)
