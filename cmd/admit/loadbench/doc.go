@@ -9,8 +9,10 @@
 //     (-mode postgres: a fresh database and Redis key prefix, a random
 //     master key, the client and user added with `admit clients add` and
 //     `admit users add`), with ADMIT_RATE_LIMITS=off (every client is
-//     127.0.0.1). Any ADMIT_* variable of the benchmark's environment (such
-//     as ADMIT_HASH_CONCURRENCY) is passed on.
+//     127.0.0.1). The benchmark's ADMIT_HASH_*, ADMIT_SIGNING_ALG(S),
+//     ADMIT_LOG_* and ADMIT_ACCESS_LOG variables are passed on (say,
+//     ADMIT_HASH_CONCURRENCY or ADMIT_SIGNING_ALG=ES256); other ADMIT_*
+//     ones, such as a database URL, are not.
 //     After one warm-up login, read the idle memory 5 s and -idle (when
 //     longer) later: VmRSS split into anonymous and file-backed pages
 //     (/proc/<pid>/smaps_rollup), and the hash processes admit runs then

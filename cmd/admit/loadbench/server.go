@@ -73,9 +73,11 @@ func startAdmit(ctx context.Context, bin, mode string, o options, logw io.Writer
 	issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
 	env := []string{}
 	for _, kv := range os.Environ() {
-		// Only the benchmark's own ADMIT_* settings (e.g. the hash budget)
-		// and what a process needs; not a stray database URL.
-		if !strings.HasPrefix(kv, "ADMIT_") || strings.HasPrefix(kv, "ADMIT_HASH_") || strings.HasPrefix(kv, "ADMIT_LOG") || strings.HasPrefix(kv, "ADMIT_ACCESS_LOG") {
+		// Only the benchmark's own ADMIT_* settings (the hash budget and
+		// processes, the signing algorithms, logging) and what a process
+		// needs; not a stray database URL.
+		if !strings.HasPrefix(kv, "ADMIT_") || strings.HasPrefix(kv, "ADMIT_HASH_") || strings.HasPrefix(kv, "ADMIT_SIGNING_ALG") ||
+			strings.HasPrefix(kv, "ADMIT_LOG") || strings.HasPrefix(kv, "ADMIT_ACCESS_LOG") {
 			env = append(env, kv)
 		}
 	}
