@@ -1,6 +1,6 @@
 // Package idletrim gives a quiet server's memory back to the system.
 //
-// A server that has served no request for a while (Trimmer.After; the
+// A server that has served no request for a while (the Trimmer's after; the
 // probes /healthz, /readyz and /metrics do not count, or a scraped node
 // would never be quiet) still holds two kinds of memory it does not need:
 //
@@ -13,17 +13,18 @@
 //     sits in large folios, and a fault then maps a whole folio, so nearly
 //     the whole 46 MB of text, rodata and pclntab stays resident.
 //
-// Trim (the caller's function; `admit serve` uses debug.FreeOSMemory and
+// The trim function (the caller's; `admit serve` uses debug.FreeOSMemory and
 // PageOutExecutable) runs once per quiet spell: when a request comes, the
 // spell ends, and the next one trims again. PageOutExecutable asks the
 // kernel to reclaim the binary's pages at once (madvise MADV_PAGEOUT,
 // Linux 5.4 and later), as it would under memory pressure; the next request
-// reads the code it runs back from disk (tens of major faults, measured in
+// reads the code it runs back from disk (about a dozen major faults,
+// measured in
 // docs/benchmarks.md). Pages another process also maps (a hash process,
 // another Admit on the same host) are left alone by the kernel.
 //
 // The flow:
 //
 //	Middleware: every request but a probe adds one to a counter (one atomic add)
-//	Run: every After/4, check(now): counter unchanged for After and not yet trimmed → Trim
+//	Run: every after/4, check(now): counter unchanged for after and not yet trimmed → trim
 package idletrim

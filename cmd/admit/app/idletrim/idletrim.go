@@ -12,13 +12,10 @@ import (
 // or the system is not Linux.
 var ErrUnsupported = errors.New("idletrim: paging out needs Linux 5.4 or later")
 
-// Trimmer calls Trim once whenever the server has been quiet for After.
+// Trimmer calls trim once whenever the server has been quiet for after.
 type Trimmer struct {
-	After time.Duration
-	Trim  func()
-	// Now is the clock (time.Now when nil); tests inject theirs.
-	Now func() time.Time
-
+	after    time.Duration
+	trim     func()
 	probes   map[string]bool
 	requests atomic.Uint64
 
@@ -32,7 +29,7 @@ type Trimmer struct {
 // requests to the probes paths (health checks, metrics scrapes) do not
 // count.
 func New(after time.Duration, trim func(), probes ...string) *Trimmer {
-	t := &Trimmer{After: after, Trim: trim, probes: make(map[string]bool, len(probes))}
+	t := &Trimmer{after: after, trim: trim, probes: make(map[string]bool, len(probes))}
 	for _, p := range probes {
 		t.probes[p] = true
 	}
@@ -49,34 +46,28 @@ func (t *Trimmer) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// Run checks for a quiet spell every After/4 (at least every second) until
-// ctx ends.
+// Run checks for a quiet spell every after/4 (at least every second)
+// until ctx ends. check takes the time as an argument, so that tests drive
+// it with their own clock.
 func (t *Trimmer) Run(ctx context.Context) {
 	tick := time.NewTicker(t.every())
 	defer tick.Stop()
-	t.check(t.now()) // the first quiet spell starts now
+	t.check(time.Now()) // the first quiet spell starts now
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
-			t.check(t.now())
+		case now := <-tick.C:
+			t.check(now)
 		}
 	}
 }
 
 // every is how often Run checks; a request is seen at the first check
-// after it, so a trim comes After to After+every after the last request.
-func (t *Trimmer) every() time.Duration { return max(t.After/4, time.Second) }
+// after it, so a trim comes after to after+every past the last request.
+func (t *Trimmer) every() time.Duration { return max(t.after/4, time.Second) }
 
-func (t *Trimmer) now() time.Time {
-	if t.Now != nil {
-		return t.Now()
-	}
-	return time.Now()
-}
-
-// check trims when no request arrived since After before now, once per
+// check trims when no request arrived since after before now, once per
 // quiet spell, and reports whether it did. The first check only starts
 // the count: a server that just started has not been quiet yet.
 func (t *Trimmer) check(now time.Time) bool {
@@ -85,14 +76,14 @@ func (t *Trimmer) check(now time.Time) bool {
 		t.seen, t.changed, t.trimmed = n, now, false
 		return false
 	}
-	// The checks come every After/4 from one ticker: the spell is After
+	// The checks come every after/4 from one ticker: the spell is after
 	// long at the fourth, give or take the ticker's jitter, hence the
 	// tolerance of a tenth of a tick (a request seen at a check came
 	// after the previous one, so the spell is never shorter than this).
-	if t.trimmed || now.Sub(t.changed) < t.After-t.every()/10 {
+	if t.trimmed || now.Sub(t.changed) < t.after-t.every()/10 {
 		return false
 	}
 	t.trimmed = true
-	t.Trim()
+	t.trim()
 	return true
 }
