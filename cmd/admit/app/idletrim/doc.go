@@ -19,9 +19,8 @@
 // kernel to reclaim the binary's pages at once (madvise MADV_PAGEOUT,
 // Linux 5.4 and later), as it would under memory pressure; the next request
 // reads the code it runs back from disk (about a dozen major faults,
-// measured in
-// docs/benchmarks.md). Pages another process also maps (a hash process,
-// another Admit on the same host) are left alone by the kernel.
+// measured in docs/benchmarks.md). Pages another process also maps (a hash
+// process, another Admit on the same host) are left alone by the kernel.
 //
 // The flow:
 //
