@@ -251,50 +251,40 @@ func validateLog(level, format, access string) error {
 // Secure reports whether cookies must be Secure (https issuer).
 func (c Config) Secure() bool { return strings.HasPrefix(c.Issuer, "https://") }
 
+// envValue reads environment variable name with parse into *dst (unset:
+// left alone); a bad value is an error naming the variable and what it
+// wants. envBool, envWhole and envDuration are its kinds.
+func envValue[T any](getenv func(string) string, name string, parse func(string) (T, error), want string, dst *T) error {
+	s := getenv(name)
+	if s == "" {
+		return nil
+	}
+	v, err := parse(s)
+	if err != nil {
+		return fmt.Errorf("%s %q: want %s", name, s, want)
+	}
+	*dst = v
+	return nil
+}
+
 // envBool reads a true/false environment variable into *dst (unset: left
-// alone); a bad value is an error naming the variable.
+// nil, so that the caller keeps its default).
 func envBool(getenv func(string) string, name string, dst **bool) error {
-	s := getenv(name)
-	if s == "" {
-		return nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return fmt.Errorf("%s %q: want true or false", name, s)
-	}
-	*dst = &b
-	return nil
+	return envValue(getenv, name, func(s string) (*bool, error) {
+		b, err := strconv.ParseBool(s)
+		return &b, err
+	}, "true or false", dst)
 }
 
-// envWhole reads a whole-number environment variable into *dst (unset:
-// left alone); a bad value is an error naming the variable.
+// envWhole reads a whole-number environment variable into *dst.
 func envWhole(getenv func(string) string, name string, dst *int) error {
-	s := getenv(name)
-	if s == "" {
-		return nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return fmt.Errorf("%s %q: want a whole number", name, s)
-	}
-	*dst = n
-	return nil
+	return envValue(getenv, name, strconv.Atoi, "a whole number", dst)
 }
 
-// envDuration reads a duration environment variable into *dst (unset:
-// left alone); a bad value is an error naming the variable and an example
-// of a good one.
+// envDuration reads a duration environment variable into *dst; a bad
+// value's error gives example as a good one.
 func envDuration(getenv func(string) string, name, example string, dst *time.Duration) error {
-	s := getenv(name)
-	if s == "" {
-		return nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("%s %q: want a duration such as %s", name, s, example)
-	}
-	*dst = d
-	return nil
+	return envValue(getenv, name, time.ParseDuration, "a duration such as "+example, dst)
 }
 
 // envList splits a comma-separated environment variable, trimming spaces
