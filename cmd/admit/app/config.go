@@ -100,13 +100,15 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	applyRolesEnv(&cfg, getenv)
 	applyResilienceEnv(&cfg.Resilience, getenv)
 	applyHashEnv(&cfg.Hash, getenv)
-	if v, err := strconv.ParseBool(getenv("ADMIT_DPOP_NONCE")); err == nil {
-		cfg.DPoPNonce = v
+	var dpopNonce *bool
+	dpopErr := envBool(getenv, "ADMIT_DPOP_NONCE", &dpopNonce)
+	if dpopNonce != nil {
+		cfg.DPoPNonce = *dpopNonce
 	}
 	applyEventsEnv(&cfg.Events, getenv)
 	applyFootprintEnv(&cfg.Footprint, getenv)
 	flags.apply(fs, &cfg)
-	return cfg, cfg.Validate()
+	return cfg, errors.Join(dpopErr, cfg.Validate())
 }
 
 func loadFile(cfg *Config, path string) error {

@@ -84,7 +84,7 @@ func TestEnvListsAreTrimmedAndBoolsChecked(t *testing.T) {
 	if got := cfg.Accounts.RequireVerifiedEmail; len(got) != 2 || got[1] != "spa" {
 		t.Fatalf("RequireVerifiedEmail = %q", got)
 	}
-	for _, name := range []string{"ADMIT_CAPTCHA_FAIL_OPEN", "ADMIT_SIGNUP", "ADMIT_WALLET_SIGNUP"} {
+	for _, name := range []string{"ADMIT_CAPTCHA_FAIL_OPEN", "ADMIT_SIGNUP", "ADMIT_WALLET_SIGNUP", "ADMIT_DPOP_NONCE", "ADMIT_HASH_PROCESSES", "ADMIT_HASH_SCHED_IDLE"} {
 		_, err := app.LoadConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, envMap(map[string]string{name: "maybe"}))
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=maybe: err = %v, want it named", name, err)
