@@ -50,7 +50,7 @@ func (e *cliEnv) serve(ctx context.Context, args []string) error {
 	go a.RunEvents(ctx)
 	go a.RunIdleTrim(ctx)
 	h := a.Handler()
-	app.ReleaseHashMemoryWhenIdle(a.Hasher.Budget())
+	a.ReleaseHashMemoryWhenIdle()
 	app.ReleaseStartupMemory()
 	return listenAndServe(ctx, cfg.Addr, h, log)
 }

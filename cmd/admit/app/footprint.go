@@ -50,8 +50,16 @@ const HashIdleRelease = 2 * time.Second
 // slowly: a node idle after one login kept about 20 MiB more than it
 // needed. A forced collection after a busy spell costs a few milliseconds;
 // logins that follow each other within HashIdleRelease (a surge) never
-// trigger it. Only `admit serve` calls it.
-func ReleaseHashMemoryWhenIdle(b *password.Budget) { b.OnIdle(HashIdleRelease, debug.FreeOSMemory) }
+// trigger it. With hash processes the buffers are never in the server's
+// heap, so there is nothing to release: the processes return their own
+// (login/password.ProcessPool), and the rare hash that falls back to the
+// server is released by the idle trim. Only `admit serve` calls it, after
+// StartHashProcesses.
+func (a *App) ReleaseHashMemoryWhenIdle() {
+	if a.Hasher.Processes() == nil {
+		a.Hasher.Budget().OnIdle(HashIdleRelease, debug.FreeOSMemory)
+	}
+}
 
 // StartHashProcesses makes the server's password hashes run in child
 // processes of its own binary at niceness hash_nice
